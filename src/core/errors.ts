@@ -1,0 +1,82 @@
+/**
+ * Error kinds shared by every module, after containerd's errdefs. Domain code
+ * raises a kind; only the edges (HTTP servers, the CLI) map kinds to status
+ * codes or exit codes. Never branch on an error's message text.
+ */
+export const ErrorKind = {
+  NotFound: 'NotFound',
+  AlreadyExists: 'AlreadyExists',
+  InvalidArgument: 'InvalidArgument',
+  FailedPrecondition: 'FailedPrecondition',
+  Conflict: 'Conflict',
+  Unavailable: 'Unavailable',
+  NotImplemented: 'NotImplemented',
+  PermissionDenied: 'PermissionDenied',
+  Unauthenticated: 'Unauthenticated',
+  Canceled: 'Canceled',
+  NotModified: 'NotModified',
+  Internal: 'Internal',
+} as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+
+/** An expected failure with a kind. Its message is meant for users. */
+export class BerthError extends Error {
+  readonly kind: ErrorKind;
+
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BerthError';
+    this.kind = kind;
+  }
+}
+
+export const notFound = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.NotFound, message, { cause });
+export const alreadyExists = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.AlreadyExists, message, { cause });
+export const invalidArgument = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.InvalidArgument, message, { cause });
+export const failedPrecondition = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.FailedPrecondition, message, { cause });
+export const conflict = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.Conflict, message, { cause });
+export const unavailable = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.Unavailable, message, { cause });
+export const notImplemented = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.NotImplemented, message, { cause });
+export const permissionDenied = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.PermissionDenied, message, { cause });
+export const unauthenticated = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.Unauthenticated, message, { cause });
+export const canceled = (message: string, cause?: unknown) =>
+  new BerthError(ErrorKind.Canceled, message, { cause });
+export const notModified = (message: string) => new BerthError(ErrorKind.NotModified, message);
+
+/** The kind of any thrown value; unknown errors are Internal. */
+export function kindOf(err: unknown): ErrorKind {
+  if (err instanceof BerthError) return err.kind;
+  if (isAbortError(err)) return ErrorKind.Canceled;
+  return ErrorKind.Internal;
+}
+
+export function isKind(err: unknown, kind: ErrorKind): boolean {
+  return kindOf(err) === kind;
+}
+
+export function isAbortError(err: unknown): boolean {
+  return (
+    err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'ABORT_ERR')
+  );
+}
+
+/** A Node system error code such as ENOENT, or undefined. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Adds context while keeping the kind: "failed to X: <cause message>". */
+export function wrap(err: unknown, context: string): BerthError {
+  const message = `${context}: ${err instanceof Error ? err.message : String(err)}`;
+  return new BerthError(kindOf(err), message, { cause: err });
+}
