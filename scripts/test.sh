@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: type-check and build, lint and format check, then every
-# *.test.js under dist/ with node's own test runner.
+# The whole test suite, self-sufficient on a fresh machine: install and build
+# (idempotent), lint and format check, then every test with node's runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
-npx tsc -p tsconfig.json
+bash scripts/install.sh
 npx biome check src
 exec node --test --test-concurrency=1 --test-reporter=spec dist/

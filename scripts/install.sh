@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs everything Berth needs on Debian 12 (as root), builds it, and links
+# berthd, berth and berth-registry into /usr/local/bin. Safe to run again:
+# each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+# Runtime stack, networking, base-image tools, and the peers the tests and
+# benchmarks compare against (a real dockerd from docker.io).
+packages=(
+  runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
+  busybox-static tini attr ca-certificates git
+  docker.io
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "install.sh: run as root (it installs Debian packages and links into /usr/local/bin)" >&2
+  exit 1
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "install.sh: Node.js 20 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  # docker.io must not start its own daemon or take over docker0 here.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+
+log "building"
+npm run --silent build
+
+getent group berth >/dev/null || groupadd --system berth
+mkdir -p /etc/berth
+for b in berthd berth berth-registry; do
+  ln -sfn "$repo/bin/$b" "/usr/local/bin/$b"
+done
+log "installed: $(berth --version)"

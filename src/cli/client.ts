@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Endpoint } from './hosts.js';
+
+/** The newest Engine API version this client speaks. */
+export const CLIENT_API_VERSION = '1.45';
+
+/** A daemon error: an HTTP status with the daemon's message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The daemon could not be reached at all. */
+export class ConnectionError extends Error {
+  constructor(endpoint: Endpoint, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(
+      endpoint.socketPath !== undefined
+        ? `Cannot connect to the Berth daemon at ${endpoint.address}. Is the daemon running?`
+        : `Cannot connect to the Berth daemon at ${endpoint.address}. Is the daemon running? (${detail})`,
+      { cause },
+    );
+    this.name = 'ConnectionError';
+  }
+}
+
+export interface RequestInit {
+  query?: Record<string, string | number | boolean | undefined | string[]>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+function compare(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split('.').map(Number);
+  const [bm = 0, bn = 0] = b.split('.').map(Number);
+  return am - bm || an - bn;
+}
+
+function queryString(query: RequestInit['query']): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.append(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * An Engine API client over a Unix socket or TCP (+TLS). It negotiates the
+ * API version with HEAD /_ping, like the Docker CLI: min(daemon's, ours).
+ */
+export class ApiClient {
+  private negotiated: string | undefined;
+  serverHeaders: Record<string, string | string[] | undefined> = {};
+
+  constructor(readonly endpoint: Endpoint) {}
+
+  get apiVersion(): string {
+    return this.negotiated ?? CLIENT_API_VERSION;
+  }
+
+  private baseOptions(): RequestOptions {
+    const e = this.endpoint;
+    if (e.socketPath !== undefined) return { socketPath: e.socketPath };
+    const options: RequestOptions & Record<string, unknown> = { host: e.host, port: e.port };
+    if (e.tls) {
+      const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
+      Object.assign(options, {
+        ca: read(e.tls.caCert),
+        cert: read(e.tls.cert),
+        key: read(e.tls.key),
+        rejectUnauthorized: e.tls.verify,
+      });
+    }
+    return options;
+  }
+
+  /** Sends one request and returns the response without reading its body. */
+  raw(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
+    const body = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
+    const headers: Record<string, string> = { 'User-Agent': 'Berth-Client/0.1.0 (linux)', ...init.headers };
+    if (body) headers['Content-Type'] = 'application/json';
+    const send = this.endpoint.tls ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(
+        { ...this.baseOptions(), method, path: path + queryString(init.query), headers, signal: init.signal },
+        resolve,
+      );
+      req.on('error', (err) => reject(init.signal?.aborted ? err : new ConnectionError(this.endpoint, err)));
+      req.end(body);
+    });
+  }
+
+  async negotiate(): Promise<void> {
+    if (this.negotiated) return;
+    const res = await this.raw('HEAD', '/_ping');
+    res.resume();
+    this.serverHeaders = res.headers;
+    const server = res.headers['api-version'];
+    const version = typeof server === 'string' && server ? server : '1.24';
+    this.negotiated = compare(version, CLIENT_API_VERSION) < 0 ? version : CLIENT_API_VERSION;
+  }
+
+  /** A versioned request; a non-2xx answer becomes an ApiError with the daemon's message. */
+  async request(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
+    await this.negotiate();
+    const res = await this.raw(method, `/v${this.apiVersion}${path}`, init);
+    if (res.statusCode !== undefined && res.statusCode >= 400) throw await toApiError(res);
+    return res;
+  }
+
+  async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
+    const res = await this.request(method, path, init);
+    const text = await readText(res);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+export async function readText(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function toApiError(res: IncomingMessage): Promise<ApiError> {
+  const text = await readText(res);
+  let message = text.trim();
+  if (res.headers['content-type'] === 'application/json') {
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      // keep the raw text
+    }
+  }
+  return new ApiError(res.statusCode ?? 500, message || `error ${res.statusCode}`);
+}

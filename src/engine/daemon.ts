@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type ApiServer, createApiServer } from '../api/server.js';
+import { writeFileAtomic } from '../core/fs-atomic.js';
+import type { Logger } from '../core/logger.js';
+import { EventBus } from '../events/bus.js';
+import { detectRuntimes } from '../runtime/detect.js';
+import { readBuildInfo } from './build-info.js';
+import type { DaemonConfig } from './config/types.js';
+import { backingFilesystem, readHostFacts } from './host/facts.js';
+import { prepareHost } from './host/prepare.js';
+import { type Listener, openListeners } from './listeners.js';
+import { claimPidfile } from './pidfile.js';
+import { SystemService } from './system.js';
+
+const run = promisify(execFile);
+
+/** A stable ID for this data root, as dockerd keeps in engine-id. */
+async function engineId(dataRoot: string): Promise<string> {
+  const path = join(dataRoot, 'engine-id');
+  const existing = (await readFile(path, 'utf8').catch(() => '')).trim();
+  if (existing) return existing;
+  const id = randomUUID();
+  await writeFileAtomic(path, id, 0o600);
+  return id;
+}
+
+async function conmonVersion(): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('conmon', ['--version'], { timeout: 5000 });
+    return /version\s+(\S+)/.exec(stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The running daemon: owns its listeners, pidfile and services, and takes
+ * them down in reverse order of start-up.
+ */
+export class Daemon {
+  private readonly undo: (() => Promise<void>)[] = [];
+  private constructor(
+    readonly system: SystemService,
+    readonly listeners: Listener[],
+    private readonly log: Logger,
+  ) {}
+
+  static async start(config: DaemonConfig, log: Logger): Promise<Daemon> {
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      await mkdir(config.dataRoot, { recursive: true, mode: 0o711 });
+      await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+      const pidfile = await claimPidfile(config.pidfile);
+      undo.push(() => pidfile.release());
+
+      const [build, host, prepared, id, backingFs, conmon] = await Promise.all([
+        readBuildInfo(),
+        readHostFacts(),
+        prepareHost({ ipForward: config.ipForward, log }),
+        engineId(config.dataRoot),
+        backingFilesystem(config.dataRoot),
+        conmonVersion(),
+      ]);
+      const runtimes = await detectRuntimes({
+        configured: config.runtimes,
+        defaultRuntime: config.defaultRuntime,
+        cgroup: host.cgroup,
+      });
+      log.info(`default runtime ${runtimes.defaultRuntime}: ${runtimes.reason}`);
+      const events = new EventBus();
+      const system = new SystemService({
+        engineId: id,
+        config,
+        build,
+        host,
+        prepared,
+        runtimes,
+        backingFs,
+        events,
+        conmonVersion: conmon,
+      });
+      const api: ApiServer = await createApiServer({ system, log });
+      undo.push(() => api.close());
+      const listeners = await openListeners(config, api.handler, log);
+      undo.push(async () => {
+        await Promise.all(listeners.map((l) => l.close()));
+      });
+      for (const l of listeners) log.info(`API listen on ${l.address}`);
+      const daemon = new Daemon(system, listeners, log);
+      daemon.undo.push(...undo);
+      return daemon;
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Applies a reloaded configuration and announces it, as dockerd's SIGHUP does. */
+  reload(config: DaemonConfig, changed: string[]): void {
+    this.system.updateConfig(config);
+    this.log.setLevel(config.debug ? 'debug' : config.logLevel);
+    this.system.events.publish({
+      type: 'daemon',
+      action: 'reload',
+      id: this.system.engineId,
+      attributes: {
+        name: this.system.hostname,
+        debug: String(config.debug),
+        'insecure-registries': JSON.stringify(config.insecureRegistries),
+        'registry-mirrors': JSON.stringify(config.registryMirrors),
+        'live-restore': String(config.liveRestore),
+        'max-concurrent-downloads': String(config.maxConcurrentDownloads),
+        'max-concurrent-uploads': String(config.maxConcurrentUploads),
+        'default-runtime': config.defaultRuntime ?? '',
+        labels: JSON.stringify(config.labels),
+        changed: changed.join(', '),
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const step of this.undo.reverse()) {
+      await step().catch((err: unknown) => this.log.warn('shutdown step failed', { error: err }));
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bin } from './paths.js';
+
+export interface TestDaemon {
+  dir: string;
+  socket: string;
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  configFile: string;
+  process: ChildProcess;
+  output(): string;
+  /** SIGTERM, wait for exit, remove the temp dir. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  config?: unknown;
+  /** Raw daemon.json text, for syntax-error cases. */
+  configText?: string;
+  args?: string[];
+  dir?: string;
+  /** Resolve when the process exits instead of when the socket answers. */
+  expectExit?: boolean;
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(path);
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+export function waitExit(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Starts a real berthd on a temp socket, data root and exec root. */
+export async function startDaemon(options: StartOptions = {}): Promise<TestDaemon> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
+  const socket = join(dir, 'berth.sock');
+  const configFile = join(dir, 'daemon.json');
+  // A reused dir keeps its daemon.json unless the caller gives a new one.
+  if (!options.dir || options.config !== undefined || options.configText !== undefined) {
+    const text = options.configText ?? (options.config === undefined ? '{}' : JSON.stringify(options.config));
+    await writeFile(configFile, text);
+  }
+  const daemonArgs = [
+    '-H',
+    `unix://${socket}`,
+    '--data-root',
+    join(dir, 'data'),
+    '--exec-root',
+    join(dir, 'exec'),
+    '--pidfile',
+    join(dir, 'berthd.pid'),
+    '--config-file',
+    configFile,
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, [bin('berthd'), ...daemonArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const daemon: TestDaemon = {
+    dir,
+    socket,
+    host: `unix://${socket}`,
+    dataRoot: join(dir, 'data'),
+    execRoot: join(dir, 'exec'),
+    pidfile: join(dir, 'berthd.pid'),
+    configFile,
+    process: child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([waitExit(child), sleep(10_000)]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      if (!options.dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+  if (options.expectExit) {
+    await waitExit(child);
+    return daemon;
+  }
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`berthd exited with ${child.exitCode}:\n${output}`);
+    if (
+      await stat(socket).then(
+        () => canConnect(socket),
+        () => false,
+      )
+    )
+      return daemon;
+    await sleep(25);
+  }
+  await daemon.stop();
+  throw new Error(`berthd did not start listening within 5 s:\n${output}`);
+}
