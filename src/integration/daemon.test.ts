@@ -73,7 +73,13 @@ describe('berthd with the real Docker CLI', {
   it('berth version and berth info print the same server facts as docker', async () => {
     const [dv, bv] = await Promise.all([dockerRun('version'), berth('version')]);
     assert.equal(bv.code, 0, bv.stderr);
-    const server = (s: string) => s.slice(s.indexOf('\nServer:'));
+    const server = (s: string) =>
+      s
+        .slice(s.indexOf('\nServer:'))
+        .replace(
+          /^ Runtimes: (.*)$/m,
+          (_m, names: string) => ` Runtimes: ${names.split(' ').sort().join(' ')}`,
+        );
     assert.equal(server(bv.stdout), server(dv.stdout));
     const [di, bi] = await Promise.all([dockerRun('info'), berth('info')]);
     assert.equal(bi.code, 0, bi.stderr);

@@ -74,7 +74,7 @@ export function formatServerInfo(info: Info, clientDebug: boolean): string[] {
     l.push(ln('  Authorization:', info.Plugins.Authorization.join(' ')));
   l.push(ln('  Log:', (info.Plugins?.Log ?? []).join(' ')));
   l.push(ln(' Swarm:', info.Swarm?.LocalNodeState ?? ''));
-  const runtimes = Object.keys(info.Runtimes ?? {});
+  const runtimes = Object.keys(info.Runtimes ?? {}).sort();
   if (runtimes.length)
     l.push(ln(' Runtimes:', runtimes.join(' ')), ln(' Default Runtime:', info.DefaultRuntime));
   if (info.OSType === 'linux') {
