@@ -3,7 +3,7 @@ import { BerthError } from '../core/errors.js';
 import { createLogger, isLogLevel, type Logger } from '../core/logger.js';
 import { readBuildInfo } from './build-info.js';
 import { loadDaemonConfig } from './config/load.js';
-import { diffReloadable, reloadableKeys } from './config/reload.js';
+import { reloadDaemonConfig } from './config/reload.js';
 import type { DaemonConfig, DaemonFlags } from './config/types.js';
 import { Daemon } from './daemon.js';
 import { systemdIsPid1 } from './host/facts.js';
@@ -92,14 +92,13 @@ function toFlags(o: Opts): DaemonFlags {
   return flags;
 }
 
-/** Keeps every non-reloadable value of the running config, as dockerd does on SIGHUP. */
-function mergeReload(current: DaemonConfig, next: DaemonConfig): DaemonConfig {
-  const merged: DaemonConfig = { ...current };
-  for (const key of reloadableKeys) (merged as unknown as Record<string, unknown>)[key] = next[key];
-  return merged;
-}
-
-function installSignals(daemon: Daemon, flags: DaemonFlags, log: Logger, initial: DaemonConfig) {
+function installSignals(
+  daemon: Daemon,
+  flags: DaemonFlags,
+  log: Logger,
+  initial: DaemonConfig,
+  systemd: boolean,
+) {
   let current = initial;
   let stopping = false;
   const stop = async (signal: string) => {
@@ -113,11 +112,12 @@ function installSignals(daemon: Daemon, flags: DaemonFlags, log: Logger, initial
   process.on('SIGTERM', () => void stop('terminated'));
   process.on('SIGINT', () => void stop('interrupt'));
   process.on('SIGHUP', () => {
-    loadDaemonConfig({ flags, systemdIsPid1: false })
-      .then((next) => {
-        const changed = diffReloadable(current, next);
-        current = mergeReload(current, next);
+    reloadDaemonConfig(current, { flags, systemdIsPid1: systemd })
+      .then(({ config, changed, ignored }) => {
+        current = config;
         daemon.reload(current, changed);
+        if (ignored.length)
+          log.warn('Not reloadable while running; restart to apply', { keys: ignored.join(',') });
         log.info('Reloaded configuration', { changed: changed.join(',') || 'nothing' });
       })
       .catch((err: unknown) =>
@@ -142,18 +142,19 @@ export async function main(argv: string[]): Promise<void> {
   }
   const flags = toFlags(opts);
   const log = createLogger({ level: 'info' });
+  const systemd = await systemdIsPid1();
   let config: DaemonConfig;
   try {
-    config = await loadDaemonConfig({ flags, systemdIsPid1: await systemdIsPid1() });
+    config = await loadDaemonConfig({ flags, systemdIsPid1: systemd });
   } catch (err) {
-    process.stderr.write(`berthd: unable to configure the daemon: ${(err as Error).message}\n`);
+    process.stderr.write(`berthd: ${(err as Error).message}\n`);
     process.exit(1);
   }
   log.setLevel(config.debug ? 'debug' : config.logLevel);
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root; most operations will fail');
   try {
     const daemon = await Daemon.start(config, log);
-    installSignals(daemon, flags, log, config);
+    installSignals(daemon, flags, log, config, systemd);
     log.info('Daemon has completed initialization');
   } catch (err) {
     process.stderr.write(`berthd: failed to start daemon: ${(err as Error).message}\n`);

@@ -1,7 +1,7 @@
+import { formatBytesBinary } from '../../core/units.js';
 import { clientBuild } from '../build.js';
 import type { CliContext } from '../context.js';
 import { renderGoTemplate } from '../format/render.js';
-import { bytesSize } from '../units.js';
 
 type Info = Record<string, unknown> & {
   DriverStatus?: [string, string][];
@@ -86,7 +86,7 @@ export function formatServerInfo(info: Info, clientDebug: boolean): string[] {
   nonEmpty(l, ' Operating System:', info.OperatingSystem);
   nonEmpty(l, ' OSType:', info.OSType);
   nonEmpty(l, ' Architecture:', info.Architecture);
-  l.push(ln(' CPUs:', info.NCPU), ln(' Total Memory:', bytesSize(Number(info.MemTotal ?? 0))));
+  l.push(ln(' CPUs:', info.NCPU), ln(' Total Memory:', formatBytesBinary(Number(info.MemTotal ?? 0))));
   nonEmpty(l, ' Name:', info.Name);
   nonEmpty(l, ' ID:', info.ID);
   l.push(ln(' Docker Root Dir:', info.DockerRootDir), ln(' Debug Mode:', info.Debug));

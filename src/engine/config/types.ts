@@ -1,7 +1,7 @@
 /**
  * The daemon's effective configuration: daemon.json (dockerd's keys and
  * meanings) merged with command-line flags. Field names are camelCase
- * versions of dockerd's keys; `source` tells where each value came from.
+ * versions of dockerd's keys; `sources` tells where each value came from.
  */
 export interface LogConfig {
   type: string;
@@ -17,6 +17,12 @@ export interface AddressPool {
   base: string;
   size: number;
 }
+
+/** A value as it appears in daemon.json. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where a directive's value came from; directives left at their default have no entry. */
+export type ValueSource = 'file' | 'flag';
 
 export interface Ulimit {
   name: string;
@@ -77,6 +83,16 @@ export interface DaemonConfig {
   noNewPrivileges: boolean;
   seccompProfile: string | undefined;
   group: string;
+  /** Feature toggles ("features" in daemon.json), e.g. {"containerd-snapshotter": true}. */
+  features: Record<string, boolean>;
+  maxDownloadAttempts: number;
+  /**
+   * Other dockerd directives that were accepted (type-checked) but are not
+   * modelled above yet, by their daemon.json key, so no setting is dropped.
+   */
+  extraOptions: Record<string, JsonValue>;
+  /** The source of every directive set by the file or a flag, by daemon.json key. */
+  sources: Record<string, ValueSource>;
 }
 
 /** Command-line flags that can also be set in daemon.json. */
