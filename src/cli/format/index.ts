@@ -1,0 +1,4 @@
+/** docker-compatible --format support: Go templates, docker's functions and aligned tables. */
+export { type FormatItemsOptions, formatItems, isTableFormat, renderLines, renderTable } from './table.js';
+export { DOCKER_TABLE_OPTIONS, type TabwriterOptions, tabwrite } from './tabwriter.js';
+export { type PartialResult, parseTemplate, TEMPLATE_FUNCTIONS, Template } from './template.js';
