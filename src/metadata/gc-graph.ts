@@ -61,6 +61,7 @@ export class LiveSet {
     }
   }
 
+  /** Whether `node` has been marked. */
   isLive(node: GraphNode): boolean {
     return this.live.has(node);
   }

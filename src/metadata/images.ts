@@ -93,6 +93,7 @@ export class ImageStore {
     return toImage(row);
   }
 
+  /** Images matching every condition of `filter`, by name. */
   list(filter: ImageFilter = {}): Image[] {
     const rows = filter.targetDigest ? this.sql.listByTarget.all(filter.targetDigest) : this.sql.list.all();
     return rows

@@ -64,12 +64,14 @@ export class LeaseStore {
     };
   }
 
+  /** The lease `id`; NotFound if there is none. */
   get(id: string): Lease {
     const row = this.sql.get.get(id);
     if (!row) throw leaseNotFound(id);
     return toLease(row);
   }
 
+  /** Every lease (expired ones too, until a collection deletes them), oldest first. */
   list(filter: { labels?: LabelFilter } = {}): Lease[] {
     return this.sql.list
       .all()
@@ -112,6 +114,7 @@ export class LeaseStore {
     })();
   }
 
+  /** Lets go of a resource; NotFound if the lease does not exist. */
   deleteResource(id: string, resource: LeaseResource): void {
     this.ctx.db.transaction(() => {
       this.get(id);
@@ -120,6 +123,7 @@ export class LeaseStore {
     })();
   }
 
+  /** What the lease holds, content first. */
   listResources(id: string): LeaseResource[] {
     this.get(id);
     const owner = { kind: 'lease', id } as const;

@@ -106,6 +106,7 @@ export class ReferenceStore {
     })();
   }
 
+  /** Drops one held blob; a no-op if it was not held. */
   removeContent(owner: RefOwner, digest: Digest): void {
     this.sql.removeContent.run(owner.kind, owner.id, digest);
   }
@@ -118,6 +119,7 @@ export class ReferenceStore {
     })();
   }
 
+  /** The blobs `owner` holds, by digest. */
   listContent(owner: RefOwner): Digest[] {
     return this.sql.listContent.all(owner.kind, owner.id).map((row) => row.digest);
   }
@@ -127,6 +129,7 @@ export class ReferenceStore {
     return this.sql.contentOwners.all(digest).map((row) => ({ kind: row.owner_kind, id: row.owner_id }));
   }
 
+  /** Makes `owner` hold a snapshot; holding it twice is a no-op. */
   addSnapshot(owner: RefOwner, ref: SnapshotRef): void {
     checkOwner(owner);
     if (!ref.snapshotter || !ref.key)
@@ -134,10 +137,12 @@ export class ReferenceStore {
     this.sql.addSnapshot.run(owner.kind, owner.id, ref.snapshotter, ref.key);
   }
 
+  /** Drops one held snapshot; a no-op if it was not held. */
   removeSnapshot(owner: RefOwner, ref: SnapshotRef): void {
     this.sql.removeSnapshot.run(owner.kind, owner.id, ref.snapshotter, ref.key);
   }
 
+  /** The snapshots `owner` holds. */
   listSnapshots(owner: RefOwner): SnapshotRef[] {
     return this.sql.listSnapshots.all(owner.kind, owner.id);
   }

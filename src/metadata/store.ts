@@ -70,6 +70,7 @@ export class MetadataStore {
     return this.db.transaction(fn)();
   }
 
+  /** Closes the database; the store must not be used afterwards. */
   close(): void {
     this.db.close();
   }
