@@ -1,0 +1,4 @@
+import { MemoryContentStore } from './memory.js';
+import { runContentStoreSuite } from './testsuite.js';
+
+runContentStoreSuite('memory', async () => ({ store: new MemoryContentStore(), cleanup: async () => {} }));
