@@ -130,6 +130,31 @@ describe('applyLayer', () => {
     await assert.rejects(lstat(join(root, 'real/f')), { code: 'ENOENT' });
   });
 
+  it('unpacks zstd-compressed layers and reports the uncompressed digest', async () => {
+    // A 3 KiB tar holding z/hello, compressed by the zstd command at level 19.
+    const zstd = Buffer.from(
+      'KLUv/WQACx0DADKEDRGg7QxmxHGb/lf7iTbeFS1WCgZvuSYDgu82uh9FP1RLYywpMf3bHfii1ydr9MYoWR2+d80tZhAgUCtstRjWnV9gsAqFqUZHFBw+4GQkoAA8g0U6gCazMG4AJMA0wHxabqxx5ME=',
+      'base64',
+    );
+    const root = await freshDir();
+    const applied = await applyLayer(root, Readable.from([zstd]));
+    assert.deepEqual(applied, {
+      diffID: 'sha256:0ae991fb14e6253ae45c71b1b215164006216315cbdc6000b2b9b75fbf29524b',
+      size: 3072,
+    });
+    assert.equal(await readFile(join(root, 'z/hello'), 'utf8'), 'zstd works\n'.repeat(50));
+  });
+
+  it('stops with Canceled when its signal aborts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const tar = buildTar([{ name: 'f', body: 'x' }]);
+    const error = await applyLayer(await freshDir(), Readable.from([tar]), {
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    assert.equal(kindOf(error), ErrorKind.Canceled);
+  });
+
   it('rejects a truncated or corrupt stream', async () => {
     const tar = buildTar([{ name: 'f', body: 'x'.repeat(2000) }]);
     for (const bad of [tar.subarray(0, 1000), Buffer.concat([Buffer.from('garbage'), tar])]) {

@@ -12,6 +12,7 @@ import {
   type SnapshotUsage,
   type WalkFilter,
 } from '../snapshotter.js';
+import { checkParent, toInfo, updatedLabels } from './records.js';
 import { type SnapshotRecord, type SnapshotState, SnapshotStateFile } from './state.js';
 
 /**
@@ -222,40 +223,4 @@ class OverlaySnapshotter implements Snapshotter {
   private checkOpen(): void {
     if (this.closed) throw failedPrecondition('snapshotter is closed');
   }
-}
-
-function checkParent(state: SnapshotState, parent: string | undefined): void {
-  if (parent === undefined || parent === '') return;
-  const record = state.snapshots[parent];
-  if (!record) throw notFound(`parent snapshot ${parent} not found`);
-  if (record.kind !== SnapshotKind.Committed)
-    throw invalidArgument(`parent ${parent} is not a committed snapshot`);
-}
-
-function toInfo(name: string, record: SnapshotRecord): SnapshotInfo {
-  const { kind, parent, labels } = record;
-  return {
-    kind,
-    name,
-    ...(parent !== undefined && { parent }),
-    labels: { ...labels },
-    created: new Date(record.created),
-    updated: new Date(record.updated),
-  };
-}
-
-function updatedLabels(
-  current: Record<string, string>,
-  wanted: Record<string, string>,
-  fieldPaths: string[],
-) {
-  if (fieldPaths.length === 0 || fieldPaths.includes('labels')) return { ...wanted };
-  const labels = { ...current };
-  for (const path of fieldPaths) {
-    if (!path.startsWith('labels.')) throw invalidArgument(`cannot update field ${path} of a snapshot`);
-    const key = path.slice('labels.'.length);
-    if (wanted[key] === undefined) delete labels[key];
-    else labels[key] = wanted[key];
-  }
-  return labels;
 }
