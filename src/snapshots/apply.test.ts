@@ -155,6 +155,18 @@ describe('applyLayer', () => {
     assert.equal(kindOf(error), ErrorKind.Canceled);
   });
 
+  it('refuses a hard link whose target passes through a symlink', async () => {
+    const tar = buildTar([
+      { name: 'real/' },
+      { name: 'real/f', body: 'f' },
+      { name: 'alias', type: 'symlink', linkname: 'real' },
+      { name: 'h', type: 'link', linkname: 'alias/f' },
+    ]);
+    const error = await applyLayer(await freshDir(), Readable.from([tar])).catch((err: unknown) => err);
+    assert.equal(kindOf(error), ErrorKind.InvalidArgument);
+    assert.match(String(error), /layer entry h passes through symlink alias/);
+  });
+
   it('rejects a truncated or corrupt stream', async () => {
     const tar = buildTar([{ name: 'f', body: 'x'.repeat(2000) }]);
     for (const bad of [tar.subarray(0, 1000), Buffer.concat([Buffer.from('garbage'), tar])]) {

@@ -50,11 +50,6 @@ export class FileWriterPool {
     if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
   }
 
-  /** True while a write to `rel` is queued or in flight. */
-  has(rel: string): boolean {
-    return this.inFlight.has(rel) || this.batch.some((file) => file.rel === rel);
-  }
-
   /** Waits for the write of `rel`, if any; throws the first failure. */
   async settle(rel: string): Promise<void> {
     if (this.batch.some((file) => file.rel === rel)) await this.flush();

@@ -150,13 +150,8 @@ export function encodePax(records: ReadonlyMap<string, Buffer>): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Fields of a header block to write; `typeflag` may be a meta type such as 'x'. */
-export interface HeaderBlockFields extends Omit<RawHeader, 'mtime'> {
-  mtime: number;
-}
-
-/** Encodes a ustar header block. Values that do not fit must go in PAX records first. */
-export function encodeHeader(fields: HeaderBlockFields): Buffer {
+/** Encodes a ustar header block; `typeflag` may be a meta type such as 'x'. Values that do not fit must go in PAX records first. */
+export function encodeHeader(fields: RawHeader): Buffer {
   const block = Buffer.alloc(BLOCK_SIZE);
   block.write(fields.name, 0, 100, 'utf8');
   writeOctal(block, 100, 8, fields.mode);
