@@ -1,0 +1,213 @@
+import { chmod, lchown, lstat, lutimes, readdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { invalidArgument, wrap } from '../core/errors.js';
+import { DigestingCounter, decompressed } from './decompress.js';
+import {
+  applyXattrs,
+  makeDirectory,
+  makeHardLink,
+  makeSymlink,
+  removeEntry,
+  writeStreamedFile,
+} from './entry-writers.js';
+import { FileWriterPool } from './file-writer-pool.js';
+import { cleanArchivePath, LayerPaths } from './layer-paths.js';
+import { SpecialNodes } from './special-nodes.js';
+import type { TarHeader } from './tar/format.js';
+import { readTar, type TarEntry } from './tar/reader.js';
+import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './whiteout.js';
+import { OVERLAY_OPAQUE_XATTR, setXattr } from './xattr.js';
+
+/** Options for {@link applyLayer}. */
+export interface ApplyOptions {
+  /**
+   * What whiteouts become. 'overlay' (the default) keeps them as overlayfs
+   * whiteouts, for a directory that will be an overlay layer. 'remove' deletes
+   * what they hide, for applying a layer onto a copy of its parent's tree.
+   */
+  whiteouts?: 'overlay' | 'remove';
+  /** Stops the apply between entries; the directory is then half-written and should be discarded. */
+  signal?: AbortSignal;
+}
+
+/** What applying a layer learned about it. */
+export interface AppliedLayer {
+  /** `sha256:<hex>` of the uncompressed tar: the layer's DiffID in the image config. */
+  diffID: string;
+  /** Bytes of the uncompressed tar. */
+  size: number;
+}
+
+/** Files up to this size are read into memory and written in the background. */
+const BUFFERED_FILE_LIMIT = 1024 * 1024;
+
+/**
+ * Unpacks a layer (tar; gzip-compressed or not, told by its magic bytes) into
+ * `root`, a directory meant as an overlayfs layer: whiteouts become overlay
+ * whiteouts (0/0 character devices) and opaque markers become the
+ * `trusted.overlay.opaque` xattr. Owners, modes (setuid included), times,
+ * xattrs, hard links, devices and fifos are kept.
+ *
+ * Nothing is ever written outside `root`: an entry that climbs out with
+ * `..`, passes through a symlink, or hard-links to a path outside the layer
+ * fails the apply with InvalidArgument naming the entry. On failure `root` is
+ * left half-written; callers discard it.
+ */
+export async function applyLayer(
+  root: string,
+  layer: Readable | AsyncIterable<Buffer>,
+  options: ApplyOptions = {},
+): Promise<AppliedLayer> {
+  const counter = new DigestingCounter();
+  const applier = new LayerApplier(root, options.whiteouts ?? 'overlay');
+  try {
+    for await (const entry of readTar(counter.tap(decompressed(layer)))) {
+      options.signal?.throwIfAborted();
+      await applier.apply(entry);
+    }
+    await applier.finish();
+  } finally {
+    await applier.close();
+  }
+  return { diffID: counter.digest(), size: counter.size };
+}
+
+class LayerApplier {
+  private readonly writes = new FileWriterPool();
+  private readonly specials = new SpecialNodes();
+  private readonly paths: LayerPaths;
+  /** Directory times are set last, once nothing more is created inside them. */
+  private readonly directoryTimes = new Map<string, number>();
+  /** In 'remove' mode: paths this layer wrote (and their parents), which an opaque marker keeps. */
+  private readonly written = new Set<string>();
+
+  constructor(
+    root: string,
+    private readonly whiteouts: 'overlay' | 'remove',
+  ) {
+    this.paths = new LayerPaths(root, (rel) => this.settle(rel));
+  }
+
+  async apply(entry: TarEntry): Promise<void> {
+    const { header } = entry;
+    const rel = this.paths.entryPath(header.name);
+    const base = posix.basename(rel);
+    if (base.startsWith(WHITEOUT_PREFIX)) return this.applyWhiteout(rel, header);
+    if (this.whiteouts === 'remove') this.recordWritten(rel);
+    await this.settle(rel);
+    await this.paths.ensureParents(rel, header.name);
+    if (header.type === 'directory') return this.applyDirectory(rel, header);
+    if (rel === '') throw invalidArgument(`layer entry ${header.name} names the root but is not a directory`);
+    // A file replacing a directory of this run: wait for writes inside it before removing it.
+    if (this.paths.isKnownDirectory(rel)) await this.replace(rel);
+    const abs = this.paths.abs(rel);
+    switch (header.type) {
+      case 'file':
+        return this.applyFile(rel, entry);
+      case 'symlink':
+        return makeSymlink(abs, header);
+      case 'link':
+        return makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+      default:
+        await this.replace(rel);
+        return this.specials.add(specialNode(rel, abs, header));
+    }
+  }
+
+  /** Finishes in-flight work, then sets directory times. */
+  async finish(): Promise<void> {
+    await this.writes.drain();
+    await this.specials.flush();
+    for (const [rel, mtime] of this.directoryTimes) await lutimes(this.paths.abs(rel), mtime, mtime);
+  }
+
+  /** Lets in-flight writes end (after a failure, none runs on after we return) and stops the workers. */
+  async close(): Promise<void> {
+    await this.writes.close();
+  }
+
+  private async applyFile(rel: string, entry: TarEntry): Promise<void> {
+    const { header } = entry;
+    const abs = this.paths.abs(rel);
+    if (header.size > BUFFERED_FILE_LIMIT) return writeStreamedFile(abs, entry.body(), header);
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry.body()) chunks.push(chunk);
+    await this.writes.add(rel, abs, chunks, header);
+  }
+
+  private async applyDirectory(rel: string, header: TarHeader): Promise<void> {
+    const abs = this.paths.abs(rel);
+    await makeDirectory(abs);
+    this.paths.rememberDirectory(rel);
+    await lchown(abs, header.uid, header.gid);
+    await chmod(abs, header.mode); // after chown, which clears setgid
+    await applyXattrs(abs, header.xattrs);
+    this.directoryTimes.set(rel, header.mtime);
+  }
+
+  /** `.wh..wh..opq` makes its directory opaque; `.wh.NAME` hides NAME of lower layers. */
+  private async applyWhiteout(rel: string, header: TarHeader): Promise<void> {
+    const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const base = posix.basename(rel);
+    await this.paths.ensureParents(rel, header.name);
+    if (base === OPAQUE_WHITEOUT) {
+      if (this.whiteouts === 'remove') return this.removeLowerChildren(dir);
+      return setXattr(this.paths.abs(dir), OVERLAY_OPAQUE_XATTR, Buffer.from('y'));
+    }
+    const hidden = cleanArchivePath(
+      posix.join(dir, base.slice(WHITEOUT_PREFIX.length)),
+      `whiteout ${header.name}`,
+    );
+    if (hidden === dir || posix.dirname(hidden) !== (dir || '.')) {
+      throw invalidArgument(`whiteout ${header.name} does not name an entry of its directory`);
+    }
+    await this.replace(hidden);
+    if (this.whiteouts === 'remove') return;
+    const whiteout = { ...header, mode: header.mode & 0o777 };
+    await this.specials.add(specialNode(hidden, this.paths.abs(hidden), { ...whiteout, type: 'char' }));
+  }
+
+  /** Opaque directory in 'remove' mode: drops every child that this layer did not write. */
+  private async removeLowerChildren(dir: string): Promise<void> {
+    for (const name of await readdir(this.paths.abs(dir))) {
+      const child = dir === '' ? name : `${dir}/${name}`;
+      if (!this.written.has(child)) await this.replace(child);
+    }
+  }
+
+  private recordWritten(rel: string): void {
+    for (let path = rel; path !== '.' && !this.written.has(path); path = posix.dirname(path)) {
+      this.written.add(path);
+    }
+  }
+
+  /** Removes what exists at `rel`, after any in-flight writes that could be under it. */
+  private async replace(rel: string): Promise<void> {
+    await this.settle(rel);
+    const exists = await lstat(this.paths.abs(rel)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return;
+    await this.writes.drain();
+    await removeEntry(this.paths.abs(rel)).catch((err: unknown) => {
+      throw wrap(err, `failed to replace ${rel}`);
+    });
+    this.paths.forget(rel);
+    for (const dir of this.directoryTimes.keys()) {
+      if (dir === rel || dir.startsWith(`${rel}/`)) this.directoryTimes.delete(dir);
+    }
+  }
+
+  private async settle(rel: string): Promise<void> {
+    if (this.specials.has(rel)) await this.specials.flush();
+    await this.writes.settle(rel);
+  }
+}
+
+function specialNode(rel: string, abs: string, header: TarHeader) {
+  const kind = header.type === 'block' ? 'block' : header.type === 'char' ? 'char' : 'fifo';
+  const { uid, gid, mode, mtime, devmajor: major, devminor: minor } = header;
+  return { rel, abs, kind, major, minor, uid, gid, mode, mtime } as const;
+}

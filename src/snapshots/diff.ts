@@ -1,0 +1,164 @@
+import type { Stats } from 'node:fs';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { conflict } from '../core/errors.js';
+import type { TarHeader } from './tar/format.js';
+import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './tar/writer.js';
+import { isOverlayWhiteout, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './whiteout.js';
+import { CAPABILITY_XATTR, getXattr, OVERLAY_OPAQUE_XATTR } from './xattr.js';
+
+/** Options for {@link diffUpper}. */
+export interface DiffOptions {
+  /**
+   * The layers below the upper directory, topmost first. When given, a
+   * whiteout that hides nothing in any of them is left out of the layer.
+   */
+  lowerDirs?: readonly string[];
+  /** Stops reading between entries; the stream then errors. */
+  signal?: AbortSignal;
+}
+
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * The layer tar for an overlayfs upper directory: its changes against the
+ * layers below. Whiteout devices become `.wh.NAME` entries and opaque
+ * directories get a `.wh..wh..opq` entry. Owners, modes, whole-second mtimes,
+ * hard links (within the upper), symlinks, devices, fifos and
+ * security.capability are kept; sockets are skipped, as Docker does. Entries
+ * come depth-first in byte order of names, so equal trees give equal tars.
+ */
+export function diffUpper(upperDir: string, options: DiffOptions = {}): Readable {
+  return Readable.from(layerChunks(upperDir, options), { objectMode: false });
+}
+
+async function* layerChunks(upperDir: string, options: DiffOptions): AsyncGenerator<Buffer> {
+  const hardLinks = new Map<string, string>();
+  for await (const [rel, stats] of walk(upperDir, '')) {
+    options.signal?.throwIfAborted();
+    const abs = `${upperDir}/${rel}`;
+    if (isOverlayWhiteout(stats)) {
+      if (await hidesNothing(rel, options.lowerDirs)) continue;
+      yield* encodeEntry(markerHeader(whiteoutName(rel), stats));
+      continue;
+    }
+    const header = await headerFor(abs, rel, stats, hardLinks);
+    if (!header) continue;
+    yield* encodeEntry(header);
+    if (header.type === 'file' && header.size > 0) yield* fileBody(abs, header.size);
+    if (stats.isDirectory() && String(await getXattr(abs, OVERLAY_OPAQUE_XATTR)) === 'y') {
+      yield* encodeEntry(markerHeader(`${rel}/${OPAQUE_WHITEOUT}`, stats));
+    }
+  }
+  yield END_OF_ARCHIVE;
+}
+
+/** Depth-first, parents before children, names in byte order. */
+async function* walk(root: string, dir: string): AsyncGenerator<[string, Stats]> {
+  const names = (await readdir(dir === '' ? root : `${root}/${dir}`)).sort(compareBytes);
+  for (const name of names) {
+    const rel = dir === '' ? name : `${dir}/${name}`;
+    const stats = await lstat(`${root}/${rel}`);
+    yield [rel, stats];
+    if (stats.isDirectory()) yield* walk(root, rel);
+  }
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+async function headerFor(
+  abs: string,
+  rel: string,
+  stats: Stats,
+  hardLinks: Map<string, string>,
+): Promise<TarHeader | undefined> {
+  const header = baseHeader(rel, stats);
+  if (stats.isDirectory())
+    return { ...header, name: `${rel}/`, type: 'directory', xattrs: await xattrsOf(abs) };
+  if (stats.isSymbolicLink()) return { ...header, type: 'symlink', linkname: await readlink(abs) };
+  if (stats.isFIFO()) return { ...header, type: 'fifo' };
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) {
+    const type = stats.isCharacterDevice() ? 'char' : 'block';
+    return { ...header, type, devmajor: major(stats.rdev), devminor: minor(stats.rdev) };
+  }
+  if (!stats.isFile()) return undefined; // sockets
+  if (stats.nlink > 1) {
+    const inode = `${stats.dev}:${stats.ino}`;
+    const first = hardLinks.get(inode);
+    if (first !== undefined) return { ...header, type: 'link', linkname: first };
+    hardLinks.set(inode, rel);
+  }
+  return { ...header, type: 'file', size: stats.size, xattrs: await xattrsOf(abs) };
+}
+
+function baseHeader(name: string, stats: Stats): TarHeader {
+  return {
+    name,
+    type: 'file',
+    mode: stats.mode & 0o7777,
+    uid: stats.uid,
+    gid: stats.gid,
+    size: 0,
+    mtime: Math.floor(stats.mtimeMs / 1000),
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: new Map(),
+  };
+}
+
+/** An empty regular file standing for a whiteout, with its owner and permission bits. */
+function markerHeader(name: string, stats: Stats): TarHeader {
+  return { ...baseHeader(name, stats), mode: stats.mode & 0o777 };
+}
+
+function whiteoutName(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return `${rel.slice(0, slash + 1)}${WHITEOUT_PREFIX}${rel.slice(slash + 1)}`;
+}
+
+async function xattrsOf(abs: string): Promise<Map<string, Buffer>> {
+  const capability = await getXattr(abs, CAPABILITY_XATTR);
+  return capability ? new Map([[CAPABILITY_XATTR, capability]]) : new Map();
+}
+
+async function hidesNothing(rel: string, lowerDirs: readonly string[] | undefined): Promise<boolean> {
+  if (!lowerDirs) return false;
+  for (const lower of lowerDirs) {
+    if (
+      await lstat(`${lower}/${rel}`).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+async function* fileBody(abs: string, size: number): AsyncGenerator<Buffer> {
+  const file = await open(abs, 'r');
+  try {
+    for (let offset = 0; offset < size; ) {
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(Math.min(READ_CHUNK, size - offset)), 0);
+      if (bytesRead === 0) throw conflict(`${abs} shrank while it was archived`);
+      offset += bytesRead;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+  yield bodyPadding(size);
+}
+
+/** Linux's dev_t split (glibc's gnu_dev_major / gnu_dev_minor). */
+function major(rdev: number): number {
+  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
+}
+
+function minor(rdev: number): number {
+  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
+}

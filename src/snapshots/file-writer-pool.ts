@@ -1,0 +1,164 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { BerthError, ErrorKind } from '../core/errors.js';
+import { writeBufferedFile } from './entry-writers.js';
+import type { BatchRequest, BatchResponse, FileJob } from './file-worker.js';
+import type { TarHeader } from './tar/format.js';
+
+const BATCH_FILES = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+/** Batches queued per worker; bounds memory and keeps each worker busy. */
+const BATCHES_PER_WORKER = 2;
+
+interface PendingFile {
+  rel: string;
+  chunks: Buffer[];
+  header: TarHeader;
+  job: FileJob;
+}
+
+/**
+ * Writes small regular files in batches on worker threads (see
+ * file-worker.ts for why). Keyed by relative path so callers can wait for
+ * the write of one path. Workers start on the first full batch; a layer with
+ * fewer files is written on the main thread instead. The first failure is
+ * kept and rethrown by the next call. Call {@link close} when done.
+ */
+export class FileWriterPool {
+  private readonly slots: WorkerSlot[] = [];
+  private batch: PendingFile[] = [];
+  private batchBytes = 0;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly workerCount = Math.max(2, Math.min(4, availableParallelism()))) {}
+
+  /** Queues a file; `abs` must not be a path another queued file is under. */
+  async add(rel: string, abs: string, chunks: Buffer[], header: TarHeader): Promise<void> {
+    this.throwIfFailed();
+    if (this.batch.some((file) => file.rel === rel)) await this.flush();
+    await this.settle(rel);
+    const xattrs = [...header.xattrs];
+    const { uid, gid, mode, mtime, size: length } = header;
+    this.batch.push({
+      rel,
+      chunks,
+      header,
+      job: { abs, offset: this.batchBytes, length, uid, gid, mode, mtime, xattrs },
+    });
+    this.batchBytes += length;
+    if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
+  }
+
+  /** Waits for the write of `rel`, if any; throws the first failure. */
+  async settle(rel: string): Promise<void> {
+    if (this.batch.some((file) => file.rel === rel)) await this.flush();
+    await this.inFlight.get(rel);
+    this.throwIfFailed();
+  }
+
+  /** Writes everything queued; throws the first failure. */
+  async drain(): Promise<void> {
+    if (this.slots.length === 0) await this.writeOnMainThread();
+    await this.flush();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+    this.throwIfFailed();
+  }
+
+  /** Waits for in-flight writes, ignoring failures, and stops the workers. */
+  async close(): Promise<void> {
+    this.batch = [];
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight.values());
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const files = this.batch;
+    const data = Buffer.allocUnsafeSlow(this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    let offset = 0;
+    for (const chunk of files.flatMap((file) => file.chunks)) offset += chunk.copy(data, offset);
+    const slot = await this.freeSlot();
+    this.track(
+      files.map((file) => file.rel),
+      slot.send(
+        files.map((file) => file.job),
+        data.buffer,
+      ),
+    );
+  }
+
+  private async writeOnMainThread(): Promise<void> {
+    const files = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    for (const file of files)
+      this.track([file.rel], writeBufferedFile(file.job.abs, file.chunks, file.header));
+  }
+
+  private track(rels: string[], write: Promise<void>): void {
+    const done: Promise<void> = write
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        for (const rel of rels) if (this.inFlight.get(rel) === done) this.inFlight.delete(rel);
+      });
+    for (const rel of rels) this.inFlight.set(rel, done);
+  }
+
+  private async freeSlot(): Promise<WorkerSlot> {
+    if (this.slots.length < this.workerCount) {
+      const idle = this.slots.find((slot) => slot.pending === 0);
+      if (idle) return idle;
+      const slot = new WorkerSlot();
+      this.slots.push(slot);
+      return slot;
+    }
+    for (;;) {
+      const slot = this.slots.reduce((best, next) => (next.pending < best.pending ? next : best));
+      if (slot.pending < BATCHES_PER_WORKER) return slot;
+      await Promise.race(this.inFlight.values());
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
+/** One worker thread and the batches it has not answered yet, in order. */
+class WorkerSlot {
+  readonly worker = new Worker(new URL('./file-worker.js', import.meta.url));
+  private readonly waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private nextId = 0;
+
+  constructor() {
+    this.worker.on('message', (response: BatchResponse) => {
+      const waiter = this.waiting.shift();
+      if (!response.error) return waiter?.resolve();
+      const { message, path } = response.error;
+      waiter?.reject(new BerthError(ErrorKind.Internal, `failed to write ${path}: ${message}`));
+    });
+    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('exit', () => this.failAll(new Error('file writer thread exited')));
+  }
+
+  get pending(): number {
+    return this.waiting.length;
+  }
+
+  send(jobs: FileJob[], data: ArrayBuffer): Promise<void> {
+    const request: BatchRequest = { id: this.nextId++, jobs, data };
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage(request, [data]);
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(err);
+  }
+}

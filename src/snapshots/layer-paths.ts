@@ -1,0 +1,113 @@
+import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { errnoCode, invalidArgument } from '../core/errors.js';
+
+/**
+ * Resolves archive paths inside a layer directory without ever following a
+ * symlink. Entry names are cleaned; a name that climbs out with `..` is
+ * refused, and an absolute one is taken relative to the root, as Docker and
+ * containerd do. Every parent is checked with lstat: a parent that is a
+ * symlink (to anywhere) or not a directory is refused. Directories already
+ * checked or created in this run are remembered, so deep trees cost one
+ * lstat per directory, not one per entry and level.
+ *
+ * Paths it returns are relative to the root ('' is the root itself), with
+ * '/' separators and no leading or trailing slash.
+ */
+export class LayerPaths {
+  private readonly knownDirs = new Set<string>(['']);
+
+  /**
+   * @param root the layer directory, owned by this run: nothing else changes it meanwhile.
+   * @param settle waits for in-flight work on a path before it is inspected.
+   */
+  constructor(
+    readonly root: string,
+    private readonly settle: (rel: string) => Promise<void>,
+  ) {}
+
+  /** The absolute path of a relative one. */
+  abs(rel: string): string {
+    return rel === '' ? this.root : `${this.root}/${rel}`;
+  }
+
+  /** The relative path an archive entry names; throws if it escapes the root. */
+  entryPath(name: string): string {
+    return cleanArchivePath(name, `layer entry ${name}`);
+  }
+
+  /** Creates missing parents of `rel` (mode 0755) and checks existing ones are real directories. */
+  async ensureParents(rel: string, entry: string): Promise<void> {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      await this.ensureDirectory(parts.slice(0, i).join('/'), entry);
+    }
+  }
+
+  /** True if `rel` is a directory this run made or checked. */
+  isKnownDirectory(rel: string): boolean {
+    return this.knownDirs.has(rel);
+  }
+
+  /** Records that `rel` is now a directory this run made or checked. */
+  rememberDirectory(rel: string): void {
+    this.knownDirs.add(rel);
+  }
+
+  /** Forgets `rel` and everything under it, after it was removed or replaced. */
+  forget(rel: string): void {
+    for (const dir of this.knownDirs) {
+      if (dir === rel || dir.startsWith(`${rel}/`)) this.knownDirs.delete(dir);
+    }
+    this.knownDirs.add('');
+  }
+
+  /**
+   * The relative path a hard link points to. Tar stores it as an archive path;
+   * it must stay inside the layer, pass through no symlink and name an
+   * existing non-directory.
+   */
+  async linkTarget(linkname: string, entry: string): Promise<string> {
+    const rel = cleanArchivePath(linkname, `hard link ${entry} target ${linkname}`);
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
+    }
+    await this.settle(rel);
+    const stats = await lstat(this.abs(rel)).catch(() => undefined);
+    if (!stats || stats.isDirectory() || rel === '') {
+      throw invalidArgument(`hard link ${entry} points to ${linkname}, which is not a file in this layer`);
+    }
+    return rel;
+  }
+
+  private async ensureDirectory(rel: string, entry: string): Promise<void> {
+    if (this.knownDirs.has(rel)) return;
+    await this.settle(rel);
+    try {
+      await this.checkExistingDirectory(rel, entry);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      await mkdir(this.abs(rel));
+      await chmod(this.abs(rel), 0o755); // mkdir's mode is filtered by the umask
+      this.knownDirs.add(rel);
+    }
+  }
+
+  private async checkExistingDirectory(rel: string, entry: string): Promise<void> {
+    if (this.knownDirs.has(rel)) return;
+    await this.settle(rel);
+    const stats = await lstat(this.abs(rel));
+    if (stats.isSymbolicLink()) throw invalidArgument(`layer entry ${entry} passes through symlink ${rel}`);
+    if (!stats.isDirectory()) throw invalidArgument(`layer entry ${entry} needs ${rel} to be a directory`);
+    this.knownDirs.add(rel);
+  }
+}
+
+/** Cleans an archive path to a root-relative one, refusing any that climbs out. */
+export function cleanArchivePath(name: string, what: string): string {
+  if (name.includes('\0')) throw invalidArgument(`${what} contains a NUL byte`);
+  const cleaned = posix.normalize(`./${name.replace(/^\/+/, '')}`).replace(/\/+$/, '');
+  if (cleaned === '..' || cleaned.startsWith('../')) throw invalidArgument(`${what} escapes the layer root`);
+  return cleaned === '.' ? '' : cleaned;
+}

@@ -1,0 +1,99 @@
+import { invalidArgument } from '../../core/errors.js';
+
+/**
+ * Pull-based reader over an async iterable of chunks. Reading pulls only as
+ * many chunks as needed, so a slow consumer slows the producer (backpressure).
+ */
+export class ByteSource {
+  private readonly iterator: AsyncIterator<Buffer>;
+  private chunks: Buffer[] = [];
+  private available = 0;
+  private ended = false;
+
+  constructor(source: AsyncIterable<Buffer>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** Pulls chunks until `n` bytes are buffered; false if the input ends first. */
+  async fill(n: number): Promise<boolean> {
+    while (this.available < n && !this.ended) {
+      const next = await this.iterator.next();
+      if (next.done) this.ended = true;
+      else if (next.value.length > 0) {
+        this.chunks.push(next.value);
+        this.available += next.value.length;
+      }
+    }
+    return this.available >= n;
+  }
+
+  /** Exactly `n` bytes; a short input is a truncated archive. */
+  async read(n: number): Promise<Buffer> {
+    if (!(await this.fill(n))) throw invalidArgument('unexpected end of tar stream');
+    return this.take(n);
+  }
+
+  /** Yields the next `n` bytes as they arrive, without copying. */
+  async *stream(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      if (!(await this.fill(1))) throw invalidArgument('unexpected end of tar stream');
+      const head = this.chunks[0]!;
+      const part = head.length <= left ? head : head.subarray(0, left);
+      this.consume(part.length);
+      left -= part.length;
+      yield part;
+    }
+  }
+
+  /** Discards the next `n` bytes. */
+  async skip(n: number): Promise<void> {
+    for await (const _ of this.stream(n)) {
+      // Only the side effect of consuming matters.
+    }
+  }
+
+  /** Reads and discards everything left, so observers of the input see all of it. */
+  async drain(): Promise<void> {
+    this.chunks = [];
+    this.available = 0;
+    while (!this.ended) {
+      const next = await this.iterator.next();
+      if (next.done) this.ended = true;
+    }
+  }
+
+  /** Stops the underlying iterator early (on error). */
+  async close(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      await this.iterator.return?.();
+    }
+  }
+
+  private take(n: number): Buffer {
+    const head = this.chunks[0]!;
+    if (head.length >= n) {
+      const out = head.subarray(0, n);
+      this.consume(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.chunks[0]!;
+      const part = Math.min(chunk.length, n - filled);
+      chunk.copy(out, filled, 0, part);
+      this.consume(part);
+      filled += part;
+    }
+    return out;
+  }
+
+  private consume(n: number): void {
+    const head = this.chunks[0]!;
+    if (n === head.length) this.chunks.shift();
+    else this.chunks[0] = head.subarray(n);
+    this.available -= n;
+  }
+}

@@ -1,0 +1,191 @@
+import { invalidArgument } from '../../core/errors.js';
+
+/**
+ * The tar format as image layers use it: ustar headers, GNU long names and
+ * PAX extended headers (POSIX.1-2001). PAX values are kept as raw bytes
+ * because `SCHILY.xattr.*` values are binary (security.capability).
+ */
+
+export const BLOCK_SIZE = 512;
+
+/** Entry kinds, from the typeflag byte. */
+export type TarEntryType = 'file' | 'link' | 'symlink' | 'char' | 'block' | 'directory' | 'fifo';
+
+/** One archive member, with long names and PAX records already applied. */
+export interface TarHeader {
+  name: string;
+  type: TarEntryType;
+  /** Permission bits including setuid, setgid and sticky. */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch; may carry a fraction from PAX. */
+  mtime: number;
+  /** Target of a symlink or, for a hard link, the archive path it links to. */
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+  /** Extended attributes from `SCHILY.xattr.<name>` records. */
+  xattrs: Map<string, Buffer>;
+}
+
+/** A raw header block as read, before long names and PAX are applied. */
+export interface RawHeader extends Omit<TarHeader, 'type' | 'xattrs'> {
+  typeflag: string;
+}
+
+const TYPES: Record<string, TarEntryType> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  '1': 'link',
+  '2': 'symlink',
+  '3': 'char',
+  '4': 'block',
+  '5': 'directory',
+  '6': 'fifo',
+};
+const TYPEFLAGS: Record<TarEntryType, string> = {
+  file: '0',
+  link: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  directory: '5',
+  fifo: '6',
+};
+
+/** The entry type for a typeflag, or undefined for meta or unsupported ones. */
+export function entryType(typeflag: string): TarEntryType | undefined {
+  return TYPES[typeflag];
+}
+
+/** True for a block of zeros (the end-of-archive marker). */
+export function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK_SIZE; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes and checks one 512-byte header block. */
+export function decodeHeader(block: Buffer): RawHeader {
+  if (!checksumMatches(block))
+    throw invalidArgument('invalid tar header checksum: not a tar stream or corrupt');
+  const magic = block.toString('latin1', 257, 265);
+  // GNU tar reuses the ustar prefix field for other data; only ustar/PAX have a prefix.
+  const prefix = magic.startsWith('ustar\0') ? readString(block, 345, 155) : '';
+  const name = readString(block, 0, 100);
+  return {
+    name: prefix ? `${prefix}/${name}` : name,
+    mode: readNumber(block, 100, 8),
+    uid: readNumber(block, 108, 8),
+    gid: readNumber(block, 116, 8),
+    size: readNumber(block, 124, 12),
+    mtime: readNumber(block, 136, 12),
+    typeflag: String.fromCharCode(block[156] ?? 0),
+    linkname: readString(block, 157, 100),
+    devmajor: readNumber(block, 329, 8),
+    devminor: readNumber(block, 337, 8),
+  };
+}
+
+function checksumMatches(block: Buffer): boolean {
+  const stored = readNumber(block, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK_SIZE; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+function readString(block: Buffer, offset: number, length: number): string {
+  const end = block.indexOf(0, offset);
+  return block.toString('utf8', offset, end === -1 || end > offset + length ? offset + length : end);
+}
+
+/** Octal text, or GNU base-256 when the high bit of the first byte is set. */
+function readNumber(block: Buffer, offset: number, length: number): number {
+  const first = block[offset] ?? 0;
+  if (first & 0x80) {
+    let value = first & 0x7f;
+    for (let i = 1; i < length; i++) value = value * 256 + (block[offset + i] ?? 0);
+    return value;
+  }
+  // Old writers pad with leading spaces or NULs and end with a space or NUL.
+  const digits = /^[\0 ]*([0-7]*)/.exec(block.toString('latin1', offset, offset + length))?.[1] ?? '';
+  return digits === '' ? 0 : Number.parseInt(digits, 8);
+}
+
+/** Parses PAX records (`"<len> <key>=<value>\n"`), keeping values as bytes. */
+export function decodePax(data: Buffer): Map<string, Buffer> {
+  const records = new Map<string, Buffer>();
+  let offset = 0;
+  while (offset < data.length) {
+    const space = data.indexOf(0x20, offset);
+    const length = Number.parseInt(data.toString('latin1', offset, space), 10);
+    if (space === -1 || !(length > 0) || offset + length > data.length) {
+      throw invalidArgument('invalid PAX extended header record');
+    }
+    const record = data.subarray(space + 1, offset + length - 1);
+    const equals = record.indexOf(0x3d);
+    if (equals === -1) throw invalidArgument('invalid PAX extended header record');
+    records.set(record.toString('utf8', 0, equals), record.subarray(equals + 1));
+    offset += length;
+  }
+  return records;
+}
+
+/** Encodes PAX records; each length prefix counts itself. */
+export function encodePax(records: ReadonlyMap<string, Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [key, value] of records) {
+    const body = Buffer.byteLength(key) + value.length + 3; // space, '=', newline
+    let length = body + String(body).length;
+    if (String(length).length !== String(body).length) length = body + String(length).length;
+    parts.push(Buffer.from(`${length} ${key}=`), value, Buffer.from('\n'));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Encodes a ustar header block; `typeflag` may be a meta type such as 'x'. Values that do not fit must go in PAX records first. */
+export function encodeHeader(fields: RawHeader): Buffer {
+  const block = Buffer.alloc(BLOCK_SIZE);
+  block.write(fields.name, 0, 100, 'utf8');
+  writeOctal(block, 100, 8, fields.mode);
+  writeOctal(block, 108, 8, fields.uid);
+  writeOctal(block, 116, 8, fields.gid);
+  writeOctal(block, 124, 12, fields.size);
+  writeOctal(block, 136, 12, Math.floor(fields.mtime));
+  block.write(fields.typeflag, 156, 1, 'latin1');
+  block.write(fields.linkname, 157, 100, 'utf8');
+  block.write('ustar\x0000', 257, 8, 'latin1');
+  writeOctal(block, 329, 8, fields.devmajor);
+  writeOctal(block, 337, 8, fields.devminor);
+  block.write('        ', 148, 8, 'latin1');
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  writeOctal(block, 148, 8, sum);
+  return block;
+}
+
+function writeOctal(block: Buffer, offset: number, length: number, value: number): void {
+  block.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length, 'latin1');
+}
+
+/** Largest value an octal field of `length` bytes holds. */
+export function octalLimit(length: number): number {
+  return 8 ** (length - 1) - 1;
+}
+
+/** The typeflag character of an entry type. */
+export function typeflagOf(type: TarEntryType): string {
+  return TYPEFLAGS[type];
+}
+
+/** Bytes of zero padding after a body of `size` bytes. */
+export function paddingFor(size: number): number {
+  return (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+}
