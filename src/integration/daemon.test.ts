@@ -136,7 +136,7 @@ describe('berthd with the real Docker CLI', {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /daemon reload [0-9a-f-]{36} \(.*registry-mirrors=\["https:\/\/mirror\.example\.test"\]/,
+      /daemon reload [0-9a-f-]{36} \(.*registry-mirrors=\["https:\/\/mirror\.example\.test\/?"\]/,
     );
   });
 });
