@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupId } from '../engine/listeners.js';
 import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
 import { bin, dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
@@ -111,16 +112,22 @@ describe('berthd with the real Docker CLI', {
     assert.equal(daemon.process.exitCode, null);
   });
 
-  it('the socket is mode 0660 and owned by root', async () => {
+  it('the socket is mode 0660, owned by root and the berth group when it exists', async () => {
     const st = await stat(daemon.socket);
     assert.equal(st.mode & 0o777, 0o660);
     assert.equal(st.uid, 0);
+    const gid = await groupId('berth');
+    assert.equal(st.gid, gid ?? 0);
   });
 
   it('a second berthd on the same pidfile or socket refuses to start', async () => {
     const second = await startDaemon({ dir: daemon.dir, expectExit: true });
     assert.notEqual(second.process.exitCode, 0);
     assert.match(second.output(), /pid file found, ensure berthd is not running|already listening/);
+    const other = await startDaemon({ args: ['-H', daemon.host], expectExit: true });
+    await other.stop();
+    assert.notEqual(other.process.exitCode, 0);
+    assert.match(other.output(), /another daemon is already listening on .*berth\.sock/);
     const r = await dockerRun('version', '--format', '{{.Server.Version}}');
     assert.equal(r.code, 0, 'the first daemon still serves');
   });
