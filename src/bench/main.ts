@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
+import { repoRoot } from '../testing/paths.js';
+import { machineFacts } from './machine.js';
+import { toReport, type WorkloadReport, writeReport } from './report.js';
+import type { Peers, Workload } from './workload.js';
+import { pendingWorkloads } from './workloads/pending.js';
+import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
+
+const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, ...pendingWorkloads];
+
+interface Args {
+  quick: boolean;
+  runs: number;
+  out: string;
+  only: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, runs: 10, out: '', only: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') args.quick = true;
+    else if (a === '--runs') args.runs = Number(argv[++i]);
+    else if (a === '--out') args.out = argv[++i] ?? '';
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else args.only.push(a);
+  }
+  if (args.quick && !argv.includes('--runs')) args.runs = 2;
+  // A quick run is a smoke test: it must not overwrite the committed report.
+  args.out ||= args.quick ? resolve(repoRoot, 'dist', 'bench-report') : resolve(repoRoot, 'docs');
+  return args;
+}
+
+/** Starts each peer on first use; stop() tears down whatever was started, in reverse. */
+function createPeers(): Peers & { stop(): Promise<void> } {
+  let berthd: Promise<TestDaemon> | undefined;
+  let dockerd: Promise<PeerDockerd | undefined> | undefined;
+  return {
+    berthd: () => (berthd ??= startDaemon()),
+    dockerd: () => (dockerd ??= dockerdBinary() ? startPeerDockerd() : Promise.resolve(undefined)),
+    async stop() {
+      await (await dockerd?.catch(() => undefined))?.stop();
+      await (await berthd?.catch(() => undefined))?.stop();
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const chosen = WORKLOADS.filter((w) =>
+    args.only.length ? args.only.includes(w.id) : !args.quick || w.quick,
+  );
+  const peers = createPeers();
+  const onSignal = () => {
+    void peers.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const reports: WorkloadReport[] = [];
+  try {
+    for (const w of chosen) {
+      process.stderr.write(`bench: ${w.id} …\n`);
+      const outcome = await w.run({ runs: args.runs, warmup: 1, peers }).catch((err: unknown) => ({
+        error: err instanceof Error ? err.message : String(err),
+      }));
+      const report = toReport(w, outcome);
+      reports.push(report);
+      const verdict = report.notYet
+        ? 'not yet'
+        : report.error
+          ? `failed: ${report.error}`
+          : report.ratios.map((q) => `${q.ratio.toFixed(2)}×`).join(' ');
+      process.stderr.write(`bench: ${w.id}: ${verdict}\n`);
+    }
+  } finally {
+    await peers.stop();
+  }
+  await writeReport(args.out, await machineFacts(), reports, { runs: args.runs, quick: args.quick });
+  process.stdout.write(`report written to ${args.out}/benchmarks.md\n`);
+  return reports.some((r) => r.error) ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+import type { TestDaemon } from '../testing/daemon.js';
+import type { PeerDockerd } from '../testing/dockerd.js';
+
+/** The daemons a workload can ask for; each is started on first use and stopped at the end. */
+export interface Peers {
+  berthd(): Promise<TestDaemon>;
+  /** undefined when dockerd is not installed. */
+  dockerd(): Promise<PeerDockerd | undefined>;
+}
+
+export interface RunOptions {
+  runs: number;
+  warmup: number;
+  peers: Peers;
+}
+
+export interface Measurement {
+  tool: string;
+  unit: 'ms' | 'MiB' | 'req/s' | 'MB/s';
+  values: number[];
+}
+
+/** median(numerator) / median(denominator), judged against a target when one exists. */
+export interface Comparison {
+  numerator: string;
+  denominator: string;
+  /** Largest acceptable ratio (smaller is better), if the issues set one. */
+  target?: number;
+}
+
+export interface Outcome {
+  measurements: Measurement[];
+  comparisons: Comparison[];
+  /** Absolute limits, e.g. idle RSS below 70 MiB. */
+  limits?: { tool: string; max: number; unit: string }[];
+  notes?: string[];
+}
+
+export interface Workload {
+  id: string;
+  title: string;
+  /** The target in the issues' words, shown beside the numbers. */
+  target: string;
+  /** Part of `--quick`. */
+  quick: boolean;
+  /** Returns "not yet: why" when Berth lacks the feature. */
+  run(options: RunOptions): Promise<Outcome | { notYet: string }>;
+}
