@@ -18,7 +18,7 @@ const STATUS: Record<ErrorKind, number> = {
 /** Maps any thrown value to the status code dockerd would answer with. */
 export function statusOf(err: unknown): number {
   if (!(err instanceof BerthError)) {
-    // Fastify's own errors (bad JSON, body too large) carry a 4xx statusCode.
+    // HTTP-layer errors (bad JSON, body too large) carry a 4xx statusCode.
     const code = (err as { statusCode?: unknown } | null)?.statusCode;
     if (typeof code === 'number' && code >= 400 && code < 500) return code;
   }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import { before, describe, it } from 'node:test';
 import { silentLogger } from '../core/logger.js';
 import { defaultDaemonConfig } from '../engine/config/defaults.js';
 import { SystemService } from '../engine/system.js';
 import { EventBus } from '../events/bus.js';
+import type { HttpApp } from './http/app.js';
+import { inject } from './http/inject.js';
 import { createApiServer } from './server.js';
 
 function makeSystem(events: EventBus): SystemService {
@@ -44,17 +45,14 @@ function makeSystem(events: EventBus): SystemService {
 }
 
 describe('Engine API server (inject)', () => {
-  let app: FastifyInstance;
+  let app: HttpApp;
   const events = new EventBus();
   before(async () => {
     app = (await createApiServer({ system: makeSystem(events), log: silentLogger })).app;
   });
-  after(async () => {
-    await app.close();
-  });
 
   it('HEAD /_ping answers with the headers the Docker CLI reads and no body', async () => {
-    const res = await app.inject({ method: 'HEAD', url: '/_ping' });
+    const res = await inject(app, { method: 'HEAD', url: '/_ping' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.headers['api-version'], '1.45');
     assert.equal(res.headers.ostype, 'linux');
@@ -68,14 +66,14 @@ describe('Engine API server (inject)', () => {
 
   it('GET /_ping answers OK on versioned and unversioned paths', async () => {
     for (const url of ['/_ping', '/v1.24/_ping', '/v1.45/_ping']) {
-      const res = await app.inject({ method: 'GET', url });
+      const res = await inject(app, { method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
       assert.equal(res.body, 'OK');
     }
   });
 
   it('GET /version carries the engine, API and component versions', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1.41/version' });
+    const res = await inject(app, { method: 'GET', url: '/v1.41/version' });
     const body = res.json();
     assert.equal(body.Version, '9.9.9');
     assert.equal(body.ApiVersion, '1.45');
@@ -88,13 +86,13 @@ describe('Engine API server (inject)', () => {
   });
 
   it('refuses versions outside 1.24–1.45 with dockerd messages and an exact JSON content type', async () => {
-    const tooNew = await app.inject({ method: 'GET', url: '/v1.99/info' });
+    const tooNew = await inject(app, { method: 'GET', url: '/v1.99/info' });
     assert.equal(tooNew.statusCode, 400);
     assert.equal(tooNew.headers['content-type'], 'application/json');
     assert.deepEqual(tooNew.json(), {
       message: 'client version 1.99 is too new. Maximum supported API version is 1.45',
     });
-    const tooOld = await app.inject({ method: 'GET', url: '/v1.12/info' });
+    const tooOld = await inject(app, { method: 'GET', url: '/v1.12/info' });
     assert.equal(tooOld.statusCode, 400);
     assert.match(
       tooOld.json().message,
@@ -103,14 +101,14 @@ describe('Engine API server (inject)', () => {
   });
 
   it('an unknown path is 404 page not found', async () => {
-    const res = await app.inject({ method: 'GET', url: '/v1.45/no/such/thing' });
+    const res = await inject(app, { method: 'GET', url: '/v1.45/no/such/thing' });
     assert.equal(res.statusCode, 404);
     assert.equal(res.headers['content-type'], 'application/json');
     assert.deepEqual(res.json(), { message: 'page not found' });
   });
 
   it('a malformed JSON body is a 400 with a message, not a crash', async () => {
-    const res = await app.inject({
+    const res = await inject(app, {
       method: 'POST',
       url: '/v1.45/info',
       headers: { 'content-type': 'application/json' },
@@ -122,7 +120,7 @@ describe('Engine API server (inject)', () => {
   });
 
   it('GET /info reports counts, drivers, registry config and runtimes', async () => {
-    const info = (await app.inject({ method: 'GET', url: '/info' })).json();
+    const info = (await inject(app, { method: 'GET', url: '/info' })).json();
     assert.equal(info.Containers, 0);
     assert.equal(info.Driver, 'overlay2');
     assert.equal(info.CgroupVersion, '1');
@@ -144,7 +142,7 @@ describe('Engine API server (inject)', () => {
     events.publish({ type: 'image', action: 'tag', id: 'sha256:aa', attributes: { name: 'bb:latest' } });
     const until = Math.floor(Date.now() / 1000) - 0;
     const filters = encodeURIComponent(JSON.stringify({ type: { container: true } }));
-    const res = await app.inject({
+    const res = await inject(app, {
       method: 'GET',
       url: `/v1.45/events?since=${since}&until=${until}.999999999&filters=${filters}`,
     });

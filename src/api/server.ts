@@ -1,8 +1,9 @@
-import { type IncomingMessage, type RequestListener, Server } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { SystemService } from '../engine/system.js';
 import { messageOf, statusOf } from './errors.js';
+import { HttpApp } from './http/app.js';
+import type { Reply } from './http/reply.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
@@ -13,7 +14,7 @@ export interface ApiServices {
 }
 
 export interface ApiServer {
-  app: FastifyInstance;
+  app: HttpApp;
   /** The request listener to attach to each listening http/https server. */
   handler: RequestListener;
   close(): Promise<void>;
@@ -41,7 +42,7 @@ export function commonHeaders(system: SystemService): Record<string, string> {
  * Sends a JSON body with Content-Type exactly "application/json": the Docker
  * CLI compares it literally and prints raw JSON for "…; charset=utf-8".
  */
-export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+export function sendJson(reply: Reply, status: number, body: unknown): Reply {
   return reply
     .code(status)
     .header('content-type', 'application/json')
@@ -49,58 +50,29 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
 }
 
 export async function createApiServer(services: ApiServices): Promise<ApiServer> {
-  let handler: RequestListener | undefined;
-  const app = Fastify({
-    logger: false,
-    exposeHeadRoutes: false,
-    return503OnClosing: true,
-    bodyLimit: 64 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    serverFactory: (h) => {
-      handler = h;
-      // Fastify wants a server object; listeners are attached by the daemon itself.
-      return new Server();
-    },
-    rewriteUrl: (req) => {
-      const { path, version } = splitVersion(req.url ?? '/');
-      requestedVersion.set(req, version);
-      return path;
-    },
+  const app = new HttpApp((req) => {
+    const { path, version } = splitVersion(req.url ?? '/');
+    requestedVersion.set(req, version);
+    return path;
   });
-
-  // Docker clients send JSON without caring much for Content-Type; bodies of
-  // other types (tar archives for load, build, cp) are passed on as streams.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(Object.assign(new Error(`invalid JSON: ${messageOf(err)}`), { statusCode: 400 }), undefined);
-    }
-  });
-  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
   const headers = commonHeaders(services.system);
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook((req, reply) => {
     reply.headers(headers);
     const version = requestedVersion.get(req.raw);
     const problem = version === undefined ? undefined : versionError(version);
-    if (problem) return sendJson(reply, 400, { message: problem });
+    if (problem) sendJson(reply, 400, { message: problem });
   });
 
   app.setErrorHandler((err, req, reply) => {
     const status = statusOf(err);
     if (status >= 500) services.log.error('handler failed', { method: req.method, url: req.url, error: err });
     else services.log.debug('request failed', { method: req.method, url: req.url, error: err });
-    if (status === 304) return reply.code(304).send();
-    return sendJson(reply, status, { message: messageOf(err) });
+    if (status === 304) reply.code(304).send();
+    else sendJson(reply, status, { message: messageOf(err) });
   });
   app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'page not found' }));
 
   registerSystemRoutes(app, services);
-  await app.ready();
-  if (!handler) throw new Error('fastify did not provide a request handler');
-  return { app, handler, close: () => app.close() };
+  return { app, handler: app.handler, close: async () => {} };
 }

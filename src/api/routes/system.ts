@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { serializeEvent } from '../../events/event.js';
 import { EVENT_FILTER_KEYS } from '../../events/filters.js';
+import type { HttpApp } from '../http/app.js';
 import { parseFilters, parseUnixNanos, queryString } from '../query.js';
 import { type ApiServices, commonHeaders, sendJson } from '../server.js';
 
@@ -12,9 +12,7 @@ const PING_HEADERS = {
   'Content-Type': 'text/plain; charset=utf-8',
 };
 
-type Query = Record<string, string | string[] | undefined>;
-
-export function registerSystemRoutes(app: FastifyInstance, services: ApiServices): void {
+export function registerSystemRoutes(app: HttpApp, services: ApiServices): void {
   const { system } = services;
 
   app.head('/_ping', (_req, reply) => reply.headers({ ...PING_HEADERS, 'Content-Length': '0' }).send());
@@ -26,7 +24,7 @@ export function registerSystemRoutes(app: FastifyInstance, services: ApiServices
   // GET /events: replays buffered events since `since`, then streams live ones
   // until `until` passes or the client goes away. Headers go out at once.
   app.get('/events', (req, reply) => {
-    const query = req.query as Query;
+    const query = req.query;
     const filters = parseFilters(query.filters, EVENT_FILTER_KEYS);
     const since = parseUnixNanos(queryString(query.since), 'since');
     const until = parseUnixNanos(queryString(query.until), 'until');

@@ -1,0 +1,144 @@
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { Reply } from './reply.js';
+import { Router } from './router.js';
+
+/**
+ * A small HTTP application for the Engine API: a router, onRequest hooks,
+ * JSON bodies, one error handler. It replaces a framework because the
+ * daemon's idle memory matters more than features it would not use (a
+ * general-purpose framework cost about 20 MB of resident memory at import).
+ */
+export interface Request {
+  raw: IncomingMessage;
+  method: string;
+  /** The URL after rewriting (version prefix removed), with its query string. */
+  url: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON for JSON requests; undefined otherwise (read `raw` for streams). */
+  body: unknown;
+  /** Aborts when the client goes away before the response is done. */
+  signal: AbortSignal;
+}
+
+export type Handler = (req: Request, reply: Reply) => unknown;
+export type Hook = (req: Request, reply: Reply) => void | Promise<void>;
+export type ErrorHandler = (err: unknown, req: Request, reply: Reply) => void;
+
+const JSON_LIMIT = 64 * 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseQuery(search: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    const prev = out[key];
+    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+async function readJson(raw: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of raw) {
+    size += (chunk as Buffer).length;
+    if (size > JSON_LIMIT) throw new HttpError(413, 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, `invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+export class HttpApp {
+  private readonly router = new Router<Handler>();
+  private readonly hooks: Hook[] = [];
+  private onError: ErrorHandler = (_err, _req, reply) => reply.code(500).send();
+  private notFound: Handler = (_req, reply) => reply.code(404).send();
+
+  constructor(private readonly rewriteUrl: (raw: IncomingMessage) => string = (raw) => raw.url ?? '/') {}
+
+  get(path: string, h: Handler): void {
+    this.router.add('GET', path, h);
+  }
+  head(path: string, h: Handler): void {
+    this.router.add('HEAD', path, h);
+  }
+  post(path: string, h: Handler): void {
+    this.router.add('POST', path, h);
+  }
+  put(path: string, h: Handler): void {
+    this.router.add('PUT', path, h);
+  }
+  delete(path: string, h: Handler): void {
+    this.router.add('DELETE', path, h);
+  }
+  addHook(hook: Hook): void {
+    this.hooks.push(hook);
+  }
+  setErrorHandler(handler: ErrorHandler): void {
+    this.onError = handler;
+  }
+  setNotFoundHandler(handler: Handler): void {
+    this.notFound = handler;
+  }
+
+  /** The listener to attach to every http/https server the daemon opens. */
+  readonly handler: RequestListener = (raw: IncomingMessage, res: ServerResponse) => {
+    void this.dispatch(raw, res);
+  };
+
+  private async dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = this.rewriteUrl(raw);
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const req: Request = {
+      raw,
+      method: raw.method ?? 'GET',
+      url,
+      path,
+      query: parseQuery(q < 0 ? '' : url.slice(q + 1)),
+      params: {},
+      headers: raw.headers,
+      body: undefined,
+      signal: controller.signal,
+    };
+    const reply = new Reply(res, raw);
+    try {
+      for (const hook of this.hooks) {
+        await hook(req, reply);
+        if (reply.sent) return;
+      }
+      const match = this.router.find(req.method, path);
+      if (!match) {
+        await this.notFound(req, reply);
+        return;
+      }
+      req.params = match.params;
+      if (String(raw.headers['content-type'] ?? '').includes('json')) req.body = await readJson(raw);
+      const result = await match.handler(req, reply);
+      if (!reply.sent && result !== undefined && result !== reply) reply.send(result);
+    } catch (err) {
+      if (!reply.sent) this.onError(err, req, reply);
+      else res.destroy();
+    }
+  }
+}
