@@ -3,12 +3,14 @@ import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import { repoRoot } from '../testing/paths.js';
 import { machineFacts } from './machine.js';
+import { type PeerPodman, startPeerPodman } from './podman.js';
 import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
+import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, ...pendingWorkloads];
+const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, imageLoad, ...pendingWorkloads];
 
 interface Args {
   quick: boolean;
@@ -37,10 +39,13 @@ function parseArgs(argv: string[]): Args {
 function createPeers(): Peers & { stop(): Promise<void> } {
   let berthd: Promise<TestDaemon> | undefined;
   let dockerd: Promise<PeerDockerd | undefined> | undefined;
+  let podman: Promise<PeerPodman | undefined> | undefined;
   return {
+    podman: () => (podman ??= startPeerPodman()),
     berthd: () => (berthd ??= startDaemon()),
     dockerd: () => (dockerd ??= dockerdBinary() ? startPeerDockerd() : Promise.resolve(undefined)),
     async stop() {
+      await (await podman?.catch(() => undefined))?.stop();
       await (await dockerd?.catch(() => undefined))?.stop();
       await (await berthd?.catch(() => undefined))?.stop();
     },

@@ -1,11 +1,14 @@
 import type { TestDaemon } from '../testing/daemon.js';
 import type { PeerDockerd } from '../testing/dockerd.js';
+import type { PeerPodman } from './podman.js';
 
 /** The daemons a workload can ask for; each is started on first use and stopped at the end. */
 export interface Peers {
   berthd(): Promise<TestDaemon>;
   /** undefined when dockerd is not installed. */
   dockerd(): Promise<PeerDockerd | undefined>;
+  /** undefined when podman is not installed. */
+  podman(): Promise<PeerPodman | undefined>;
 }
 
 export interface RunOptions {

@@ -28,12 +28,6 @@ export const pendingWorkloads: Workload[] = [
     'containers (issue 4) are not implemented yet',
   ),
   pending(
-    'image-load',
-    'load a ~200 MB, 4-layer docker-save archive',
-    '≤ 1.0× dockerd 20.10; unpacking a layer no slower than GNU tar',
-    'the image service (issue 3) is not wired into berthd yet',
-  ),
-  pending(
     'pull-push',
     'pull and push a ~200 MB, 4-layer image through a local registry',
     'pull ≤ 0.7× dockerd and ≤ 1.3× the parallel command-line floor; push ≤ 1.0× dockerd',
