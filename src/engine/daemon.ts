@@ -85,7 +85,7 @@ export class Daemon {
       });
       const api: ApiServer = await createApiServer({ system, log });
       undo.push(() => api.close());
-      const listeners = await openListeners(config, api.handler, log);
+      const listeners = await openListeners(config, api.app, log);
       undo.push(async () => {
         await Promise.all(listeners.map((l) => l.close()));
       });

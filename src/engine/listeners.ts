@@ -1,11 +1,18 @@
 import { chmod, chown, mkdir, readFile, unlink } from 'node:fs/promises';
-import { Server as HttpServer, type RequestListener } from 'node:http';
+import { Server as HttpServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import { connect, type Server } from 'node:net';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { failedPrecondition, invalidArgument } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { DaemonConfig } from './config/types.js';
+
+/** What each listening server dispatches to: plain requests and hijacked (upgrade) ones. */
+export interface ApiHandlers {
+  handler: RequestListener;
+  upgradeHandler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
 
 export interface Listener {
   address: string;
@@ -52,7 +59,8 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** Keeps a bad request line or garbage bytes from doing anything but closing that one connection. */
-function hardenHttp(server: HttpServer, log: Logger): void {
+function hardenHttp(server: HttpServer, api: ApiHandlers, log: Logger): void {
+  server.on('upgrade', api.upgradeHandler);
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;
@@ -63,14 +71,14 @@ function hardenHttp(server: HttpServer, log: Logger): void {
   });
 }
 
-async function listenUnix(path: string, handler: RequestListener, config: DaemonConfig, log: Logger) {
+async function listenUnix(path: string, api: ApiHandlers, config: DaemonConfig, log: Logger) {
   if (await socketInUse(path)) {
     throw failedPrecondition(`another daemon is already listening on ${path}; stop it or choose another -H`);
   }
   await unlink(path).catch(() => {});
   await mkdir(dirname(path), { recursive: true });
-  const server = new HttpServer(handler);
-  hardenHttp(server, log);
+  const server = new HttpServer(api.handler);
+  hardenHttp(server, api, log);
   await listen(server, { path });
   // dockerd's rule: 0660, owned by root and the daemon's group when that group exists.
   await chmod(path, 0o660);
@@ -87,7 +95,7 @@ async function listenUnix(path: string, handler: RequestListener, config: Daemon
   };
 }
 
-async function listenTcp(hostPort: string, handler: RequestListener, config: DaemonConfig, log: Logger) {
+async function listenTcp(hostPort: string, api: ApiHandlers, config: DaemonConfig, log: Logger) {
   const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(hostPort);
   if (!m) throw invalidArgument(`invalid tcp address ${hostPort}`);
   const host = m[1] || '0.0.0.0';
@@ -105,20 +113,20 @@ async function listenTcp(hostPort: string, handler: RequestListener, config: Dae
           ? { ca: await read(config.tlsCaCert, '--tlscacert'), requestCert: true, rejectUnauthorized: true }
           : {}),
       },
-      handler,
+      api.handler,
     );
   } else {
     log.warn(`API listening on ${hostPort} without TLS: anyone who can reach it has root on this host`);
-    server = new HttpServer(handler);
+    server = new HttpServer(api.handler);
   }
-  hardenHttp(server, log);
+  hardenHttp(server, api, log);
   await listen(server, { host, port: Number(m[2]) });
   return { address: `tcp://${hostPort}`, server, close: () => closeServer(server) };
 }
 
-async function listenFd(fd: number, handler: RequestListener, log: Logger) {
-  const server = new HttpServer(handler);
-  hardenHttp(server, log);
+async function listenFd(fd: number, api: ApiHandlers, log: Logger) {
+  const server = new HttpServer(api.handler);
+  hardenHttp(server, api, log);
   await listen(server, { fd });
   return { address: `fd://${fd}`, server, close: () => closeServer(server) };
 }
@@ -132,18 +140,18 @@ function activatedFds(): number[] {
 
 export async function openListeners(
   config: DaemonConfig,
-  handler: RequestListener,
+  api: ApiHandlers,
   log: Logger,
 ): Promise<Listener[]> {
   const opened: Listener[] = [];
   try {
     for (const host of config.hosts) {
-      if (host.startsWith('unix://')) opened.push(await listenUnix(host.slice(7), handler, config, log));
-      else if (host.startsWith('tcp://')) opened.push(await listenTcp(host.slice(6), handler, config, log));
+      if (host.startsWith('unix://')) opened.push(await listenUnix(host.slice(7), api, config, log));
+      else if (host.startsWith('tcp://')) opened.push(await listenTcp(host.slice(6), api, config, log));
       else if (host.startsWith('fd://')) {
         const fds = host === 'fd://' ? activatedFds() : [Number(host.slice(5))];
         if (fds.length === 0) throw invalidArgument('fd:// given but no sockets were passed by systemd');
-        for (const fd of fds) opened.push(await listenFd(fd, handler, log));
+        for (const fd of fds) opened.push(await listenFd(fd, api, log));
       } else throw invalidArgument(`invalid host ${host}: use unix://, tcp:// or fd://`);
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Reply } from './reply.js';
 import { Router } from './router.js';
 
@@ -24,6 +25,8 @@ export interface Request {
 }
 
 export type Handler = (req: Request, reply: Reply) => unknown;
+/** Takes over a connection that asked for `Connection: Upgrade` (attach, exec start). */
+export type UpgradeHandler = (req: Request, socket: Duplex, head: Buffer) => void | Promise<void>;
 export type Hook = (req: Request, reply: Reply) => void | Promise<void>;
 export type ErrorHandler = (err: unknown, req: Request, reply: Reply) => void;
 
@@ -66,6 +69,7 @@ async function readJson(raw: IncomingMessage): Promise<unknown> {
 
 export class HttpApp {
   private readonly router = new Router<Handler>();
+  private readonly upgrades = new Router<UpgradeHandler>();
   private readonly hooks: Hook[] = [];
   private onError: ErrorHandler = (_err, _req, reply) => reply.code(500).send();
   private notFound: Handler = (_req, reply) => reply.code(404).send();
@@ -87,6 +91,14 @@ export class HttpApp {
   delete(path: string, h: Handler): void {
     this.router.add('DELETE', path, h);
   }
+  /**
+   * Registers a handler for requests that carry `Connection: Upgrade`. Node
+   * hands those to the server's 'upgrade' event, not to the request handler;
+   * the same request without the upgrade header goes to the ordinary route.
+   */
+  upgrade(method: string, path: string, h: UpgradeHandler): void {
+    this.upgrades.add(method, path, h);
+  }
   addHook(hook: Hook): void {
     this.hooks.push(hook);
   }
@@ -101,6 +113,52 @@ export class HttpApp {
   readonly handler: RequestListener = (raw: IncomingMessage, res: ServerResponse) => {
     void this.dispatch(raw, res);
   };
+
+  /** The listener for every server's 'upgrade' event. */
+  readonly upgradeHandler = (raw: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    void this.dispatchUpgrade(raw, socket, head);
+  };
+
+  private async dispatchUpgrade(raw: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = this.rewriteUrl(raw);
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const match = this.upgrades.find(raw.method ?? 'GET', path);
+    if (!match) {
+      // No upgrade route: answer like the plain route would not exist.
+      socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"page not found"}\n',
+      );
+      return;
+    }
+    const controller = new AbortController();
+    socket.on('close', () => controller.abort());
+    const req: Request = {
+      raw,
+      method: raw.method ?? 'GET',
+      url,
+      path,
+      query: parseQuery(q < 0 ? '' : url.slice(q + 1)),
+      params: match.params,
+      headers: raw.headers,
+      body: undefined,
+      signal: controller.signal,
+    };
+    try {
+      await match.handler(req, socket, head);
+    } catch (err) {
+      const message = JSON.stringify({ message: err instanceof Error ? err.message : String(err) });
+      const status =
+        typeof (err as { statusCode?: unknown }).statusCode === 'number'
+          ? (err as { statusCode: number }).statusCode
+          : 500;
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${message}\n`,
+        );
+    }
+  }
 
   private async dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = this.rewriteUrl(raw);
