@@ -1,0 +1,111 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { alreadyExists, invalidArgument, notFound } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs-atomic.js';
+import type { Logger } from '../core/logger.js';
+import type { ContainerRecord } from './record.js';
+
+const RECORD_FILE = 'config.v2.json';
+
+/**
+ * Container records: one JSON file per container (`<root>/<id>/config.v2.json`,
+ * written atomically) plus an in-memory index by id and name. A record that
+ * cannot be read at start is logged and skipped, never fatal.
+ */
+export class ContainerStore {
+  private readonly byId = new Map<string, ContainerRecord>();
+  private readonly byName = new Map<string, string>();
+
+  private constructor(
+    readonly root: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(root: string, log: Logger): Promise<ContainerStore> {
+    await mkdir(root, { recursive: true, mode: 0o710 });
+    const store = new ContainerStore(root, log);
+    for (const id of await readdir(root)) {
+      try {
+        const record = JSON.parse(await readFile(join(root, id, RECORD_FILE), 'utf8')) as ContainerRecord;
+        store.index(record);
+      } catch (err) {
+        log.warn('skipping unreadable container record', { id, error: err });
+      }
+    }
+    return store;
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  private index(record: ContainerRecord): void {
+    this.byId.set(record.Id, record);
+    this.byName.set(record.Name, record.Id);
+  }
+
+  list(): ContainerRecord[] {
+    return [...this.byId.values()];
+  }
+
+  /** By full ID, name (with or without "/"), or unique ID prefix, as dockerd resolves them. */
+  get(ref: string): ContainerRecord {
+    const found = this.find(ref);
+    if (!found) throw notFound(`No such container: ${ref}`);
+    return found;
+  }
+
+  find(ref: string): ContainerRecord | undefined {
+    const exact = this.byId.get(ref);
+    if (exact) return exact;
+    const byName = this.byName.get(ref.replace(/^\//, ''));
+    if (byName) return this.byId.get(byName);
+    if (!/^[0-9a-f]+$/.test(ref)) return undefined;
+    const matches = [...this.byId.keys()].filter((id) => id.startsWith(ref));
+    if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+    return matches[0] ? this.byId.get(matches[0]) : undefined;
+  }
+
+  nameInUse(name: string): string | undefined {
+    return this.byName.get(name);
+  }
+
+  async create(record: ContainerRecord): Promise<void> {
+    const holder = this.byName.get(record.Name);
+    if (holder) {
+      throw alreadyExists(
+        `Conflict. The container name "/${record.Name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    await mkdir(this.dir(record.Id), { recursive: true, mode: 0o710 });
+    this.index(record);
+    await this.save(record);
+  }
+
+  /** Persists the record as it is now (callers mutate, then save). */
+  async save(record: ContainerRecord): Promise<void> {
+    await writeFileAtomic(join(this.dir(record.Id), RECORD_FILE), JSON.stringify(record), 0o600);
+  }
+
+  async rename(record: ContainerRecord, newName: string): Promise<void> {
+    const holder = this.byName.get(newName);
+    if (holder && holder !== record.Id) {
+      throw alreadyExists(
+        `Error when allocating new name: Conflict. The container name "/${newName}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    this.byName.delete(record.Name);
+    record.Name = newName;
+    this.byName.set(newName, record.Id);
+    await this.save(record);
+  }
+
+  async delete(id: string): Promise<void> {
+    const record = this.byId.get(id);
+    if (!record) return;
+    this.byId.delete(id);
+    this.byName.delete(record.Name);
+    await rm(this.dir(id), { recursive: true, force: true });
+    this.log.debug('container record removed', { id });
+  }
+}
