@@ -93,7 +93,8 @@ export function busyboxEntries(
   binary: { path: string; size: number },
   applets: readonly string[],
 ): TarEntry[] {
-  const links = applets.filter((a) => a !== BUSYBOX_PATH && a !== '').sort();
+  // linuxrc is an initrd's init, installed at the root; an image has no use for it.
+  const links = applets.filter((a) => a !== BUSYBOX_PATH && a.includes('/')).sort();
   const dirs = new Map<string, number>(FIXED_DIRS);
   for (const link of links) {
     const parts = link.split('/').slice(0, -1);
@@ -107,7 +108,7 @@ export function busyboxEntries(
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([path, mode]): TarEntry => ({ type: 'dir', path, mode })),
     { type: 'disk-file', path: BUSYBOX_PATH, mode: 0o755, source: binary.path, size: binary.size },
-    ...links.map((path): TarEntry => ({ type: 'hardlink', path, target: BUSYBOX_PATH })),
+    ...links.map((path): TarEntry => ({ type: 'hardlink', path, target: BUSYBOX_PATH, mode: 0o755 })),
     { type: 'file', path: 'etc/group', mode: 0o644, content: Buffer.from(GROUP) },
     { type: 'file', path: 'etc/passwd', mode: 0o644, content: Buffer.from(PASSWD) },
     { type: 'file', path: 'etc/shadow', mode: 0o600, content: Buffer.from(SHADOW) },

@@ -20,7 +20,13 @@ export type TarEntry =
       readonly source: string;
       readonly size: number;
     }
-  | { readonly type: 'hardlink'; readonly path: string; readonly target: string }
+  | {
+      readonly type: 'hardlink';
+      readonly path: string;
+      readonly target: string;
+      /** The target's mode: extractors (moby's among them) chmod the link, and so the shared inode. */
+      readonly mode: number;
+    }
   | { readonly type: 'symlink'; readonly path: string; readonly target: string };
 
 /** Owner and time given to every entry. */
@@ -58,7 +64,7 @@ export function tarHeader(entry: TarEntry, defaults: TarDefaults): Buffer {
   const header = Buffer.alloc(BLOCK);
   const path = entry.type === 'dir' && !entry.path.endsWith('/') ? `${entry.path}/` : entry.path;
   const { prefix, name } = splitPath(path);
-  const mode = 'mode' in entry ? entry.mode : entry.type === 'symlink' ? 0o777 : 0o644;
+  const mode = 'mode' in entry ? entry.mode : 0o777;
   header.write(name, 0, 100);
   header.write(octal(mode, 8), 100);
   header.write(octal(defaults.uid, 8), 108);

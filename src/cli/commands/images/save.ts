@@ -52,7 +52,7 @@ export async function writeFileAtomically(path: string, body: Readable, dir: str
   const temp = join(dir, `.tmp-${basename(path)}${randomBytes(5).toString('hex')}`);
   const file = await open(temp, 'wx', 0o600);
   try {
-    await pipeline(body, file.createWriteStream({ autoClose: false }));
+    for await (const chunk of body) await file.write(chunk as Buffer);
     await file.sync();
     await file.close();
     await rename(temp, path);
