@@ -9,6 +9,10 @@ import { type RunResult, runCommand } from './run.js';
 export interface CliPair {
   berth(...args: string[]): Promise<RunResult>;
   docker(...args: string[]): Promise<RunResult>;
+  /** berth with bytes on its stdin. */
+  berthWithInput(input: string | Buffer, ...args: string[]): Promise<RunResult>;
+  /** berth's argv prefix (program, -H host) for shell pipelines. */
+  readonly berthCommand: readonly string[];
   /** Both at once, so relative times ("2 hours ago") are read at the same moment. */
   both(...args: string[]): Promise<[RunResult, RunResult]>;
   /** Runs a command line under a pseudo-terminal (util-linux script); undefined without script. */
@@ -34,6 +38,9 @@ export function cliPair(host: string, dockerPath: string): CliPair {
   return {
     berth,
     docker,
+    berthWithInput: (input, ...args) =>
+      runCommand(programs.berth, ['-H', host, ...args], { input, timeoutMs: 20 * 60_000 }),
+    berthCommand: [programs.berth, '-H', host],
     both: (...args) => Promise.all([berth(...args), docker(...args)]),
     onTerminal: (cli, args, columns = 0) => {
       if (!SCRIPT) return undefined;
