@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { summaryRows, verboseTables } from './df.js';
+import { verboseTables } from './df.js';
+import { summaryRows } from './df-summary.js';
 import type { DiskUsage } from './df-types.js';
 
 const NOW = Date.UTC(2024, 0, 2);

@@ -4,7 +4,7 @@
  */
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
-import { formatterRow, isTableFormat, parseTemplate, renderLines, renderTable } from '../../format/index.js';
+import { isTableFormat, parseTemplate, renderLines, renderTable } from '../../format/index.js';
 import { humanSize, IMAGE_HEADERS } from '../images/image-rows.js';
 import {
   BUILD_CACHE_HEADERS,
@@ -16,18 +16,12 @@ import {
   sortBuildCache,
   VOLUME_HEADERS,
 } from './df-rows.js';
+import { builderSize, SUMMARY_HEADERS, summaryRows } from './df-summary.js';
 import type { DiskUsage } from './df-types.js';
 
 const SUMMARY_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
 const SUMMARY_RAW =
   'type: {{.Type}}\ntotal: {{.TotalCount}}\nactive: {{.Active}}\nsize: {{.Size}}\nreclaimable: {{.Reclaimable}}\n';
-const SUMMARY_HEADERS = {
-  Type: 'TYPE',
-  TotalCount: 'TOTAL',
-  Active: 'ACTIVE',
-  Size: 'SIZE',
-  Reclaimable: 'RECLAIMABLE',
-};
 const IMAGE_TABLE =
   'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
 const CONTAINER_TABLE =
@@ -41,74 +35,9 @@ export interface DfOptions {
   format?: string;
 }
 
-/** "1.2GB (40%)": reclaimable of total, with docker's integer percentage. */
-function reclaimable(amount: number, total: number): string {
-  return total > 0 ? `${humanSize(amount)} (${Math.trunc((amount * 100) / total)}%)` : humanSize(amount);
-}
-
-/** The four summary rows: Images, Containers, Local Volumes, Build Cache. */
-export function summaryRows(du: DiskUsage) {
-  const images = du.Images ?? [];
-  const containers = du.Containers ?? [];
-  const volumes = du.Volumes ?? [];
-  const cache = du.BuildCache ?? [];
-  const layers = du.LayersSize ?? 0;
-  const usedByImages = images
-    .filter((i) => (i.Containers ?? 0) !== 0 && i.Size !== -1 && i.SharedSize !== -1)
-    .reduce((sum, i) => sum + i.Size - (i.SharedSize ?? 0), 0);
-  const active = (state: string) => ['running', 'paused', 'restarting'].includes(state);
-  const containerSize = containers.reduce((sum, c) => sum + (c.SizeRw ?? 0), 0);
-  const idleContainers = containers.filter((c) => !active(c.State)).reduce((s, c) => s + (c.SizeRw ?? 0), 0);
-  const measured = volumes.filter((v) => v.UsageData && v.UsageData.Size !== -1);
-  const volumeSize = measured.reduce((s, v) => s + v.UsageData!.Size, 0);
-  const unusedVolumes = measured
-    .filter((v) => v.UsageData!.RefCount === 0)
-    .reduce((s, v) => s + v.UsageData!.Size, 0);
-  const builder = cache.filter((b) => !b.Shared).reduce((s, b) => s + b.Size, 0);
-  const builderInUse = cache.filter((b) => b.InUse && !b.Shared).reduce((s, b) => s + b.Size, 0);
-  const row = (Type: string, total: number, activeCount: number, size: number, Reclaimable: string) =>
-    formatterRow({
-      Active: String(activeCount),
-      Reclaimable,
-      Size: humanSize(size),
-      TotalCount: String(total),
-      Type,
-    });
-  return [
-    row(
-      'Images',
-      images.length,
-      images.filter((i) => (i.Containers ?? 0) > 0).length,
-      layers,
-      reclaimable(layers - usedByImages, layers),
-    ),
-    row(
-      'Containers',
-      containers.length,
-      containers.filter((c) => active(c.State)).length,
-      containerSize,
-      reclaimable(idleContainers, containerSize),
-    ),
-    row(
-      'Local Volumes',
-      volumes.length,
-      volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length,
-      volumeSize,
-      reclaimable(unusedVolumes, volumeSize),
-    ),
-    row(
-      'Build Cache',
-      cache.length,
-      cache.filter((b) => b.InUse).length,
-      builder,
-      humanSize(builder - builderInUse),
-    ),
-  ];
-}
-
 /** The verbose listing as four titled tables. */
 export function verboseTables(du: DiskUsage, now = Date.now()): string {
-  const builder = (du.BuildCache ?? []).filter((b) => !b.Shared).reduce((s, b) => s + b.Size, 0);
+  const builder = builderSize(du.BuildCache ?? []);
   return [
     'Images space usage:\n\n',
     renderTable(
