@@ -17,6 +17,12 @@ const docker = dockerCli();
 const skip = !dockerdBinary() ? 'dockerd (docker.io) is not installed' : !docker ? 'no docker CLI' : false;
 const slow = process.env.BERTH_SLOW_TESTS === '1';
 const fixture = (name: string) => join(fixturesDir, 'images', name);
+/**
+ * Keeps only the last of consecutive redraws of one layer's line: how many
+ * progress messages dockerd sends depends on timing; how each is drawn does not.
+ */
+const lastFrames = (text: string) =>
+  text.replace(/\x1b\[\d+A\x1b\[2K\r([0-9a-f]{12}): [^\r]*\r\x1b\[\d+B(?=\x1b\[\d+A\x1b\[2K\r\1: )/g, '');
 const LAYERS_ID = 'sha256:5228ba304284ab05ba9e5982433ac76385ef07e1c141ef6a445c7950f5652b37';
 
 describe('berth moves images in and out of dockerd', { skip }, () => {
@@ -54,7 +60,7 @@ describe('berth moves images in and out of dockerd', { skip }, () => {
         runs.push(await run);
       }
       const [d, b] = runs;
-      assert.equal(b!.stdout, d!.stdout, `${columns} columns`);
+      assert.equal(lastFrames(b!.stdout), lastFrames(d!.stdout), `${columns} columns`);
       assert.match(b!.stdout, /\x1b\[1A\x1b\[2K\r[0-9a-f]{12}: Loading layer /);
     }
   });
