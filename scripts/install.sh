@@ -10,7 +10,7 @@ repo=$(pwd)
 # benchmarks compare against (a real dockerd from docker.io).
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
-  busybox-static tini attr ca-certificates git openssl
+  busybox-static debootstrap debian-archive-keyring tini attr ca-certificates git openssl
   docker.io
 )
 

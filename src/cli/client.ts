@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import {
+  type ClientRequest,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import type { Endpoint } from './hosts.js';
 
 /** The newest Engine API version this client speaks. */
@@ -33,7 +39,10 @@ export class ConnectionError extends Error {
 
 export interface RequestInit {
   query?: Record<string, string | number | boolean | undefined | string[]>;
+  /** A JSON body. */
   body?: unknown;
+  /** A streamed body, sent chunked (load, import); set its Content-Type in headers. */
+  upload?: Readable;
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -97,7 +106,8 @@ export class ApiClient {
         resolve,
       );
       req.on('error', (err) => reject(init.signal?.aborted ? err : new ConnectionError(this.endpoint, err)));
-      req.end(body);
+      if (init.upload) sendUpload(init.upload, req, reject);
+      else req.end(body);
     });
   }
 
@@ -111,6 +121,16 @@ export class ApiClient {
     this.negotiated = compare(version, CLIENT_API_VERSION) < 0 ? version : CLIENT_API_VERSION;
   }
 
+  /** Refuses a feature the negotiated API version lacks, in docker's words. */
+  async requireVersion(minimum: string, feature: string): Promise<void> {
+    await this.negotiate();
+    if (compare(this.apiVersion, minimum) < 0) {
+      throw new Error(
+        `"${feature}" requires API version ${minimum}, but the Berth daemon API version is ${this.apiVersion}`,
+      );
+    }
+  }
+
   /** A versioned request; a non-2xx answer becomes an ApiError with the daemon's message. */
   async request(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
     await this.negotiate();
@@ -120,10 +140,33 @@ export class ApiClient {
   }
 
   async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
-    const res = await this.request(method, path, init);
-    const text = await readText(res);
+    const text = await this.text(method, path, init);
     return (text ? JSON.parse(text) : undefined) as T;
   }
+
+  /** The response body as text, for callers that keep the daemon's exact JSON (inspect). */
+  async text(method: string, path: string, init: RequestInit = {}): Promise<string> {
+    return readText(await this.request(method, path, init));
+  }
+}
+
+/**
+ * Streams an upload into a request. A daemon may answer (an error, say)
+ * before it has read everything; then the rest is dropped. A failing source
+ * (a file that cannot be read) fails the request.
+ */
+function sendUpload(upload: Readable, req: ClientRequest, reject: (err: unknown) => void): void {
+  upload.on('error', (err) => {
+    req.destroy(err);
+    reject(err);
+  });
+  req.once('response', (res: IncomingMessage) => {
+    if ((res.statusCode ?? 500) < 400) return;
+    upload.unpipe(req);
+    upload.destroy();
+    res.once('end', () => req.destroy());
+  });
+  upload.pipe(req);
 }
 
 export async function readText(res: IncomingMessage): Promise<string> {
@@ -143,4 +186,9 @@ async function toApiError(res: IncomingMessage): Promise<ApiError> {
     }
   }
   return new ApiError(res.statusCode ?? 500, message || `error ${res.statusCode}`);
+}
+
+/** A name in a URL path as Go's url.URL escapes it: `/`, `:` and `@` stay (image references keep them). */
+export function escapePath(name: string): string {
+  return encodeURI(name).replace(/[?#]/g, (c) => encodeURIComponent(c));
 }

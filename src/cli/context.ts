@@ -1,7 +1,22 @@
+import type { Readable, Writable } from 'node:stream';
+import { isatty } from 'node:tty';
 import { ApiClient } from './client.js';
 import type { Endpoint } from './hosts.js';
 
-/** What every command gets: the daemon client (made on first use) and the output streams. */
+/** An input stream and whether it is a terminal. */
+export interface InStream {
+  readonly stream: Readable;
+  readonly isTerminal: boolean;
+}
+
+/** An output stream, whether it is a terminal, and its width in columns when it is. */
+export interface OutStream {
+  readonly stream: Writable;
+  readonly isTerminal: boolean;
+  readonly columns: number | undefined;
+}
+
+/** What every command gets: the daemon client (made on first use) and the standard streams. */
 export interface CliContext {
   contextName: string;
   endpoint: Endpoint;
@@ -9,6 +24,8 @@ export interface CliContext {
   client(): ApiClient;
   out(text: string): void;
   err(text: string): void;
+  readonly stdin: InStream;
+  readonly stdout: OutStream;
 }
 
 export function createContext(endpoint: Endpoint, debug: boolean): CliContext {
@@ -23,5 +40,17 @@ export function createContext(endpoint: Endpoint, debug: boolean): CliContext {
     },
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    // process.stdin is made on first access; only commands that read it touch it.
+    stdin: {
+      get stream() {
+        return process.stdin;
+      },
+      isTerminal: isatty(0),
+    },
+    stdout: {
+      stream: process.stdout,
+      isTerminal: process.stdout.isTTY === true,
+      columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    },
   };
 }

@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
-import { ApiError, ConnectionError } from './client.js';
-import { eventsCommand } from './commands/events.js';
-import { infoCommand } from './commands/info.js';
-import { versionCommand } from './commands/version.js';
+import { flagError, normalizeBoolFlags, Registrar } from './command-spec.js';
+import { registerBootstrapCommands } from './commands/bootstrap/register.js';
+import { registerImageCommands } from './commands/images/register.js';
+import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
+import { errorText, exitCodeOf, isSilent } from './errors.js';
+import { formatHelp } from './help.js';
 import { resolveEndpoint } from './hosts.js';
 
 type GlobalOpts = {
@@ -18,10 +20,16 @@ type GlobalOpts = {
   version?: boolean;
 };
 
-/** A command's outcome: its exit code, as docker's rules give it. */
-type Action = (ctx: CliContext, ...args: never[]) => Promise<number>;
-
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+/** Global flags that take a value; they come before the command, as in docker. */
+const GLOBAL_VALUE_FLAGS = new Set([
+  '-H',
+  '--host',
+  '-l',
+  '--log-level',
+  '--tlscacert',
+  '--tlscert',
+  '--tlskey',
+]);
 
 function contextFrom(program: Command): CliContext {
   const g = program.opts<GlobalOpts>();
@@ -36,34 +44,8 @@ function contextFrom(program: Command): CliContext {
   return createContext(endpoint, g.debug ?? false);
 }
 
-function addSystemCommands(
-  parent: Command,
-  program: Command,
-  run: (action: Action, ...args: unknown[]) => void,
-) {
-  parent
-    .command('version')
-    .description('Show the Berth version information')
-    .option('-f, --format <string>', 'Format output using a custom template')
-    .action((opts) => run(versionCommand as Action, opts));
-  parent
-    .command('info')
-    .description('Display system-wide information')
-    .option('-f, --format <string>', 'Format output using a custom template')
-    .action((opts) => run(infoCommand as Action, opts));
-  parent
-    .command('events')
-    .description('Get real time events from the server')
-    .option('--since <string>', 'Show all events created since timestamp')
-    .option('--until <string>', 'Stream events until this timestamp')
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect)
-    .option('--format <string>', 'Format output using a custom template')
-    .action((opts) => run(eventsCommand as Action, opts));
-  void program;
-}
-
-export function buildProgram(onExit: (code: number) => void): Command {
-  const program = new Command('berth')
+function createProgram(): Command {
+  return new Command('berth')
     .description('A self-sufficient runtime for containers')
     .usage('[OPTIONS] COMMAND')
     .option('-H, --host <string>', 'Daemon socket to connect to')
@@ -84,15 +66,17 @@ export function buildProgram(onExit: (code: number) => void): Command {
     )
     .option('-v, --version', 'Print version information and quit')
     .helpOption('-h, --help', 'Print usage')
-    .showSuggestionAfterError(false);
+    .showSuggestionAfterError(false)
+    .enablePositionalOptions();
+}
 
-  const run = (action: Action, ...args: unknown[]) => {
-    const ctx = contextFrom(program);
-    return (action as (ctx: CliContext, ...a: unknown[]) => Promise<number>)(ctx, ...args).then(onExit);
-  };
-  addSystemCommands(program, program, run);
-  const system = program.command('system').description('Manage Berth');
-  addSystemCommands(system, program, run);
+/** Builds the program; each command family registers itself. onExit receives a command's exit code. */
+export function buildProgram(onExit: (code: number) => void): { program: Command; registrar: Registrar } {
+  const program = createProgram();
+  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))));
+  registerSystemCommands(program, registrar);
+  registerImageCommands(program, registrar);
+  registerBootstrapCommands(program, registrar);
 
   program.allowExcessArguments(true);
   program.action((_opts: unknown, cmd: Command) => {
@@ -110,10 +94,10 @@ export function buildProgram(onExit: (code: number) => void): Command {
     program.outputHelp();
     onExit(0);
   });
-  return program;
+  return { program, registrar };
 }
 
-/** Maps commander's parse errors to docker's messages and exit codes. */
+/** Maps commander's parse errors on the program itself to docker's messages and exit codes. */
 function usageError(err: CommanderError, argv: string[]): number {
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
   if (err.code === 'commander.unknownCommand') {
@@ -132,31 +116,26 @@ function usageError(err: CommanderError, argv: string[]): number {
   return 125;
 }
 
+/** Routes parse errors: the program's own, or a command's with that command's usage. */
+function handleParseErrors(cmd: Command, isRoot: boolean, argv: readonly string[]): void {
+  cmd.configureOutput({ writeErr: () => {} });
+  cmd.configureHelp({ formatHelp });
+  cmd.exitOverride((err) => {
+    throw isRoot ? err : flagError(cmd, err, argv);
+  });
+  for (const sub of cmd.commands) handleParseErrors(sub, false, argv);
+}
+
+/** Runs the CLI on argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
-    const program = buildProgram(resolve);
-    program.exitOverride();
-    program.configureOutput({ writeErr: () => {} });
-    for (const sub of program.commands) {
-      sub.exitOverride();
-      sub.configureOutput({ writeErr: () => {} });
-      for (const inner of sub.commands) {
-        inner.exitOverride();
-        inner.configureOutput({ writeErr: () => {} });
-      }
-    }
-    program.parseAsync(argv, { from: 'user' }).catch((err: unknown) => {
+    const { program, registrar } = buildProgram(resolve);
+    const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
+    handleParseErrors(program, true, args);
+    program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {
       if (err instanceof CommanderError) return resolve(usageError(err, argv));
-      if (err instanceof ApiError) {
-        process.stderr.write(`Error response from daemon: ${err.message}\n`);
-        return resolve(1);
-      }
-      if (err instanceof ConnectionError) {
-        process.stderr.write(`${err.message}\n`);
-        return resolve(1);
-      }
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      resolve(1);
+      if (!isSilent(err)) process.stderr.write(`${errorText(err)}\n`);
+      resolve(exitCodeOf(err));
     });
   });
 }

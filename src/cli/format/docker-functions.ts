@@ -10,12 +10,28 @@ import { utf8Bytes } from './values.js';
 class UnsupportedJsonValue extends Error {}
 
 /**
+ * A value that writes its own JSON, as Go types with a MarshalJSON method do
+ * (docker's table rows, whose JSON is HTML-escaped with sorted keys).
+ */
+export const GO_MARSHAL_JSON: unique symbol = Symbol('goMarshalJSON');
+
+/** A value carrying its own JSON text. */
+export interface GoJsonMarshaler {
+  [GO_MARSHAL_JSON](): string;
+}
+
+function isMarshaler(value: unknown): value is GoJsonMarshaler {
+  return typeof value === 'object' && value !== null && GO_MARSHAL_JSON in value;
+}
+
+/**
  * docker's json: encoding/json with HTML escaping off and no trailing newline.
  * Object keys keep their insertion order, so callers control it as Go's
  * struct field order does. Values Go cannot encode (NaN, Infinity) print as
  * nothing, since docker ignores the encoder's error.
  */
 export function goJson(value: unknown): string {
+  if (isMarshaler(value)) return value[GO_MARSHAL_JSON]();
   try {
     const text = JSON.stringify(value ?? null, (_key, item: unknown) => {
       if (typeof item === 'string') return toWellFormed(item);

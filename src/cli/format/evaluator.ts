@@ -29,6 +29,12 @@ interface Variable {
   value: unknown;
 }
 
+/** Go's template options that change evaluation. */
+export interface ExecOptions {
+  /** Go's Option("missingkey=error"): a missing map key fails instead of printing "<no value>". */
+  readonly missingKeyError?: boolean;
+}
+
 export abstract class Evaluator {
   protected readonly vars: Variable[] = [];
   /** The node being evaluated; errors report its position and text. */
@@ -37,6 +43,7 @@ export abstract class Evaluator {
   constructor(
     private readonly source: string,
     private readonly functions: FunctionMap,
+    private readonly options: ExecOptions = {},
   ) {}
 
   protected fail(message: string): never {
@@ -148,7 +155,9 @@ export abstract class Evaluator {
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
     if (!isMap(receiver)) this.fail(`can't evaluate field ${name} in type ${typeName(receiver)}`);
     if (args.length > 1 || final !== NO_FINAL) this.fail(`${name} is not a method but has arguments`);
-    return Object.hasOwn(receiver, name) ? receiver[name] : undefined;
+    if (Object.hasOwn(receiver, name)) return receiver[name];
+    if (this.options.missingKeyError) this.fail(`map has no entry for key "${name}"`);
+    return undefined;
   }
 
   private evalFunction(

@@ -4,7 +4,7 @@
  */
 import type { ActionNode, BranchNode, ListNode, Node, PipeNode } from './ast.js';
 import { describeNode } from './ast.js';
-import { Evaluator } from './evaluator.js';
+import { Evaluator, type ExecOptions } from './evaluator.js';
 import type { FunctionMap } from './functions.js';
 import { formatValue, isInt, isMap, isNil, isTrue, sortedKeys } from './values.js';
 
@@ -14,8 +14,8 @@ type Signal = 'break' | 'continue' | undefined;
 export class Execution extends Evaluator {
   private readonly output: string[] = [];
 
-  constructor(source: string, functions: FunctionMap) {
-    super(source, functions);
+  constructor(source: string, functions: FunctionMap, options: ExecOptions = {}) {
+    super(source, functions, options);
   }
 
   /** What has been written so far; after an error, the output up to it. */

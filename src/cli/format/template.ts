@@ -7,6 +7,7 @@ import { BerthError } from '../../core/errors.js';
 import type { ListNode } from './ast.js';
 import { BUILTIN_FUNCTIONS } from './builtins.js';
 import { DOCKER_FUNCTIONS } from './docker-functions.js';
+import type { ExecOptions } from './evaluator.js';
 import { Execution } from './executor.js';
 import type { FunctionMap } from './functions.js';
 import { lex } from './lexer.js';
@@ -27,15 +28,15 @@ export class Template {
   ) {}
 
   /** Renders data; throws an InvalidArgument BerthError worded like Go's exec errors. */
-  execute(data: unknown): string {
-    const result = this.executePartial(data);
+  execute(data: unknown, options: ExecOptions = {}): string {
+    const result = this.executePartial(data, {}, options);
     if (result.error) throw result.error;
     return result.output;
   }
 
   /** Renders data, optionally with some functions replaced, keeping the output before any error. */
-  executePartial(data: unknown, overrides: FunctionMap = {}): PartialResult {
-    const execution = new Execution(this.source, { ...TEMPLATE_FUNCTIONS, ...overrides });
+  executePartial(data: unknown, overrides: FunctionMap = {}, options: ExecOptions = {}): PartialResult {
+    const execution = new Execution(this.source, { ...TEMPLATE_FUNCTIONS, ...overrides }, options);
     try {
       execution.run(this.root, data);
       return { output: execution.text };
