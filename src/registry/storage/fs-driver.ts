@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { type Digest, digestHex, isDigest } from '../../core/digest.js';
+import { errnoCode } from '../../core/errors.js';
+import { fsyncDir } from '../../core/fs-atomic.js';
+import { registryError } from '../errors.js';
+import { isUploadId } from '../names.js';
+import type { BlobInfo, BlobStorage, ByteRange, StorageDriver, UploadStorage } from './driver.js';
+
+const READ_CHUNK = 1 << 20;
+
+/**
+ * Blobs and uploads on a local filesystem:
+ *
+ *     <root>/blobs/sha256/<first two hex>/<hex>   content-addressed, read-only once there
+ *     <root>/uploads/<session id>                 data of an upload in progress
+ *
+ * A blob appears by rename(2) of a fully written, fsynced upload file, and the
+ * directory is fsynced after it: a kill -9 leaves either no blob or a whole one.
+ */
+export function createFilesystemDriver(root: string): StorageDriver {
+  const blobsDir = join(root, 'blobs', 'sha256');
+  const uploadsDir = join(root, 'uploads');
+  const blobPath = (digest: Digest) => {
+    const hex = digestHex(digest);
+    return join(blobsDir, hex.slice(0, 2), hex);
+  };
+  const uploadPath = (id: string) => {
+    // Ids come from our own UUIDs; anything else could name a path outside the folder.
+    if (!isUploadId(id)) throw registryError('BLOB_UPLOAD_UNKNOWN');
+    return join(uploadsDir, id);
+  };
+  return {
+    name: 'filesystem',
+    blobs: fsBlobs(blobsDir, blobPath),
+    uploads: fsUploads(uploadsDir, uploadPath, blobPath),
+  };
+}
+
+function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobStorage {
+  return {
+    async stat(digest) {
+      const info = await stat(blobPath(digest)).catch(ignoreMissing);
+      return info ? { digest, size: info.size, modifiedAt: info.mtimeMs } : undefined;
+    },
+    async read(digest, range?: ByteRange) {
+      const handle = await open(blobPath(digest), 'r').catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
+        throw err;
+      });
+      return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: READ_CHUNK });
+    },
+    async delete(digest) {
+      await rm(blobPath(digest), { force: true });
+    },
+    async *walk(): AsyncIterable<BlobInfo> {
+      for (const prefix of await readdir(blobsDir).catch(() => [] as string[])) {
+        for (const hex of await readdir(join(blobsDir, prefix)).catch(() => [] as string[])) {
+          const digest = `sha256:${hex}`;
+          if (!isDigest(digest)) continue;
+          const info = await stat(join(blobsDir, prefix, hex)).catch(ignoreMissing);
+          if (info) yield { digest, size: info.size, modifiedAt: info.mtimeMs };
+        }
+      }
+    },
+  };
+}
+
+function fsUploads(
+  uploadsDir: string,
+  uploadPath: (id: string) => string,
+  blobPath: (digest: Digest) => string,
+): UploadStorage {
+  return {
+    async create(id) {
+      await mkdir(uploadsDir, { recursive: true });
+      const handle = await open(uploadPath(id), 'wx', 0o600);
+      await handle.close();
+    },
+    async size(id) {
+      const info = await stat(uploadPath(id)).catch(ignoreMissing);
+      return info?.size;
+    },
+    async append(id, offset, source) {
+      const handle = await open(uploadPath(id), 'r+').catch((err: unknown) => {
+        if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UPLOAD_UNKNOWN');
+        throw err;
+      });
+      let position = offset;
+      try {
+        for await (const chunk of source) {
+          let written = 0;
+          while (written < chunk.byteLength) {
+            const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, position);
+            written += bytesWritten;
+            position += bytesWritten;
+          }
+        }
+      } finally {
+        await handle.sync().catch(() => {});
+        await handle.close();
+      }
+      return position;
+    },
+    async truncate(id, size) {
+      await truncate(uploadPath(id), size);
+    },
+    async read(id): Promise<Readable> {
+      return createReadStream(uploadPath(id), { highWaterMark: READ_CHUNK });
+    },
+    async commit(id, digest) {
+      const target = blobPath(digest);
+      await mkdir(join(target, '..'), { recursive: true });
+      await rename(uploadPath(id), target);
+      await fsyncDir(join(target, '..'));
+    },
+    async remove(id) {
+      await rm(uploadPath(id), { force: true });
+    },
+    async list() {
+      const names = await readdir(uploadsDir).catch(() => [] as string[]);
+      return names.filter(isUploadId);
+    },
+  };
+}
+
+function ignoreMissing(err: unknown): undefined {
+  if (errnoCode(err) === 'ENOENT') return undefined;
+  throw err;
+}
