@@ -273,3 +273,113 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
     await pushRmiPull(server.address, env);
   });
 });
+
+describe('online GC and crash safety with real clients', { skip: noSkopeo }, () => {
+  const dirs: string[] = [];
+  let registry: RegistryProcess;
+  let root: string;
+  let config: string;
+  before(async () => {
+    const dir = await tempDir('berth-registry-gc-', dirs);
+    root = join(dir, 'root');
+    config = join(dir, 'config.yml');
+    await writeFile(config, 'gc:\n  interval: 0s\n  gracePeriod: 2s\n');
+    registry = await startRegistryProcess(bin('berth-registry'), ['--config', config, '--root', root]);
+  });
+  after(async () => {
+    await registry?.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  const blobFile = (digest: string) => join(root, 'blobs', 'sha256', digest.slice(7, 9), digest.slice(7));
+
+  it('GC frees a deleted image’s blobs while pushes run, and every push still succeeds', async () => {
+    const host = registry.address;
+    const busybox = `docker-archive:${join(images, 'busybox.docker-archive.tar')}`;
+    await sk(['copy', '--dest-tls-verify=false', busybox, `docker://${host}/gc/doomed:1`]);
+    const raw = JSON.parse(
+      await sk(['inspect', '--raw', '--tls-verify=false', `docker://${host}/gc/doomed:1`]),
+    );
+    const configDigest = raw.config.digest as string;
+    assert.ok(existsSync(blobFile(configDigest)));
+    await sk(['delete', '--tls-verify=false', `docker://${host}/gc/doomed:1`]);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    let pushing = true;
+    const runs: { blobsDeleted: number }[] = [];
+    const gcLoop = (async () => {
+      while (pushing) {
+        const response = await fetch(`http://${host}/admin/gc`, { method: 'POST' });
+        assert.equal(response.status, 200);
+        runs.push((await response.json()) as { blobsDeleted: number });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const sources = ['layers.docker-archive.tar', 'busybox.docker-archive.tar', 'layers.dockerd-save.tar'];
+    try {
+      for (const [index, file] of sources.entries()) {
+        await sk([
+          'copy',
+          '--dest-tls-verify=false',
+          `docker-archive:${join(images, file)}`,
+          `docker://${host}/gc/live:${index}`,
+        ]);
+      }
+    } finally {
+      pushing = false;
+      await gcLoop;
+    }
+    assert.ok(runs.length > 1, 'GC ran during the pushes');
+    assert.ok(runs.reduce((sum, run) => sum + run.blobsDeleted, 0) >= 1);
+    for (const index of sources.keys()) {
+      const out = join(await tempDir('berth-registry-gc-out-', dirs), 'image');
+      await sk(['copy', '--src-tls-verify=false', `docker://${host}/gc/live:${index}`, `dir:${out}`]);
+    }
+  });
+
+  it('after kill -9 in the middle of an upload, a restart serves no torn blob and the push succeeds', async () => {
+    const host = registry.address;
+    const content = Buffer.alloc(8 * 1024 * 1024, 42);
+    const digest = sha256Of(content);
+    const open = await fetch(`http://${host}/v2/crash/blobs/uploads/`, { method: 'POST' });
+    const location = new URL(open.headers.get('location')!, `http://${host}`).href;
+    const first = await fetch(location, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/octet-stream', 'content-range': `0-${1024 * 1024 - 1}` },
+      body: content.subarray(0, 1024 * 1024),
+    });
+    assert.equal(first.status, 202);
+    // The second chunk never finishes: the server dies under it.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(content.subarray(1024 * 1024, 3 * 1024 * 1024));
+      },
+    });
+    const hanging = fetch(location, { method: 'PATCH', body: stream, duplex: 'half' } as RequestInit).catch(
+      () => undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await registry.stop({ kill: true });
+    await hanging;
+    registry = await startRegistryProcess(bin('berth-registry'), ['--config', config, '--root', root]);
+    const base = `http://${registry.address}`;
+    assert.equal((await fetch(`${base}/v2/crash/blobs/${digest}`, { method: 'HEAD' })).status, 404);
+    const resumedLocation = `${base}${new URL(location).pathname}`;
+    const status = await fetch(resumedLocation);
+    assert.equal(status.status, 204);
+    const range = status.headers.get('range')!;
+    const offset = Number(range.split('-')[1]) + 1;
+    assert.ok(offset >= 1024 * 1024, `resumes after the acknowledged chunk (${range})`);
+    const finish = await fetch(`${resumedLocation}?digest=${digest}`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `${offset}-${content.length - 1}`,
+      },
+      body: content.subarray(offset),
+    });
+    assert.equal(finish.status, 201, await finish.text());
+    const pulled = Buffer.from(await (await fetch(`${base}/v2/crash/blobs/${digest}`)).arrayBuffer());
+    assert.equal(sha256Of(pulled), digest);
+  });
+});
