@@ -1,5 +1,3 @@
-import { createServer as createHttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -49,13 +47,15 @@ export interface RegistryAppOptions {
  */
 export async function createRegistryApp(options: RegistryAppOptions): Promise<FastifyInstance> {
   const { tls } = options;
-  const app = Fastify({
-    rewriteUrl: (request) => rewriteRegistryUrl(request.url ?? '/'),
+  const common = {
+    rewriteUrl: (request: { url?: string }) => rewriteRegistryUrl(request.url ?? '/'),
     exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     return503OnClosing: true,
-    serverFactory: (handler) => (tls ? createHttpsServer(tls, handler) : createHttpServer(handler)),
-  });
+  };
+  // Fastify's own server creation: a serverFactory measured about half the blob download throughput.
+  // An HTTPS instance differs from an HTTP one only in its raw server type, which no route touches.
+  const app = tls ? (Fastify({ ...common, https: tls }) as unknown as FastifyInstance) : Fastify(common);
   installSecurity(app, { authenticator: options.authenticator, policy: options.policy });
   app.decorateRequest('bytesIn', 0);
   app.addHook('onRequest', async (_request, reply) => {
