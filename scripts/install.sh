@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 # Runtime stack, networking, base-image tools, and the peers the tests and
-# benchmarks compare against (a real dockerd from docker.io).
+# benchmarks compare against (a real dockerd from docker.io; skopeo and
+# htpasswd for the registry's end-to-end tests; CNCF Distribution as
+# docker-registry for the registry benchmark).
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
   busybox-static debootstrap debian-archive-keyring tini attr ca-certificates git openssl
-  docker.io
+  docker.io skopeo apache2-utils docker-registry podman buildah
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

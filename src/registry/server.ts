@@ -1,0 +1,168 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { invalidArgument } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { createDefaultPolicy } from './auth/access.js';
+import {
+  type Authenticator,
+  createBasicAuthenticator,
+  createNoAuthenticator,
+  createTokenAuthenticator,
+} from './auth/authenticator.js';
+import { createUserDirectory, loadHtpasswd, type UserDirectory } from './auth/htpasswd.js';
+import { createLoginLimiter } from './auth/login-limiter.js';
+import { loadSigningKey } from './auth/signing-key.js';
+import type { TokenGrantDeps } from './auth/token-grant.js';
+import { createTokenService } from './auth/tokens.js';
+import type { RegistryConfig } from './config.js';
+import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
+import { createRegistryApp } from './http/app.js';
+import { createLogAuditSink } from './http/audit.js';
+import { createRegistryMetrics } from './http/metrics.js';
+import { createSqliteMetadataStore } from './metadata/sqlite-store.js';
+import { createRegistry, type Registry } from './service/registry.js';
+import { createFilesystemDriver } from './storage/fs-driver.js';
+
+/** A running registry server. */
+export interface RunningRegistry {
+  app: FastifyInstance;
+  registry: Registry;
+  gc: GarbageCollector;
+  /** The address actually bound (`127.0.0.1:5000`; port 0 resolves here). */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Splits `HOST:PORT` (IPv6 in brackets). */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr);
+  if (!match) throw invalidArgument(`invalid address ${addr}: want HOST:PORT`);
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port: Number(match[3]) };
+}
+
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+
+/** Opens storage and metadata under the configured root and builds the registry. */
+export function openRegistry(config: RegistryConfig, logger: Logger): Registry {
+  return createRegistry({
+    storage: createFilesystemDriver(config.root),
+    metadata: createSqliteMetadataStore(config.database.path),
+    limits: {
+      manifestMaxBytes: config.limits.manifestMaxBytes,
+      pageSize: config.limits.pageSize,
+      gcGracePeriodMs: config.gc.gracePeriodSeconds * 1000,
+    },
+    logger,
+  });
+}
+
+/** Builds everything from the configuration, starts listening and schedules GC. */
+export async function startRegistryServer(config: RegistryConfig, logger: Logger): Promise<RunningRegistry> {
+  const { host, port } = parseAddr(config.addr);
+  if (!config.tls && !isLoopback(host) && !config.allowPlainHttp) {
+    throw invalidArgument(
+      `refusing plain HTTP on ${config.addr}: configure tls, or set allowPlainHttp: true`,
+    );
+  }
+  const registry = openRegistry(config, logger);
+  const metrics = createRegistryMetrics();
+  const gc = createGarbageCollector({
+    storage: registry.context.storage,
+    metadata: registry.context.metadata,
+    logger,
+    gracePeriodMs: config.gc.gracePeriodSeconds * 1000,
+    onRun: (report) =>
+      metrics.gcRun(report ? 'ok' : 'error', report?.blobsDeleted ?? 0, report?.bytesFreed ?? 0),
+  });
+  const { authenticator, tokenGrant, policy } = await buildAuth(config, logger);
+  const tls = config.tls && { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) };
+  const app = await createRegistryApp({
+    registry,
+    authenticator,
+    policy,
+    ...(tokenGrant ? { tokenGrant } : {}),
+    gc,
+    metrics,
+    audit: createLogAuditSink(logger),
+    logger,
+    ...(tls ? { tls } : {}),
+  });
+  await gc.purgeUploads(config.uploads.expirySeconds * 1000);
+  const timer = scheduleMaintenance(config, gc, logger);
+  await app.listen({ host, port });
+  const bound = app.server.address();
+  const address =
+    typeof bound === 'object' && bound
+      ? `${host.includes(':') ? `[${host}]` : host}:${bound.port}`
+      : config.addr;
+  logger.info('berth-registry listening', {
+    address,
+    auth: config.auth.mode,
+    tls: Boolean(tls),
+    root: config.root,
+  });
+  return {
+    app,
+    registry,
+    gc,
+    address,
+    async close() {
+      clearInterval(timer);
+      await app.close();
+      await registry.close();
+    },
+  };
+}
+
+function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logger: Logger) {
+  const interval = config.gc.intervalSeconds * 1000;
+  const timer = setInterval(
+    () => {
+      gc.run({ deleteUntagged: config.gc.deleteUntagged })
+        .then(() => gc.purgeUploads(config.uploads.expirySeconds * 1000))
+        .catch((err: unknown) => logger.error('garbage collection failed', { error: err }));
+    },
+    interval > 0 ? interval : 2 ** 31 - 1,
+  );
+  timer.unref();
+  return timer;
+}
+
+async function buildAuth(config: RegistryConfig, logger: Logger) {
+  const { auth } = config;
+  const users: UserDirectory = auth.htpasswd
+    ? await loadHtpasswd(auth.htpasswd, logger)
+    : createUserDirectory(new Map());
+  const limiter = createLoginLimiter({
+    maxFailures: auth.loginFailures.max,
+    windowMs: auth.loginFailures.windowSeconds * 1000,
+  });
+  const policy = createDefaultPolicy({
+    anonymousPull: auth.anonymousPull,
+    anonymousAll: auth.mode === 'none',
+  });
+  if (auth.mode === 'none') return { authenticator: createNoAuthenticator(), policy };
+  if (auth.mode === 'htpasswd') {
+    return { authenticator: createBasicAuthenticator({ users, limiter, realm: auth.realm }), policy };
+  }
+  const key = await loadSigningKey(
+    auth.token.key ?? join(config.root, 'token-signing-key.pem'),
+    !auth.token.key,
+  );
+  const tokens = createTokenService({
+    key,
+    issuer: auth.token.issuer,
+    service: auth.token.service,
+    accessTokenSeconds: auth.token.expiresInSeconds,
+    refreshTokenSeconds: auth.token.refreshExpiresInSeconds,
+  });
+  const authenticator: Authenticator = createTokenAuthenticator({
+    tokens,
+    ...(auth.token.realm ? { realm: auth.token.realm } : {}),
+  });
+  const tokenGrant: TokenGrantDeps = { tokens, users, limiter, policy };
+  return { authenticator, tokenGrant, policy };
+}
