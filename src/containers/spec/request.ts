@@ -1,0 +1,144 @@
+import type { OciIdMapping, OciMount } from './oci.js';
+
+/**
+ * The input of spec generation: what a Docker create request says (the
+ * subset of `Config` and `HostConfig` that shapes the OCI spec), what the
+ * image says, and where the container's files are. Names follow Docker's
+ * fields in camelCase; the API layer maps JSON onto them.
+ */
+
+/** The image's run defaults (the `config` object of an OCI/Docker image config). */
+export interface ImageRunConfig {
+  /** `undefined` and `null` both mean "not set". */
+  entrypoint?: string[] | null;
+  cmd?: string[] | null;
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+}
+
+/**
+ * How a namespace is obtained: a new one (`private`), the host's (`host`),
+ * or another process's, by the path of its namespace file
+ * (`/proc/<pid>/ns/<type>`, see {@link namespacePathOf}).
+ */
+export type NamespaceMode = 'private' | 'host' | { path: string };
+
+/** IPC adds Docker's `shareable` (private, but others may join) and `none` (no /dev/shm). */
+export type IpcMode = NamespaceMode | 'shareable' | 'none';
+
+/** The path of process `pid`'s namespace of `type`, for `container:<name>` modes. */
+export function namespacePathOf(
+  pid: number,
+  type: 'net' | 'pid' | 'ipc' | 'uts' | 'user' | 'cgroup',
+): string {
+  return `/proc/${pid}/ns/${type}`;
+}
+
+/** `--device /dev/x[:/dev/y[:rwm]]`. */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer?: string;
+  /** Any of r, w, m; default "rwm". */
+  cgroupPermissions?: string;
+}
+
+/** `--ulimit name=soft[:hard]`, name without the RLIMIT_ prefix (e.g. "nofile"). */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** The cgroup limits of HostConfig (`Resources`). Zero or absent means "not set", as in Docker. */
+export interface ResourceLimits {
+  /** Bytes. */
+  memory?: number;
+  /** Memory plus swap in bytes; -1 unlimited; absent or 0 with a memory limit means twice the memory. */
+  memorySwap?: number;
+  memoryReservation?: number;
+  memorySwappiness?: number;
+  oomKillDisable?: boolean;
+  /** `--cpus` as billionths of a CPU. */
+  nanoCpus?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  /** 0 or negative: unlimited. */
+  pidsLimit?: number;
+  blkioWeight?: number;
+}
+
+/**
+ * `--security-opt seccomp=…`: Docker's default profile, none, or a profile
+ * document in Docker's format (what the CLI sends: the file's JSON text).
+ */
+export type SeccompChoice = 'default' | 'unconfined' | { json: string };
+
+/** The container's own settings (Docker's `Config` and `HostConfig`). */
+export interface ContainerRequest {
+  /** Full container ID; names the cgroup. */
+  id: string;
+  hostname: string;
+  domainname?: string;
+  /** `undefined` means "not given"; `[]` and `[""]` reset the image's entrypoint, as Docker does. */
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  workingDir?: string;
+  user?: string;
+  groupAdd?: string[];
+  tty?: boolean;
+  /** Runs the init binary as PID 1 in front of the command (`--init`). */
+  init?: boolean;
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  seccomp?: SeccompChoice;
+  noNewPrivileges?: boolean;
+  readonlyRootfs?: boolean;
+  /** Bytes of /dev/shm; default 64 MiB. */
+  shmSize?: number;
+  network?: NamespaceMode;
+  pid?: NamespaceMode;
+  ipc?: IpcMode;
+  uts?: 'private' | 'host';
+  /** Default: private on cgroup v2, host on v1 (Docker's default-cgroupns-mode). */
+  cgroupns?: 'private' | 'host';
+  /** A user namespace with these mappings (daemon `userns-remap`). */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
+  devices?: DeviceMapping[];
+  sysctls?: Record<string, string>;
+  ulimits?: Ulimit[];
+  resources?: ResourceLimits;
+  /** `--tmpfs /path:options`. */
+  tmpfs?: Record<string, string>;
+  /** Volume and bind mounts, already resolved by the caller; they win over the defaults at the same path. */
+  mounts?: OciMount[];
+  oomScoreAdj?: number;
+  annotations?: Record<string, string>;
+}
+
+/** Files of the container that the spec bind-mounts or points at. */
+export interface ContainerFiles {
+  /** The root filesystem, absolute or relative to the bundle. */
+  rootfs: string;
+  /** Written by the caller; bind-mounted over the image's files when given. */
+  hostnamePath?: string;
+  hostsPath?: string;
+  resolvConfPath?: string;
+  /** A host directory to bind as /dev/shm (shareable IPC, or IPC host) instead of a fresh tmpfs. */
+  shmPath?: string;
+}
+
+/** Everything spec generation needs. */
+export interface SpecInput {
+  container: ContainerRequest;
+  image: ImageRunConfig;
+  files: ContainerFiles;
+  /** The rootfs's /etc/passwd and /etc/group text, to resolve `user`; empty when absent. */
+  passwd: string;
+  group: string;
+}

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { BerthError, ErrorKind } from '../../core/errors.js';
+import type { AttachSession, AttachStreams } from '../runtime.js';
+import { RELAY_SCRIPT } from './relay-script.js';
+
+/** conmon's attach packets start with the pipe the bytes came from (conmon's stdpipe_t). */
+const STDOUT_PIPE = 2;
+const STDERR_PIPE = 3;
+
+/** Splits the relay's output into frames: 4-byte big-endian length, then that many bytes. */
+export class FrameDecoder {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** The complete frames in `chunk` and what came before it; keeps any incomplete tail. */
+  push(chunk: Buffer): Buffer[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const frames: Buffer[] = [];
+    while (this.pending.length >= 4) {
+      const length = this.pending.readUInt32BE(0);
+      if (this.pending.length < 4 + length) break;
+      frames.push(this.pending.subarray(4, 4 + length));
+      this.pending = this.pending.subarray(4 + length);
+    }
+    return frames;
+  }
+}
+
+/**
+ * Connects to a conmon attach socket (`<dir>/attach`) through the relay and
+ * resolves once connected. Output packets are demultiplexed onto `stdout`
+ * and `stderr`; a TTY's output all arrives on stdout.
+ */
+export function connectAttachSocket(dir: string, streams: AttachStreams = {}): Promise<AttachSession> {
+  const wants = {
+    stdin: streams.stdin ?? true,
+    stdout: streams.stdout ?? true,
+    stderr: streams.stderr ?? true,
+  };
+  const relay = spawn('perl', ['-e', RELAY_SCRIPT, 'attach', wants.stdin ? '1' : '0'], {
+    cwd: dir,
+    stdio: [wants.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const output = relay.stdout as Readable;
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const decoder = new FrameDecoder();
+  let relayErrors = '';
+  (relay.stderr as Readable).setEncoding('utf8').on('data', (text: string) => {
+    relayErrors += text;
+  });
+  const closed = new Promise<void>((resolve) => relay.on('close', () => resolve()));
+  void closed.then(() => {
+    stdout.end();
+    stderr.end();
+  });
+  const session: AttachSession = {
+    stdout,
+    stderr,
+    stdin: relay.stdin ?? undefined,
+    closed,
+    close: () => {
+      relay.stdin?.destroy();
+      relay.kill('SIGTERM');
+    },
+  };
+  relay.stdin?.on('error', () => {});
+  return new Promise<AttachSession>((resolve, reject) => {
+    let connected = false;
+    relay.on('error', (err) => reject(err));
+    output.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        if (!connected) {
+          // The relay's first frame is empty: it says the socket accepted us.
+          connected = true;
+          resolve(session);
+          continue;
+        }
+        const target = routeOf(frame, wants.stdout ? stdout : undefined, wants.stderr ? stderr : undefined);
+        if (target && !target.write(frame.subarray(1))) {
+          // A slow reader holds the relay back, and so conmon, instead of buffering without end.
+          output.pause();
+          target.once('drain', () => output.resume());
+        }
+      }
+    });
+    void closed.then(() => {
+      if (!connected) {
+        reject(
+          new BerthError(
+            ErrorKind.FailedPrecondition,
+            `cannot attach: ${relayErrors.trim() || 'relay exited'}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+function routeOf(
+  packet: Buffer,
+  stdout: Writable | undefined,
+  stderr: Writable | undefined,
+): Writable | undefined {
+  if (packet[0] === STDOUT_PIPE) return stdout;
+  if (packet[0] === STDERR_PIPE) return stderr;
+  return undefined;
+}
+
+/** Collects a readable stream into one Buffer (test and tool helper). */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,123 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { moveProcessToCgroup } from '../../cgroups/move.js';
+import { serializeSpec } from '../../containers/spec/oci.js';
+import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { mountAll, unmountUnder } from '../../snapshots/mount.js';
+import { runtimeErrorText } from '../oci-cli.js';
+import { processStartTime } from '../process.js';
+import type { CreatedContainer, CreateOptions } from '../runtime.js';
+import { createArgs } from './args.js';
+import type { ConmonContext } from './context.js';
+import { type ContainerRecord, writeRecord } from './record.js';
+import { type SyncMessage, signalStart, spawnConmon } from './spawn.js';
+
+/**
+ * Creates a container: writes the bundle, mounts the rootfs, starts conmon
+ * (which runs `<runtime> create` and stays as the container's monitor) and
+ * waits for the container's pid on the sync pipe. On failure everything
+ * made so far is undone.
+ */
+export async function createContainer(
+  ctx: ConmonContext,
+  id: string,
+  options: CreateOptions,
+): Promise<CreatedContainer> {
+  const paths = ctx.layout.bundle(id);
+  try {
+    await mkdir(paths.dir, { mode: 0o700 });
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw alreadyExists(`container ${id} already exists`);
+    throw err;
+  }
+  const logPath = options.logPath ?? paths.defaultLog;
+  try {
+    const rootPath = await prepareRoot(options, paths.rootfs);
+    const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
+    await writeFileAtomic(paths.config, serializeSpec(spec), 0o600);
+    await rm(ctx.layout.exitFile(id), { force: true });
+    const terminal = spec.process.terminal === true;
+    const stdin = options.stdin === true;
+    const stdinOnce = options.stdinOnce ?? true;
+    const args = createArgs(ctx.conmonBase, {
+      id,
+      paths,
+      exitsDir: ctx.layout.exitsDir,
+      logPath,
+      terminal,
+      stdin,
+      stdinOnce,
+      ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
+      ...(options.name ? { name: options.name } : {}),
+      ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
+    });
+    const { pid, monitorPid } = await runConmon(ctx, args, paths.dir, paths.conmonPid);
+    const record: ContainerRecord = {
+      version: 1,
+      id,
+      runtime: ctx.cli.binary.name,
+      runtimePath: ctx.cli.binary.path,
+      terminal,
+      stdin,
+      stdinOnce,
+      logPath,
+      rootfsMounted: options.rootfs !== undefined,
+      createdAt: new Date().toISOString(),
+      pid,
+      monitorPid,
+      monitorStartTime: (await processStartTime(monitorPid)) ?? '',
+    };
+    await writeRecord(paths.record, record);
+    return { pid, monitorPid, bundle: paths.dir, logPath };
+  } catch (err) {
+    await undoCreate(ctx, id, paths.dir).catch((cleanupErr: unknown) =>
+      ctx.logger.warn('cleanup after failed create', { id, error: cleanupErr }),
+    );
+    throw wrap(err, `failed to create container ${id}`);
+  }
+}
+
+async function prepareRoot(options: CreateOptions, rootfsDir: string): Promise<string> {
+  if (!options.rootfs) return options.spec.root.path;
+  await mkdir(rootfsDir, { mode: 0o755 });
+  await mountAll(options.rootfs, rootfsDir);
+  return rootfsDir;
+}
+
+/** Runs conmon to the point where the container exists; returns its pid and the monitor's. */
+async function runConmon(
+  ctx: ConmonContext,
+  args: string[],
+  dir: string,
+  conmonPidFile: string,
+): Promise<{ pid: number; monitorPid: number }> {
+  const launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
+  let message: SyncMessage;
+  try {
+    if (ctx.monitorCgroup && launch.child.pid) {
+      // conmon waits for the start byte before it forks, so its children are born in the new cgroup.
+      await moveProcessToCgroup(await ctx.cgroupLayout(), ctx.monitorCgroup, launch.child.pid).catch(
+        (err: unknown) => ctx.logger.warn('cannot move conmon out of the daemon cgroup', { error: err }),
+      );
+    }
+    await signalStart(launch.start).catch(() => undefined);
+    message = await launch.sync.next();
+  } finally {
+    launch.sync.close();
+    launch.start.destroy();
+  }
+  if (message.data < 0) {
+    throw new BerthError(ErrorKind.Internal, runtimeErrorText(message.message ?? 'the OCI runtime failed'));
+  }
+  await launch.exited;
+  const monitorPid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
+  return { pid: message.data, monitorPid };
+}
+
+/** Removes what a failed create left: the runtime's container, mounts, bundle. */
+async function undoCreate(ctx: ConmonContext, id: string, dir: string): Promise<void> {
+  if (await ctx.cli.knows(id)) await ctx.cli.delete(id, true);
+  await unmountUnder(dir);
+  await rm(dir, { recursive: true, force: true });
+  await rm(ctx.layout.exitFile(id), { force: true });
+}
