@@ -1,0 +1,171 @@
+import { invalidArgument } from '../core/errors.js';
+import type {
+  ContainerRequest,
+  NamespaceMode,
+  ResourceLimits,
+  SeccompChoice,
+  Ulimit,
+} from './spec/request.js';
+
+/** The Engine API's container create body (the parts Berth reads). */
+export interface CreateBody {
+  Hostname?: string;
+  Domainname?: string;
+  User?: string;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  ExposedPorts?: Record<string, unknown> | null;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  Env?: string[] | null;
+  Cmd?: string[] | string | null;
+  Healthcheck?: unknown;
+  Image?: string;
+  Volumes?: Record<string, unknown> | null;
+  WorkingDir?: string;
+  Entrypoint?: string[] | string | null;
+  Labels?: Record<string, string> | null;
+  StopSignal?: string;
+  StopTimeout?: number | null;
+  HostConfig?: HostConfigBody;
+  NetworkingConfig?: unknown;
+}
+
+export interface HostConfigBody {
+  AutoRemove?: boolean;
+  NetworkMode?: string;
+  Privileged?: boolean;
+  CapAdd?: string[] | null;
+  CapDrop?: string[] | null;
+  SecurityOpt?: string[] | null;
+  ReadonlyRootfs?: boolean;
+  ShmSize?: number;
+  PidMode?: string;
+  IpcMode?: string;
+  UTSMode?: string;
+  Init?: boolean | null;
+  Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
+  OomKillDisable?: boolean | null;
+  NanoCpus?: number;
+  CpuShares?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  PidsLimit?: number | null;
+  BlkioWeight?: number;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
+  Sysctls?: Record<string, string> | null;
+  Tmpfs?: Record<string, string> | null;
+  GroupAdd?: string[] | null;
+  OomScoreAdj?: number;
+  Runtime?: string;
+  RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
+  LogConfig?: { Type?: string; Config?: Record<string, string> };
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  ExtraHosts?: string[] | null;
+  Binds?: string[] | null;
+  PortBindings?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+const asList = (v: string[] | string | null | undefined): string[] | undefined =>
+  v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v];
+
+/** `host`, `container:<x>` or private, for pid/ipc/uts; container refs are resolved by the caller. */
+export function namespaceMode(mode: string | undefined, resolvePid: (ref: string) => number): NamespaceMode {
+  if (!mode || mode === 'private' || mode === 'default' || mode === 'bridge' || mode === 'none')
+    return 'private';
+  if (mode === 'host') return 'host';
+  if (mode.startsWith('container:')) return { path: `/proc/${resolvePid(mode.slice(10))}/ns/` };
+  throw invalidArgument(`invalid mode: ${mode}`);
+}
+
+function seccompOf(securityOpt: string[]): SeccompChoice {
+  for (const opt of securityOpt) {
+    const [key, value = ''] = opt.split(/[=:]/, 2);
+    if (key === 'seccomp') {
+      if (value === 'unconfined') return 'unconfined';
+      const json = opt.slice(opt.indexOf(value.charAt(0)));
+      return value.startsWith('{') ? { json } : 'default';
+    }
+  }
+  return 'default';
+}
+
+function resourcesOf(h: HostConfigBody): ResourceLimits {
+  const r: ResourceLimits = {};
+  if (h.Memory) r.memory = h.Memory;
+  if (h.MemorySwap) r.memorySwap = h.MemorySwap;
+  if (h.MemoryReservation) r.memoryReservation = h.MemoryReservation;
+  if (h.OomKillDisable) r.oomKillDisable = true;
+  if (h.NanoCpus) r.nanoCpus = h.NanoCpus;
+  if (h.CpuShares) r.cpuShares = h.CpuShares;
+  if (h.CpuQuota) r.cpuQuota = h.CpuQuota;
+  if (h.CpuPeriod) r.cpuPeriod = h.CpuPeriod;
+  if (h.CpusetCpus) r.cpusetCpus = h.CpusetCpus;
+  if (h.CpusetMems) r.cpusetMems = h.CpusetMems;
+  if (h.PidsLimit && h.PidsLimit > 0) r.pidsLimit = h.PidsLimit;
+  if (h.BlkioWeight) r.blkioWeight = h.BlkioWeight;
+  return r;
+}
+
+/**
+ * Maps a create body onto the spec generator's request. Namespace modes that
+ * name other containers are resolved through `pidOf` (their init pid).
+ */
+export function toSpecRequest(
+  id: string,
+  body: CreateBody,
+  pidOf: (ref: string) => number,
+): ContainerRequest {
+  const h = body.HostConfig ?? {};
+  const securityOpt = h.SecurityOpt ?? [];
+  const withNs = (mode: string | undefined, type: string): NamespaceMode => {
+    const m = namespaceMode(mode, pidOf);
+    return typeof m === 'object' ? { path: `${m.path}${type}` } : m;
+  };
+  const network =
+    h.NetworkMode === 'host'
+      ? 'host'
+      : withNs(h.NetworkMode?.startsWith('container:') ? h.NetworkMode : undefined, 'net');
+  const ulimits: Ulimit[] = (h.Ulimits ?? []).map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }));
+  const req: ContainerRequest = {
+    id,
+    hostname: body.Hostname || id.slice(0, 12),
+    tty: body.Tty ?? false,
+    privileged: h.Privileged ?? false,
+    capAdd: h.CapAdd ?? [],
+    capDrop: h.CapDrop ?? [],
+    seccomp: seccompOf(securityOpt),
+    noNewPrivileges: securityOpt.some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    readonlyRootfs: h.ReadonlyRootfs ?? false,
+    network,
+    pid: withNs(h.PidMode, 'pid'),
+    ipc: h.IpcMode === 'shareable' ? 'shareable' : h.IpcMode === 'none' ? 'none' : withNs(h.IpcMode, 'ipc'),
+    uts: h.UTSMode === 'host' ? 'host' : 'private',
+    init: h.Init ?? false,
+    resources: resourcesOf(h),
+    ulimits,
+    sysctls: h.Sysctls ?? {},
+    tmpfs: h.Tmpfs ?? {},
+    groupAdd: h.GroupAdd ?? [],
+  };
+  if (body.Domainname) req.domainname = body.Domainname;
+  const entrypoint = asList(body.Entrypoint);
+  if (entrypoint !== undefined) req.entrypoint = entrypoint;
+  const cmd = asList(body.Cmd);
+  if (cmd !== undefined) req.cmd = cmd;
+  if (body.Env) req.env = body.Env;
+  if (body.WorkingDir) req.workingDir = body.WorkingDir;
+  if (body.User) req.user = body.User;
+  if (h.ShmSize) req.shmSize = h.ShmSize;
+  if (h.OomScoreAdj) req.oomScoreAdj = h.OomScoreAdj;
+  return req;
+}

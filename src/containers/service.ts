@@ -1,0 +1,454 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  conflict,
+  ErrorKind,
+  failedPrecondition,
+  invalidArgument,
+  isKind,
+  notModified,
+} from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from '../events/bus.js';
+import type { ReferenceStore } from '../metadata/refs.js';
+import type { AttachSession, ExitStatus, Runtime } from '../runtime/runtime.js';
+import { mountAll, unmount } from '../snapshots/mount.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { type CreateBody, toSpecRequest } from './create-request.js';
+import { writeContainerFiles } from './files.js';
+import type { ImageResolver } from './image-resolver.js';
+import { generateId, generateName, normalizeName } from './names.js';
+import { type ContainerRecord, initialState } from './record.js';
+import { generateSpec, type SpecHost } from './spec/index.js';
+import type { ContainerStore } from './store.js';
+import { Waiters } from './waiters.js';
+
+export interface ContainerServiceDeps {
+  store: ContainerStore;
+  runtimes: Map<string, Runtime>;
+  defaultRuntime: string;
+  snapshotter: Snapshotter;
+  snapshotterName: string;
+  refs: ReferenceStore;
+  images: ImageResolver;
+  events: EventBus;
+  log: Logger;
+  execRoot: string;
+  specHost: SpecHost;
+}
+
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGTERM: 15,
+};
+
+/**
+ * Containers: create from an image, start through the OCI runtime under
+ * conmon, follow their exits, stop, kill, wait and remove — with Docker's
+ * states, events and messages.
+ */
+export class ContainerService {
+  private readonly waiters = new Waiters();
+
+  constructor(private readonly deps: ContainerServiceDeps) {}
+
+  get store(): ContainerStore {
+    return this.deps.store;
+  }
+
+  private runtimeOf(record: ContainerRecord): Runtime {
+    const runtime = this.deps.runtimes.get(record.Runtime);
+    if (!runtime) throw failedPrecondition(`unknown runtime specified ${record.Runtime}`);
+    return runtime;
+  }
+
+  private rootfsPath(id: string): string {
+    return join(this.deps.execRoot, 'rootfs', id);
+  }
+
+  private event(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.events.publish({
+      type: 'container',
+      action,
+      id: record.Id,
+      attributes: { ...record.Labels, image: record.ImageRef, name: record.Name, ...extra },
+    });
+  }
+
+  async create(body: CreateBody, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body.Image) throw invalidArgument('No command specified');
+    const finalName = name ? normalizeName(name) : this.freeName();
+    if (this.store.nameInUse(finalName)) {
+      const holder = this.store.nameInUse(finalName);
+      throw conflict(
+        `Conflict. The container name "/${finalName}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    const runtimeName = body.HostConfig?.Runtime || this.deps.defaultRuntime;
+    if (!this.deps.runtimes.has(runtimeName))
+      throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
+    const image = await this.deps.images.resolve(body.Image);
+    const id = generateId();
+    const snapshotKey = `container-${id}`;
+    await this.deps.snapshotter.prepare(snapshotKey, image.topLayer);
+    this.deps.refs.addSnapshot(
+      { kind: 'container', id },
+      { snapshotter: this.deps.snapshotterName, key: snapshotKey },
+    );
+    try {
+      const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      await this.store.create(record);
+      this.event(record, 'create');
+      return { Id: id, Warnings: [] };
+    } catch (err) {
+      await this.deps.snapshotter.remove(snapshotKey).catch(() => {});
+      this.deps.refs.deleteOwner({ kind: 'container', id });
+      throw err;
+    }
+  }
+
+  private freeName(): string {
+    for (let i = 0; ; i++) {
+      const candidate = generateName(i > 3 ? 1 : 0);
+      if (!this.store.nameInUse(candidate)) return candidate;
+    }
+  }
+
+  private newRecord(
+    id: string,
+    name: string,
+    body: CreateBody,
+    imageId: string,
+    imageConfig: Record<string, unknown>,
+    runtime: string,
+    snapshotKey: string,
+  ): ContainerRecord {
+    const dir = this.store.dir(id);
+    const ic = imageConfig as {
+      Env?: string[];
+      Cmd?: string[];
+      Entrypoint?: string[];
+      WorkingDir?: string;
+      User?: string;
+      Labels?: Record<string, string>;
+      ExposedPorts?: Record<string, unknown>;
+      Volumes?: Record<string, unknown>;
+      StopSignal?: string;
+      Healthcheck?: unknown;
+    };
+    const entrypoint =
+      body.Entrypoint === undefined || body.Entrypoint === null ? (ic.Entrypoint ?? null) : body.Entrypoint;
+    const cmd =
+      body.Cmd === undefined || body.Cmd === null ? (body.Entrypoint ? null : (ic.Cmd ?? null)) : body.Cmd;
+    const labels = { ...(ic.Labels ?? {}), ...(body.Labels ?? {}) };
+    const envKeys = new Set((body.Env ?? []).map((e) => e.split('=')[0]));
+    const env = [...(ic.Env ?? []).filter((e) => !envKeys.has(e.split('=')[0])), ...(body.Env ?? [])];
+    const config = {
+      Hostname: body.Hostname || id.slice(0, 12),
+      Domainname: body.Domainname ?? '',
+      User: body.User || ic.User || '',
+      AttachStdin: body.AttachStdin ?? false,
+      AttachStdout: body.AttachStdout ?? false,
+      AttachStderr: body.AttachStderr ?? false,
+      ...(body.ExposedPorts || ic.ExposedPorts
+        ? { ExposedPorts: { ...(ic.ExposedPorts ?? {}), ...(body.ExposedPorts ?? {}) } }
+        : {}),
+      Tty: body.Tty ?? false,
+      OpenStdin: body.OpenStdin ?? false,
+      StdinOnce: body.StdinOnce ?? false,
+      Env: env,
+      Cmd: typeof cmd === 'string' ? [cmd] : cmd,
+      ...((body.Healthcheck ?? ic.Healthcheck) ? { Healthcheck: body.Healthcheck ?? ic.Healthcheck } : {}),
+      Image: body.Image,
+      Volumes: body.Volumes ?? ic.Volumes ?? null,
+      WorkingDir: body.WorkingDir || ic.WorkingDir || '',
+      Entrypoint: typeof entrypoint === 'string' ? [entrypoint] : entrypoint,
+      OnBuild: null,
+      Labels: labels,
+      ...(body.StopSignal || ic.StopSignal ? { StopSignal: body.StopSignal || ic.StopSignal } : {}),
+      ...(body.StopTimeout !== undefined && body.StopTimeout !== null
+        ? { StopTimeout: body.StopTimeout }
+        : {}),
+    };
+    const hostConfig = {
+      NetworkMode: 'default',
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      AutoRemove: false,
+      ...(body.HostConfig ?? {}),
+      Runtime: runtime,
+    };
+    const words = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    return {
+      Id: id,
+      Name: name,
+      Created: new Date().toISOString(),
+      ImageRef: body.Image!,
+      Image: imageId,
+      Path: words[0] ?? '',
+      Args: words.slice(1),
+      Config: config,
+      HostConfig: hostConfig,
+      NetworkSettings: { Bridge: '', SandboxID: '', Ports: {}, Networks: {} },
+      Mounts: [],
+      State: initialState(),
+      RestartCount: 0,
+      Driver: 'overlay2',
+      Platform: 'linux',
+      Runtime: runtime,
+      LogPath: join(dir, 'container.log'),
+      ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'),
+      HostsPath: join(dir, 'hosts'),
+      SnapshotKey: snapshotKey,
+      ManuallyStopped: false,
+      Labels: labels,
+    };
+  }
+
+  /** Mounts the rootfs, writes the spec and starts the container under the monitor. */
+  async start(ref: string): Promise<void> {
+    const record = this.store.get(ref);
+    if (record.State.Running) throw notModified('container already started');
+    if (record.State.Status === 'removing')
+      throw conflict('container is marked for removal and cannot be started');
+    const runtime = this.runtimeOf(record);
+    const rootfs = this.rootfsPath(record.Id);
+    await mkdir(rootfs, { recursive: true });
+    try {
+      await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
+      const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
+      const h = record.HostConfig as {
+        ExtraHosts?: string[];
+        Dns?: string[];
+        DnsSearch?: string[];
+        DnsOptions?: string[];
+        NetworkMode?: string;
+      };
+      const files = await writeContainerFiles(this.store.dir(record.Id), {
+        hostname: String(record.Config.Hostname),
+        extraHosts: h.ExtraHosts ?? [],
+        dns: h.Dns ?? [],
+        dnsSearch: h.DnsSearch ?? [],
+        dnsOptions: h.DnsOptions ?? [],
+        hostNetwork: h.NetworkMode === 'host',
+      });
+      const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
+      const [passwd, group] = await Promise.all([
+        readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
+        readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
+      ]);
+      const ic = record.Config as {
+        Entrypoint?: string[] | null;
+        Cmd?: string[] | null;
+        Env?: string[];
+        WorkingDir?: string;
+        User?: string;
+      };
+      // The record already holds the merged command, env and workdir: no image defaults on top.
+      request.entrypoint = ic.Entrypoint ?? [];
+      request.cmd = ic.Cmd ?? [];
+      request.env = ic.Env ?? [];
+      const generated = await generateSpec(
+        {
+          container: request,
+          image: {
+            entrypoint: null,
+            cmd: null,
+            env: [],
+            workingDir: ic.WorkingDir ?? '',
+            user: ic.User ?? '',
+          },
+          files: {
+            rootfs,
+            hostnamePath: files.hostname,
+            hostsPath: files.hosts,
+            resolvConfPath: files.resolvConf,
+          },
+          passwd,
+          group,
+        },
+        this.deps.specHost,
+      );
+      await runtime.delete(record.Id, { force: true }).catch(() => {});
+      const created = await runtime.create(record.Id, {
+        spec: generated.spec,
+        stdin: Boolean(record.Config.OpenStdin),
+        stdinOnce: Boolean(record.Config.StdinOnce),
+        logPath: record.LogPath,
+        name: record.Name,
+      });
+      this.waiters.beforeStart(record.Id);
+      await runtime.start(record.Id);
+      Object.assign(record.State, {
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: created.pid,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: new Date().toISOString(),
+      });
+      record.ManuallyStopped = false;
+      await this.store.save(record);
+      this.event(record, 'start');
+      this.follow(record, runtime);
+    } catch (err) {
+      await unmount(rootfs).catch(() => {});
+      record.State.Error = err instanceof Error ? err.message : String(err);
+      await this.store.save(record).catch(() => {});
+      throw err;
+    }
+  }
+
+  private pidOf(ref: string): number {
+    const other = this.store.get(ref);
+    if (!other.State.Running) throw conflict(`cannot join namespaces of a stopped container ${ref}`);
+    return other.State.Pid;
+  }
+
+  /** Watches for the container's exit, records it, cleans up and honours AutoRemove. */
+  follow(record: ContainerRecord, runtime: Runtime): void {
+    runtime
+      .wait(record.Id)
+      .then((status) => this.onExit(record, runtime, status))
+      .catch((err: unknown) =>
+        this.deps.log.error('lost track of a container', { id: record.Id, error: err }),
+      );
+  }
+
+  private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
+    Object.assign(record.State, {
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Pid: 0,
+      ExitCode: status.exitCode,
+      OOMKilled: status.oomKilled,
+      FinishedAt: status.exitedAt.toISOString(),
+    });
+    await this.store.save(record);
+    if (status.oomKilled) this.event(record, 'oom');
+    this.event(record, 'die', { exitCode: String(status.exitCode) });
+    await runtime.delete(record.Id, { force: true }).catch(() => {});
+    await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    this.waiters.exited(record.Id, status.exitCode);
+    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
+      await this.remove(record.Id, { force: true }).catch((err: unknown) =>
+        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
+      );
+    }
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const record = this.store.get(ref);
+    if (!record.State.Running)
+      throw conflict(`Cannot kill container: ${ref}: Container ${record.Id} is not running`);
+    const name = /^\d+$/.test(signal)
+      ? signal
+      : signal.toUpperCase().startsWith('SIG')
+        ? signal.toUpperCase()
+        : `SIG${signal.toUpperCase()}`;
+    await this.runtimeOf(record).kill(record.Id, /^\d+$/.test(name) ? Number(name) : name);
+    this.event(record, 'kill', { signal: String(SIGNALS[name] ?? name) });
+  }
+
+  /** Docker's stop: the stop signal, then SIGKILL after the timeout (default 10 s). */
+  async stop(ref: string, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const record = this.store.get(ref);
+    if (!record.State.Running) throw notModified('container already stopped');
+    record.ManuallyStopped = true;
+    const runtime = this.runtimeOf(record);
+    const stopSignal = signal || String(record.Config.StopSignal ?? 'SIGTERM');
+    const timeout = timeoutSeconds ?? Number(record.Config.StopTimeout ?? 10);
+    const exited = this.waiters.wait(record.Id, 'not-running', () => record.State.Running);
+    await this.kill(record.Id, stopSignal).catch((err: unknown) => {
+      if (!isKind(err, ErrorKind.Conflict)) throw err;
+    });
+    const finished =
+      timeout < 0
+        ? await exited.then(() => true)
+        : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
+    if (!finished && record.State.Running) {
+      await runtime.kill(record.Id, 'SIGKILL').catch(() => {});
+      await exited;
+    }
+    this.event(record, 'stop');
+  }
+
+  /** POST /containers/{id}/wait: resolves with the exit code for the condition asked. */
+  async wait(ref: string, condition: string, signal?: AbortSignal): Promise<number> {
+    const record = this.store.get(ref);
+    const cond = condition || 'not-running';
+    if (!['not-running', 'next-exit', 'removed'].includes(cond))
+      throw invalidArgument(`invalid condition: "${cond}"`);
+    return this.waiters.wait(
+      record.Id,
+      cond as 'not-running',
+      () => record.State.Running || record.State.Status === 'created',
+      signal,
+      () => record.State.ExitCode,
+    );
+  }
+
+  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+    const record = this.store.get(ref);
+    if (record.State.Running) {
+      if (!options.force) {
+        throw conflict(
+          `You cannot remove a running container ${record.Id}. Stop the container before attempting removal or force remove`,
+        );
+      }
+      await this.runtimeOf(record)
+        .kill(record.Id, 'SIGKILL')
+        .catch(() => {});
+      await this.waiters.wait(record.Id, 'not-running', () => record.State.Running);
+    }
+    if (record.State.Status === 'removing') return;
+    record.State.Status = 'removing';
+    await this.runtimeOf(record)
+      .delete(record.Id, { force: true })
+      .catch(() => {});
+    await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    await this.deps.snapshotter
+      .remove(record.SnapshotKey)
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
+      );
+    this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
+    await this.store.delete(record.Id);
+    this.event(record, 'destroy');
+    this.waiters.removed(record.Id, record.State.ExitCode);
+  }
+
+  /** Connects to the container's streams through its monitor. */
+  async attach(
+    ref: string,
+    streams: { stdin: boolean; stdout: boolean; stderr: boolean },
+  ): Promise<{ session: AttachSession; tty: boolean; record: ContainerRecord }> {
+    const record = this.store.get(ref);
+    const runtime = this.runtimeOf(record);
+    const session = await runtime.attach(record.Id, streams);
+    this.event(record, 'attach');
+    return { session, tty: Boolean(record.Config.Tty), record };
+  }
+
+  /** Counts for `docker info`. */
+  counts(): { running: number; paused: number; stopped: number } {
+    const all = this.store.list();
+    const running = all.filter((c) => c.State.Running && !c.State.Paused).length;
+    const paused = all.filter((c) => c.State.Paused).length;
+    return { running, paused, stopped: all.length - running - paused };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
