@@ -2,13 +2,16 @@ import { type IncomingMessage, type RequestListener, Server } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import type { SystemService } from '../engine/system.js';
+import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
+import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
 /** What the HTTP layer needs from the engine: its services, nothing else. */
 export interface ApiServices {
   system: SystemService;
+  images: ImageService;
   log: Logger;
 }
 
@@ -100,6 +103,7 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'page not found' }));
 
   registerSystemRoutes(app, services);
+  registerImageRoutes(app, services);
   await app.ready();
   if (!handler) throw new Error('fastify did not provide a request handler');
   return { app, handler, close: () => app.close() };

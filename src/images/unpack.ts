@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import type { ContentReader } from '../content/content.js';
+import type { KeyedMutex } from '../content/keyed-mutex.js';
+import type { Descriptor } from '../core/descriptor.js';
+import type { Digest } from '../core/digest.js';
+import { invalidArgument, wrap } from '../core/errors.js';
+import type { LeaseStore } from '../metadata/leases.js';
+import { applyLayer } from '../snapshots/apply.js';
+import { decompressed } from '../snapshots/decompress.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { chainIds, shortId } from './chain.js';
+import {
+  EXTRACT_PREFIX,
+  LAYER_DIR_LABEL,
+  LAYER_SIZE_LABEL,
+  layerDirectory,
+  layerFacts,
+  snapshotRef,
+} from './layers.js';
+import { TarContentSize } from './tar-size.js';
+
+/** A layer to unpack: its blob and the diff ID the image config promises for it. */
+export interface UnpackLayer {
+  blob: Descriptor;
+  diffId: Digest;
+}
+
+/** Progress of one layer's unpack, in bytes of its blob. */
+export interface LayerProgress {
+  /** Docker's short id of the layer (its diff ID, 12 hex characters). */
+  id: string;
+  current: number;
+  total: number;
+}
+
+/** Options of {@link Unpacker.unpack}. */
+export interface UnpackOptions {
+  /** The lease that holds every snapshot touched until the image record exists. */
+  leaseId: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: LayerProgress) => void;
+}
+
+/** What the unpacker needs. */
+export interface UnpackerDeps {
+  content: ContentReader;
+  snapshotter: Snapshotter;
+  leases: LeaseStore;
+  /** Per-snapshot locks shared with the snapshot collector. */
+  locks: KeyedMutex;
+}
+
+/** Progress lines come at most every this many bytes, as Docker's progress reader. */
+const PROGRESS_STEP = 512 * 1024;
+
+/**
+ * Unpacks image layers into snapshots named by chain ID, bottom first. A
+ * layer already unpacked (by any image) is reused. Each snapshot is added to
+ * the lease before it is looked at or created, and the work on one chain ID
+ * runs under its lock, so the snapshot collector never removes what an
+ * unpack is about to use. A failed layer leaves no snapshot behind.
+ */
+export class Unpacker {
+  constructor(private readonly deps: UnpackerDeps) {}
+
+  /** Unpacks `layers` and returns their chain IDs. */
+  async unpack(layers: readonly UnpackLayer[], options: UnpackOptions): Promise<Digest[]> {
+    const chain = chainIds(layers.map((layer) => layer.diffId));
+    for (const [index, layer] of layers.entries()) {
+      const chainId = chain[index]!;
+      const parent = index === 0 ? undefined : chain[index - 1];
+      await this.deps.locks.run(chainId, () => this.unpackLayer(layer, index, chainId, parent, options));
+    }
+    return chain;
+  }
+
+  private async unpackLayer(
+    layer: UnpackLayer,
+    index: number,
+    chainId: Digest,
+    parent: Digest | undefined,
+    options: UnpackOptions,
+  ): Promise<void> {
+    const { snapshotter, leases } = this.deps;
+    leases.addResource(options.leaseId, { kind: 'snapshot', ...snapshotRef(chainId) });
+    if (await layerFacts(snapshotter, chainId)) return;
+    const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${chainId}`;
+    leases.addResource(options.leaseId, { kind: 'snapshot', ...snapshotRef(key) });
+    const dir = layerDirectory(await snapshotter.prepare(key, parent));
+    try {
+      const size = await this.apply(dir, layer, index, options);
+      await snapshotter.commit(chainId, key, {
+        labels: { [LAYER_SIZE_LABEL]: String(size), [LAYER_DIR_LABEL]: dir },
+      });
+    } catch (err) {
+      await snapshotter.remove(key).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Applies one layer blob into `dir`; checks its diff ID; returns Docker's diff size. */
+  private async apply(dir: string, layer: UnpackLayer, index: number, options: UnpackOptions) {
+    const raw = await this.deps.content.readStream(layer.blob.digest);
+    const sizes = new TarContentSize();
+    const counted = countProgress(raw, shortId(layer.diffId), layer.blob.size, options.onProgress);
+    let applied: Awaited<ReturnType<typeof applyLayer>>;
+    try {
+      applied = await applyLayer(dir, sizes.tap(decompressed(counted)), {
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      throw wrap(err, `failed to register layer ${shortId(layer.diffId)}`);
+    }
+    if (applied.diffID !== layer.diffId) {
+      throw invalidArgument(
+        `invalid diffID for layer ${index}: expected "${layer.diffId}", got "${applied.diffID}"`,
+      );
+    }
+    return sizes.size;
+  }
+}
+
+async function* countProgress(
+  source: AsyncIterable<Buffer>,
+  id: string,
+  total: number,
+  onProgress: UnpackOptions['onProgress'],
+): AsyncGenerator<Buffer> {
+  let current = 0;
+  let reported = 0;
+  for await (const chunk of source) {
+    current += chunk.length;
+    if (onProgress && (current - reported >= PROGRESS_STEP || current === total)) {
+      reported = current;
+      onProgress({ id, current, total });
+    }
+    yield chunk;
+  }
+}
