@@ -6,9 +6,9 @@ import type { Digest } from '../core/digest.js';
 import { invalidArgument, wrap } from '../core/errors.js';
 import type { LeaseStore } from '../metadata/leases.js';
 import { applyLayer } from '../snapshots/apply.js';
-import { decompressed } from '../snapshots/decompress.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds, shortId } from './chain.js';
+import { layerDirectorySize } from './layer-size.js';
 import {
   EXTRACT_PREFIX,
   LAYER_DIR_LABEL,
@@ -17,7 +17,6 @@ import {
   layerFacts,
   snapshotRef,
 } from './layers.js';
-import { TarContentSize } from './tar-size.js';
 
 /** A layer to unpack: its blob and the diff ID the image config promises for it. */
 export interface UnpackLayer {
@@ -101,13 +100,10 @@ export class Unpacker {
   /** Applies one layer blob into `dir`; checks its diff ID; returns Docker's diff size. */
   private async apply(dir: string, layer: UnpackLayer, index: number, options: UnpackOptions) {
     const raw = await this.deps.content.readStream(layer.blob.digest);
-    const sizes = new TarContentSize();
     const counted = countProgress(raw, shortId(layer.diffId), layer.blob.size, options.onProgress);
     let applied: Awaited<ReturnType<typeof applyLayer>>;
     try {
-      applied = await applyLayer(dir, sizes.tap(decompressed(counted)), {
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      applied = await applyLayer(dir, counted, { ...(options.signal ? { signal: options.signal } : {}) });
     } catch (err) {
       throw wrap(err, `failed to register layer ${shortId(layer.diffId)}`);
     }
@@ -116,7 +112,7 @@ export class Unpacker {
         `invalid diffID for layer ${index}: expected "${layer.diffId}", got "${applied.diffID}"`,
       );
     }
-    return sizes.size;
+    return layerDirectorySize(dir);
   }
 }
 
