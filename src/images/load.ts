@@ -1,10 +1,12 @@
 import type { ContentStore } from '../content/content.js';
 import type { Digest } from '../core/digest.js';
 import type { LeaseStore } from '../metadata/leases.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
 import type { ArchiveImage } from './archive/archive-image.js';
 import { spoolArchive } from './archive/spool.js';
 import { readArchiveImages, storeArchiveImage } from './archive/store.js';
 import { imageLabels } from './config.js';
+import { EarlyUnpacker } from './early-unpack.js';
 import { type EventSink, publishImageEvent } from './events.js';
 import { type HeldLease, withLease } from './leases.js';
 import type { ImageRecords } from './records.js';
@@ -35,6 +37,7 @@ export interface LoadedImage {
 /** What a loader needs. */
 export interface LoaderDeps {
   content: ContentStore;
+  snapshotter: Snapshotter;
   leases: LeaseStore;
   unpacker: Unpacker;
   records: ImageRecords;
@@ -53,27 +56,45 @@ export class ImageLoader {
 
   load(archive: AsyncIterable<Buffer>, options: LoadOptions): Promise<LoadedImage[]> {
     return withLease(this.deps.leases, 'load', async (lease) => {
-      const files = await spoolArchive(archive, {
-        content: this.deps.content,
-        hold: lease.holdContent,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const images = await readArchiveImages(files, this.deps.content);
-      const loaded: LoadedImage[] = [];
-      for (const image of images) loaded.push(await this.loadImage(image, lease, options));
-      // dockerd prints IDs only when the last image had no tags (its own quirk, kept).
-      if (loaded.length > 0 && loaded.at(-1)?.tags.length === 0) {
-        options.reporter.message(loaded.map((image) => `Loaded image ID: ${image.id}\n`).join(''));
+      const signal = options.signal ? { signal: options.signal } : {};
+      const early = new EarlyUnpacker({ ...this.deps, leaseId: lease.id, ...signal });
+      try {
+        const files = await spoolArchive(archive, {
+          content: this.deps.content,
+          hold: lease.holdContent,
+          tap: (path) => early.tap(path),
+          ...signal,
+        });
+        await early.settle((path) => files.get(path)?.digest);
+        const images = await readArchiveImages(files, this.deps.content);
+        const loaded: LoadedImage[] = [];
+        for (const image of images) loaded.push(await this.loadImage(image, lease, early, options));
+        this.reportIds(loaded, options.reporter);
+        return loaded;
+      } finally {
+        await early.discard();
       }
-      return loaded;
     });
   }
 
-  private async loadImage(image: ArchiveImage, lease: HeldLease, options: LoadOptions): Promise<LoadedImage> {
+  /** dockerd prints IDs only when the last image had no tags (its own quirk, kept). */
+  private reportIds(loaded: readonly LoadedImage[], reporter: LoadReporter): void {
+    if (loaded.length > 0 && loaded.at(-1)?.tags.length === 0) {
+      reporter.message(loaded.map((image) => `Loaded image ID: ${image.id}\n`).join(''));
+    }
+  }
+
+  private async loadImage(
+    image: ArchiveImage,
+    lease: HeldLease,
+    early: EarlyUnpacker,
+    options: LoadOptions,
+  ): Promise<LoadedImage> {
     const { content, unpacker, records, events } = this.deps;
     const { stored, layers } = await storeArchiveImage(image, { content, hold: lease.holdContent });
     await unpacker.unpack(layers, {
       leaseId: lease.id,
+      early,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.reporter.progress ? { onProgress: options.reporter.progress } : {}),
     });

@@ -69,7 +69,7 @@ export class ImageService {
     this.collector = new ImageCollector({ metadata, content, snapshotter, locks, log });
     const unpacker = new Unpacker({ content, snapshotter, leases: metadata.leases, locks });
     const shared = { content, leases: metadata.leases, unpacker, records: this.records, events };
-    this.loader = new ImageLoader(shared);
+    this.loader = new ImageLoader({ ...shared, snapshotter });
     this.importer = new ImageImporter({ ...shared, engineVersion: options.engineVersion });
     this.deleter = new ImageDeleter({
       catalog: this.catalog,

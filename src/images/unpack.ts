@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rmdir } from 'node:fs/promises';
 import type { ContentReader } from '../content/content.js';
 import type { KeyedMutex } from '../content/keyed-mutex.js';
 import type { Descriptor } from '../core/descriptor.js';
@@ -8,6 +9,7 @@ import type { LeaseStore } from '../metadata/leases.js';
 import { applyLayer } from '../snapshots/apply.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { chainIds, shortId } from './chain.js';
+import type { EarlyLayer } from './early-unpack.js';
 import { layerDirectorySize } from './layer-size.js';
 import {
   EXTRACT_PREFIX,
@@ -38,6 +40,8 @@ export interface UnpackOptions {
   leaseId: string;
   signal?: AbortSignal;
   onProgress?: (progress: LayerProgress) => void;
+  /** Layers already unpacked while the archive streamed in (see EarlyUnpacker). */
+  early?: { take(blob: Digest, diffId: Digest): EarlyLayer | undefined };
 }
 
 /** What the unpacker needs. */
@@ -83,22 +87,64 @@ export class Unpacker {
     const { snapshotter, leases } = this.deps;
     leases.addResource(options.leaseId, { kind: 'snapshot', ...snapshotRef(chainId) });
     if (await layerFacts(snapshotter, chainId)) return;
-    const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${chainId}`;
-    leases.addResource(options.leaseId, { kind: 'snapshot', ...snapshotRef(key) });
+    const early = options.early?.take(layer.blob.digest, layer.diffId);
+    if (early) {
+      await this.adopt(early, chainId, parent, options);
+      options.onProgress?.({ id: shortId(layer.diffId), current: layer.blob.size, total: layer.blob.size });
+      return;
+    }
+    const key = this.extractKey(chainId, options);
     const dir = layerDirectory(await snapshotter.prepare(key, parent));
     try {
-      const size = await this.apply(dir, layer, index, options);
-      await snapshotter.commit(chainId, key, {
-        labels: { [LAYER_SIZE_LABEL]: String(size), [LAYER_DIR_LABEL]: dir },
-      });
+      await this.apply(dir, layer, index, options);
+      await snapshotter.commit(chainId, key, { labels: await layerLabels(dir) });
     } catch (err) {
       await snapshotter.remove(key).catch(() => undefined);
       throw err;
     }
   }
 
-  /** Applies one layer blob into `dir`; checks its diff ID; returns Docker's diff size. */
-  private async apply(dir: string, layer: UnpackLayer, index: number, options: UnpackOptions) {
+  /**
+   * Commits a layer unpacked early as `chainId`. Without a parent its
+   * snapshot is committed as it is; otherwise its directory becomes the
+   * upper directory of a fresh snapshot on `parent` (an overlay layer's
+   * content does not depend on what lies below it).
+   */
+  private async adopt(
+    early: EarlyLayer,
+    chainId: Digest,
+    parent: Digest | undefined,
+    options: UnpackOptions,
+  ): Promise<void> {
+    const { snapshotter } = this.deps;
+    if (parent === undefined) {
+      await snapshotter.commit(chainId, early.key, { labels: await layerLabels(early.dir) });
+      return;
+    }
+    const key = this.extractKey(chainId, options);
+    const dir = layerDirectory(await snapshotter.prepare(key, parent));
+    try {
+      await rmdir(dir);
+      await rename(early.dir, dir);
+      // The early snapshot keeps a (now empty) directory, so it can be removed as usual.
+      await mkdir(early.dir, { mode: 0o755 });
+      await snapshotter.commit(chainId, key, { labels: await layerLabels(dir) });
+    } catch (err) {
+      await snapshotter.remove(key).catch(() => undefined);
+      throw err;
+    }
+    await snapshotter.remove(early.key).catch(() => undefined);
+  }
+
+  /** A fresh key for unpacking `chainId`, taken into the lease before the snapshot exists. */
+  private extractKey(chainId: Digest, options: UnpackOptions): string {
+    const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-${chainId}`;
+    this.deps.leases.addResource(options.leaseId, { kind: 'snapshot', ...snapshotRef(key) });
+    return key;
+  }
+
+  /** Applies one layer blob into `dir` and checks its diff ID. */
+  private async apply(dir: string, layer: UnpackLayer, index: number, options: UnpackOptions): Promise<void> {
     const raw = await this.deps.content.readStream(layer.blob.digest);
     const counted = countProgress(raw, shortId(layer.diffId), layer.blob.size, options.onProgress);
     let applied: Awaited<ReturnType<typeof applyLayer>>;
@@ -112,8 +158,12 @@ export class Unpacker {
         `invalid diffID for layer ${index}: expected "${layer.diffId}", got "${applied.diffID}"`,
       );
     }
-    return layerDirectorySize(dir);
   }
+}
+
+/** The labels of a committed layer: Docker's diff size and where the layer lives. */
+async function layerLabels(dir: string): Promise<Record<string, string>> {
+  return { [LAYER_SIZE_LABEL]: String(await layerDirectorySize(dir)), [LAYER_DIR_LABEL]: dir };
 }
 
 async function* countProgress(
