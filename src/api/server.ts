@@ -1,15 +1,22 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
 import type { SystemService } from '../engine/system.js';
+import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerContainerRoutes } from './routes/containers.js';
+import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
 /** What the HTTP layer needs from the engine: its services, nothing else. */
 export interface ApiServices {
   system: SystemService;
+  /** Route families are registered for the services given (tests may pass only some). */
+  images?: ImageService;
+  containers?: ContainerService;
   log: Logger;
 }
 
@@ -74,5 +81,7 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'page not found' }));
 
   registerSystemRoutes(app, services);
+  if (services.images) registerImageRoutes(app, services, services.images);
+  if (services.containers) registerContainerRoutes(app, services.containers);
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -11,7 +11,7 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, ExitStatus, Runtime } from '../runtime/runtime.js';
+import type { AttachSession, AttachStreams, ExitStatus, Runtime } from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
@@ -54,6 +54,11 @@ const SIGNALS: Record<string, number> = {
  */
 export class ContainerService {
   private readonly waiters = new Waiters();
+  /** Attaches made before start (docker run attaches first): connected between create and start. */
+  private readonly pendingAttaches = new Map<
+    string,
+    { streams: AttachStreams; resolve: (s: AttachSession) => void; reject: (e: unknown) => void }[]
+  >();
 
   constructor(private readonly deps: ContainerServiceDeps) {}
 
@@ -282,7 +287,7 @@ export class ContainerService {
         logPath: record.LogPath,
         name: record.Name,
       });
-      this.waiters.beforeStart(record.Id);
+      await this.connectPendingAttaches(record.Id, runtime);
       await runtime.start(record.Id);
       Object.assign(record.State, {
         Status: 'running',
@@ -428,16 +433,60 @@ export class ContainerService {
     this.waiters.removed(record.Id, record.State.ExitCode);
   }
 
-  /** Connects to the container's streams through its monitor. */
+  private async connectPendingAttaches(id: string, runtime: Runtime): Promise<void> {
+    const pending = this.pendingAttaches.get(id) ?? [];
+    this.pendingAttaches.delete(id);
+    for (const p of pending) {
+      await runtime.attach(id, p.streams).then(p.resolve, p.reject);
+    }
+  }
+
+  /**
+   * Connects to the container's streams through its monitor. On a container
+   * that is not running yet the connection is made when it starts, before
+   * its process runs, so no output is lost (docker run attaches first).
+   */
   async attach(
     ref: string,
-    streams: { stdin: boolean; stdout: boolean; stderr: boolean },
+    streams: AttachStreams,
+    signal?: AbortSignal,
   ): Promise<{ session: AttachSession; tty: boolean; record: ContainerRecord }> {
     const record = this.store.get(ref);
     const runtime = this.runtimeOf(record);
-    const session = await runtime.attach(record.Id, streams);
     this.event(record, 'attach');
-    return { session, tty: Boolean(record.Config.Tty), record };
+    const tty = Boolean(record.Config.Tty);
+    if (record.State.Running) return { session: await runtime.attach(record.Id, streams), tty, record };
+    const session = await new Promise<AttachSession>((resolve, reject) => {
+      const list = this.pendingAttaches.get(record.Id) ?? [];
+      list.push({ streams, resolve, reject });
+      this.pendingAttaches.set(record.Id, list);
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    });
+    return { session, tty, record };
+  }
+
+  /**
+   * Adopts containers after a daemon restart: those still running are
+   * followed again; those that exited meanwhile get their real exit code.
+   */
+  async restore(): Promise<void> {
+    for (const record of this.store.list()) {
+      if (!record.State.Running) continue;
+      const runtime = this.deps.runtimes.get(record.Runtime);
+      if (!runtime) continue;
+      const state = await runtime.state(record.Id).catch(() => undefined);
+      if (state && (state.status === 'running' || state.status === 'paused') && state.monitorAlive) {
+        this.follow(record, runtime);
+        continue;
+      }
+      const exit = state?.exit ?? { exitCode: 255, exitedAt: new Date(), oomKilled: false };
+      await this.onExit(record, runtime, exit).catch((err: unknown) =>
+        this.deps.log.warn('could not record an exit that happened while berthd was down', {
+          id: record.Id,
+          error: err,
+        }),
+      );
+    }
   }
 
   /** Counts for `docker info`. */

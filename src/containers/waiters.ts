@@ -14,9 +14,6 @@ interface Waiter {
 export class Waiters {
   private readonly pending = new Map<string, Set<Waiter>>();
 
-  /** Called before a start; nothing to do now, kept for symmetry with dockerd's state change. */
-  beforeStart(_id: string): void {}
-
   wait(
     id: string,
     condition: WaitCondition,

@@ -10,11 +10,13 @@ import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { readBuildInfo } from './build-info.js';
 import type { DaemonConfig } from './config/types.js';
+import { openContainerService } from './container-stores.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
+import { openImageStores } from './image-stores.js';
 import { type Listener, openListeners } from './listeners.js';
 import { claimPidfile } from './pidfile.js';
-import { SystemService } from './system.js';
+import { emptyInventory, SystemService } from './system.js';
 
 const run = promisify(execFile);
 
@@ -72,6 +74,20 @@ export class Daemon {
       });
       log.info(`default runtime ${runtimes.defaultRuntime}: ${runtimes.reason}`);
       const events = new EventBus();
+      // Images: content store, metadata, overlay snapshots (see image-stores.ts).
+      const images = await openImageStores({
+        dataRoot: config.dataRoot,
+        events,
+        log,
+        engineVersion: build.version,
+      });
+      undo.push(() => images.close());
+      const containers = await openContainerService({ config, runtimes, images, events, log });
+      const inventory = {
+        ...emptyInventory,
+        images: async () => images.service.count(),
+        containers: async () => containers.counts(),
+      };
       const system = new SystemService({
         engineId: id,
         config,
@@ -82,8 +98,9 @@ export class Daemon {
         backingFs,
         events,
         conmonVersion: conmon,
+        inventory,
       });
-      const api: ApiServer = await createApiServer({ system, log });
+      const api: ApiServer = await createApiServer({ system, images: images.service, containers, log });
       undo.push(() => api.close());
       const listeners = await openListeners(config, api.app, log);
       undo.push(async () => {

@@ -135,8 +135,10 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
       stdout: queryBool(req.query.stdout),
       stderr: queryBool(req.query.stderr),
     };
-    const { session, tty } = await containers.attach(req.params.id!, streams);
-    acceptHijack(socket, { multiplexed: !tty });
+    const record = containers.store.get(req.params.id!);
+    // The 101 goes out at once: docker run waits for it before it starts the container.
+    acceptHijack(socket, { multiplexed: !record.Config.Tty });
+    const { session, tty } = await containers.attach(req.params.id!, streams, req.signal);
     session.stdout.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDOUT, d)));
     session.stderr.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDERR, d)));
     if (session.stdin) socket.pipe(session.stdin);
