@@ -49,6 +49,8 @@ export class Testbed {
     readonly host: SpecHost,
     readonly cgroupParent: string,
     private readonly snapshots: Snapshotter,
+    /** The unpacked busybox layer, for its /etc/passwd and /etc/group. */
+    private readonly imageRoot: string,
   ) {}
 
   static async create(options: { monitorCgroup?: boolean } = {}): Promise<Testbed> {
@@ -66,7 +68,7 @@ export class Testbed {
       ...(options.monitorCgroup ? { monitorCgroup: `${cgroupParent}/conmon` } : {}),
     });
     const host = await readSpecHost({ cgroupParent });
-    return new Testbed(scratch, execRoot, runtime, host, cgroupParent, snapshots);
+    return new Testbed(scratch, execRoot, runtime, host, cgroupParent, snapshots, base!.source);
   }
 
   /** A writable rootfs for a new container: an overlay snapshot on busybox. */
@@ -89,10 +91,8 @@ export class Testbed {
         container: { id, hostname, network: 'private', ...request },
         image: { cmd: ['sh'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
         files: { rootfs: 'rootfs', hostnamePath: join(files, 'hostname'), hostsPath: join(files, 'hosts') },
-        passwd: await readFile(join(this.scratch, 'passwd'), 'utf8').catch(
-          () => 'root:x:0:0:root:/root:/bin/sh\n',
-        ),
-        group: 'root:x:0:\n',
+        passwd: await readFile(join(this.imageRoot, 'etc/passwd'), 'utf8'),
+        group: await readFile(join(this.imageRoot, 'etc/group'), 'utf8'),
       },
       this.host,
     );
