@@ -7,10 +7,12 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 # Runtime stack, networking, base-image tools, and the peers the tests and
-# benchmarks compare against (a real dockerd from docker.io).
+# benchmarks compare against (a real dockerd from docker.io). tini ships the
+# static tini-static that --init bind-mounts; perl-base (always on Debian)
+# runs the relay to conmon's SOCK_SEQPACKET attach sockets.
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
-  busybox-static tini attr ca-certificates git openssl
+  busybox-static tini perl-base attr ca-certificates git openssl
   docker.io
 )
 

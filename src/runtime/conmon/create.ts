@@ -2,7 +2,6 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
@@ -11,6 +10,7 @@ import { createArgs } from './args.js';
 import type { ConmonContext } from './context.js';
 import { type ContainerRecord, writeRecord } from './record.js';
 import { type SyncMessage, signalStart, spawnConmon } from './spawn.js';
+import { writeStateFile } from './state-file.js';
 
 /**
  * Creates a container: writes the bundle, mounts the rootfs, starts conmon
@@ -34,7 +34,7 @@ export async function createContainer(
   try {
     const rootPath = await prepareRoot(options, paths.rootfs);
     const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
-    await writeFileAtomic(paths.config, serializeSpec(spec), 0o600);
+    await writeStateFile(paths.config, serializeSpec(spec));
     await rm(ctx.layout.exitFile(id), { force: true });
     const terminal = spec.process.terminal === true;
     const stdin = options.stdin === true;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { errnoCode, notFound } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { writeStateFile } from './state-file.js';
 
 /**
  * What Berth remembers about a container it created, in the bundle's
@@ -37,5 +37,5 @@ export async function readRecord(path: string, id: string): Promise<ContainerRec
 }
 
 export async function writeRecord(path: string, record: ContainerRecord): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  await writeStateFile(path, `${JSON.stringify(record, null, 2)}\n`);
 }
