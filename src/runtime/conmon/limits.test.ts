@@ -17,7 +17,7 @@ describe('conmon + runc: cgroup limits are enforced by the kernel', { skip }, ()
 
   it('a process over its memory limit is OOM-killed: exit 137, OOM flagged', async () => {
     // The shell keeps the whole command substitution in memory: 200 MB against a 32 MiB limit.
-    const hog = 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived ${#x}';
+    const hog = 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived $(echo "$x" | wc -c)';
     const { id, logPath } = await bed.create(['sh', '-c', hog], { resources: { memory: 32 * MiB } });
     await bed.runtime.start(id);
     const exit = await bed.runtime.wait(id);
