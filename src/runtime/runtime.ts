@@ -44,6 +44,19 @@ export interface Runtime {
   list(): Promise<ContainerState[]>;
 }
 
+/**
+ * An optional ability (check with {@link isRuntimeCleaner}): removing what
+ * a crashed daemon left half-made. Call it at start-up, before creating.
+ */
+export interface RuntimeCleaner {
+  /** Removes bundles whose create never finished (and their mounts and runtime state); returns their ids. */
+  removeIncomplete(): Promise<string[]>;
+}
+
+export function isRuntimeCleaner(runtime: Runtime): runtime is Runtime & RuntimeCleaner {
+  return typeof (runtime as Partial<RuntimeCleaner>).removeIncomplete === 'function';
+}
+
 /** What `create` needs. */
 export interface CreateOptions {
   /** Written as the bundle's config.json; `root.path` is replaced when `rootfs` is given. */

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isMountPoint, mountAll } from '../../snapshots/mount.js';
 import { isAlive } from '../process.js';
+import { isRuntimeCleaner } from '../runtime.js';
 import { logOutput } from '../testing/output.js';
 import { newId, Testbed, testbedSkipReason } from '../testing/testbed.js';
 import { createConmonRuntime } from './factory.js';
@@ -100,5 +102,21 @@ describe('conmon + runc: containers outlive the daemon and are restored', { skip
     assert.ok((state?.exit?.exitedAt.getTime() ?? 0) <= before + 1000);
     assert.equal((await logOutput(state.logPath)).stdout, 'bye\n');
     assert.equal((await fresh.delete(id))?.exitCode, 4);
+  });
+
+  it('removes what a create interrupted before its record was written', async () => {
+    const id = newId();
+    const bundle = join(bed.execRoot, 'containers', id);
+    await mkdir(join(bundle, 'rootfs'), { recursive: true });
+    await mountAll(await bed.rootfs(id), join(bundle, 'rootfs'));
+    const fresh = await createConmonRuntime({
+      execRoot: bed.execRoot,
+      runtime: { name: 'runc', path: 'runc', args: [] },
+    });
+    assert.ok(isRuntimeCleaner(fresh));
+    assert.deepEqual(await fresh.list(), []);
+    assert.deepEqual(await fresh.removeIncomplete(), [id]);
+    assert.equal(await isMountPoint(join(bundle, 'rootfs')), false);
+    await assert.rejects(access(bundle), { code: 'ENOENT' });
   });
 });
