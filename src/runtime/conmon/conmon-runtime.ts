@@ -1,8 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { type CgroupStats, readCgroupStats } from '../../cgroups/stats.js';
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
-import { unmountUnder } from '../../snapshots/mount.js';
 import { connectAttachSocket } from '../attach/session.js';
 import { isAlive, signalProcess } from '../process.js';
 import type {
@@ -117,10 +116,7 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner {
     // --force kills a created, running or paused container's processes (thawing it first).
     if (await this.ctx.cli.knows(id)) await this.ctx.cli.delete(id, true);
     const exit = await this.awaitMonitorExit(id, record);
-    const paths = this.ctx.layout.bundle(id);
-    if (record.rootfsMounted) await unmountUnder(paths.rootfs);
-    await rm(paths.dir, { recursive: true, force: true });
-    await rm(this.ctx.layout.exitFile(id), { force: true });
+    await removeBundle(this.ctx, id);
     return exit;
   }
 

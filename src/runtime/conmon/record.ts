@@ -17,7 +17,7 @@ export interface ContainerRecord {
   stdin: boolean;
   stdinOnce: boolean;
   logPath: string;
-  /** True when create mounted the rootfs at `<bundle>/rootfs` (so delete unmounts it). */
+  /** True when create mounted the rootfs at `<bundle>/rootfs` (delete unmounts everything under the bundle). */
   rootfsMounted: boolean;
   createdAt: string;
   pid: number;
