@@ -53,6 +53,7 @@ export interface RuntimeCleaner {
   removeIncomplete(): Promise<string[]>;
 }
 
+/** True when `runtime` can remove half-made containers. */
 export function isRuntimeCleaner(runtime: Runtime): runtime is Runtime & RuntimeCleaner {
   return typeof (runtime as Partial<RuntimeCleaner>).removeIncomplete === 'function';
 }
@@ -77,6 +78,7 @@ export interface CreateOptions {
   exitCommand?: { path: string; args: string[] };
 }
 
+/** What `create` made. */
 export interface CreatedContainer {
   /** The container's init process on the host. */
   pid: number;
@@ -95,8 +97,10 @@ export interface ExitStatus {
   oomKilled: boolean;
 }
 
+/** The OCI runtime states (runtime.md#state); "stopped" includes exited. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
+/** A container as the runtime sees it now. */
 export interface ContainerState {
   id: string;
   status: ContainerStatus;
@@ -112,6 +116,7 @@ export interface ContainerState {
   exit?: ExitStatus;
 }
 
+/** A TTY size in rows and columns. */
 export interface TerminalSize {
   height: number;
   width: number;
@@ -150,6 +155,7 @@ export interface ExecOptions {
   size?: TerminalSize;
 }
 
+/** A running exec session. */
 export interface ExecSession {
   pid: number;
   /** The streams, when `attach` asked for them. */

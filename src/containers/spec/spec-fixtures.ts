@@ -4,9 +4,12 @@ import type { ContainerRequest, SpecInput } from './request.js';
 
 /* Fixed inputs for spec tests: a host like this one (v1 cgroups, no CAP_SYS_RESOURCE). */
 
+/** A container ID. */
 export const ID = 'c0ffee'.padEnd(64, '0');
+/** A bounding set without CAP_SYS_RESOURCE, as root has on some hosts. */
 export const BOUNDING = CAPABILITY_NAMES.filter((cap) => cap !== 'CAP_SYS_RESOURCE');
 
+/** A cgroup v1 host without blkio weight. */
 export const host = (overrides: Partial<SpecHost> = {}): SpecHost => ({
   boundingCapabilities: BOUNDING,
   canRaiseRlimits: false,
@@ -30,6 +33,7 @@ export const host = (overrides: Partial<SpecHost> = {}): SpecHost => ({
   ...overrides,
 });
 
+/** A request for `sh` on a busybox-like image. */
 export const input = (container: Partial<ContainerRequest> = {}): SpecInput => ({
   container: { id: ID, hostname: 'c0ffee000000', ...container },
   image: { cmd: ['sh'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
@@ -43,6 +47,7 @@ export const input = (container: Partial<ContainerRequest> = {}): SpecInput => (
   group: 'root:x:0:\n',
 });
 
+/** The spec's mount at `destination`. */
 export const mountAt = (
   spec: { mounts: { destination: string; options?: string[] }[] },
   destination: string,

@@ -36,6 +36,7 @@ export async function readRecord(path: string, id: string): Promise<ContainerRec
   }
 }
 
+/** Replaces a container's record atomically. */
 export async function writeRecord(path: string, record: ContainerRecord): Promise<void> {
   await writeStateFile(path, `${JSON.stringify(record, null, 2)}\n`);
 }
