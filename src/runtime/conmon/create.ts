@@ -24,8 +24,11 @@ export async function createContainer(
   options: CreateOptions,
 ): Promise<CreatedContainer> {
   const paths = ctx.layout.bundle(id);
+  // Inside a user namespace the container's root is an unprivileged host user,
+  // which must still pass through the bundle to reach the rootfs.
+  const userns = options.spec.linux.namespaces.some((ns) => ns.type === 'user');
   try {
-    await mkdir(paths.dir, { mode: 0o700 });
+    await mkdir(paths.dir, { mode: userns ? 0o711 : 0o700 });
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') throw alreadyExists(`container ${id} already exists`);
     throw err;

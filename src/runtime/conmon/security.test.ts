@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { access, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_CAPABILITIES, maskFromCapabilities } from '../../containers/spec/capabilities.js';
 import { DEFAULT_MASKED_PATHS } from '../../containers/spec/paths.js';
 import type { ContainerRequest } from '../../containers/spec/request.js';
-import { logOutput } from '../testing/output.js';
-import { Testbed, testbedSkipReason } from '../testing/testbed.js';
+import { runCommand } from '../../core/exec.js';
+import { applyLayer } from '../../snapshots/apply.js';
+import { fixturesDir } from '../../snapshots/fixture-archive.js';
+import { eventually, logOutput } from '../testing/output.js';
+import { newId, Testbed, testbedSkipReason } from '../testing/testbed.js';
 
 const skip = await testbedSkipReason();
 
@@ -104,5 +109,43 @@ describe('conmon + runc: security defaults in a real container', { skip }, () =>
   it('runs as the user it is told, with the groups it is given', async () => {
     const { stdout } = await run('id', { user: '65534:65534', groupAdd: ['1234'] });
     assert.equal(stdout.trim(), 'uid=65534(nobody) gid=65534(nogroup) groups=1234,65534(nogroup)');
+  });
+
+  it('a user namespace maps root to an unprivileged host user', async () => {
+    // The image's files must belong to the mapped root (what userns-remap's unpacking does).
+    const rootfs = join(bed.scratch, 'userns-rootfs');
+    await mkdir(rootfs);
+    await applyLayer(rootfs, createReadStream(join((await fixturesDir())!, 'busybox-rootfs.tar')), {
+      whiteouts: 'remove',
+    });
+    await runCommand('chown', ['-R', '100000:100000', rootfs]);
+    const mapping = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const id = newId();
+    const { spec } = await bed.spec(id, {
+      cmd: ['sh', '-c', 'cat /proc/self/uid_map; id -u; sleep 30'],
+      userns: { uidMappings: mapping, gidMappings: mapping },
+    });
+    const { pid, logPath } = await bed.runtime.create(id, {
+      spec,
+      rootfs: [{ type: 'bind', source: rootfs, options: ['rbind', 'rw'] }],
+    });
+    await bed.runtime.start(id);
+    assert.match(await readFile(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+100000\s/m);
+    await eventually(async () => (await logOutput(logPath)).stdout.includes('\n0\n'));
+    assert.match((await logOutput(logPath)).stdout, /^\s+0\s+100000\s+65536\n0\n$/);
+    await bed.runtime.delete(id, { force: true });
+  });
+
+  it('maps host devices with --device and lowers ulimits to what the daemon may grant', async () => {
+    const hard = /Max open files\s+\d+\s+(\d+|unlimited)/.exec(
+      await readFile('/proc/self/limits', 'utf8'),
+    )?.[1];
+    const { exitCode, stdout, stderr } = await run('echo x > /dev/xnull && echo wrote; ulimit -Hn', {
+      devices: [{ pathOnHost: '/dev/null', pathInContainer: '/dev/xnull', cgroupPermissions: 'rw' }],
+      ulimits: [{ name: 'nofile', soft: 1 << 30, hard: 1 << 30 }],
+    });
+    assert.equal(exitCode, 0, stderr);
+    const expected = hard === 'unlimited' || bed.host.canRaiseRlimits ? String(1 << 30) : hard;
+    assert.equal(stdout, `wrote\n${expected}\n`);
   });
 });

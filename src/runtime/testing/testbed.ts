@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectCgroupLayout, removeCgroup } from '../../cgroups/layout.js';
@@ -55,6 +55,8 @@ export class Testbed {
 
   static async create(options: { monitorCgroup?: boolean } = {}): Promise<Testbed> {
     const scratch = await mkdtemp(join(tmpdir(), 'berth-runtime-'));
+    // Traversable, as the exec root must be for containers in a user namespace.
+    await chmod(scratch, 0o711);
     const cgroupParent = `/berth-test-${randomBytes(4).toString('hex')}`;
     const execRoot = join(scratch, 'exec');
     const snapshots = await createOverlaySnapshotter(join(scratch, 'snapshots'));
