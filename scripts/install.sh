@@ -9,10 +9,12 @@ repo=$(pwd)
 # Runtime stack, networking, base-image tools, and the peers the tests and
 # benchmarks compare against (a real dockerd from docker.io; skopeo and
 # htpasswd for the registry's end-to-end tests; CNCF Distribution as
-# docker-registry for the registry benchmark).
+# docker-registry for the registry benchmark; podman and buildah as peers).
+# tini ships the static tini-static that --init bind-mounts; perl-base
+# (always on Debian) runs the relay to conmon's SOCK_SEQPACKET attach sockets.
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
-  busybox-static debootstrap debian-archive-keyring tini attr ca-certificates git openssl
+  busybox-static debootstrap debian-archive-keyring tini perl-base attr ca-certificates git openssl
   docker.io skopeo apache2-utils docker-registry podman buildah
 )
 

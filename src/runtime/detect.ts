@@ -17,6 +17,7 @@ export interface RuntimeInfo {
   unusableReason: string | undefined;
 }
 
+/** The runtimes found and the default one. */
 export interface RuntimeChoice {
   runtimes: RuntimeInfo[];
   defaultRuntime: string;
@@ -51,6 +52,7 @@ function unusableOnHost(name: string, version: string | undefined, cgroup: Cgrou
   return undefined;
 }
 
+/** Probes runc, crun and the configured runtimes, and picks the default: crun where it works, else runc. */
 export async function detectRuntimes(options: {
   configured: Record<string, RuntimeConfig>;
   defaultRuntime: string | undefined;

@@ -44,6 +44,20 @@ export interface Runtime {
   list(): Promise<ContainerState[]>;
 }
 
+/**
+ * An optional ability (check with {@link isRuntimeCleaner}): removing what
+ * a crashed daemon left half-made. Call it at start-up, before creating.
+ */
+export interface RuntimeCleaner {
+  /** Removes bundles whose create never finished (and their mounts and runtime state); returns their ids. */
+  removeIncomplete(): Promise<string[]>;
+}
+
+/** True when `runtime` can remove half-made containers. */
+export function isRuntimeCleaner(runtime: Runtime): runtime is Runtime & RuntimeCleaner {
+  return typeof (runtime as Partial<RuntimeCleaner>).removeIncomplete === 'function';
+}
+
 /** What `create` needs. */
 export interface CreateOptions {
   /** Written as the bundle's config.json; `root.path` is replaced when `rootfs` is given. */
@@ -64,6 +78,7 @@ export interface CreateOptions {
   exitCommand?: { path: string; args: string[] };
 }
 
+/** What `create` made. */
 export interface CreatedContainer {
   /** The container's init process on the host. */
   pid: number;
@@ -82,8 +97,10 @@ export interface ExitStatus {
   oomKilled: boolean;
 }
 
+/** The OCI runtime states (runtime.md#state); "stopped" includes exited. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'stopped';
 
+/** A container as the runtime sees it now. */
 export interface ContainerState {
   id: string;
   status: ContainerStatus;
@@ -99,6 +116,7 @@ export interface ContainerState {
   exit?: ExitStatus;
 }
 
+/** A TTY size in rows and columns. */
 export interface TerminalSize {
   height: number;
   width: number;
@@ -137,6 +155,7 @@ export interface ExecOptions {
   size?: TerminalSize;
 }
 
+/** A running exec session. */
 export interface ExecSession {
   pid: number;
   /** The streams, when `attach` asked for them. */

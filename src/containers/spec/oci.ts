@@ -34,6 +34,7 @@ export interface OciProcess {
   oomScoreAdj?: number;
 }
 
+/** The user the process runs as (numeric IDs: the runtime does not read passwd). */
 export interface OciUser {
   uid: number;
   gid: number;
@@ -57,6 +58,7 @@ export interface OciRlimit {
   hard: number;
 }
 
+/** A mount inside the container, in mount(8) terms; `bind` mounts take `bind`/`rbind` options. */
 export interface OciMount {
   destination: string;
   type?: string;
@@ -73,6 +75,7 @@ export interface OciNamespace {
   path?: string;
 }
 
+/** One range of a user namespace ID mapping. */
 export interface OciIdMapping {
   containerID: number;
   hostID: number;
@@ -99,6 +102,7 @@ export interface OciDeviceRule {
   access?: string;
 }
 
+/** Memory cgroup limits, in bytes. */
 export interface OciMemory {
   limit?: number;
   reservation?: number;
@@ -108,6 +112,7 @@ export interface OciMemory {
   disableOOMKiller?: boolean;
 }
 
+/** CPU cgroup limits: CFS shares, quota and period (µs), cpuset CPUs and memory nodes. */
 export interface OciCpu {
   shares?: number;
   quota?: number;
@@ -116,6 +121,7 @@ export interface OciCpu {
   mems?: string;
 }
 
+/** The container cgroup's limits (config-linux.md#control-groups). */
 export interface OciResources {
   devices: OciDeviceRule[];
   memory?: OciMemory;
@@ -124,6 +130,7 @@ export interface OciResources {
   blockIO?: { weight?: number };
 }
 
+/** A syscall argument condition of a seccomp rule. */
 export interface OciSeccompArg {
   index: number;
   value: number;
@@ -131,6 +138,7 @@ export interface OciSeccompArg {
   op: string;
 }
 
+/** Syscalls and the action taken when they are called. */
 export interface OciSeccompRule {
   names: string[];
   action: string;
@@ -138,6 +146,7 @@ export interface OciSeccompRule {
   args?: OciSeccompArg[];
 }
 
+/** A seccomp filter (config-linux.md#seccomp). */
 export interface OciSeccomp {
   defaultAction: string;
   defaultErrnoRet?: number;
@@ -146,6 +155,7 @@ export interface OciSeccomp {
   syscalls?: OciSeccompRule[];
 }
 
+/** The Linux part of the spec: namespaces, cgroups, devices, security. */
 export interface OciLinux {
   namespaces: OciNamespace[];
   uidMappings?: OciIdMapping[];

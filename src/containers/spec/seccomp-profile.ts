@@ -22,6 +22,7 @@ export interface SeccompRuleTemplate {
   excludes?: { caps?: string[]; arches?: string[] };
 }
 
+/** A profile before it is resolved for a container (Docker's profile shape, simplified). */
 export interface SeccompProfileTemplate {
   defaultAction: string;
   /** EPERM in the default profile, so a denied call looks like a permission problem, not a missing syscall. */
@@ -105,6 +106,7 @@ const onArch = (arches: string, names: string): SeccompRuleTemplate =>
 const personality = (value: number): SeccompRuleTemplate =>
   allow('personality', { args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }] });
 
+/** Berth's default profile, equivalent to Docker's. */
 export const DEFAULT_SECCOMP_PROFILE: SeccompProfileTemplate = {
   defaultAction: 'SCMP_ACT_ERRNO',
   defaultErrnoRet: 1,

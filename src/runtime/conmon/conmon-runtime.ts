@@ -1,8 +1,7 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { type CgroupStats, readCgroupStats } from '../../cgroups/stats.js';
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
-import { unmountUnder } from '../../snapshots/mount.js';
 import { connectAttachSocket } from '../attach/session.js';
 import { isAlive, signalProcess } from '../process.js';
 import type {
@@ -15,11 +14,12 @@ import type {
   ExecSession,
   ExitStatus,
   Runtime,
+  RuntimeCleaner,
   TerminalSize,
 } from '../runtime.js';
 import type { ConmonContext } from './context.js';
 import { writeControl } from './control.js';
-import { createContainer } from './create.js';
+import { createContainer, removeBundle } from './create.js';
 import { execInContainer } from './exec.js';
 import { readExitFile, UNKNOWN_EXIT_CODE, waitForFile } from './exits.js';
 import { type ContainerRecord, readRecord } from './record.js';
@@ -33,7 +33,7 @@ const MONITOR_EXIT_TIMEOUT_MS = 10_000;
  * OCI runtime's state and conmon's exit files, so a fresh instance manages
  * what an earlier one (an earlier daemon) created.
  */
-export class ConmonRuntime implements Runtime {
+export class ConmonRuntime implements Runtime, RuntimeCleaner {
   constructor(private readonly ctx: ConmonContext) {}
 
   get name(): string {
@@ -116,10 +116,7 @@ export class ConmonRuntime implements Runtime {
     // --force kills a created, running or paused container's processes (thawing it first).
     if (await this.ctx.cli.knows(id)) await this.ctx.cli.delete(id, true);
     const exit = await this.awaitMonitorExit(id, record);
-    const paths = this.ctx.layout.bundle(id);
-    if (record.rootfsMounted) await unmountUnder(paths.rootfs);
-    await rm(paths.dir, { recursive: true, force: true });
-    await rm(this.ctx.layout.exitFile(id), { force: true });
+    await removeBundle(this.ctx, id);
     return exit;
   }
 
@@ -173,14 +170,30 @@ export class ConmonRuntime implements Runtime {
   }
 
   async list(): Promise<ContainerState[]> {
-    const ids = await readdir(this.ctx.layout.containersDir).catch(() => [] as string[]);
     const states: ContainerState[] = [];
-    for (const id of ids) {
-      const record = await readRecord(this.ctx.layout.bundle(id).record, id).catch(() => undefined);
-      // A bundle without a record is a create that never finished; another runtime's is not ours.
+    for (const { id, record } of await this.bundles()) {
       if (record?.runtime === this.name) states.push(await this.state(id));
     }
     return states;
+  }
+
+  async removeIncomplete(): Promise<string[]> {
+    const incomplete = (await this.bundles())
+      .filter((bundle) => bundle.record === undefined)
+      .map(({ id }) => id);
+    for (const id of incomplete) await removeBundle(this.ctx, id);
+    return incomplete;
+  }
+
+  /** Every bundle under the exec root, with its record; none for a create that never finished. */
+  private async bundles(): Promise<{ id: string; record: ContainerRecord | undefined }[]> {
+    const ids = await readdir(this.ctx.layout.containersDir).catch(() => [] as string[]);
+    return Promise.all(
+      ids.map(async (id) => ({
+        id,
+        record: await readRecord(this.ctx.layout.bundle(id).record, id).catch(() => undefined),
+      })),
+    );
   }
 
   private record(id: string): Promise<ContainerRecord> {

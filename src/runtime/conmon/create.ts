@@ -2,15 +2,15 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
 import type { CreatedContainer, CreateOptions } from '../runtime.js';
 import { createArgs } from './args.js';
 import type { ConmonContext } from './context.js';
-import { type ContainerRecord, writeRecord } from './record.js';
+import { writeRecord } from './record.js';
 import { type SyncMessage, signalStart, spawnConmon } from './spawn.js';
+import { writeStateFile } from './state-file.js';
 
 /**
  * Creates a container: writes the bundle, mounts the rootfs, starts conmon
@@ -24,8 +24,11 @@ export async function createContainer(
   options: CreateOptions,
 ): Promise<CreatedContainer> {
   const paths = ctx.layout.bundle(id);
+  // Inside a user namespace the container's root is an unprivileged host user,
+  // which must still pass through the bundle to reach the rootfs.
+  const userns = options.spec.linux.namespaces.some((ns) => ns.type === 'user');
   try {
-    await mkdir(paths.dir, { mode: 0o700 });
+    await mkdir(paths.dir, { mode: userns ? 0o711 : 0o700 });
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') throw alreadyExists(`container ${id} already exists`);
     throw err;
@@ -34,47 +37,51 @@ export async function createContainer(
   try {
     const rootPath = await prepareRoot(options, paths.rootfs);
     const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
-    await writeFileAtomic(paths.config, serializeSpec(spec), 0o600);
+    await writeStateFile(paths.config, serializeSpec(spec));
     await rm(ctx.layout.exitFile(id), { force: true });
-    const terminal = spec.process.terminal === true;
-    const stdin = options.stdin === true;
-    const stdinOnce = options.stdinOnce ?? true;
+    const stdio = {
+      terminal: spec.process.terminal === true,
+      stdin: options.stdin === true,
+      stdinOnce: options.stdinOnce ?? true,
+    };
     const args = createArgs(ctx.conmonBase, {
       id,
       paths,
       exitsDir: ctx.layout.exitsDir,
       logPath,
-      terminal,
-      stdin,
-      stdinOnce,
-      ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
-      ...(options.name ? { name: options.name } : {}),
-      ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
+      ...stdio,
+      ...extras(options),
     });
     const { pid, monitorPid } = await runConmon(ctx, args, paths.dir, paths.conmonPid);
-    const record: ContainerRecord = {
+    await writeRecord(paths.record, {
       version: 1,
       id,
       runtime: ctx.cli.binary.name,
       runtimePath: ctx.cli.binary.path,
-      terminal,
-      stdin,
-      stdinOnce,
+      ...stdio,
       logPath,
       rootfsMounted: options.rootfs !== undefined,
       createdAt: new Date().toISOString(),
       pid,
       monitorPid,
       monitorStartTime: (await processStartTime(monitorPid)) ?? '',
-    };
-    await writeRecord(paths.record, record);
+    });
     return { pid, monitorPid, bundle: paths.dir, logPath };
   } catch (err) {
-    await undoCreate(ctx, id, paths.dir).catch((cleanupErr: unknown) =>
+    await removeBundle(ctx, id).catch((cleanupErr: unknown) =>
       ctx.logger.warn('cleanup after failed create', { id, error: cleanupErr }),
     );
     throw wrap(err, `failed to create container ${id}`);
   }
+}
+
+/** The optional conmon settings the caller gave. */
+function extras(options: CreateOptions) {
+  return {
+    ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
+  };
 }
 
 async function prepareRoot(options: CreateOptions, rootfsDir: string): Promise<string> {
@@ -114,10 +121,17 @@ async function runConmon(
   return { pid: message.data, monitorPid };
 }
 
-/** Removes what a failed create left: the runtime's container, mounts, bundle. */
-async function undoCreate(ctx: ConmonContext, id: string, dir: string): Promise<void> {
+/**
+ * Removes whatever exists of a container: the runtime's container (killing
+ * its processes), mounts under the bundle, the bundle, the exit file. For a
+ * create that failed, or one a crash interrupted before its record was written.
+ */
+export async function removeBundle(ctx: ConmonContext, id: string): Promise<void> {
+  const dir = ctx.layout.bundle(id).dir;
   if (await ctx.cli.knows(id)) await ctx.cli.delete(id, true);
-  await unmountUnder(dir);
+  await unmountUnder(dir).catch((err: unknown) => {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  });
   await rm(dir, { recursive: true, force: true });
   await rm(ctx.layout.exitFile(id), { force: true });
 }

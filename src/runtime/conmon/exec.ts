@@ -1,8 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { serializeSpec } from '../../containers/spec/oci.js';
-import { BerthError, ErrorKind, wrap } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
 import { connectAttachSocket } from '../attach/session.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { isAlive, processStartTime } from '../process.js';
@@ -13,6 +12,7 @@ import { writeControl } from './control.js';
 import { readExitFile, UNKNOWN_EXIT_CODE, waitForFile } from './exits.js';
 import type { ExecPaths } from './layout.js';
 import { type SyncPipe, signalStart, spawnConmon } from './spawn.js';
+import { writeStateFile } from './state-file.js';
 
 /**
  * Runs a process in a running container through `conmon --exec`, which runs
@@ -28,9 +28,16 @@ export async function execInContainer(
   options: ExecOptions,
 ): Promise<ExecSession> {
   const paths = ctx.layout.bundle(id).exec(execId);
-  await mkdir(paths.exitDir, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(paths.dir), { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(paths.dir, { mode: 0o700 });
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw alreadyExists(`exec session ${execId} already exists`);
+    throw err;
+  }
+  await mkdir(paths.exitDir, { mode: 0o700 });
   const terminal = options.process.terminal === true;
-  await writeFileAtomic(paths.process, serializeSpec(options.process), 0o600);
+  await writeStateFile(paths.process, serializeSpec(options.process));
   const args = execArgs(ctx.conmonBase, { id, execId, paths, terminal, stdin: options.stdin === true });
   const launch = spawnConmon(ctx.conmonPath, args, { cwd: paths.dir, attachPipe: true });
   let io: AttachSession | undefined;
@@ -48,6 +55,8 @@ export async function execInContainer(
       throw new BerthError(ErrorKind.FailedPrecondition, runtimeErrorText(started.message ?? 'exec failed'));
     }
     const exited = exitOf(id, paths, launch.sync);
+    // Nobody may ever ask: keep a late failure from becoming an unhandled rejection.
+    exited.catch(() => undefined);
     return { pid: started.data, io, wait: () => exited };
   } catch (err) {
     io?.close();

@@ -58,6 +58,8 @@ export function waitForFile<T>(wait: FileWait<T>): Promise<T> {
     const watcher = watch(wait.dir, (_event, filename) => {
       if (filename === wait.name) void check();
     });
+    // The directory can go away (container deleted); polling still answers then.
+    watcher.on('error', () => watcher.close());
     const timer = setInterval(() => void check(true), wait.pollMs ?? 500);
     const onAbort = () => finish(() => reject(canceled('wait canceled')));
     wait.signal?.addEventListener('abort', onAbort, { once: true });

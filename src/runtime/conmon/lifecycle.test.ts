@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorKind } from '../../core/errors.js';
-import { collect, logOutput } from '../testing/output.js';
-import { Testbed, testbedSkipReason } from '../testing/testbed.js';
+import { collect, eventually, logOutput } from '../testing/output.js';
+import { newId, Testbed, testbedSkipReason } from '../testing/testbed.js';
 
 const skip = await testbedSkipReason();
 
@@ -117,6 +117,26 @@ describe('conmon + runc: container lifecycle', { skip }, () => {
     await bed.runtime.wait(id);
     assert.equal(await stdout, 'out\nout2\n');
     assert.equal(await stderr, 'err\n');
+    await bed.runtime.delete(id);
+  });
+
+  it('runs the exit command once the container exits', async () => {
+    const marker = join(bed.scratch, 'exit-command-ran');
+    const id = newId();
+    const { spec } = await bed.spec(id, { cmd: ['true'] });
+    await bed.runtime.create(id, {
+      spec,
+      rootfs: await bed.rootfs(id),
+      exitCommand: { path: '/bin/sh', args: ['-c', `echo "$0" > ${marker}`, id] },
+    });
+    await bed.runtime.start(id);
+    await bed.runtime.wait(id);
+    await eventually(() =>
+      readFile(marker, 'utf8').then(
+        (text) => text === `${id}\n`,
+        () => false,
+      ),
+    );
     await bed.runtime.delete(id);
   });
 

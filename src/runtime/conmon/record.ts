@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { errnoCode, notFound } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { writeStateFile } from './state-file.js';
 
 /**
  * What Berth remembers about a container it created, in the bundle's
@@ -17,7 +17,7 @@ export interface ContainerRecord {
   stdin: boolean;
   stdinOnce: boolean;
   logPath: string;
-  /** True when create mounted the rootfs at `<bundle>/rootfs` (so delete unmounts it). */
+  /** True when create mounted the rootfs at `<bundle>/rootfs` (delete unmounts everything under the bundle). */
   rootfsMounted: boolean;
   createdAt: string;
   pid: number;
@@ -36,6 +36,7 @@ export async function readRecord(path: string, id: string): Promise<ContainerRec
   }
 }
 
+/** Replaces a container's record atomically. */
 export async function writeRecord(path: string, record: ContainerRecord): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  await writeStateFile(path, `${JSON.stringify(record, null, 2)}\n`);
 }

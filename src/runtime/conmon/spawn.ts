@@ -131,6 +131,8 @@ export function spawnConmon(
   });
   child.unref();
   const pipe = (fd: number) => child.stdio[fd] as Socket;
+  // conmon may be gone by the time we write; the write's callback reports it.
+  pipe(4).on('error', () => {});
   return {
     child,
     sync: new SyncPipe(pipe(3), describe),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectCgroupLayout, removeCgroup } from '../../cgroups/layout.js';
@@ -49,10 +49,14 @@ export class Testbed {
     readonly host: SpecHost,
     readonly cgroupParent: string,
     private readonly snapshots: Snapshotter,
+    /** The unpacked busybox layer, for its /etc/passwd and /etc/group. */
+    private readonly imageRoot: string,
   ) {}
 
   static async create(options: { monitorCgroup?: boolean } = {}): Promise<Testbed> {
     const scratch = await mkdtemp(join(tmpdir(), 'berth-runtime-'));
+    // Traversable, as the exec root must be for containers in a user namespace.
+    await chmod(scratch, 0o711);
     const cgroupParent = `/berth-test-${randomBytes(4).toString('hex')}`;
     const execRoot = join(scratch, 'exec');
     const snapshots = await createOverlaySnapshotter(join(scratch, 'snapshots'));
@@ -66,7 +70,7 @@ export class Testbed {
       ...(options.monitorCgroup ? { monitorCgroup: `${cgroupParent}/conmon` } : {}),
     });
     const host = await readSpecHost({ cgroupParent });
-    return new Testbed(scratch, execRoot, runtime, host, cgroupParent, snapshots);
+    return new Testbed(scratch, execRoot, runtime, host, cgroupParent, snapshots, base!.source);
   }
 
   /** A writable rootfs for a new container: an overlay snapshot on busybox. */
@@ -89,10 +93,8 @@ export class Testbed {
         container: { id, hostname, network: 'private', ...request },
         image: { cmd: ['sh'], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
         files: { rootfs: 'rootfs', hostnamePath: join(files, 'hostname'), hostsPath: join(files, 'hosts') },
-        passwd: await readFile(join(this.scratch, 'passwd'), 'utf8').catch(
-          () => 'root:x:0:0:root:/root:/bin/sh\n',
-        ),
-        group: 'root:x:0:\n',
+        passwd: await readFile(join(this.imageRoot, 'etc/passwd'), 'utf8'),
+        group: await readFile(join(this.imageRoot, 'etc/group'), 'utf8'),
       },
       this.host,
     );
