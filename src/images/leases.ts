@@ -38,3 +38,28 @@ export function dropStaleLeases(leases: LeaseStore): string[] {
   for (const lease of stale) leases.delete(lease.id);
   return stale.map((lease) => lease.id);
 }
+
+/**
+ * Holds `digests` under a new lease until `stream` ends, fails or is
+ * abandoned: a save streams blobs for as long as the client reads, and a
+ * concurrent rmi must not collect them meanwhile. The lease also expires on
+ * its own, in case the stream is dropped before it starts.
+ */
+export function holdWhileStreaming(
+  leases: LeaseStore,
+  digests: Iterable<Digest>,
+  stream: AsyncIterable<Buffer>,
+): AsyncIterable<Buffer> {
+  const { id } = leases.create({ labels: { [IMAGE_LEASE_LABEL]: 'save' }, ttlMs: SAVE_LEASE_TTL_MS });
+  for (const digest of digests) leases.addResource(id, { kind: 'content', digest });
+  return (async function* () {
+    try {
+      yield* stream;
+    } finally {
+      leases.delete(id);
+    }
+  })();
+}
+
+/** How long a save's lease lasts at most. */
+const SAVE_LEASE_TTL_MS = 24 * 60 * 60 * 1000;

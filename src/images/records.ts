@@ -1,6 +1,6 @@
 import type { Descriptor } from '../core/descriptor.js';
 import type { Digest } from '../core/digest.js';
-import { ErrorKind, invalidArgument, isKind } from '../core/errors.js';
+import { ErrorKind, invalidArgument, isKind, notFound } from '../core/errors.js';
 import type { Image } from '../metadata/images.js';
 import type { MetadataStore } from '../metadata/store.js';
 import { snapshotRef } from './layers.js';
@@ -64,6 +64,8 @@ export class ImageRecords {
       throw invalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
     }
     this.metadata.transaction(() => {
+      // The image may have been deleted since the caller looked it up.
+      if (this.recordsOf(image.id).length === 0) throw notFound(`No such image: ${image.id}`);
       this.point(recordNameOf(ref), image.id, image.target, ref);
       this.dropPlaceholderIfNamed(image.id);
       this.metadata.kv.set(LAST_TAG_NS, image.id, nowRfc3339Nano());

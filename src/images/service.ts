@@ -12,7 +12,7 @@ import { type Collected, ImageCollector } from './collector.js';
 import { type DeleteItem, type DeleteOptions, ImageDeleter } from './delete.js';
 import { type EventSink, publishImageEvent } from './events.js';
 import { ImageImporter, type ImportRequest } from './import.js';
-import { dropStaleLeases } from './leases.js';
+import { dropStaleLeases, holdWhileStreaming } from './leases.js';
 import { type ListOptions, listImages } from './list.js';
 import { ImageLoader, type LoadedImage, type LoadOptions } from './load.js';
 import { type PruneReport, pruneImages } from './prune.js';
@@ -175,7 +175,16 @@ export class ImageService {
     const items = await resolveSaveItems(this.catalog, names);
     for (const { entry } of items)
       publishImageEvent(this.options.events, 'save', entry.id, entry.id, this.views.labels(entry));
-    return writeSaveArchive(items, this.options.content);
+    const blobs = items.flatMap(({ entry }) => [
+      entry.manifest.digest,
+      entry.parsedManifest.config.digest,
+      ...entry.parsedManifest.layers.map((layer) => layer.digest),
+    ]);
+    return holdWhileStreaming(
+      this.options.metadata.leases,
+      blobs,
+      writeSaveArchive(items, this.options.content),
+    );
   }
 
   /** `docker image prune`. */

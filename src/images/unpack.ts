@@ -152,6 +152,8 @@ export class Unpacker {
       applied = await applyLayer(dir, counted, { ...(options.signal ? { signal: options.signal } : {}) });
     } catch (err) {
       throw wrap(err, `failed to register layer ${shortId(layer.diffId)}`);
+    } finally {
+      raw.destroy();
     }
     if (applied.diffID !== layer.diffId) {
       throw invalidArgument(

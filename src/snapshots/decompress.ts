@@ -72,9 +72,17 @@ async function* zstdDecompressed(source: AsyncIterable<Buffer>): AsyncGenerator<
 }
 
 async function* replay(head: Buffer[], iterator: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
-  yield* head;
-  // Delegating (rather than looping) forwards an early return to the source.
-  if (iterator) yield* { [Symbol.asyncIterator]: () => iterator };
+  let delegated = false;
+  try {
+    yield* head;
+    delegated = true;
+    // Delegating (rather than looping) forwards an early return to the source.
+    if (iterator) yield* { [Symbol.asyncIterator]: () => iterator };
+  } finally {
+    // Stopped while still replaying the head: the source was never told, so tell it now
+    // (a file stream would otherwise keep its descriptor open).
+    if (!delegated) await iterator?.return?.();
+  }
 }
 
 /** Counts and hashes bytes as they pass. */
