@@ -26,6 +26,8 @@ export interface ImportRequest {
   readonly message?: string;
   readonly changes?: readonly string[];
   readonly platform?: string;
+  /** Aborts the upload. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function importImage(ctx: CliContext, request: ImportRequest): Prom
     },
     headers: { 'Content-Type': 'text/plain' },
     upload: request.body,
+    signal: request.signal,
   });
   await displayJsonMessages(res, ctx.stdout);
 }
