@@ -17,6 +17,7 @@ import { debianRootfs } from './debian.js';
 /** The suite `debian` means without a tag. */
 const DEFAULT_SUITE = 'bookworm';
 
+/** The flags of `berth bootstrap`. */
 export interface BootstrapOptions {
   mirror?: string;
 }

@@ -10,6 +10,7 @@ import type { CliContext } from '../../context.js';
 import { displayJsonMessages } from '../../jsonmessage.js';
 import { openInput } from './load.js';
 
+/** The command's flags, as commander parses them. */
 export interface ImportOptions {
   change?: string[];
   message?: string;

@@ -14,6 +14,7 @@ import { goFsError } from '../../errors.js';
 import { interruptible } from '../../interrupt.js';
 import { encodePlatform } from '../../platform.js';
 
+/** The command's flags, as commander parses them. */
 export interface SaveOptions {
   output?: string;
   platform?: string;
