@@ -37,6 +37,7 @@ export class ConnectionError extends Error {
   }
 }
 
+/** What a request carries besides its method and path. */
 export interface RequestInit {
   query?: Record<string, string | number | boolean | undefined | string[]>;
   /** A JSON body. */
@@ -169,6 +170,7 @@ function sendUpload(upload: Readable, req: ClientRequest, reject: (err: unknown)
   upload.pipe(req);
 }
 
+/** Reads a whole response body as UTF-8 text. */
 export async function readText(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Command, CommanderError } from 'commander';
-import { checkArgs, flagError, normalizeBoolFlags, Registrar } from './command-spec.js';
+import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { StatusError } from './errors.js';
+import { checkArgs, flagError } from './usage-errors.js';
 
 function imageLs(): Command {
   const program = new Command('berth');

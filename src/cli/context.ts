@@ -28,6 +28,7 @@ export interface CliContext {
   readonly stdout: OutStream;
 }
 
+/** The context for one command run against an endpoint, on the process's streams. */
 export function createContext(endpoint: Endpoint, debug: boolean): CliContext {
   let client: ApiClient | undefined;
   return {

@@ -3,7 +3,7 @@
  * name, options as "-a, --all" or "    --digests" with the value name.
  */
 import type { Command, Help, Option } from 'commander';
-import { commandPath, useLine } from './command-spec.js';
+import { commandPath, useLine } from './usage-errors.js';
 
 /** "-f, --filter filter", "    --digests": pflag's flag column. */
 function optionTerm(option: Option): string {

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
-import { flagError, normalizeBoolFlags, Registrar } from './command-spec.js';
+import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerImageCommands } from './commands/images/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
@@ -8,6 +8,7 @@ import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
 import { formatHelp } from './help.js';
 import { resolveEndpoint } from './hosts.js';
+import { flagError } from './usage-errors.js';
 
 type GlobalOpts = {
   host?: string;

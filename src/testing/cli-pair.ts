@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { bin } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
 
+/** The two CLIs, pointed at one daemon. */
 export interface CliPair {
   berth(...args: string[]): Promise<RunResult>;
   docker(...args: string[]): Promise<RunResult>;
@@ -31,6 +32,7 @@ const shellQuote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
 /** docker's messages name docker; berth's name berth. */
 export const asBerth = (text: string) => text.replace(/\bdocker\b/g, 'berth');
 
+/** Pairs berth with the Docker CLI at dockerPath, both talking to host. */
 export function cliPair(host: string, dockerPath: string): CliPair {
   const programs = { berth: bin('berth'), docker: dockerPath };
   const berth = (...args: string[]) => runCommand(programs.berth, ['-H', host, ...args]);

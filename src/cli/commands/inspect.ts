@@ -63,6 +63,7 @@ function isSkippable(err: unknown): boolean {
   return isNotFound(err) || text.includes('not supported') || text.includes('invalid reference format');
 }
 
+/** The command's flags, as commander parses them. */
 export interface InspectOptions {
   format?: string;
   type?: string;

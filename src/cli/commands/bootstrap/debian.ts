@@ -59,7 +59,11 @@ async function trimRootfs(rootfs: string): Promise<void> {
 }
 
 /** Streams a directory as a tar with numeric owners and capabilities; /dev, /proc, /sys stay empty. */
-function tarDirectory(tar: string, dir: string): { stream: Readable; done: Promise<void> } {
+function tarDirectory(
+  tar: string,
+  dir: string,
+  signal: AbortSignal,
+): { stream: Readable; done: Promise<void> } {
   const child = spawn(
     tar,
     [
@@ -68,7 +72,7 @@ function tarDirectory(tar: string, dir: string): { stream: Readable; done: Promi
       ...['--exclude=./dev/*', '--exclude=./proc/*', '--exclude=./sys/*'],
       ...['-C', dir, '.'],
     ],
-    { stdio: ['ignore', 'pipe', process.stderr] },
+    { stdio: ['ignore', 'pipe', process.stderr], signal },
   );
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
@@ -79,11 +83,15 @@ function tarDirectory(tar: string, dir: string): { stream: Readable; done: Promi
   return { stream: child.stdout, done };
 }
 
-/** Runs debootstrap for a suite and returns the root filesystem as a tar stream. */
+/**
+ * Runs debootstrap for a suite and returns the root filesystem as a tar
+ * stream. The signal stops debootstrap or tar; the tree is removed either way.
+ */
 export async function debianRootfs(
   ctx: CliContext,
   suite: string,
-  mirrorFlag?: string,
+  mirrorFlag: string | undefined,
+  signal: AbortSignal,
 ): Promise<BuiltRootfs> {
   const debootstrap = await requireProgram(ctx, 'debootstrap', 'debootstrap');
   const tar = await requireProgram(ctx, 'tar', 'tar');
@@ -92,12 +100,12 @@ export async function debianRootfs(
   const rootfs = join(dir, 'rootfs');
   try {
     ctx.err(`Running debootstrap --variant=minbase ${suite} from ${mirror}\n`);
-    await runProgram(debootstrap, ['--variant=minbase', suite, rootfs, mirror]);
+    await runProgram(debootstrap, ['--variant=minbase', suite, rootfs, mirror], { signal });
     await trimRootfs(rootfs);
   } catch (err) {
     await removeTree(dir);
     throw err;
   }
-  const { stream, done } = tarDirectory(tar, rootfs);
+  const { stream, done } = tarDirectory(tar, rootfs, signal);
   return { tar: stream, done, dispose: () => removeTree(dir) };
 }

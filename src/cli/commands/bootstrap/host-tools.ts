@@ -31,12 +31,13 @@ export async function findProgram(name: string): Promise<string | undefined> {
 export function runProgram(
   file: string,
   args: readonly string[],
-  options: { capture?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { capture?: boolean; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       stdio: ['ignore', options.capture ? 'pipe' : process.stderr, process.stderr],
       env: options.env ?? process.env,
+      signal: options.signal,
     });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { familiarName, parseNormalizedNamed } from '../../../images/reference.js';
 import type { CommandSpec, Registrar } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
+import { interruptible } from '../../interrupt.js';
 import { importImage } from '../images/import.js';
 import { busyboxRootfs } from './busybox.js';
 import { debianRootfs } from './debian.js';
@@ -16,6 +17,7 @@ import { debianRootfs } from './debian.js';
 /** The suite `debian` means without a tag. */
 const DEFAULT_SUITE = 'bookworm';
 
+/** The flags of `berth bootstrap`. */
 export interface BootstrapOptions {
   mirror?: string;
 }
@@ -25,9 +27,14 @@ async function bootstrapBusybox(ctx: CliContext, tag: string): Promise<void> {
   await importImage(ctx, { fromSrc: '-', body, reference: `busybox:${tag}`, changes: ['CMD ["sh"]'] });
 }
 
-async function bootstrapDebian(ctx: CliContext, tag: string, mirror: string | undefined): Promise<void> {
+async function bootstrapDebian(
+  ctx: CliContext,
+  tag: string,
+  mirror: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   const suite = tag === 'latest' ? DEFAULT_SUITE : tag;
-  const rootfs = await debianRootfs(ctx, suite, mirror);
+  const rootfs = await debianRootfs(ctx, suite, mirror, signal);
   const tarFinished = rootfs.done.then(
     () => undefined,
     (err: unknown) => err,
@@ -38,6 +45,7 @@ async function bootstrapDebian(ctx: CliContext, tag: string, mirror: string | un
       body: rootfs.tar,
       reference: `debian:${tag}`,
       changes: ['CMD ["bash"]'],
+      signal,
     });
     const tarError = await tarFinished;
     if (tarError) throw tarError;
@@ -52,7 +60,7 @@ async function runBootstrap(ctx: CliContext, image: string, opts: BootstrapOptio
   const tag = ref.tag ?? 'latest';
   const started = Date.now();
   if (name === 'busybox') await bootstrapBusybox(ctx, tag);
-  else if (name === 'debian') await bootstrapDebian(ctx, tag, opts.mirror);
+  else if (name === 'debian') await interruptible((signal) => bootstrapDebian(ctx, tag, opts.mirror, signal));
   else throw new Error(`cannot bootstrap "${image}": the base images are busybox[:TAG] and debian:SUITE`);
   ctx.err(`Bootstrapped ${name}:${tag} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   return 0;

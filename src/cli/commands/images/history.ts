@@ -6,7 +6,7 @@ import { formatHumanSize } from '../../../core/units.js';
 import { escapePath } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
-import { formatItems, formatterRow, type GoJsonMarshaler } from '../../format/index.js';
+import { type FormatterRow, formatItems, formatterRow } from '../../format/index.js';
 import { ellipsis, rfc3339Local, timeAgo, truncateId } from '../../human.js';
 import type { HistoryItem } from './types.js';
 
@@ -25,6 +25,7 @@ const HISTORY_HEADERS: Readonly<Record<string, string>> = {
 /** docker treats history entries from before 2000 as having no known date. */
 const EPOCH_2000 = Date.UTC(2000, 0, 1) / 1000;
 
+/** The command's flags, as commander parses them. */
 export interface HistoryOptions {
   human: boolean;
   quiet: boolean;
@@ -37,7 +38,7 @@ export function historyRow(
   item: HistoryItem,
   options: { human: boolean; trunc: boolean },
   now = Date.now(),
-): Record<string, string> & GoJsonMarshaler {
+): FormatterRow {
   const createdAt = rfc3339Local(item.Created);
   let createdSince = createdAt;
   if (options.human) createdSince = item.Created <= EPOCH_2000 ? 'N/A' : timeAgo(item.Created, now);

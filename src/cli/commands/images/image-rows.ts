@@ -5,7 +5,7 @@
  */
 import { formatHumanSize } from '../../../core/units.js';
 import { familiarName, parseNormalizedNamed } from '../../../images/reference.js';
-import { formatterRow, type GoJsonMarshaler } from '../../format/index.js';
+import { type FormatterRow, formatterRow } from '../../format/index.js';
 import { goTimeString, timeAgo, truncateId } from '../../human.js';
 import type { ImageSummary } from './types.js';
 
@@ -25,7 +25,7 @@ export const IMAGE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** What a template sees for one image row. */
-export type ImageRow = Record<string, string> & GoJsonMarshaler;
+export type ImageRow = FormatterRow;
 
 /** How rows are made: truncated IDs, and whether digests get rows of their own. */
 export interface ImageRowOptions {

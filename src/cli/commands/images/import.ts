@@ -10,6 +10,7 @@ import type { CliContext } from '../../context.js';
 import { displayJsonMessages } from '../../jsonmessage.js';
 import { openInput } from './load.js';
 
+/** The command's flags, as commander parses them. */
 export interface ImportOptions {
   change?: string[];
   message?: string;
@@ -26,6 +27,8 @@ export interface ImportRequest {
   readonly message?: string;
   readonly changes?: readonly string[];
   readonly platform?: string;
+  /** Aborts the upload. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -45,6 +48,7 @@ export async function importImage(ctx: CliContext, request: ImportRequest): Prom
     },
     headers: { 'Content-Type': 'text/plain' },
     upload: request.body,
+    signal: request.signal,
   });
   await displayJsonMessages(res, ctx.stdout);
 }

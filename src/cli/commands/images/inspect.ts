@@ -11,6 +11,7 @@ export async function inspectImageRaw(ctx: CliContext, ref: string): Promise<str
   return ctx.client().text('GET', `/images/${escapePath(ref)}/json`);
 }
 
+/** The command's flags, as commander parses them. */
 export interface ImageInspectOptions {
   format?: string;
 }

@@ -43,6 +43,7 @@ const IMAGE_SUBCOMMANDS = new Set([
   'tag',
 ]);
 
+/** The command's flags, as commander parses them. */
 export interface ListOptions {
   quiet: boolean;
   all: boolean;

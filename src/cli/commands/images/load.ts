@@ -11,6 +11,7 @@ import { goFsError } from '../../errors.js';
 import { displayJsonMessages } from '../../jsonmessage.js';
 import { encodePlatform } from '../../platform.js';
 
+/** The command's flags, as commander parses them. */
 export interface LoadOptions {
   input?: string;
   quiet: boolean;

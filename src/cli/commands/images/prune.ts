@@ -12,6 +12,7 @@ Are you sure you want to continue?`;
 const ALL_WARNING = `WARNING! This will remove all images without at least one container associated to them.
 Are you sure you want to continue?`;
 
+/** The command's flags, as commander parses them. */
 export interface PruneOptions {
   force: boolean;
   all: boolean;

@@ -5,6 +5,7 @@ import type { CliContext } from '../../context.js';
 import { errorText, isNotFound, StatusError } from '../../errors.js';
 import type { DeleteItem } from './types.js';
 
+/** The command's flags, as commander parses them. */
 export interface RemoveOptions {
   force: boolean;
   prune: boolean;

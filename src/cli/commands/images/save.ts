@@ -11,8 +11,10 @@ import { pipeline } from 'node:stream/promises';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { goFsError } from '../../errors.js';
+import { interruptible } from '../../interrupt.js';
 import { encodePlatform } from '../../platform.js';
 
+/** The command's flags, as commander parses them. */
 export interface SaveOptions {
   output?: string;
   platform?: string;
@@ -47,12 +49,23 @@ async function checkOutputPath(path: string): Promise<string> {
   return dirname(resolve(path));
 }
 
-/** Writes a stream to path through a temp file beside it: complete, mode 0600, or not at all. */
-export async function writeFileAtomically(path: string, body: Readable, dir: string): Promise<void> {
+/**
+ * Writes a stream to path through a temp file beside it: complete, mode 0600,
+ * or not at all (also when the signal aborts the copy).
+ */
+export async function writeFileAtomically(
+  path: string,
+  body: Readable,
+  dir: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const temp = join(dir, `.tmp-${basename(path)}${randomBytes(5).toString('hex')}`);
   const file = await open(temp, 'wx', 0o600);
   try {
-    for await (const chunk of body) await file.write(chunk as Buffer);
+    for await (const chunk of body) {
+      signal?.throwIfAborted();
+      await file.write(chunk as Buffer);
+    }
     await file.sync();
     await file.close();
     await rename(temp, path);
@@ -78,9 +91,13 @@ async function runSave(ctx: CliContext, images: string[], opts: SaveOptions): Pr
   }
   if (opts.platform) await ctx.client().requireVersion('1.48', 'platform');
   const query = { names: images, platform: opts.platform ? encodePlatform(opts.platform) : undefined };
-  const res = await ctx.client().request('GET', '/images/get', { query });
-  if (dir !== undefined && opts.output) await writeFileAtomically(opts.output, res, dir);
-  else await pipeline(res, ctx.stdout.stream, { end: false });
+  const output = opts.output;
+  await interruptible(async (signal) => {
+    const res = await ctx.client().request('GET', '/images/get', { query, signal });
+    signal.addEventListener('abort', () => res.destroy(), { once: true });
+    if (dir !== undefined && output) await writeFileAtomically(output, res, dir, signal);
+    else await pipeline(res, ctx.stdout.stream, { end: false });
+  });
   return 0;
 }
 

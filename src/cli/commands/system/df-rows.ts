@@ -5,14 +5,13 @@
 import { formatHumanSize } from '../../../core/units.js';
 import { familiarName, parseNormalizedNamed } from '../../../images/reference.js';
 import { goQuote } from '../../format/escape.js';
-import { formatterRow, type GoJsonMarshaler } from '../../format/index.js';
+import { type FormatterRow, formatterRow } from '../../format/index.js';
 import { ellipsis, timeAgo, truncateId } from '../../human.js';
 import { humanSize, type ImageRow, imageRow, isDangling } from '../images/image-rows.js';
 import type { ImageSummary } from '../images/types.js';
 import type { DfBuildCache, DfContainer, DfVolume } from './df-types.js';
 
-type Row = Record<string, string> & GoJsonMarshaler;
-
+/** Column titles of container rows. */
 export const CONTAINER_HEADERS: Readonly<Record<string, string>> = {
   ID: 'CONTAINER ID',
   Names: 'NAMES',
@@ -31,6 +30,7 @@ export const CONTAINER_HEADERS: Readonly<Record<string, string>> = {
   Platform: 'PLATFORM',
 };
 
+/** Column titles of volume rows. */
 export const VOLUME_HEADERS: Readonly<Record<string, string>> = {
   ID: 'ID',
   Name: 'VOLUME NAME',
@@ -45,6 +45,7 @@ export const VOLUME_HEADERS: Readonly<Record<string, string>> = {
   Status: 'STATUS',
 };
 
+/** Column titles of build cache rows. */
 export const BUILD_CACHE_HEADERS: Readonly<Record<string, string>> = {
   ID: 'CACHE ID',
   Parent: 'PARENT',
@@ -97,7 +98,8 @@ function containerNames(names: readonly string[], trunc: boolean): string {
   return topLevel !== undefined ? topLevel : stripped.join(',');
 }
 
-export function dfContainerRow(c: DfContainer, trunc: boolean, now: number): Row {
+/** A container as `df -v` lists it: quoted command, writable layer size, age, status. */
+export function dfContainerRow(c: DfContainer, trunc: boolean, now: number): FormatterRow {
   return formatterRow({
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
     ID: trunc ? truncateId(c.Id) : c.Id,
@@ -111,7 +113,8 @@ export function dfContainerRow(c: DfContainer, trunc: boolean, now: number): Row
   });
 }
 
-export function dfVolumeRow(v: DfVolume): Row {
+/** A volume with its link count and size, N/A when the daemon did not measure it. */
+export function dfVolumeRow(v: DfVolume): FormatterRow {
   return formatterRow({
     Driver: v.Driver ?? '',
     Links: v.UsageData ? String(v.UsageData.RefCount) : 'N/A',
@@ -126,7 +129,8 @@ export function sortBuildCache(records: readonly DfBuildCache[]): DfBuildCache[]
   return [...records].sort((a, b) => used(a) - used(b) || (a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0));
 }
 
-export function dfBuildCacheRow(r: DfBuildCache, trunc: boolean, now: number): Row {
+/** A build cache record; an ID ending in "*" is in use. */
+export function dfBuildCacheRow(r: DfBuildCache, trunc: boolean, now: number): FormatterRow {
   const id = trunc ? truncateId(r.ID) : r.ID;
   return formatterRow({
     CacheType: r.Type,

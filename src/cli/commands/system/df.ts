@@ -30,6 +30,7 @@ const VOLUME_TABLE = 'table {{.Name}}\t{{.Links}}\t{{.Size}}';
 const BUILD_CACHE_TABLE =
   'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}';
 
+/** The command's flags, as commander parses them. */
 export interface DfOptions {
   verbose: boolean;
   format?: string;
