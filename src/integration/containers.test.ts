@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+describe('containers with the real Docker CLI', {
+  skip: docker ? false : 'no docker CLI on this machine',
+}, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-containers-'));
+    daemon = await startDaemon({ dir, config: {} });
+    const loaded = await run('load', '-i', busybox);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+  after(async () => {
+    if (daemon) {
+      const all = await run('ps', '-aq');
+      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('docker run --rm busybox echo hi prints hi and exits 0', async () => {
+    const r = await run('run', '--rm', 'busybox', 'echo', 'hi');
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, 'hi\n');
+    assert.equal(r.code, 0);
+  });
+
+  it("the container's exit code is docker run's", async () => {
+    const r = await run('run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3');
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'out\n');
+    assert.equal(r.stderr, 'err\n');
+  });
+
+  it('the process is PID 1 and the hostname is the one asked for', async () => {
+    const r = await run(
+      'run',
+      '--rm',
+      '--hostname',
+      'berth-test',
+      'busybox',
+      'sh',
+      '-c',
+      'echo $$; hostname',
+    );
+    assert.equal(r.stdout, '1\nberth-test\n', r.stderr);
+  });
+
+  it('run -d, logs, ps, stop, ps -a and rm behave like docker', async () => {
+    const started = await run(
+      'run',
+      '-d',
+      '--name',
+      'bg1',
+      'busybox',
+      'sh',
+      '-c',
+      'echo ready; exec sleep 300',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /^[0-9a-f]{64}\n$/);
+    let logs = '';
+    for (let i = 0; i < 50 && !logs.includes('ready'); i++) logs = (await run('logs', 'bg1')).stdout;
+    assert.equal(logs, 'ready\n');
+    const ps = await run('ps', '--format', '{{.Names}} {{.Status}}');
+    assert.match(ps.stdout, /^bg1 Up /m);
+    const stop = await run('stop', '-t', '1', 'bg1');
+    assert.equal(stop.code, 0, stop.stderr);
+    const inspect = await run('inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'bg1');
+    assert.equal(
+      inspect.stdout,
+      'exited 137\n',
+      'sleep as PID 1 ignores SIGTERM, so the stop ends in SIGKILL',
+    );
+    const rmRunning = await run('rm', 'bg1');
+    assert.equal(rmRunning.code, 0, rmRunning.stderr);
+    const gone = await run('inspect', 'bg1');
+    assert.notEqual(gone.code, 0);
+  });
+
+  it('rm of a running container needs --force; rmi of a used image is a 409', async () => {
+    await run('run', '-d', '--name', 'busy', 'busybox', 'sleep', '300');
+    const rmRunning = await run('rm', 'busy');
+    assert.equal(rmRunning.code, 1);
+    assert.match(
+      rmRunning.stderr,
+      /You cannot remove a running container [0-9a-f]{64}\. Stop the container before attempting removal or force remove/,
+    );
+    const rmi = await run('rmi', 'busybox');
+    assert.match(
+      rmi.stderr,
+      /conflict: unable to remove repository reference "busybox" \(must force\) - container [0-9a-f]{12} is using its referenced image/,
+    );
+    assert.equal((await run('rm', '-f', 'busy')).code, 0);
+  });
+
+  it('containers keep running across a kill -9 of berthd and are adopted after restart', async () => {
+    const started = await run(
+      'run',
+      '-d',
+      '--name',
+      'survivor',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 7" TERM; while true; do sleep 0.2; done',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const pid = (await run('inspect', '--format', '{{.State.Pid}}', 'survivor')).stdout.trim();
+    daemon.process.kill('SIGKILL');
+    await waitExit(daemon.process);
+    assert.ok(
+      (await readFile(`/proc/${pid}/status`, 'utf8')).includes('State:'),
+      'the container process lives on',
+    );
+    daemon = await startDaemon({ dir });
+    const ps = await run('ps', '--format', '{{.Names}} {{.Status}}');
+    assert.match(ps.stdout, /^survivor Up /m);
+    const stop = await run('stop', '-t', '5', 'survivor');
+    assert.equal(stop.code, 0, stop.stderr);
+    const code = await run('inspect', '--format', '{{.State.ExitCode}}', 'survivor');
+    assert.equal(code.stdout, '7\n');
+  });
+});
