@@ -190,6 +190,42 @@ describe('berth-registry auth with real clients', { skip: noSkopeo }, () => {
     });
   }
 
+  it('serves HTTPS with the configured certificate and key', async () => {
+    const dir = await tempDir('berth-registry-tls-', dirs);
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    const openssl = await runCommand('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...[
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+    ]);
+    assert.equal(openssl.code, 0, openssl.stderr);
+    const config = join(dir, 'tls.yml');
+    await writeFile(config, `tls:\n  cert: ${cert}\n  key: ${key}\n`);
+    const server = await startRegistryProcess(bin('berth-registry'), [
+      '--config',
+      config,
+      '--root',
+      join(dir, 'root'),
+    ]);
+    servers.push(server);
+    const ref = `docker://${server.address}/secure/busybox:1`;
+    await sk(['copy', '--dest-tls-verify=false', busybox, ref]);
+    const inspected = await runCommand(skopeo!, ['inspect', '--tls-verify=false', ref]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const plain = await fetch(`http://${server.address}/v2/`).catch(() => undefined);
+    assert.ok(!plain || plain.status >= 400, 'plain HTTP is not served on the TLS port');
+  });
+
   it('token: the challenge names realm, service and scope; anonymous pull can be allowed', async () => {
     const host = await start('token', '  anonymousPull: true\n');
     const challenge = await fetch(`http://${host}/v2/team/app/tags/list`);
@@ -208,19 +244,42 @@ const noDocker = !dockerdBinary() ? 'dockerd is not installed' : !dockerCli() ? 
 
 describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
   const dirs: string[] = [];
-  let peer: PeerDockerd;
+  let peer: PeerDockerd | undefined;
   const servers: RegistryProcess[] = [];
-  before(async () => {
-    peer = await startPeerDockerd();
-  });
+  // Started by the first test that runs, so a filtered run starts no dockerd.
+  const dockerHost = async () => {
+    if (!peer) {
+      peer = await startPeerDockerd();
+      const load = await runCommand(dockerCli()!, [
+        '-H',
+        peer.host,
+        'load',
+        '-i',
+        join(images, 'busybox.docker-archive.tar'),
+      ]);
+      assert.equal(load.code, 0, load.stderr);
+    }
+    return peer.host;
+  };
+  // dockerd sometimes leaves its data root mounted for a moment after exiting.
+  const stopPeer = async (running: PeerDockerd) => {
+    const dir = running.host.replace(/^unix:\/\//, '').replace(/\/docker\.sock$/, '');
+    await running.stop().catch(async () => {
+      await runCommand('umount', ['-l', join(dir, 'data')]);
+      await rm(dir, { recursive: true, force: true });
+    });
+  };
   after(async () => {
     for (const server of servers) await server.stop();
-    await peer?.stop();
+    if (peer) await stopPeer(peer);
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
   const docker = async (args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const result = await runCommand(dockerCli()!, ['-H', peer.host, ...args], { env, timeoutMs: 180_000 });
+    const result = await runCommand(dockerCli()!, ['-H', await dockerHost(), ...args], {
+      env,
+      timeoutMs: 180_000,
+    });
     assert.equal(result.code, 0, `docker ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   };
@@ -237,7 +296,6 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
   };
 
   it('docker load, tag, push, rmi and pull give back the same image ID', async () => {
-    await docker(['load', '-i', join(images, 'busybox.docker-archive.tar')]);
     const root = await tempDir('berth-registry-docker-', dirs);
     const server = await startRegistryProcess(bin('berth-registry'), ['--root', root, '--auth', 'none']);
     servers.push(server);
@@ -259,13 +317,13 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
     const env = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') };
     const denied = await runCommand(
       dockerCli()!,
-      ['-H', peer.host, 'push', `${server.address}/library/busybox:v1`],
+      ['-H', await dockerHost(), 'push', `${server.address}/library/busybox:v1`],
       { env },
     );
     assert.notEqual(denied.code, 0);
     const login = await runCommand(
       dockerCli()!,
-      ['-H', peer.host, 'login', '-u', 'bob', '--password-stdin', server.address],
+      ['-H', await dockerHost(), 'login', '-u', 'bob', '--password-stdin', server.address],
       { env, input: 's3cret' },
     );
     assert.equal(login.code, 0, login.stderr);

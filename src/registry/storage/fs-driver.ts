@@ -10,7 +10,7 @@ import { registryError } from '../errors.js';
 import { isUploadId } from '../names.js';
 import type { BlobInfo, BlobStorage, ByteRange, StorageDriver, UploadStorage } from './driver.js';
 
-const READ_CHUNK = 4 << 20;
+const READ_CHUNK = 1 << 20;
 const WRITE_BATCH = 1 << 20;
 const openForRead = (path: string) => promisify(openCallback)(path, 'r');
 
