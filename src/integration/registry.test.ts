@@ -373,7 +373,8 @@ describe('online GC and crash safety with real clients', { skip: noSkopeo }, () 
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const sources = ['layers.docker-archive.tar', 'busybox.docker-archive.tar', 'layers.dockerd-save.tar'];
+    // Both images are built on busybox: its base layer is collected and pushed again under GC.
+    const sources = ['layers.docker-archive.tar', 'layers.dockerd-save.tar', 'layers.docker-archive.tar'];
     try {
       for (const [index, file] of sources.entries()) {
         await sk([
@@ -389,6 +390,9 @@ describe('online GC and crash safety with real clients', { skip: noSkopeo }, () 
     }
     assert.ok(runs.length > 1, 'GC ran during the pushes');
     assert.ok(runs.reduce((sum, run) => sum + run.blobsDeleted, 0) >= 1);
+    assert.equal(existsSync(blobFile(configDigest)), false, 'the deleted image’s config is gone');
+    const head = await fetch(`http://${host}/v2/gc/doomed/blobs/${configDigest}`, { method: 'HEAD' });
+    assert.equal(head.status, 404);
     for (const index of sources.keys()) {
       const out = join(await tempDir('berth-registry-gc-out-', dirs), 'image');
       await sk(['copy', '--src-tls-verify=false', `docker://${host}/gc/live:${index}`, `dir:${out}`]);
