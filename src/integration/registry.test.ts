@@ -332,6 +332,64 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
   });
 });
 
+const podmanBinary = ['/usr/bin/podman', '/usr/local/bin/podman'].find((p) => existsSync(p));
+
+describe('berth-registry with podman', { skip: podmanBinary ? false : 'podman is not installed' }, () => {
+  const dirs: string[] = [];
+  let registry: RegistryProcess;
+  let storage: string;
+  before(async () => {
+    const dir = await tempDir('berth-registry-podman-', dirs);
+    storage = dir;
+    await writeFile(join(dir, 'htpasswd'), `carol:${bcrypt.hashSync('s3cret', 5)}\n`);
+    await writeFile(join(dir, 'config.yml'), `auth:\n  mode: token\n  htpasswd: ${join(dir, 'htpasswd')}\n`);
+    registry = await startRegistryProcess(bin('berth-registry'), [
+      '--config',
+      join(dir, 'config.yml'),
+      '--root',
+      join(dir, 'registry'),
+    ]);
+  });
+  after(async () => {
+    await registry?.stop();
+    await runCommand(podmanBinary!, [...podmanStorage(), 'rmi', '--all', '--force']);
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  // Podman's own storage, away from the machine's.
+  const podmanStorage = () => [
+    ...['--root', join(storage, 'root'), '--runroot', join(storage, 'run'), '--storage-driver', 'vfs'],
+    ...['--events-backend', 'file', '--cgroup-manager', 'cgroupfs'],
+  ];
+  const podman = async (args: string[]) => {
+    const result = await runCommand(podmanBinary!, [...podmanStorage(), ...args], { timeoutMs: 180_000 });
+    assert.equal(result.code, 0, `podman ${args.join(' ')}\n${result.stderr}`);
+    return result.stdout;
+  };
+
+  it('podman login, push, rmi and pull keep the image ID', async () => {
+    const ref = `${registry.address}/podman/busybox:1`;
+    const authfile = ['--authfile', join(storage, 'auth.json')];
+    await podman(['load', '-i', join(images, 'busybox.docker-archive.tar')]);
+    await podman(['tag', 'busybox:latest', ref]);
+    await podman([
+      'login',
+      ...authfile,
+      '--tls-verify=false',
+      '-u',
+      'carol',
+      '-p',
+      's3cret',
+      registry.address,
+    ]);
+    await podman(['push', ...authfile, '--tls-verify=false', ref]);
+    await podman(['rmi', ref, 'busybox:latest']);
+    await podman(['pull', ...authfile, '--tls-verify=false', ref]);
+    const id = (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+    assert.equal(`sha256:${id}`, BUSYBOX_ID);
+  });
+});
+
 describe('online GC and crash safety with real clients', { skip: noSkopeo }, () => {
   const dirs: string[] = [];
   let registry: RegistryProcess;
@@ -397,6 +455,22 @@ describe('online GC and crash safety with real clients', { skip: noSkopeo }, () 
       const out = join(await tempDir('berth-registry-gc-out-', dirs), 'image');
       await sk(['copy', '--src-tls-verify=false', `docker://${host}/gc/live:${index}`, `dir:${out}`]);
     }
+  });
+
+  it('berth-registry gc runs beside the server on the same root and reports in JSON', async () => {
+    const result = await runCommand(process.execPath, [
+      bin('berth-registry'),
+      'gc',
+      '--config',
+      config,
+      '--root',
+      root,
+      '--dry-run',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { dryRun: boolean; blobsDeleted: number };
+    assert.equal(report.dryRun, true);
+    assert.equal(typeof report.blobsDeleted, 'number');
   });
 
   it('after kill -9 in the middle of an upload, a restart serves no torn blob and the push succeeds', async () => {
