@@ -140,11 +140,14 @@ async function main(): Promise<void> {
     const big = { file: join(work, 'big.bin'), digest: digestOf(bytes), size: bytes.length };
     await writeFile(big.file, bytes);
     for (let round = 1; round <= rounds; round++) {
-      const berth = await startBerth(join(work, `berth-${round}`));
-      const distribution = await startDistribution(join(work, `distribution-${round}`), 15_000 + round);
-      for (const target of [berth, distribution]) {
-        if (!target) continue;
-        await measure(target, big, round).finally(() => target.stop());
+      // One server at a time, each stopped whatever happens.
+      const starters = [
+        () => startBerth(join(work, `berth-${round}`)),
+        () => startDistribution(join(work, `distribution-${round}`), 15_000 + round),
+      ];
+      for (const start of starters) {
+        const target = await start();
+        if (target) await measure(target, big, round).finally(() => target.stop());
       }
     }
   } finally {
