@@ -8,12 +8,12 @@ repo=$(pwd)
 
 # Runtime stack, networking, base-image tools, and the peers the tests and
 # benchmarks compare against (a real dockerd from docker.io; skopeo and
-# htpasswd for the registry's end-to-end tests; CNCF Distribution as
-# docker-registry for the registry benchmark).
+# podman, skopeo and htpasswd for the registry's end-to-end tests; CNCF
+# Distribution as docker-registry for the registry benchmark).
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
   busybox-static tini attr ca-certificates git openssl
-  docker.io skopeo apache2-utils docker-registry
+  docker.io podman skopeo apache2-utils docker-registry
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -40,6 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   rm -f /usr/sbin/policy-rc.d
+  # Distribution is only a benchmark peer: keep its service off port 5000.
+  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
