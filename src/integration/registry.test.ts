@@ -329,6 +329,14 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /Login Succeeded/);
     await pushRmiPull(server.address, env);
+    // A push to a second repository mounts the layers from the first instead of uploading them.
+    const second = `${server.address}/other/busybox:v1`;
+    await docker(['tag', 'busybox:latest', second], env);
+    await docker(['push', second], env);
+    assert.match(
+      server.log(),
+      /method=POST route=\/v2\/:name\/blobs\/uploads\/ repository=other\/busybox status=201/,
+    );
   });
 });
 
