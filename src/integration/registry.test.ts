@@ -190,6 +190,42 @@ describe('berth-registry auth with real clients', { skip: noSkopeo }, () => {
     });
   }
 
+  it('serves HTTPS with the configured certificate and key', async () => {
+    const dir = await tempDir('berth-registry-tls-', dirs);
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    const openssl = await runCommand('openssl', [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+      ...[
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+    ]);
+    assert.equal(openssl.code, 0, openssl.stderr);
+    const config = join(dir, 'tls.yml');
+    await writeFile(config, `tls:\n  cert: ${cert}\n  key: ${key}\n`);
+    const server = await startRegistryProcess(bin('berth-registry'), [
+      '--config',
+      config,
+      '--root',
+      join(dir, 'root'),
+    ]);
+    servers.push(server);
+    const ref = `docker://${server.address}/secure/busybox:1`;
+    await sk(['copy', '--dest-tls-verify=false', busybox, ref]);
+    const inspected = await runCommand(skopeo!, ['inspect', '--tls-verify=false', ref]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const plain = await fetch(`http://${server.address}/v2/`).catch(() => undefined);
+    assert.ok(!plain || plain.status >= 400, 'plain HTTP is not served on the TLS port');
+  });
+
   it('token: the challenge names realm, service and scope; anonymous pull can be allowed', async () => {
     const host = await start('token', '  anonymousPull: true\n');
     const challenge = await fetch(`http://${host}/v2/team/app/tags/list`);
@@ -208,19 +244,42 @@ const noDocker = !dockerdBinary() ? 'dockerd is not installed' : !dockerCli() ? 
 
 describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
   const dirs: string[] = [];
-  let peer: PeerDockerd;
+  let peer: PeerDockerd | undefined;
   const servers: RegistryProcess[] = [];
-  before(async () => {
-    peer = await startPeerDockerd();
-  });
+  // Started by the first test that runs, so a filtered run starts no dockerd.
+  const dockerHost = async () => {
+    if (!peer) {
+      peer = await startPeerDockerd();
+      const load = await runCommand(dockerCli()!, [
+        '-H',
+        peer.host,
+        'load',
+        '-i',
+        join(images, 'busybox.docker-archive.tar'),
+      ]);
+      assert.equal(load.code, 0, load.stderr);
+    }
+    return peer.host;
+  };
+  // dockerd sometimes leaves its data root mounted for a moment after exiting.
+  const stopPeer = async (running: PeerDockerd) => {
+    const dir = running.host.replace(/^unix:\/\//, '').replace(/\/docker\.sock$/, '');
+    await running.stop().catch(async () => {
+      await runCommand('umount', ['-l', join(dir, 'data')]);
+      await rm(dir, { recursive: true, force: true });
+    });
+  };
   after(async () => {
     for (const server of servers) await server.stop();
-    await peer?.stop();
+    if (peer) await stopPeer(peer);
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
   const docker = async (args: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const result = await runCommand(dockerCli()!, ['-H', peer.host, ...args], { env, timeoutMs: 180_000 });
+    const result = await runCommand(dockerCli()!, ['-H', await dockerHost(), ...args], {
+      env,
+      timeoutMs: 180_000,
+    });
     assert.equal(result.code, 0, `docker ${args.join(' ')}\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   };
@@ -237,7 +296,6 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
   };
 
   it('docker load, tag, push, rmi and pull give back the same image ID', async () => {
-    await docker(['load', '-i', join(images, 'busybox.docker-archive.tar')]);
     const root = await tempDir('berth-registry-docker-', dirs);
     const server = await startRegistryProcess(bin('berth-registry'), ['--root', root, '--auth', 'none']);
     servers.push(server);
@@ -259,18 +317,84 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
     const env = { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') };
     const denied = await runCommand(
       dockerCli()!,
-      ['-H', peer.host, 'push', `${server.address}/library/busybox:v1`],
+      ['-H', await dockerHost(), 'push', `${server.address}/library/busybox:v1`],
       { env },
     );
     assert.notEqual(denied.code, 0);
     const login = await runCommand(
       dockerCli()!,
-      ['-H', peer.host, 'login', '-u', 'bob', '--password-stdin', server.address],
+      ['-H', await dockerHost(), 'login', '-u', 'bob', '--password-stdin', server.address],
       { env, input: 's3cret' },
     );
     assert.equal(login.code, 0, login.stderr);
     assert.match(login.stdout, /Login Succeeded/);
     await pushRmiPull(server.address, env);
+    // A push to a second repository mounts the layers from the first instead of uploading them.
+    const second = `${server.address}/other/busybox:v1`;
+    await docker(['tag', 'busybox:latest', second], env);
+    await docker(['push', second], env);
+    assert.match(
+      server.log(),
+      /method=POST route=\/v2\/:name\/blobs\/uploads\/ repository=other\/busybox status=201/,
+    );
+  });
+});
+
+const podmanBinary = ['/usr/bin/podman', '/usr/local/bin/podman'].find((p) => existsSync(p));
+
+describe('berth-registry with podman', { skip: podmanBinary ? false : 'podman is not installed' }, () => {
+  const dirs: string[] = [];
+  let registry: RegistryProcess;
+  let storage: string;
+  before(async () => {
+    const dir = await tempDir('berth-registry-podman-', dirs);
+    storage = dir;
+    await writeFile(join(dir, 'htpasswd'), `carol:${bcrypt.hashSync('s3cret', 5)}\n`);
+    await writeFile(join(dir, 'config.yml'), `auth:\n  mode: token\n  htpasswd: ${join(dir, 'htpasswd')}\n`);
+    registry = await startRegistryProcess(bin('berth-registry'), [
+      '--config',
+      join(dir, 'config.yml'),
+      '--root',
+      join(dir, 'registry'),
+    ]);
+  });
+  after(async () => {
+    await registry?.stop();
+    await runCommand(podmanBinary!, [...podmanStorage(), 'rmi', '--all', '--force']);
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  // Podman's own storage, away from the machine's.
+  const podmanStorage = () => [
+    ...['--root', join(storage, 'root'), '--runroot', join(storage, 'run'), '--storage-driver', 'vfs'],
+    ...['--events-backend', 'file', '--cgroup-manager', 'cgroupfs'],
+  ];
+  const podman = async (args: string[]) => {
+    const result = await runCommand(podmanBinary!, [...podmanStorage(), ...args], { timeoutMs: 180_000 });
+    assert.equal(result.code, 0, `podman ${args.join(' ')}\n${result.stderr}`);
+    return result.stdout;
+  };
+
+  it('podman login, push, rmi and pull keep the image ID', async () => {
+    const ref = `${registry.address}/podman/busybox:1`;
+    const authfile = ['--authfile', join(storage, 'auth.json')];
+    await podman(['load', '-i', join(images, 'busybox.docker-archive.tar')]);
+    await podman(['tag', 'busybox:latest', ref]);
+    await podman([
+      'login',
+      ...authfile,
+      '--tls-verify=false',
+      '-u',
+      'carol',
+      '-p',
+      's3cret',
+      registry.address,
+    ]);
+    await podman(['push', ...authfile, '--tls-verify=false', ref]);
+    await podman(['rmi', ref, 'busybox:latest']);
+    await podman(['pull', ...authfile, '--tls-verify=false', ref]);
+    const id = (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+    assert.equal(`sha256:${id}`, BUSYBOX_ID);
   });
 });
 
@@ -315,7 +439,8 @@ describe('online GC and crash safety with real clients', { skip: noSkopeo }, () 
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    const sources = ['layers.docker-archive.tar', 'busybox.docker-archive.tar', 'layers.dockerd-save.tar'];
+    // Both images are built on busybox: its base layer is collected and pushed again under GC.
+    const sources = ['layers.docker-archive.tar', 'layers.dockerd-save.tar', 'layers.docker-archive.tar'];
     try {
       for (const [index, file] of sources.entries()) {
         await sk([
@@ -331,10 +456,29 @@ describe('online GC and crash safety with real clients', { skip: noSkopeo }, () 
     }
     assert.ok(runs.length > 1, 'GC ran during the pushes');
     assert.ok(runs.reduce((sum, run) => sum + run.blobsDeleted, 0) >= 1);
+    assert.equal(existsSync(blobFile(configDigest)), false, 'the deleted image’s config is gone');
+    const head = await fetch(`http://${host}/v2/gc/doomed/blobs/${configDigest}`, { method: 'HEAD' });
+    assert.equal(head.status, 404);
     for (const index of sources.keys()) {
       const out = join(await tempDir('berth-registry-gc-out-', dirs), 'image');
       await sk(['copy', '--src-tls-verify=false', `docker://${host}/gc/live:${index}`, `dir:${out}`]);
     }
+  });
+
+  it('berth-registry gc runs beside the server on the same root and reports in JSON', async () => {
+    const result = await runCommand(process.execPath, [
+      bin('berth-registry'),
+      'gc',
+      '--config',
+      config,
+      '--root',
+      root,
+      '--dry-run',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { dryRun: boolean; blobsDeleted: number };
+    assert.equal(report.dryRun, true);
+    assert.equal(typeof report.blobsDeleted, 'number');
   });
 
   it('after kill -9 in the middle of an upload, a restart serves no torn blob and the push succeeds', async () => {

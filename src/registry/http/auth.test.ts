@@ -51,6 +51,32 @@ describe('htpasswd mode', () => {
   });
 });
 
+describe('an access policy that denies', () => {
+  let t: TestRegistry;
+  before(async () => {
+    t = await createTestRegistry({
+      authenticator: createBasicAuthenticator({
+        users,
+        limiter: createLoginLimiter({ maxFailures: 3, windowMs: 60_000 }),
+        realm: 'r',
+      }),
+      // Alice may pull everything and push nowhere: the hook issue 9's RBAC plugs into.
+      policy: { allows: (identity, access) => identity.kind === 'user' && access.action === 'pull' },
+    });
+  });
+  after(() => t.close());
+
+  it('answers a logged-in user without the permission with 403 DENIED', async () => {
+    const headers = { authorization: basic('alice', 'secret') };
+    const push = await t.app.inject({ method: 'POST', url: '/v2/team/app/blobs/uploads/', headers });
+    assert.equal(push.statusCode, 403);
+    assert.equal(errorCode(push), 'DENIED');
+    const remove = await t.app.inject({ method: 'DELETE', url: '/v2/team/app/manifests/v1', headers });
+    assert.equal(errorCode(remove), 'DENIED');
+    assert.equal((await t.app.inject({ url: '/v2/team/app/tags/list', headers })).statusCode, 404);
+  });
+});
+
 describe('token mode', () => {
   let t: TestRegistry;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
@@ -136,6 +162,16 @@ describe('token mode', () => {
       headers: { authorization: `Bearer ${anonymous.token}x` },
     });
     assert.equal(forged.statusCode, 401);
+  });
+
+  it('refuses an unknown OAuth2 grant type', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials&service=test-service',
+    });
+    assert.equal(errorCode(response), 'UNSUPPORTED');
   });
 
   it('exchanges a refresh token through the OAuth2 POST form', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registryError } from '../errors.js';
 import type { Page } from '../metadata/store.js';
-import { isRepositoryName, parseRepositoryName } from '../names.js';
+import { parseRepositoryName } from '../names.js';
 import type { ByteRange } from '../storage/driver.js';
 
 declare module 'fastify' {
@@ -87,7 +87,3 @@ export function acceptedTypes(request: FastifyRequest): string[] {
     .map((type) => type.split(';')[0]?.trim() ?? '')
     .filter((type) => type !== '');
 }
-
-/** Whether a name may appear in a Location header (always, once validated). */
-export const encodeName = (name: string): string =>
-  isRepositoryName(name) ? name : encodeURIComponent(name);

@@ -53,8 +53,9 @@ export function createRepositoryUploads(
     const upload = await metadata.findUpload(id);
     const stored = upload?.repository === repository ? await storage.uploads.size(id) : undefined;
     if (!upload || stored === undefined) throw registryError('BLOB_UPLOAD_UNKNOWN', { detail: { id } });
-    // Bytes past the durable size are what a crash left of an unacknowledged chunk.
-    if (stored > upload.size) await storage.uploads.truncate(id, upload.size);
+    // Bytes past the durable size are what a crash left of an unacknowledged chunk
+    // (unless a chunk is being written right now).
+    if (stored > upload.size && !busy.has(id)) await storage.uploads.truncate(id, upload.size);
     return upload;
   };
 

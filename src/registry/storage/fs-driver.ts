@@ -10,7 +10,8 @@ import { registryError } from '../errors.js';
 import { isUploadId } from '../names.js';
 import type { BlobInfo, BlobStorage, ByteRange, StorageDriver, UploadStorage } from './driver.js';
 
-const READ_CHUNK = 4 << 20;
+const READ_CHUNK = 1 << 20;
+const READ_CHUNK_BUSY = 128 << 10;
 const WRITE_BATCH = 1 << 20;
 const openForRead = (path: string) => promisify(openCallback)(path, 'r');
 
@@ -43,6 +44,7 @@ export function createFilesystemDriver(root: string): StorageDriver {
 }
 
 function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobStorage {
+  let openReads = 0;
   return {
     async stat(digest) {
       const info = await stat(blobPath(digest)).catch(ignoreMissing);
@@ -54,7 +56,12 @@ function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobSt
         if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
         throw err;
       });
-      return createReadStream('', { fd, start: range?.start, end: range?.end, highWaterMark: READ_CHUNK });
+      // Large reads are fastest for a few clients; many parallel ones would hold too much memory.
+      const highWaterMark = openReads < 4 ? READ_CHUNK : READ_CHUNK_BUSY;
+      const stream = createReadStream('', { fd, start: range?.start, end: range?.end, highWaterMark });
+      openReads++;
+      stream.once('close', () => openReads--);
+      return stream;
     },
     async delete(digest) {
       await rm(blobPath(digest), { force: true });
@@ -157,13 +164,27 @@ async function appendBatched(handle: FileHandle, offset: number, source: AsyncIt
 }
 
 async function writeFully(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
-  let remaining = Buffer.concat(buffers);
+  let pending = buffers;
   let at = position;
-  while (remaining.byteLength > 0) {
-    const { bytesWritten } = await handle.write(remaining, 0, remaining.byteLength, at);
-    remaining = remaining.subarray(bytesWritten);
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, at);
     at += bytesWritten;
+    pending = dropWritten(pending, bytesWritten);
   }
+}
+
+// What is left of `buffers` after a (possibly short) write of `written` bytes.
+function dropWritten(buffers: Uint8Array[], written: number): Uint8Array[] {
+  let skip = written;
+  const rest: Uint8Array[] = [];
+  for (const buffer of buffers) {
+    if (skip >= buffer.byteLength) skip -= buffer.byteLength;
+    else {
+      rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+      skip = 0;
+    }
+  }
+  return rest;
 }
 
 function ignoreMissing(err: unknown): undefined {
