@@ -17,3 +17,11 @@ fi
 berth -H "unix://$sock" version
 echo
 berth -H "unix://$sock" info
+echo
+# Docker Hub is out of reach: build busybox:latest locally from Debian's busybox-static.
+if ! berth -H "unix://$sock" image inspect busybox:latest >/dev/null 2>&1; then
+  berth -H "unix://$sock" bootstrap busybox
+fi
+berth -H "unix://$sock" images
+# A first container, through the Docker CLI (docker.io's client is installed as a test peer).
+docker -H "unix://$sock" run --rm busybox echo "Hello from a Berth container"
