@@ -1,11 +1,12 @@
 import { chmod, chown, mkdir, readFile, unlink } from 'node:fs/promises';
 import { Server as HttpServer, type IncomingMessage, type RequestListener } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
-import { connect, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { failedPrecondition, invalidArgument } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { socketAccepts } from '../core/net.js';
 import type { DaemonConfig } from './config/types.js';
 
 /** What each listening server dispatches to: plain requests and hijacked (upgrade) ones. */
@@ -28,17 +29,6 @@ export async function groupId(name: string): Promise<number | undefined> {
     if (group === name && gid !== undefined) return Number(gid);
   }
   return undefined;
-}
-
-function socketInUse(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(path);
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 function listen(server: Server, args: Parameters<Server['listen']>[0]): Promise<void> {
@@ -72,7 +62,7 @@ function hardenHttp(server: HttpServer, api: ApiHandlers, log: Logger): void {
 }
 
 async function listenUnix(path: string, api: ApiHandlers, config: DaemonConfig, log: Logger) {
-  if (await socketInUse(path)) {
+  if (await socketAccepts(path)) {
     throw failedPrecondition(`another daemon is already listening on ${path}; stop it or choose another -H`);
   }
   await unlink(path).catch(() => {});

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { API_VERSION, MIN_API_VERSION } from '../api/versioning.js';
+import { goArch } from '../core/platform.js';
 import type { EventBus } from '../events/bus.js';
 import type { RuntimeChoice } from '../runtime/detect.js';
 import type { BuildInfo } from './build-info.js';
@@ -34,16 +35,6 @@ export interface VersionInfo {
   Experimental: boolean;
   BuildTime: string;
 }
-
-/** Go's GOARCH names, which Docker clients expect, for Node's process.arch. */
-const GOARCH: Record<string, string> = {
-  x64: 'amd64',
-  ia32: '386',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-};
 
 export interface SystemServiceOptions {
   engineId: string;
@@ -95,7 +86,7 @@ export class SystemService {
 
   private makeVersion(): VersionInfo {
     const { build, host, config, runtimes } = this.options;
-    const arch = GOARCH[process.arch] ?? process.arch;
+    const arch = goArch();
     const engine = {
       Name: 'Engine',
       Version: build.version,

@@ -4,21 +4,11 @@
  * indexes do; variants are normalised (arm64 means arm64/v8).
  */
 import type { Descriptor, Platform } from '../core/descriptor.js';
-
-/** Go's GOARCH for Node's process.arch. */
-const GOARCH: Readonly<Record<string, string>> = {
-  x64: 'amd64',
-  ia32: '386',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-  riscv64: 'riscv64',
-};
+import { goArch } from '../core/platform.js';
 
 /** The platform of this host: linux and its architecture (with the variant on arm). */
 export function hostPlatform(): Platform {
-  const architecture = GOARCH[process.arch] ?? process.arch;
+  const architecture = goArch();
   if (architecture === 'arm64') return { os: 'linux', architecture, variant: 'v8' };
   if (architecture === 'arm') return { os: 'linux', architecture, variant: armVariant() };
   return { os: 'linux', architecture };

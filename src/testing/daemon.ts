@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { socketAccepts } from '../core/net.js';
 import { bin } from './paths.js';
 
 export interface TestDaemon {
@@ -28,17 +28,6 @@ export interface StartOptions {
   dir?: string;
   /** Resolve when the process exits instead of when the socket answers. */
   expectExit?: boolean;
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(path);
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 export function waitExit(child: ChildProcess): Promise<number | null> {
@@ -106,7 +95,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     if (child.exitCode !== null) throw new Error(`berthd exited with ${child.exitCode}:\n${output}`);
     if (
       await stat(socket).then(
-        () => canConnect(socket),
+        () => socketAccepts(socket),
         () => false,
       )
     )

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { socketAccepts } from '../core/net.js';
 import { waitExit } from './daemon.js';
 
 const run = promisify(execFile);
@@ -18,17 +18,6 @@ export interface PeerDockerd {
 
 export function dockerdBinary(): string | undefined {
   return ['/usr/sbin/dockerd', '/usr/bin/dockerd'].find((p) => existsSync(p));
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(path);
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -83,7 +72,7 @@ export async function startPeerDockerd(): Promise<PeerDockerd> {
   };
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) break;
-    if (await canConnect(socket)) return { host: `unix://${socket}`, process: child, stop };
+    if (await socketAccepts(socket)) return { host: `unix://${socket}`, process: child, stop };
     await sleep(100);
   }
   await stop();
