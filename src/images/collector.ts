@@ -23,6 +23,8 @@ export interface CollectorDeps {
   /** Per-snapshot locks shared with the unpacker. */
   locks: KeyedMutex;
   log: Logger;
+  /** Told which blobs went, so caches of them can be dropped. */
+  onBlobsDeleted?: (digests: readonly Digest[]) => void;
 }
 
 /**
@@ -48,6 +50,7 @@ export class ImageCollector {
   private async collectOnce(): Promise<Collected> {
     const snapshots = await this.sweepSnapshots();
     const { deleted } = await this.deps.metadata.collectGarbage(this.deps.content);
+    this.deps.onBlobsDeleted?.(deleted);
     if (snapshots.length + deleted.length > 0) {
       this.deps.log.debug('image garbage collected', { snapshots: snapshots.length, blobs: deleted.length });
     }

@@ -63,10 +63,18 @@ export class ImageService {
     const { content, metadata, snapshotter, events, log } = options;
     this.usage = options.usage ?? noImageUsage;
     const locks = new KeyedMutex();
+    const blobs = new ParsedBlobs(content);
     this.records = new ImageRecords(metadata);
-    this.catalog = new ImageCatalog(metadata, new ParsedBlobs(content));
+    this.catalog = new ImageCatalog(metadata, blobs);
     this.views = new ImageViews(snapshotter, this.records);
-    this.collector = new ImageCollector({ metadata, content, snapshotter, locks, log });
+    this.collector = new ImageCollector({
+      metadata,
+      content,
+      snapshotter,
+      locks,
+      log,
+      onBlobsDeleted: (digests) => blobs.forget(digests),
+    });
     const unpacker = new Unpacker({ content, snapshotter, leases: metadata.leases, locks });
     const shared = { content, leases: metadata.leases, unpacker, records: this.records, events };
     this.loader = new ImageLoader({ ...shared, snapshotter });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +31,8 @@ describe('kill -9 of berthd in the middle of a large load', { skip }, () => {
   });
   after(async () => {
     await daemon?.stop();
+    // The restarted daemon was given the directory, so stop() leaves it: remove it here.
+    if (daemon) await rm(daemon.dir, { recursive: true, force: true });
   });
 
   it('leaves a store that restarts clean, shows no half image and takes the same load again', async () => {
