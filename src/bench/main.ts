@@ -8,9 +8,10 @@ import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
 import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
+import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, imageLoad, ...pendingWorkloads];
+const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, runTrue, imageLoad, ...pendingWorkloads];
 
 interface Args {
   quick: boolean;

@@ -10,12 +10,6 @@ function pending(id: string, title: string, target: string, why: string): Worklo
 
 export const pendingWorkloads: Workload[] = [
   pending(
-    'run-true',
-    '`run --rm busybox true` (default network and `--network none`)',
-    'Docker CLI → berthd ≤ 0.5× dockerd and within 60 ms of runc alone on a prepared bundle; `berth run` ≤ 1.2× that; networking adds ≤ 30 ms over `--network none`',
-    'containers (issue 4) are not implemented yet',
-  ),
-  pending(
     'start-50',
     'start 50 detached `sleep` containers: time and memory per container',
     'memory per container ≤ 0.25× dockerd’s shims (containerd-shim 13 MiB, conmon 1.9 MiB measured here)',

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { runCommand } from '../../core/exec.js';
+import { dockerCli, fixturesDir } from '../../testing/paths.js';
+import { timeCommand } from '../proc.js';
+import { interleave } from '../stats.js';
+import type { Outcome, RunOptions, Workload } from '../workload.js';
+
+/** `docker run --rm busybox true` through each daemon, with and without a network. */
+export const runTrue: Workload = {
+  id: 'run-true',
+  title: '`run --rm busybox true` with the Docker CLI (default network and `--network none`)',
+  target:
+    'Docker CLI → berthd ≤ 0.5× dockerd and within 60 ms of runc alone on a prepared bundle; `berth run` ≤ 1.2× that; networking adds ≤ 30 ms over `--network none`',
+  quick: false,
+  async run({ runs, warmup, peers }: RunOptions): Promise<Outcome | { notYet: string }> {
+    const docker = dockerCli();
+    if (!docker) return { notYet: 'no Docker CLI on this machine' };
+    const berthd = await peers.berthd();
+    const dockerd = await peers.dockerd();
+    const archive = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+    for (const host of [berthd.host, ...(dockerd ? [dockerd.host] : [])]) {
+      await runCommand(docker, ['-H', host, 'load', '-q', '-i', archive]);
+    }
+    const run = (host: string, extra: string[]) => () =>
+      timeCommand(docker, ['-H', host, 'run', '--rm', ...extra, 'busybox', 'true']);
+    const subjects = [
+      { tool: 'docker → berthd', once: run(berthd.host, []) },
+      { tool: 'docker → berthd, --network none', once: run(berthd.host, ['--network', 'none']) },
+    ];
+    if (dockerd) {
+      subjects.push(
+        { tool: 'docker → dockerd', once: run(dockerd.host, []) },
+        { tool: 'docker → dockerd, --network none', once: run(dockerd.host, ['--network', 'none']) },
+      );
+    }
+    const samples = await interleave(subjects, runs, warmup);
+    return {
+      measurements: [...samples].map(([tool, values]) => ({ tool, unit: 'ms', values })),
+      comparisons: dockerd
+        ? [
+            { numerator: 'docker → berthd', denominator: 'docker → dockerd', target: 0.5 },
+            {
+              numerator: 'docker → berthd, --network none',
+              denominator: 'docker → dockerd, --network none',
+              target: 0.5,
+            },
+          ]
+        : [],
+      notes: [
+        'berthd has no bridge network yet (issue 6): its default network is a private namespace with loopback only, so both berthd rows do the same work',
+        'the runtime floor (runc alone on a prepared bundle) is not measured by the harness yet; the runtime tests measured 45–74 ms here',
+      ],
+    };
+  },
+};
