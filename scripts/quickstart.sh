@@ -23,5 +23,5 @@ if ! berth -H "unix://$sock" image inspect busybox:latest >/dev/null 2>&1; then
   berth -H "unix://$sock" bootstrap busybox
 fi
 berth -H "unix://$sock" images
-# A first container, through the Docker CLI (docker.io's client is installed as a test peer).
-docker -H "unix://$sock" run --rm busybox echo "Hello from a Berth container"
+# A first container.
+berth -H "unix://$sock" run --rm busybox echo "Hello from a Berth container"

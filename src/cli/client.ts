@@ -6,7 +6,7 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { Endpoint } from './hosts.js';
 
 /** The newest Engine API version this client speaks. */
@@ -112,6 +112,33 @@ export class ApiClient {
     });
   }
 
+  /**
+   * A hijacked request (attach, exec start): sends `Connection: Upgrade`,
+   * expects 101 and hands back the raw connection. A non-101 answer is an
+   * ApiError with the daemon's message.
+   */
+  async hijack(path: string, query: RequestInit['query']): Promise<Duplex> {
+    await this.negotiate();
+    const send = this.endpoint.tls ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send({
+        ...this.baseOptions(),
+        method: 'POST',
+        path: `/v${this.apiVersion}${path}${queryString(query)}`,
+        headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'User-Agent': 'Berth-Client/0.1.0 (linux)' },
+      });
+      req.on('upgrade', (_res, socket, head) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res) => {
+        void readText(res).then((text) => reject(new ApiError(res.statusCode ?? 500, parseMessage(text))));
+      });
+      req.on('error', (err) => reject(new ConnectionError(this.endpoint, err)));
+      req.end();
+    });
+  }
+
   async negotiate(): Promise<void> {
     if (this.negotiated) return;
     const res = await this.raw('HEAD', '/_ping');
@@ -171,6 +198,14 @@ function sendUpload(upload: Readable, req: ClientRequest, reject: (err: unknown)
 }
 
 /** Reads a whole response body as UTF-8 text. */
+function parseMessage(text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text.trim();
+  } catch {
+    return text.trim();
+  }
+}
+
 export async function readText(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);

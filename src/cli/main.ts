@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
 import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
+import { registerContainerCommands } from './commands/containers/register.js';
 import { registerImageCommands } from './commands/images/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
@@ -77,6 +78,7 @@ export function buildProgram(onExit: (code: number) => void): { program: Command
   const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))));
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
+  registerContainerCommands(program, registrar);
   registerBootstrapCommands(program, registrar);
 
   program.allowExcessArguments(true);

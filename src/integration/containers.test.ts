@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -90,6 +90,21 @@ describe('containers with the real Docker CLI', {
     assert.equal(rmRunning.code, 0, rmRunning.stderr);
     const gone = await run('inspect', 'bg1');
     assert.notEqual(gone.code, 0);
+  });
+
+  it('berth run and berth ps work like the Docker CLI', async () => {
+    const berth = (...args: string[]) =>
+      runCommand(bin('berth'), ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+    const hi = await berth('run', '--rm', 'busybox', 'sh', '-c', 'echo hi; echo oops >&2; exit 5');
+    assert.deepEqual([hi.code, hi.stdout, hi.stderr], [5, 'hi\n', 'oops\n']);
+    assert.equal((await berth('run', '-d', '--name', 'pslisted', 'busybox', 'sleep', '300')).code, 0);
+    const [b, d] = await Promise.all([berth('ps'), run('ps')]);
+    assert.equal(b.stdout, d.stdout);
+    assert.match(b.stdout, /pslisted/);
+    const missing = await berth('run', '--rm', 'no-such-image:1', 'true');
+    assert.equal(missing.code, 125);
+    assert.match(missing.stderr, /Unable to find image 'no-such-image:1' locally/);
+    await run('rm', '-f', 'pslisted');
   });
 
   it('rm of a running container needs --force; rmi of a used image is a 409', async () => {

@@ -1,0 +1,101 @@
+/** `berth ps` / `container ls` (cli/command/container/list.go with docker's default table). */
+
+import type { CommandSpec } from '../../command-spec.js';
+import { collect } from '../../command-spec.js';
+import { filtersToJson } from '../../filters.js';
+import { formatItems } from '../../format/index.js';
+import { ellipsis, timeAgo, truncateId } from '../../human.js';
+
+interface PsOptions {
+  all?: boolean;
+  quiet?: boolean;
+  noTrunc?: boolean;
+  filter?: string[];
+  format?: string;
+  last?: string;
+  latest?: boolean;
+}
+
+interface Summary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  Command: string;
+  Created: number;
+  Status: string;
+  Ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+  Labels: Record<string, string>;
+  State: string;
+}
+
+const HEADERS = {
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  RunningFor: 'CREATED',
+  Status: 'STATUS',
+  Ports: 'PORTS',
+  Names: 'NAMES',
+  CreatedAt: 'CREATED AT',
+  State: 'STATE',
+  Labels: 'LABELS',
+};
+const DEFAULT_TABLE =
+  'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
+
+function ports(list: Summary['Ports']): string {
+  return list
+    .map((p) =>
+      p.PublicPort
+        ? `${p.IP ?? '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
+        : `${p.PrivatePort}/${p.Type}`,
+    )
+    .join(', ');
+}
+
+function row(c: Summary, noTrunc: boolean): Record<string, unknown> {
+  const command = noTrunc ? c.Command : ellipsis(c.Command, 20);
+  return {
+    ID: noTrunc ? c.Id : truncateId(c.Id),
+    Image: c.Image,
+    Command: `"${command}"`,
+    RunningFor: timeAgo(c.Created),
+    CreatedAt: new Date(c.Created * 1000).toISOString(),
+    Status: c.Status,
+    State: c.State,
+    Ports: ports(c.Ports),
+    Names: c.Names.map((n) => n.replace(/^\//, '')).join(','),
+    Labels: Object.entries(c.Labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  };
+}
+
+export const psSpec = (name: string): CommandSpec<PsOptions> => ({
+  name,
+  usage: '[OPTIONS]',
+  description: 'List containers',
+  args: { none: true },
+  options: (cmd, flags) => {
+    flags.bool(cmd, '-a, --all', 'Show all containers (default shows just running)');
+    flags.bool(cmd, '-q, --quiet', 'Only display container IDs');
+    flags.bool(cmd, '--no-trunc', "Don't truncate output");
+    flags.bool(cmd, '-l, --latest', 'Show the latest created container (includes all states)');
+    cmd.option('-f, --filter <filter>', 'Filter output based on conditions provided', collect);
+    cmd.option('--format <string>', 'Format output using a custom template');
+    cmd.option('-n, --last <int>', 'Show n last created containers (includes all states)');
+  },
+  run: async (ctx, _args, o) => {
+    const limit = o.latest ? 1 : o.last !== undefined ? Number(o.last) : undefined;
+    const list = await ctx.client().json<Summary[]>('GET', '/containers/json', {
+      query: { all: Boolean(o.all) || limit !== undefined, filters: filtersToJson(o.filter), limit },
+    });
+    if (o.quiet) {
+      ctx.out(list.map((c) => `${o.noTrunc ? c.Id : truncateId(c.Id)}\n`).join(''));
+      return 0;
+    }
+    const rows = list.map((c) => row(c, Boolean(o.noTrunc)));
+    ctx.out(formatItems(rows, o.format, { defaultTable: DEFAULT_TABLE, headers: HEADERS }));
+    return 0;
+  },
+});
