@@ -5,10 +5,10 @@ import { writeFileAtomic } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import { bridgeConfList } from './cni/conflist.js';
 import { CniExecutor } from './cni/exec.js';
-import { pruneIdlePortmapChains } from './cni/portmap-chains.js';
 import type { CniCacheEntry, CniConfList, CniRuntime } from './cni/types.js';
-import { Firewall, type FirewallNetwork } from './firewall.js';
+import { Firewall, type FirewallNetwork, type PortRule } from './firewall.js';
 import { deleteLink, ensureBridge } from './links.js';
+import { runProcess } from './process.js';
 import type { Endpoint, NetworkDriver, NetworkRecord } from './types.js';
 
 /** Options of {@link BridgeDriver}. */
@@ -24,15 +24,18 @@ export interface BridgeDriverOptions {
 
 /**
  * The bridge driver: a Linux bridge per network with Berth's iptables chains
- * around it, and containers plugged in by the CNI bridge, static and portmap
- * plugins. Each ADD's configuration and result are cached on disk so the DEL
- * can be given prevResult, as the CNI spec requires.
+ * around it, containers plugged in by the CNI bridge and static plugins, and
+ * published ports as DNAT rules in Berth's chains. Each ADD's configuration
+ * and result are cached on disk so the DEL can be given prevResult, as the
+ * CNI spec requires.
  */
 export class BridgeDriver implements NetworkDriver {
   readonly name = 'bridge' as const;
   private readonly cni: CniExecutor;
   private readonly firewall: Firewall;
   private readonly networks = new Map<string, NetworkRecord>();
+  private readonly published = new Map<string, PortRule[]>();
+  private deferring = false;
 
   constructor(private readonly options: BridgeDriverOptions) {
     this.cni = new CniExecutor(options.cniPluginDir);
@@ -43,12 +46,8 @@ export class BridgeDriver implements NetworkDriver {
     const ipv4 = network.ipv4;
     if (!ipv4 || !network.bridgeName) throw new Error(`bridge network ${network.id} has no subnet or bridge`);
     const prefix = ipv4.subnet.split('/')[1];
-    const mtu = Number(network.options['com.docker.network.driver.mtu'] ?? 0);
-    await ensureBridge({
-      name: network.bridgeName,
-      address: `${ipv4.gateway}/${prefix}`,
-      mtu: mtu || undefined,
-    });
+    const mtu = Number(network.options['com.docker.network.driver.mtu'] ?? 0) || undefined;
+    await ensureBridge({ name: network.bridgeName, address: `${ipv4.gateway}/${prefix}`, mtu });
     this.networks.set(network.id, network);
     await this.syncFirewall();
   }
@@ -65,53 +64,64 @@ export class BridgeDriver implements NetworkDriver {
     try {
       const result = await this.cni.add(config, runtime);
       await this.writeCache(endpoint, { ...cacheEntry(endpoint, config), result });
+      await this.publish(endpoint);
     } catch (err) {
-      await this.cni
-        .del(config, runtime, undefined)
-        .catch((cleanupErr) =>
-          this.options.logger.warn('cleanup after a failed CNI ADD failed', { error: cleanupErr }),
-        );
+      this.published.delete(keyOf(endpoint));
+      await this.cni.del(config, runtime, undefined).catch((cleanupErr) => {
+        this.options.logger.warn('cleanup after a failed CNI ADD failed', { error: cleanupErr });
+      });
       throw wrap(err, `failed to connect container ${endpoint.containerId} to network ${network.name}`);
     }
   }
 
   async detach(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
+    if (this.published.delete(keyOf(endpoint))) await this.syncFirewall();
     const cached = await this.readCache(endpoint);
-    const config = cached?.config ?? bridgeConfList(network, endpoint);
-    await this.cni.del(config, runtimeOf(endpoint), cached?.result);
+    await this.cni.del(
+      cached?.config ?? bridgeConfList(network, endpoint),
+      runtimeOf(endpoint),
+      cached?.result,
+    );
     await rm(this.cachePath(endpoint), { force: true });
-    if (endpoint.ports.length > 0 && (await pruneIdlePortmapChains())) {
-      this.options.logger.debug('removed idle CNI portmap chains');
-    }
+  }
+
+  /** Takes over a live endpoint found at start: its published ports are in the next sync. */
+  async restore(_network: NetworkRecord, endpoint: Endpoint): Promise<void> {
+    await this.publish(endpoint);
   }
 
   /**
-   * Re-creates the host-side rules of a live endpoint (after a restart that
-   * lost them): portmap's ADD is idempotent and only needs the cached result.
+   * Runs `fn` with firewall syncs held back, then syncs once: at start every
+   * network and endpoint is registered before the chains are rewritten, so
+   * the rules of running containers never disappear in between.
    */
-  async restore(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
-    const cached = await this.readCache(endpoint);
-    const portmap = cached?.config.plugins.find((plugin) => plugin.type === 'portmap');
-    if (!cached?.result || !portmap) return;
-    const list: CniConfList = { ...cached.config, plugins: [portmap] };
-    await this.cni.exec(
-      'ADD',
-      { ...portmap, name: list.name, cniVersion: list.cniVersion, prevResult: cached.result },
-      runtimeOf(endpoint),
-    );
-    this.options.logger.debug('restored published ports', {
-      network: network.name,
-      container: endpoint.containerId,
-    });
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    this.deferring = true;
+    try {
+      return await fn();
+    } finally {
+      this.deferring = false;
+      await this.syncFirewall();
+    }
   }
 
   /** Removes Berth's iptables chains (for tests and uninstall); networks must be gone. */
   async uninstall(): Promise<void> {
     this.networks.clear();
+    this.published.clear();
     await this.firewall.uninstall();
   }
 
+  private async publish(endpoint: Endpoint): Promise<void> {
+    if (endpoint.ports.length === 0) return;
+    const rules = endpoint.ports.map((port) => ({ ...port, containerIp: endpoint.ipAddress }));
+    this.published.set(keyOf(endpoint), rules);
+    await this.syncFirewall();
+    await forgetUdpFlows(rules);
+  }
+
   private async syncFirewall(): Promise<void> {
+    if (this.deferring) return;
     const networks: FirewallNetwork[] = [...this.networks.values()].map((network) => ({
       bridge: network.bridgeName ?? '',
       subnet: network.ipv4?.subnet ?? '',
@@ -119,14 +129,11 @@ export class BridgeDriver implements NetworkDriver {
       masquerade: network.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
       icc: network.options['com.docker.network.bridge.enable_icc'] !== 'false',
     }));
-    await this.firewall.sync(networks);
+    await this.firewall.sync({ networks, ports: [...this.published.values()].flat() });
   }
 
   private cachePath(endpoint: Endpoint): string {
-    return join(
-      this.options.cacheDir,
-      `${endpoint.networkId}-${endpoint.containerId}-${endpoint.ifName}.json`,
-    );
+    return join(this.options.cacheDir, `${keyOf(endpoint)}-${endpoint.ifName}.json`);
   }
 
   private async writeCache(endpoint: Endpoint, entry: CniCacheEntry): Promise<void> {
@@ -142,6 +149,23 @@ export class BridgeDriver implements NetworkDriver {
       return undefined;
     }
   }
+}
+
+/**
+ * UDP flows to a newly published port that conntrack already tracks would
+ * keep their old destination; delete them, as Docker does. Best effort:
+ * without the conntrack tool such flows only live until they time out.
+ */
+async function forgetUdpFlows(rules: readonly PortRule[]): Promise<void> {
+  for (const rule of rules.filter((r) => r.protocol === 'udp')) {
+    await runProcess('conntrack', ['-D', '-p', 'udp', '--orig-port-dst', String(rule.hostPort)]).catch(
+      () => {},
+    );
+  }
+}
+
+function keyOf(endpoint: Endpoint): string {
+  return `${endpoint.networkId}-${endpoint.containerId}`;
 }
 
 function runtimeOf(endpoint: Endpoint): CniRuntime {

@@ -1,4 +1,5 @@
 import { type IptablesTable, iptables, parseSave } from './iptables.js';
+import type { PortProtocol } from './types.js';
 
 /** What the firewall needs to know about one bridge network. */
 export interface FirewallNetwork {
@@ -12,103 +13,158 @@ export interface FirewallNetwork {
   icc: boolean;
 }
 
+/** One published port: host address and port to container address and port. */
+export interface PortRule {
+  protocol: PortProtocol;
+  /** "0.0.0.0" for every host address. */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+/** Everything the rules are made from. */
+export interface FirewallState {
+  networks: readonly FirewallNetwork[];
+  ports: readonly PortRule[];
+}
+
+interface Jump {
+  table: IptablesTable;
+  from: string;
+  rule: string[];
+  insert: boolean;
+}
+
 /**
  * Berth's iptables rules, all in chains of its own, after libnetwork's
- * bridge driver (DOCKER-ISOLATION-STAGE-1/2, per-network MASQUERADE):
+ * bridge driver with the userland proxy off:
  *
- *     filter FORWARD     → <P>-FORWARD (first rule)
- *     <P>-FORWARD        internal bridges: drop what crosses them;
- *                        published ports (conntrack DNAT) accepted on every bridge;
- *                        → <P>-ISOLATION-STAGE-1; per bridge: accept outbound and replies
- *     <P>-ISOLATION-STAGE-1  "-i br ! -o br" → STAGE-2   (leaving a bridge…)
- *     <P>-ISOLATION-STAGE-2  "-o br" DROP                 (…into another one)
- *     nat POSTROUTING    → <P>-POSTROUTING: "-s subnet ! -o br" MASQUERADE
+ *     filter FORWARD → <P>-FORWARD (first rule)
+ *       internal bridges: drop what crosses them;
+ *       DNAT-ed connections (published ports) accepted into every bridge;
+ *       → <P>-ISOLATION-STAGE-1  "-i br ! -o br" → STAGE-2 (leaving a bridge…)
+ *       → <P>-ISOLATION-STAGE-2  "-o br" DROP             (…into another one)
+ *       per bridge: traffic between its containers, outbound and replies accepted
+ *     nat PREROUTING, OUTPUT (to a local address) → <P>-DNAT: one DNAT per published port
+ *     nat POSTROUTING → <P>-POSTROUTING, per bridge:
+ *       hairpin (a container reaching a published port through the host) and
+ *       127.0.0.1 → published port are masqueraded to the gateway;
+ *       "-s subnet ! -o br" MASQUERADE for outbound traffic.
  *
- * The chains' whole content is rewritten from the list of networks in one
- * iptables-restore, so the rules can never drift from the records.
- * Port publishing is the CNI portmap plugin's (its CNI-HOSTPORT-* chains).
+ * Each sync rewrites the chains' whole content from the state in one
+ * iptables-restore, so the rules never drift from the records.
  */
 export class Firewall {
-  readonly forwardChain: string;
+  readonly forward: string;
   readonly isolation1: string;
   readonly isolation2: string;
-  readonly postroutingChain: string;
+  readonly dnat: string;
+  readonly postrouting: string;
+  private jumpsEnsured = false;
 
   /** @param prefix chain name prefix, "BERTH" in the daemon; tests use their own. */
   constructor(prefix: string) {
-    this.forwardChain = `${prefix}-FORWARD`;
+    this.forward = `${prefix}-FORWARD`;
     this.isolation1 = `${prefix}-ISOLATION-STAGE-1`;
     this.isolation2 = `${prefix}-ISOLATION-STAGE-2`;
-    this.postroutingChain = `${prefix}-POSTROUTING`;
+    this.dnat = `${prefix}-DNAT`;
+    this.postrouting = `${prefix}-POSTROUTING`;
   }
 
-  /** Writes the chains for these networks and makes sure the built-in chains jump to them. */
-  async sync(networks: readonly FirewallNetwork[]): Promise<void> {
-    await iptables.restore(this.render(networks));
+  /** Rewrites the chains from the state; the first sync also makes the built-in chains jump to them. */
+  async sync(state: FirewallState): Promise<void> {
+    await iptables.restore(this.render(state));
+    if (this.jumpsEnsured) return;
     for (const jump of this.jumps()) {
-      if (!(await iptables.exists(jump.table, jump.from, ['-j', jump.to]))) {
-        await iptables.run(jump.table, [...jump.insert, '-j', jump.to]);
-      }
+      if (await iptables.exists(jump.table, jump.from, jump.rule)) continue;
+      await iptables.run(jump.table, [
+        jump.insert ? '-I' : '-A',
+        jump.from,
+        ...(jump.insert ? ['1'] : []),
+        ...jump.rule,
+      ]);
     }
+    this.jumpsEnsured = true;
   }
 
   /** Removes the jumps and the chains: no Berth rule is left. */
   async uninstall(): Promise<void> {
     for (const jump of this.jumps()) {
-      while (await iptables.exists(jump.table, jump.from, ['-j', jump.to])) {
-        await iptables.run(jump.table, ['-D', jump.from, '-j', jump.to]);
+      while (await iptables.exists(jump.table, jump.from, jump.rule)) {
+        await iptables.run(jump.table, ['-D', jump.from, ...jump.rule]);
       }
     }
     const drop = (chains: string[]) => chains.flatMap((chain) => [`-F ${chain}`, `-X ${chain}`]);
-    const filter = await existingChains('filter', [this.forwardChain, this.isolation1, this.isolation2]);
-    const nat = await existingChains('nat', [this.postroutingChain]);
+    const filter = await existingChains('filter', [this.forward, this.isolation1, this.isolation2]);
+    const nat = await existingChains('nat', [this.dnat, this.postrouting]);
     const document = [
       ...(filter.length ? ['*filter', ...drop(filter), 'COMMIT'] : []),
       ...(nat.length ? ['*nat', ...drop(nat), 'COMMIT'] : []),
     ];
     if (document.length) await iptables.restore(`${document.join('\n')}\n`);
+    this.jumpsEnsured = false;
   }
 
-  /** The iptables-restore document of all Berth chains for these networks. */
-  render(networks: readonly FirewallNetwork[]): string {
-    const F = this.forwardChain;
-    const filter = [`:${F} - [0:0]`, `:${this.isolation1} - [0:0]`, `:${this.isolation2} - [0:0]`];
-    const nat = [`:${this.postroutingChain} - [0:0]`];
-    for (const net of networks.filter((n) => n.internal)) {
-      filter.push(`-A ${F} -i ${net.bridge} ! -o ${net.bridge} -j DROP`);
-      filter.push(`-A ${F} -o ${net.bridge} ! -i ${net.bridge} -j DROP`);
+  /** The iptables-restore document of all Berth chains. */
+  render(state: FirewallState): string {
+    const open = this.networksOf(state, false);
+    const filter = [this.forward, this.isolation1, this.isolation2].map((chain) => `:${chain} - [0:0]`);
+    for (const net of this.networksOf(state, true)) {
+      filter.push(`-A ${this.forward} -i ${net.bridge} ! -o ${net.bridge} -j DROP`);
+      filter.push(`-A ${this.forward} -o ${net.bridge} ! -i ${net.bridge} -j DROP`);
     }
-    for (const net of networks.filter((n) => !n.internal)) {
-      filter.push(`-A ${F} -o ${net.bridge} -m conntrack --ctstate DNAT -j ACCEPT`);
-    }
-    filter.push(`-A ${F} -j ${this.isolation1}`);
-    for (const net of networks) filter.push(...this.forwardRules(net));
-    for (const net of networks.filter((n) => !n.internal)) {
+    for (const net of open)
+      filter.push(`-A ${this.forward} -o ${net.bridge} -m conntrack --ctstate DNAT -j ACCEPT`);
+    filter.push(`-A ${this.forward} -j ${this.isolation1}`);
+    for (const net of open) {
       filter.push(`-A ${this.isolation1} -i ${net.bridge} ! -o ${net.bridge} -j ${this.isolation2}`);
       filter.push(`-A ${this.isolation2} -o ${net.bridge} -j DROP`);
-      if (net.masquerade) {
-        nat.push(`-A ${this.postroutingChain} -s ${net.subnet} ! -o ${net.bridge} -j MASQUERADE`);
-      }
     }
+    for (const net of state.networks) filter.push(...this.acceptRules(net));
+    const nat = [`:${this.dnat} - [0:0]`, `:${this.postrouting} - [0:0]`];
+    for (const port of state.ports) nat.push(this.dnatRule(port));
+    for (const net of open) nat.push(...this.masqueradeRules(net));
     return ['*filter', ...filter, 'COMMIT', '*nat', ...nat, 'COMMIT', ''].join('\n');
   }
 
-  private forwardRules(net: FirewallNetwork): string[] {
-    const F = this.forwardChain;
-    const between = net.icc ? 'ACCEPT' : 'DROP';
-    const rules = [`-A ${F} -i ${net.bridge} -o ${net.bridge} -j ${between}`];
+  private networksOf(state: FirewallState, internal: boolean): FirewallNetwork[] {
+    return state.networks.filter((net) => net.internal === internal);
+  }
+
+  private acceptRules(net: FirewallNetwork): string[] {
+    const rules = [`-A ${this.forward} -i ${net.bridge} -o ${net.bridge} -j ${net.icc ? 'ACCEPT' : 'DROP'}`];
     if (net.internal) return rules;
     return [
       ...rules,
-      `-A ${F} -o ${net.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-      `-A ${F} -i ${net.bridge} ! -o ${net.bridge} -j ACCEPT`,
+      `-A ${this.forward} -o ${net.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      `-A ${this.forward} -i ${net.bridge} ! -o ${net.bridge} -j ACCEPT`,
     ];
   }
 
-  private jumps(): { table: IptablesTable; from: string; to: string; insert: string[] }[] {
+  private dnatRule(port: PortRule): string {
+    const destination = port.hostIp && port.hostIp !== '0.0.0.0' ? ` -d ${port.hostIp}/32` : '';
+    const match = `-p ${port.protocol} -m ${port.protocol} --dport ${port.hostPort}`;
+    return `-A ${this.dnat}${destination} ${match} -j DNAT --to-destination ${port.containerIp}:${port.containerPort}`;
+  }
+
+  private masqueradeRules(net: FirewallNetwork): string[] {
+    const P = this.postrouting;
+    const rules = [
+      `-A ${P} -s ${net.subnet} -o ${net.bridge} -m conntrack --ctstate DNAT -j MASQUERADE`,
+      `-A ${P} -s 127.0.0.0/8 -o ${net.bridge} -j MASQUERADE`,
+    ];
+    if (net.masquerade) rules.push(`-A ${P} -s ${net.subnet} ! -o ${net.bridge} -j MASQUERADE`);
+    return rules;
+  }
+
+  private jumps(): Jump[] {
+    const local = ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', this.dnat];
     return [
-      { table: 'filter', from: 'FORWARD', to: this.forwardChain, insert: ['-I', 'FORWARD', '1'] },
-      { table: 'nat', from: 'POSTROUTING', to: this.postroutingChain, insert: ['-A', 'POSTROUTING'] },
+      { table: 'filter', from: 'FORWARD', rule: ['-j', this.forward], insert: true },
+      { table: 'nat', from: 'PREROUTING', rule: local, insert: false },
+      { table: 'nat', from: 'OUTPUT', rule: local, insert: false },
+      { table: 'nat', from: 'POSTROUTING', rule: ['-j', this.postrouting], insert: false },
     ];
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import { invalidArgument } from '../core/errors.js';
 import { runChecked } from './process.js';
 
@@ -15,7 +15,7 @@ export interface BridgeSpec {
  * Creates a Linux bridge with its gateway address, or repairs one that
  * exists (after a reboot the CNI bridge plugin would re-create it too, but
  * the DNS server must be able to bind the gateway address before any
- * container is attached). The bridge gets a fixed MAC address: otherwise it
+ * container is attached), and turns on route_localnet for published ports. The bridge gets a fixed MAC address: otherwise it
  * takes the lowest MAC of its ports and changes as containers come and go,
  * which leaves stale gateway entries in the containers' ARP caches.
  */
@@ -29,6 +29,8 @@ export async function ensureBridge(spec: BridgeSpec): Promise<void> {
   if (spec.mtu) commands.push(`link set dev ${spec.name} mtu ${spec.mtu}`);
   commands.push(`link set dev ${spec.name} up`);
   await runChecked('ip', ['-batch', '-'], { input: `${commands.join('\n')}\n` });
+  // Lets 127.0.0.1 → published port be routed to the bridge (then masqueraded to the gateway).
+  await writeFile(`/proc/sys/net/ipv4/conf/${spec.name}/route_localnet`, '1');
 }
 
 /** Deletes a link if it exists. */

@@ -216,22 +216,23 @@ export class NetworkManager {
   async reconcile(liveContainerIds: Iterable<string>): Promise<{ removed: number; restored: number }> {
     const live = new Set(liveContainerIds);
     const counts = { removed: 0, restored: 0 };
-    for (const endpoint of this.registry.allEndpoints()) {
-      const network = this.registry.byId(endpoint.networkId);
-      if (!network) continue;
-      try {
+    // The batch ends with a sync that rewrites every rule of the live endpoints.
+    await this.bridge.batch(async () => {
+      for (const endpoint of this.registry.allEndpoints()) {
+        const network = this.registry.byId(endpoint.networkId);
+        if (!network) continue;
         if (live.has(endpoint.containerId)) {
-          await this.driverOf(network).restore(network, endpoint);
           counts.restored++;
-        } else {
-          await this.lock.run(network.id, () => this.removeEndpoint(network, endpoint));
-          counts.removed++;
+          continue;
         }
-      } catch (err) {
-        const fields = { network: network.name, container: endpoint.containerId, error: err };
-        this.logger.warn('could not reconcile endpoint', fields);
+        await this.lock
+          .run(network.id, () => this.removeEndpoint(network, endpoint))
+          .then(
+            () => counts.removed++,
+            (error) => this.logger.warn('could not remove endpoint', { network: network.name, error }),
+          );
       }
-    }
+    });
     return counts;
   }
 
@@ -259,12 +260,17 @@ export class NetworkManager {
     const onBadFile = (path: string, error: unknown) =>
       this.logger.warn('skipping unreadable network state', { path, error });
     const state = await this.store.load(onBadFile);
-    for (const network of state.networks) this.registry.addNetwork(network);
-    await this.ensurePredefined();
-    for (const network of this.registry.allNetworks()) await this.bringUp(network);
-    for (const endpoint of state.endpoints) {
-      if (this.registry.byId(endpoint.networkId)) this.addEndpoint(endpoint, true);
-    }
+    await this.bridge.batch(async () => {
+      for (const network of state.networks) this.registry.addNetwork(network);
+      await this.ensurePredefined();
+      for (const network of this.registry.allNetworks()) await this.bringUp(network);
+      for (const endpoint of state.endpoints) {
+        const network = this.registry.byId(endpoint.networkId);
+        if (!network) continue;
+        this.addEndpoint(endpoint, true);
+        await this.driverOf(network).restore(network, endpoint);
+      }
+    });
   }
 
   private async ensurePredefined(): Promise<void> {

@@ -134,6 +134,6 @@ export interface NetworkDriver {
   attach(network: NetworkRecord, endpoint: Endpoint): Promise<void>;
   /** Disconnects a container; safe when its namespace is already gone. */
   detach(network: NetworkRecord, endpoint: Endpoint): Promise<void>;
-  /** Re-creates host-side state of a live endpoint after a daemon restart (rules a flush removed). */
+  /** Takes over an endpoint found on disk at start and re-creates its host-side state (its rules). */
   restore(network: NetworkRecord, endpoint: Endpoint): Promise<void>;
 }

@@ -11,17 +11,17 @@ import { CNI_VERSION, type CniConfList, type CniPluginConfig } from './types.js'
  *   in its own chain (one rule per network instead of a chain per container).
  * - `static` IPAM assigns the address Berth's allocator chose, so the lease
  *   lives in Berth's endpoint record and `--ip` outside `--ip-range` works.
- * - `portmap`, only when ports are published, DNATs host ports to the
- *   container; snat marks hairpin and localhost connections for masquerade
- *   and turns on route_localnet on the bridge so 127.0.0.1:port works.
+ *
+ * Published ports are not the portmap plugin's: its rules would live in
+ * CNI-* chains (the issue wants every rule in Berth's own chains), its shared
+ * chains outlive the last container, and each ADD or DEL runs iptables a
+ * dozen times. Berth renders the DNAT rules itself (see firewall.ts).
  *
  * The list is a pure function of the records, so it can be rebuilt for a DEL
  * even when the cached copy is lost.
  */
 export function bridgeConfList(network: NetworkRecord, endpoint: Endpoint): CniConfList {
-  const plugins: CniPluginConfig[] = [bridgePlugin(network, endpoint)];
-  if (endpoint.ports.length > 0) plugins.push(portmapPlugin(endpoint));
-  return { cniVersion: CNI_VERSION, name: network.id, plugins };
+  return { cniVersion: CNI_VERSION, name: network.id, plugins: [bridgePlugin(network, endpoint)] };
 }
 
 function bridgePlugin(network: NetworkRecord, endpoint: Endpoint): CniPluginConfig {
@@ -40,21 +40,5 @@ function bridgePlugin(network: NetworkRecord, endpoint: Endpoint): CniPluginConf
       routes: network.internal ? [] : [{ dst: '0.0.0.0/0' }],
     },
     runtimeConfig: { mac: endpoint.macAddress },
-  };
-}
-
-function portmapPlugin(endpoint: Endpoint): CniPluginConfig {
-  return {
-    type: 'portmap',
-    snat: true,
-    capabilities: { portMappings: true },
-    runtimeConfig: {
-      portMappings: endpoint.ports.map((port) => ({
-        hostPort: port.hostPort,
-        containerPort: port.containerPort,
-        protocol: port.protocol,
-        hostIP: port.hostIp === '0.0.0.0' ? '' : port.hostIp,
-      })),
-    },
   };
 }
