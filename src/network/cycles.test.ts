@@ -7,9 +7,9 @@ import { NetworkManager } from './manager.js';
 import {
   changes,
   freeSubnet,
-  type HostSnapshot,
   NetnsPool,
   networkTestsUnavailable,
+  settledSnapshot,
   snapshotHost,
   uniqueSuffix,
 } from './testing.js';
@@ -85,7 +85,7 @@ describe('teardown leaves the host as it was', { skip }, () => {
       if (!netnsFirst) await pool.delete(`c${cycle}`);
     }
     await manager.remove(network.id);
-    const after = await settled(dir, before, ours);
+    const after = await settledSnapshot(dir, before, ours);
     for (const key of ['links', 'netns', 'iptables', 'leases'] as const) {
       const diff = changes(before[key], after[key]);
       const left = [...diff.added, ...diff.removed].filter(ours);
@@ -104,21 +104,6 @@ describe('teardown leaves the host as it was', { skip }, () => {
     }
   });
 });
-
-/** A snapshot once the kernel has finished removing links of deleted namespaces (it does so asynchronously). */
-async function settled(
-  dir: string,
-  before: HostSnapshot,
-  ours: (entry: string) => boolean,
-): Promise<HostSnapshot> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const now = await snapshotHost(dir);
-    const diff = changes(before.links, now.links);
-    if ([...diff.added, ...diff.removed].filter(ours).length === 0 || Date.now() > deadline) return now;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function median(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);

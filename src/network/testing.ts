@@ -120,6 +120,25 @@ export async function snapshotHost(stateDir: string): Promise<HostSnapshot> {
   return { links, netns, iptables, leases };
 }
 
+/**
+ * A snapshot taken once none of the links `ours` recognises differ from
+ * `before` any more (or after 5 s): the kernel removes the veth of a deleted
+ * namespace asynchronously.
+ */
+export async function settledSnapshot(
+  stateDir: string,
+  before: HostSnapshot,
+  ours: (entry: string) => boolean,
+): Promise<HostSnapshot> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = await snapshotHost(stateDir);
+    const diff = changes(before.links, now.links);
+    if ([...diff.added, ...diff.removed].filter(ours).length === 0 || Date.now() > deadline) return now;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Entries in `after` but not in `before` (a multiset difference), and the other way round. */
 export function changes(
   before: readonly string[],
