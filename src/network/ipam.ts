@@ -139,7 +139,7 @@ export class AddressAllocator {
     this.subnet = parseSubnet(config.subnet);
     this.range = config.ipRange ? parseSubnet(config.ipRange) : this.subnet;
     this.gateway = ipToNumber(config.gateway);
-    this.last = this.range.address;
+    this.last = this.range.address - 1;
   }
 
   /** Takes a specific address (`--ip`, or a lease found at startup). */

@@ -37,12 +37,15 @@ export function parseResolvConf(text: string): ResolvConf {
  * systemd-resolved's stub (127.0.0.53), the real upstream list is read from
  * resolved's own file, as dockerd does.
  */
-export async function readHostResolvConf(path = '/etc/resolv.conf'): Promise<ResolvConf> {
+export async function readHostResolvConf(
+  path = '/etc/resolv.conf',
+  resolvedUpstreamFile = RESOLVED_UPSTREAM_FILE,
+): Promise<ResolvConf> {
   const conf = parseResolvConf(await readFile(path, 'utf8').catch(() => ''));
   const onlyStub =
     conf.nameservers.length > 0 && conf.nameservers.every((server) => server === RESOLVED_STUB);
   if (!onlyStub) return conf;
-  const upstream = parseResolvConf(await readFile(RESOLVED_UPSTREAM_FILE, 'utf8').catch(() => ''));
+  const upstream = parseResolvConf(await readFile(resolvedUpstreamFile, 'utf8').catch(() => ''));
   return upstream.nameservers.length > 0 ? { ...conf, nameservers: upstream.nameservers } : conf;
 }
 
