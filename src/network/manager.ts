@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { KeyedMutex } from '../content/keyed-mutex.js';
 import { conflict, notFound, permissionDenied } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { BridgeDriver } from './bridge-driver.js';
@@ -12,7 +13,6 @@ import type { ContainerFiles } from './container-files.js';
 import { NetworkDns } from './dns/service.js';
 import { planEndpoint } from './endpoint-plan.js';
 import { type AddressPool, DEFAULT_ADDRESS_POOLS, hostSubnets } from './ipam.js';
-import { KeyedLock } from './mutex.js';
 import { matchesFilters, type NetworkFilters, passiveNetworkRecord } from './records.js';
 import { NetworkRegistry } from './registry.js';
 import { type SandboxFilesRequest, writeSandboxFiles } from './sandbox-files.js';
@@ -49,7 +49,7 @@ export interface NetworkManagerOptions {
 export class NetworkManager {
   readonly logger: Logger;
   private readonly registry = new NetworkRegistry();
-  private readonly lock = new KeyedLock();
+  private readonly lock = new KeyedMutex();
   private readonly bridge: BridgeDriver;
   private readonly drivers: Record<string, NetworkDriver>;
   private readonly dns: NetworkDns;
