@@ -129,10 +129,6 @@ describe('OCI mount entries', () => {
       type: 'tmpfs',
       source: 'tmpfs',
       options: ['nosuid', 'nodev', 'size=64m', 'exec', 'rw'],
-        (a, b) =>
-          ['nosuid', 'nodev', 'size=64m', 'exec', 'rw'].indexOf(a) -
-          ['nosuid', 'nodev', 'size=64m', 'exec', 'rw'].indexOf(b),
-      ),
     });
     assert.deepEqual(
       toOciMount(parseMountSpec('type=tmpfs,dst=/t,tmpfs-size=1k,tmpfs-mode=700,readonly')).options,
