@@ -11,7 +11,7 @@ import {
 } from './bridge-plan.js';
 import type { ContainerFiles } from './container-files.js';
 import { NetworkDns } from './dns/service.js';
-import { planEndpoint } from './endpoint-plan.js';
+import { EndpointOperations } from './endpoints.js';
 import { type AddressPool, DEFAULT_ADDRESS_POOLS, hostSubnets } from './ipam.js';
 import { matchesFilters, type NetworkFilters, passiveNetworkRecord } from './records.js';
 import { NetworkRegistry } from './registry.js';
@@ -54,6 +54,7 @@ export class NetworkManager {
   private readonly drivers: Record<string, NetworkDriver>;
   private readonly dns: NetworkDns;
   private readonly store: NetworkStateStore;
+  private readonly endpoints: EndpointOperations;
 
   private constructor(private readonly options: NetworkManagerOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -72,6 +73,14 @@ export class NetworkManager {
     this.dns = new NetworkDns({
       port: options.dnsPort ?? 53,
       hostResolvConf: options.hostResolvConf ?? '/etc/resolv.conf',
+      logger: this.logger,
+    });
+    this.endpoints = new EndpointOperations({
+      registry: this.registry,
+      store: this.store,
+      dns: this.dns,
+      lock: this.lock,
+      driverOf: (network) => this.driverOf(network),
       logger: this.logger,
     });
   }
@@ -152,41 +161,16 @@ export class NetworkManager {
 
   /** Connects a container's network namespace to a network and returns the endpoint. */
   async attach(ref: string, request: AttachRequest): Promise<Endpoint> {
-    const network = this.get(ref);
-    return this.lock.run(network.id, async () => {
-      if (this.registry.endpoint(network.id, request.containerId)) {
-        const name = request.containerName ?? request.containerId;
-        throw conflict(`endpoint with name ${name} already exists in network ${network.name}`);
-      }
-      const usedIfNames = this.registry.endpointsOfContainer(request.containerId).map((e) => e.ifName);
-      const addresses = this.registry.addresses(network.id);
-      const hostPorts = this.registry.hostPorts;
-      const endpoint = await planEndpoint(network, request, { addresses, hostPorts, usedIfNames });
-      try {
-        await this.store.saveEndpoint(endpoint);
-        await this.driverOf(network).attach(network, endpoint);
-      } catch (err) {
-        await this.store.removeEndpoint(endpoint).catch(() => {});
-        this.registry.dropEndpoint(endpoint);
-        throw err;
-      }
-      this.addEndpoint(endpoint);
-      return endpoint;
-    });
+    return this.endpoints.attach(this.get(ref), request);
   }
 
   /**
    * Disconnects a container from a network. Fastest when the container's
    * namespace is already gone: the kernel has then removed the veth with it
-   * and the CNI DEL only releases rules.
+   * and the CNI DEL only frees the address.
    */
   async detach(ref: string, containerId: string): Promise<void> {
-    const network = this.get(ref);
-    await this.lock.run(network.id, async () => {
-      const endpoint = this.registry.endpoint(network.id, containerId);
-      if (!endpoint) throw notFound(`container ${containerId} is not connected to network ${network.name}`);
-      await this.removeEndpoint(network, endpoint);
-    });
+    await this.endpoints.detach(this.get(ref), containerId);
   }
 
   /** The endpoints of a network. */
@@ -214,26 +198,8 @@ export class NetworkManager {
    * get their host-side rules back. Returns how many of each.
    */
   async reconcile(liveContainerIds: Iterable<string>): Promise<{ removed: number; restored: number }> {
-    const live = new Set(liveContainerIds);
-    const counts = { removed: 0, restored: 0 };
     // The batch ends with a sync that rewrites every rule of the live endpoints.
-    await this.bridge.batch(async () => {
-      for (const endpoint of this.registry.allEndpoints()) {
-        const network = this.registry.byId(endpoint.networkId);
-        if (!network) continue;
-        if (live.has(endpoint.containerId)) {
-          counts.restored++;
-          continue;
-        }
-        await this.lock
-          .run(network.id, () => this.removeEndpoint(network, endpoint))
-          .then(
-            () => counts.removed++,
-            (error) => this.logger.warn('could not remove endpoint', { network: network.name, error }),
-          );
-      }
-    });
-    return counts;
+    return this.bridge.batch(() => this.endpoints.removeAllBut(new Set(liveContainerIds)));
   }
 
   /** Stops the DNS servers; everything else stays for the next start (live restore). */
@@ -247,10 +213,7 @@ export class NetworkManager {
    * For tests and uninstalling; a daemon calls {@link close}.
    */
   async teardown(): Promise<void> {
-    for (const endpoint of this.registry.allEndpoints()) {
-      const network = this.registry.byId(endpoint.networkId);
-      if (network) await this.removeEndpoint(network, endpoint).catch(() => {});
-    }
+    await this.endpoints.removeAllBut(new Set());
     for (const network of this.registry.allNetworks()) await this.tearDown(network);
     await this.bridge.uninstall();
     await this.dns.close();
@@ -267,7 +230,7 @@ export class NetworkManager {
       for (const endpoint of state.endpoints) {
         const network = this.registry.byId(endpoint.networkId);
         if (!network) continue;
-        this.addEndpoint(endpoint, true);
+        this.endpoints.adopt(endpoint, true);
         await this.driverOf(network).restore(network, endpoint);
       }
     });
@@ -300,18 +263,6 @@ export class NetworkManager {
     await this.driverOf(network).deleteNetwork(network);
     await this.store.removeNetwork(network.id);
     this.registry.dropNetwork(network.id);
-  }
-
-  private addEndpoint(endpoint: Endpoint, reserve = false): void {
-    this.registry.addEndpoint(endpoint, reserve);
-    if (endpoint.dnsNames.length > 0) this.dns.names.add(endpoint);
-  }
-
-  private async removeEndpoint(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
-    this.dns.names.remove(network.id, endpoint.containerId);
-    await this.driverOf(network).detach(network, endpoint);
-    await this.store.removeEndpoint(endpoint);
-    this.registry.dropEndpoint(endpoint);
   }
 
   private driverOf(network: NetworkRecord): NetworkDriver {

@@ -1,0 +1,99 @@
+import type { KeyedMutex } from '../content/keyed-mutex.js';
+import { conflict, notFound } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { NetworkDns } from './dns/service.js';
+import { planEndpoint } from './endpoint-plan.js';
+import type { NetworkRegistry } from './registry.js';
+import type { NetworkStateStore } from './state-store.js';
+import type { AttachRequest, Endpoint, NetworkDriver, NetworkRecord } from './types.js';
+
+/** What endpoint operations share with the manager. */
+export interface EndpointContext {
+  registry: NetworkRegistry;
+  store: NetworkStateStore;
+  dns: NetworkDns;
+  /** Serialises changes to one network (keyed by network ID). */
+  lock: KeyedMutex;
+  driverOf(network: NetworkRecord): NetworkDriver;
+  logger: Logger;
+}
+
+/**
+ * Connecting and disconnecting containers. The endpoint record (the lease
+ * of its address and ports) is written before the driver touches the host
+ * and removed after, so a crash in between leaves a record to undo.
+ */
+export class EndpointOperations {
+  constructor(private readonly ctx: EndpointContext) {}
+
+  async attach(network: NetworkRecord, request: AttachRequest): Promise<Endpoint> {
+    const { registry, store } = this.ctx;
+    return this.ctx.lock.run(network.id, async () => {
+      if (registry.endpoint(network.id, request.containerId)) {
+        const name = request.containerName ?? request.containerId;
+        throw conflict(`endpoint with name ${name} already exists in network ${network.name}`);
+      }
+      const usedIfNames = registry.endpointsOfContainer(request.containerId).map((e) => e.ifName);
+      const resources = {
+        addresses: registry.addresses(network.id),
+        hostPorts: registry.hostPorts,
+        usedIfNames,
+      };
+      const endpoint = await planEndpoint(network, request, resources);
+      try {
+        await store.saveEndpoint(endpoint);
+        await this.ctx.driverOf(network).attach(network, endpoint);
+      } catch (err) {
+        await store.removeEndpoint(endpoint).catch(() => {});
+        registry.dropEndpoint(endpoint);
+        throw err;
+      }
+      this.adopt(endpoint);
+      return endpoint;
+    });
+  }
+
+  async detach(network: NetworkRecord, containerId: string): Promise<void> {
+    await this.ctx.lock.run(network.id, async () => {
+      const endpoint = this.ctx.registry.endpoint(network.id, containerId);
+      if (!endpoint) throw notFound(`container ${containerId} is not connected to network ${network.name}`);
+      await this.remove(network, endpoint);
+    });
+  }
+
+  /** Takes an endpoint into the registry and the DNS name table; `reserve` also takes its address and ports. */
+  adopt(endpoint: Endpoint, reserve = false): void {
+    this.ctx.registry.addEndpoint(endpoint, reserve);
+    if (endpoint.dnsNames.length > 0) this.ctx.dns.names.add(endpoint);
+  }
+
+  /**
+   * Detaches the endpoints of containers not in `live`; returns how many
+   * were removed and how many stay. Failures are logged, not thrown.
+   */
+  async removeAllBut(live: ReadonlySet<string>): Promise<{ removed: number; restored: number }> {
+    const counts = { removed: 0, restored: 0 };
+    for (const endpoint of this.ctx.registry.allEndpoints()) {
+      const network = this.ctx.registry.byId(endpoint.networkId);
+      if (!network) continue;
+      if (live.has(endpoint.containerId)) {
+        counts.restored++;
+        continue;
+      }
+      await this.ctx.lock
+        .run(network.id, () => this.remove(network, endpoint))
+        .then(
+          () => counts.removed++,
+          (error) => this.ctx.logger.warn('could not remove endpoint', { network: network.name, error }),
+        );
+    }
+    return counts;
+  }
+
+  private async remove(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
+    this.ctx.dns.names.remove(network.id, endpoint.containerId);
+    await this.ctx.driverOf(network).detach(network, endpoint);
+    await this.ctx.store.removeEndpoint(endpoint);
+    this.ctx.registry.dropEndpoint(endpoint);
+  }
+}
