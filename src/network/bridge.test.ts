@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { isKind } from '../core/errors.js';
 import { readHostResolvConf } from './dns/resolv-conf.js';
 import { numberToIp, parseSubnet } from './ipv4.js';
+import { bringUpLoopback } from './loopback.js';
 import { NetworkManager } from './manager.js';
 import { runChecked } from './process.js';
 import { freeSubnet, hostAddress, NetnsPool, networkTestsUnavailable, uniqueSuffix } from './testing.js';
@@ -108,6 +109,12 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
   it('lets containers of one network reach each other', async () => {
     assert.ok(await ping('a2', endpoints.get('a1')?.ipAddress ?? ''));
     assert.ok(await ping('i2', endpoints.get('i1')?.ipAddress ?? ''));
+  });
+
+  it('brings up a namespace loopback with the CNI loopback plugin', async () => {
+    assert.equal(await ping('a1', '127.0.0.1'), false, 'lo starts down');
+    await bringUpLoopback(endpoints.get('a1')?.netnsPath ?? '', endpoints.get('a1')?.containerId ?? '');
+    assert.ok(await ping('a1', '127.0.0.1'));
   });
 
   it('isolates networks from each other', async () => {

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../core/errors.js';
+import { invalidArgument, notImplemented } from '../core/errors.js';
 import { isDefaultBridge } from './bridge-plan.js';
 import type { HostPortAllocator } from './host-ports.js';
 import type { AddressAllocator } from './ipam.js';
@@ -60,6 +60,9 @@ export async function planEndpoint(
     endpoint.dnsNames = isDefaultBridge(network) ? [] : dnsNamesOf(request, endpoint.aliases);
     // Docker does not publish ports of a container on an internal network.
     const mappings = network.internal ? [] : withDefaultHostIp(request.portMappings ?? [], network);
+    if (mappings.some((mapping) => mapping.hostIp.includes(':'))) {
+      throw notImplemented('publishing ports on IPv6 host addresses is not supported yet');
+    }
     endpoint.ports = await resources.hostPorts.allocate(mappings);
     return endpoint;
   } catch (err) {
