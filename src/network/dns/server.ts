@@ -1,21 +1,8 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import * as packet from 'dns-packet';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../core/logger.js';
-import { forwardQuery } from './forward.js';
-
-/** Seconds a resolver may cache a container's address; Docker's embedded DNS uses 600. */
-const TTL = 600;
-const RCODE = { SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
-
-/** What to do with a question, decided by the network's name table. */
-export type DnsDecision =
-  | { kind: 'refuse' }
-  | { kind: 'answer'; answers: packet.Answer[] }
-  | { kind: 'nxdomain' }
-  | { kind: 'forward'; upstreams: string[] };
-
-/** Decides how a network's DNS server answers one question from one client. */
-export type DnsDecider = (clientIp: string, question: packet.Question) => Promise<DnsDecision>;
+import { answerMessage, type DnsDecider } from './answer.js';
+import { forwardQuery, forwardQueryTcp } from './forward.js';
 
 /** Options of {@link startDnsServer}. */
 export interface DnsServerOptions {
@@ -32,65 +19,84 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
+/** A TCP client gets this long between messages before the connection is closed. */
+const TCP_IDLE_MS = 10_000;
+
 /**
- * Starts a UDP DNS server on a network's gateway address: it answers the
- * names the decider knows and relays the rest to upstream resolvers.
+ * Starts a DNS server on a network's gateway address, over UDP and TCP (a
+ * resolver retries over TCP when a UDP answer comes back truncated): it
+ * answers the names the decider knows and relays the rest upstream.
  */
-export function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const udp = await listenUdp(options);
+  const tcp = await listenTcp(options).catch(async (err) => {
+    await new Promise<void>((done) => udp.close(() => done()));
+    throw err;
+  });
+  return {
+    address: options.address,
+    close: async () => {
+      await Promise.all([
+        new Promise<void>((done) => udp.close(() => done())),
+        new Promise<void>((done) => tcp.close(() => done())),
+      ]);
+    },
+  };
+}
+
+function listenUdp(options: DnsServerOptions): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket({ type: 'udp4', reuseAddr: true });
     socket.once('error', reject);
     socket.on('message', (message, remote) => {
-      handleQuery(socket, message, remote, options).catch((err) =>
-        options.logger.warn('DNS query failed', { error: err, client: remote.address }),
+      answerMessage(message, remote.address, options.decide, forwardQuery).then(
+        (answer) => answer && socket.send(answer, remote.port, remote.address),
+        (error) => options.logger.warn('DNS query failed', { error, client: remote.address }),
       );
     });
     socket.bind(options.port, options.address, () => {
       socket.off('error', reject);
-      socket.on('error', (err) =>
-        options.logger.warn('DNS server error', { error: err, address: options.address }),
+      socket.on('error', (error) =>
+        options.logger.warn('DNS server error', { error, address: options.address }),
       );
-      resolve({ address: options.address, close: () => new Promise((done) => socket.close(() => done())) });
+      resolve(socket);
     });
   });
 }
 
-async function handleQuery(socket: Socket, message: Buffer, remote: RemoteInfo, options: DnsServerOptions) {
-  let query: packet.DecodedPacket;
-  try {
-    query = packet.decode(message);
-  } catch {
-    return; // Not DNS: ignore, as a resolver would.
-  }
-  const question = query.questions?.[0];
-  if (query.type !== 'query' || !question) return;
-  const decision = await options.decide(remote.address, question);
-  if (decision.kind === 'forward') {
-    const answer = await forwardQuery(message, decision.upstreams);
-    socket.send(answer ?? reply(query, [], RCODE.SERVFAIL), remote.port, remote.address);
-    return;
-  }
-  const rcode =
-    decision.kind === 'refuse' ? RCODE.REFUSED : decision.kind === 'nxdomain' ? RCODE.NXDOMAIN : 0;
-  const answers = decision.kind === 'answer' ? decision.answers : [];
-  socket.send(reply(query, answers, rcode), remote.port, remote.address);
+function listenTcp(options: DnsServerOptions): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((connection) => serveTcp(connection, options));
+    server.once('error', reject);
+    server.listen({ port: options.port, host: options.address }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }
 
-function reply(query: packet.DecodedPacket, answers: packet.Answer[], rcode: number): Buffer {
-  const flags =
-    (query.flag_rd ? packet.RECURSION_DESIRED : 0) |
-    packet.RECURSION_AVAILABLE |
-    packet.AUTHORITATIVE_ANSWER |
-    rcode;
-  return packet.encode({ type: 'response', id: query.id, flags, questions: query.questions, answers });
+/** Serves length-prefixed messages (RFC 1035 §4.2.2) on one connection. */
+function serveTcp(connection: Socket, options: DnsServerOptions): void {
+  let pending = Buffer.alloc(0);
+  connection.setTimeout(TCP_IDLE_MS, () => connection.destroy());
+  connection.on('error', () => connection.destroy());
+  connection.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+      const message = pending.subarray(2, 2 + pending.readUInt16BE(0));
+      pending = pending.subarray(2 + message.length);
+      const client = connection.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+      answerMessage(message, client, options.decide, forwardQueryTcp).then(
+        (answer) => answer && !connection.destroyed && connection.write(withLength(answer)),
+        (error) => options.logger.warn('DNS query failed', { error, client }),
+      );
+    }
+  });
 }
 
-/** An A record of the server's answers. */
-export function addressAnswer(name: string, ip: string): packet.Answer {
-  return { type: 'A', class: 'IN', name, ttl: TTL, data: ip };
-}
-
-/** A PTR record of the server's answers. */
-export function pointerAnswer(name: string, target: string): packet.Answer {
-  return { type: 'PTR', class: 'IN', name, ttl: TTL, data: target };
+/** A message with its two-byte length prefix, as DNS over TCP frames it. */
+export function withLength(message: Buffer): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(message.length);
+  return Buffer.concat([length, message]);
 }

@@ -2,9 +2,10 @@ import type { Question } from 'dns-packet';
 import type { Logger } from '../../core/logger.js';
 import { containsAddress, ipToNumber, parseSubnet } from '../ipv4.js';
 import type { NetworkRecord } from '../types.js';
+import { addressAnswer, type DnsDecision, pointerAnswer } from './answer.js';
 import { NameTable } from './names.js';
 import { readHostResolvConf } from './resolv-conf.js';
-import { addressAnswer, type DnsDecision, type DnsServer, pointerAnswer, startDnsServer } from './server.js';
+import { type DnsServer, startDnsServer } from './server.js';
 
 /** Options of {@link NetworkDns}. */
 export interface NetworkDnsOptions {
