@@ -9,7 +9,7 @@ repo=$(pwd)
 # Runtime stack, networking, base-image tools, and the peers the tests and
 # benchmarks compare against (a real dockerd from docker.io).
 packages=(
-  runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
+  runc crun conmon containernetworking-plugins iptables iproute2 conntrack mount kmod procps
   busybox-static tini attr ca-certificates git openssl
   docker.io
 )

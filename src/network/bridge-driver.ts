@@ -75,7 +75,11 @@ export class BridgeDriver implements NetworkDriver {
   }
 
   async detach(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
-    if (this.published.delete(keyOf(endpoint))) await this.syncFirewall();
+    const published = this.published.get(keyOf(endpoint));
+    if (published && this.published.delete(keyOf(endpoint))) {
+      await this.syncFirewall();
+      await forgetUdpFlows(published);
+    }
     const cached = await this.readCache(endpoint);
     await this.cni.del(
       cached?.config ?? bridgeConfList(network, endpoint),
@@ -152,9 +156,10 @@ export class BridgeDriver implements NetworkDriver {
 }
 
 /**
- * UDP flows to a newly published port that conntrack already tracks would
- * keep their old destination; delete them, as Docker does. Best effort:
- * without the conntrack tool such flows only live until they time out.
+ * UDP flows to a port whose publication changed, which conntrack already
+ * tracks, would keep their old destination (none, or a removed container);
+ * delete them, as Docker does. Best effort: without the conntrack tool such
+ * flows only live until they time out.
  */
 async function forgetUdpFlows(rules: readonly PortRule[]): Promise<void> {
   for (const rule of rules.filter((r) => r.protocol === 'udp')) {
