@@ -77,7 +77,7 @@ export class BridgeDriver implements NetworkDriver {
   async detach(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
     const published = this.published.get(keyOf(endpoint));
     if (published && this.published.delete(keyOf(endpoint))) {
-      await this.syncFirewall();
+      await this.syncFirewall({ natOnly: true });
       await forgetUdpFlows(published);
     }
     const cached = await this.readCache(endpoint);
@@ -120,11 +120,11 @@ export class BridgeDriver implements NetworkDriver {
     if (endpoint.ports.length === 0) return;
     const rules = endpoint.ports.map((port) => ({ ...port, containerIp: endpoint.ipAddress }));
     this.published.set(keyOf(endpoint), rules);
-    await this.syncFirewall();
+    await this.syncFirewall({ natOnly: true });
     await forgetUdpFlows(rules);
   }
 
-  private async syncFirewall(): Promise<void> {
+  private async syncFirewall(options: { natOnly?: boolean } = {}): Promise<void> {
     if (this.deferring) return;
     const networks: FirewallNetwork[] = [...this.networks.values()].map((network) => ({
       bridge: network.bridgeName ?? '',
@@ -133,7 +133,7 @@ export class BridgeDriver implements NetworkDriver {
       masquerade: network.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
       icc: network.options['com.docker.network.bridge.enable_icc'] !== 'false',
     }));
-    await this.firewall.sync({ networks, ports: [...this.published.values()].flat() });
+    await this.firewall.sync({ networks, ports: [...this.published.values()].flat() }, options);
   }
 
   private cachePath(endpoint: Endpoint): string {

@@ -72,9 +72,17 @@ export class Firewall {
     this.postrouting = `${prefix}-POSTROUTING`;
   }
 
-  /** Rewrites the chains from the state; the first sync also makes the built-in chains jump to them. */
-  async sync(state: FirewallState): Promise<void> {
-    await iptables.restore(this.render(state));
+  /**
+   * Rewrites the chains from the state; the first sync also makes the
+   * built-in chains jump to them. `natOnly` skips the filter table, which
+   * only depends on the networks (published ports only change nat rules,
+   * and each table rewritten costs iptables-restore ~10 ms).
+   */
+  async sync(state: FirewallState, options: { natOnly?: boolean } = {}): Promise<void> {
+    const tables = this.renderTables(state);
+    await iptables.restore(
+      options.natOnly && this.jumpsEnsured ? tables.nat : `${tables.filter}${tables.nat}`,
+    );
     if (this.jumpsEnsured) return;
     for (const jump of this.jumps()) {
       if (await iptables.exists(jump.table, jump.from, jump.rule)) continue;
@@ -108,6 +116,11 @@ export class Firewall {
 
   /** The iptables-restore document of all Berth chains. */
   render(state: FirewallState): string {
+    const tables = this.renderTables(state);
+    return `${tables.filter}${tables.nat}`;
+  }
+
+  private renderTables(state: FirewallState): { filter: string; nat: string } {
     const open = this.networksOf(state, false);
     const filter = [this.forward, this.isolation1, this.isolation2].map((chain) => `:${chain} - [0:0]`);
     for (const net of this.networksOf(state, true)) {
@@ -125,7 +138,10 @@ export class Firewall {
     const nat = [`:${this.dnat} - [0:0]`, `:${this.postrouting} - [0:0]`];
     for (const port of state.ports) nat.push(this.dnatRule(port));
     for (const net of open) nat.push(...this.masqueradeRules(net));
-    return ['*filter', ...filter, 'COMMIT', '*nat', ...nat, 'COMMIT', ''].join('\n');
+    return {
+      filter: ['*filter', ...filter, 'COMMIT', ''].join('\n'),
+      nat: ['*nat', ...nat, 'COMMIT', ''].join('\n'),
+    };
   }
 
   private networksOf(state: FirewallState, internal: boolean): FirewallNetwork[] {
