@@ -101,9 +101,12 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
   });
 
   after(async () => {
-    await manager?.teardown();
-    await pool.removeAll();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    try {
+      await manager?.teardown();
+    } finally {
+      await pool.removeAll();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets containers of one network reach each other', async () => {

@@ -45,9 +45,12 @@ describe('teardown leaves the host as it was', { skip }, () => {
   });
 
   after(async () => {
-    await manager?.teardown();
-    await pool.removeAll();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    try {
+      await manager?.teardown();
+    } finally {
+      await pool.removeAll();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('20 attach/detach cycles and a network create/delete leave the same links, netns, iptables lines and leases', async (t) => {

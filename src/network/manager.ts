@@ -213,10 +213,14 @@ export class NetworkManager {
    * For tests and uninstalling; a daemon calls {@link close}.
    */
   async teardown(): Promise<void> {
-    await this.endpoints.removeAllBut(new Set());
-    for (const network of this.registry.allNetworks()) await this.tearDown(network);
-    await this.bridge.uninstall();
-    await this.dns.close();
+    // Every step is tried even if one fails; the first failure is thrown at the end.
+    const failures: unknown[] = [];
+    const attempt = (step: () => Promise<unknown>) => step().catch((err: unknown) => failures.push(err));
+    await attempt(() => this.endpoints.removeAllBut(new Set()));
+    for (const network of this.registry.allNetworks()) await attempt(() => this.tearDown(network));
+    await attempt(() => this.bridge.uninstall());
+    await attempt(() => this.dns.close());
+    if (failures.length > 0) throw failures[0];
   }
 
   private async load(): Promise<void> {

@@ -69,10 +69,13 @@ describe('reconcile after a crash', { skip }, () => {
   });
 
   after(async () => {
-    await second?.teardown();
-    await first?.teardown().catch(() => {});
-    await pool.removeAll();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    try {
+      await second?.teardown();
+      await first?.teardown();
+    } finally {
+      await pool.removeAll();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('removes the endpoints of dead containers and re-creates the rules of live ones', async () => {

@@ -80,14 +80,14 @@ export function matchesFilters(
   filters: NetworkFilters,
   endpointCount: number,
 ): boolean {
-  const any = (values: string[] | undefined, test: (value: string) => boolean) =>
+  const anyOf = (values: string[] | undefined, test: (value: string) => boolean) =>
     !values || values.length === 0 || values.some(test);
   return (
-    any(filters.name, (value) => network.name.includes(value)) &&
-    any(filters.id, (value) => network.id.startsWith(value)) &&
-    any(filters.driver, (value) => network.driver === value) &&
+    anyOf(filters.name, (value) => network.name.includes(value)) &&
+    anyOf(filters.id, (value) => network.id.startsWith(value)) &&
+    anyOf(filters.driver, (value) => network.driver === value) &&
     (filters.label ?? []).every((value) => hasLabel(network.labels, value)) &&
-    any(filters.type, (value) => (value === 'builtin') === network.predefined) &&
+    anyOf(filters.type, (value) => (value === 'builtin') === network.predefined) &&
     (filters.dangling === undefined || filters.dangling === (endpointCount === 0))
   );
 }

@@ -231,11 +231,11 @@ function addOnce(list: readonly string[], item: string): string[] {
 }
 
 function matches(record: VolumeRecord, filters: VolumeFilters): boolean {
-  const any = (values: string[] | undefined, test: (value: string) => boolean) =>
+  const anyOf = (values: string[] | undefined, test: (value: string) => boolean) =>
     !values || values.length === 0 || values.some(test);
   return (
-    any(filters.name, (value) => record.name.includes(value)) &&
-    any(filters.driver, (value) => record.driver === value) &&
+    anyOf(filters.name, (value) => record.name.includes(value)) &&
+    anyOf(filters.driver, (value) => record.driver === value) &&
     (filters.label ?? []).every((filter) => {
       const eq = filter.indexOf('=');
       return eq < 0
