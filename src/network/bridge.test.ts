@@ -141,7 +141,7 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
     const a1 = endpoints.get('a1');
     await assert.rejects(
       manager.attach(netA, { containerId: a1?.containerId ?? '', netnsPath: a1?.netnsPath ?? '' }),
-      (err) => isKind(err, 'Conflict'),
+      (err) => isKind(err, 'PermissionDenied'),
     );
     await assert.rejects(
       manager.attach(netA, {
@@ -149,12 +149,26 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
         netnsPath: a1?.netnsPath ?? '',
         ip: a1?.ipAddress,
       }),
-      (err) => isKind(err, 'Conflict'),
+      (err) => isKind(err, 'PermissionDenied'),
+    );
+  });
+
+  it('refuses a taken name, an overlapping subnet and a second host network', async () => {
+    await assert.rejects(manager.create({ name: netA }), (err) => isKind(err, 'Conflict'));
+    await assert.rejects(manager.create({ name: `bt${id}-x`, subnet: subnets[1] }), (err) =>
+      isKind(err, 'PermissionDenied'),
+    );
+    await assert.rejects(manager.create({ name: `bt${id}-h`, driver: 'host' }), (err) =>
+      isKind(err, 'PermissionDenied'),
+    );
+    assert.deepEqual(
+      manager.list({ name: [`bt${id}-`] }).map((network) => network.name),
+      [netA, netB, netInternal],
     );
   });
 
   it('refuses to remove a network with endpoints or a predefined one', async () => {
-    await assert.rejects(manager.remove(netA), (err) => isKind(err, 'Conflict'));
+    await assert.rejects(manager.remove(netA), (err) => isKind(err, 'PermissionDenied'));
     await assert.rejects(manager.remove('bridge'), (err) => isKind(err, 'PermissionDenied'));
   });
 

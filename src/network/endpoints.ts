@@ -1,5 +1,5 @@
 import type { KeyedMutex } from '../content/keyed-mutex.js';
-import { conflict, notFound } from '../core/errors.js';
+import { notFound, permissionDenied } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NetworkDns } from './dns/service.js';
 import { planEndpoint } from './endpoint-plan.js';
@@ -31,7 +31,7 @@ export class EndpointOperations {
     return this.ctx.lock.run(network.id, async () => {
       if (registry.endpoint(network.id, request.containerId)) {
         const name = request.containerName ?? request.containerId;
-        throw conflict(`endpoint with name ${name} already exists in network ${network.name}`);
+        throw permissionDenied(`endpoint with name ${name} already exists in network ${network.name}`);
       }
       const usedIfNames = registry.endpointsOfContainer(request.containerId).map((e) => e.ifName);
       const resources = {

@@ -35,7 +35,7 @@ describe('subnet allocation', () => {
     );
     assert.throws(
       () => planIpv4({ subnet: '10.5.0.0/24' }, [parseSubnet('10.5.0.0/16')]),
-      (e) => isKind(e, 'Conflict'),
+      (e) => isKind(e, 'PermissionDenied'),
     );
     assert.throws(
       () => planIpv4({ subnet: '10.5.0.0/24', gateway: '10.6.0.1' }, []),
@@ -74,7 +74,7 @@ describe('AddressAllocator', () => {
     allocator.reserve('10.5.0.9');
     assert.throws(
       () => allocator.reserve('10.5.0.9'),
-      (err) => isKind(err, 'Conflict'),
+      (err) => isKind(err, 'PermissionDenied'),
     );
     for (const bad of ['10.5.0.1', '10.5.0.0', '10.5.0.255', '10.6.0.2']) {
       assert.throws(

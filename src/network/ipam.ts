@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
-import { conflict, invalidArgument, unavailable } from '../core/errors.js';
+import { invalidArgument, permissionDenied, unavailable } from '../core/errors.js';
 import {
   containsAddress,
   containsSubnet,
@@ -91,6 +91,7 @@ function maskBits(mask: number): number {
 /**
  * Checks a user's --subnet/--gateway/--ip-range against each other and the
  * other networks, and fills in the gateway (first address) when absent.
+ * An overlap is PermissionDenied, as libnetwork's ErrPoolOverlap is Forbidden.
  */
 export function planIpv4(
   request: { subnet: string; gateway?: string; ipRange?: string },
@@ -99,7 +100,7 @@ export function planIpv4(
   const subnet = parseSubnet(request.subnet);
   if (subnet.prefix > 30) throw invalidArgument(`subnet ${request.subnet} is too small for a bridge network`);
   if (otherNetworks.some((other) => subnetsOverlap(other, subnet))) {
-    throw conflict(`Pool overlaps with other one on this address space: ${formatSubnet(subnet)}`);
+    throw permissionDenied(`Pool overlaps with other one on this address space: ${formatSubnet(subnet)}`);
   }
   const gateway = request.gateway ?? numberToIp(subnet.address + 1);
   const gatewayNumber = ipToNumber(gateway);
@@ -148,7 +149,7 @@ export class AddressAllocator {
     if (!usable(this.subnet, value) || value === this.gateway) {
       throw invalidArgument(`address ${ip} is not available in subnet ${formatSubnet(this.subnet)}`);
     }
-    if (this.used.has(value)) throw conflict(`Address already in use: ${ip}`);
+    if (this.used.has(value)) throw permissionDenied(`Address already in use: ${ip}`);
     this.used.add(value);
   }
 

@@ -139,7 +139,7 @@ export class NetworkManager {
       throw permissionDenied(`${network.name} is a pre-defined network and cannot be removed`);
     await this.lock.run(network.id, async () => {
       if (this.registry.endpointsOfNetwork(network.id).length > 0) {
-        throw conflict(
+        throw permissionDenied(
           `error while removing network: network ${network.name} id ${network.id} has active endpoints`,
         );
       }
