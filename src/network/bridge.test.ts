@@ -224,6 +224,13 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
       assert.deepEqual(await lookup('b1', `a1-${id}`, gatewayA), []);
     });
 
+    it('resolves names on an internal network but forwards nothing out of it', async () => {
+      const i1 = endpoints.get('i1');
+      assert.deepEqual(await lookup('i2', `i1-${id}`, i1?.gateway ?? ''), [i1?.ipAddress]);
+      const known = await nameTheHostResolves();
+      if (known) assert.deepEqual(await lookup('i2', known.name, i1?.gateway ?? ''), []);
+    });
+
     it('has no DNS server on the default bridge', async () => {
       const d1 = endpoints.get('d1') ?? (await container('d1', 'bridge'));
       assert.deepEqual(await lookup('d1', `a1-${id}`, d1.gateway), []);

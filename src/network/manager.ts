@@ -73,6 +73,10 @@ export class NetworkManager {
     this.dns = new NetworkDns({
       port: options.dnsPort ?? 53,
       hostResolvConf: options.hostResolvConf ?? '/etc/resolv.conf',
+      hasExternalAccess: (containerId) =>
+        this.registry
+          .endpointsOfContainer(containerId)
+          .some((endpoint) => this.registry.byId(endpoint.networkId)?.internal === false),
       logger: this.logger,
     });
     this.endpoints = new EndpointOperations({

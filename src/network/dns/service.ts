@@ -13,6 +13,12 @@ export interface NetworkDnsOptions {
   port: number;
   /** The host's resolv.conf, whose servers get the names Berth does not know. */
   hostResolvConf: string;
+  /**
+   * Whether a container can reach outside networks (it has an endpoint on a
+   * network that is not internal). Names of others are not forwarded for
+   * containers that cannot, as in Docker: an internal network stays sealed.
+   */
+  hasExternalAccess(containerId: string): boolean;
   logger: Logger;
 }
 
@@ -61,10 +67,11 @@ export class NetworkDns {
     const subnet = parseSubnet(network.ipv4?.subnet ?? '0.0.0.0/32');
     if (!isIpv4(clientIp) || !containsAddress(subnet, ipToNumber(clientIp))) return { kind: 'refuse' };
     const client = this.names.endpointByAddress(network.id, clientIp);
-    const upstreams = async (): Promise<DnsDecision> => ({
-      kind: 'forward',
-      upstreams: await this.upstreamsFor(client?.dnsServers),
-    });
+    const external = client ? this.options.hasExternalAccess(client.containerId) : !network.internal;
+    const upstreams = async (): Promise<DnsDecision> =>
+      external
+        ? { kind: 'forward', upstreams: await this.upstreamsFor(client?.dnsServers) }
+        : { kind: 'refuse' };
     if (question.type === 'A' || question.type === 'AAAA') {
       const addresses = this.names.lookup(network.id, client, question.name);
       if (addresses.length === 0) return upstreams();
