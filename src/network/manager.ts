@@ -1,44 +1,22 @@
+export type { NetworkManagerOptions } from './options.js';
+
 import { join } from 'node:path';
 import { KeyedMutex } from '../content/keyed-mutex.js';
 import { conflict, notFound, permissionDenied } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { BridgeDriver } from './bridge-driver.js';
-import {
-  type DefaultBridgeSpec,
-  defaultBridgeRecord,
-  isDefaultBridge,
-  planBridgeNetwork,
-} from './bridge-plan.js';
+import { defaultBridgeRecord, isDefaultBridge, planBridgeNetwork } from './bridge-plan.js';
 import type { ContainerFiles } from './container-files.js';
 import { NetworkDns } from './dns/service.js';
 import { EndpointOperations } from './endpoints.js';
-import { type AddressPool, DEFAULT_ADDRESS_POOLS, hostSubnets } from './ipam.js';
+import { DEFAULT_ADDRESS_POOLS, hostSubnets } from './ipam.js';
+import type { NetworkManagerOptions } from './options.js';
 import { matchesFilters, type NetworkFilters, passiveNetworkRecord } from './records.js';
 import { NetworkRegistry } from './registry.js';
 import { type SandboxFilesRequest, writeSandboxFiles } from './sandbox-files.js';
 import { createPassiveDriver } from './simple-drivers.js';
 import { NetworkStateStore } from './state-store.js';
 import type { AttachRequest, Endpoint, NetworkCreateRequest, NetworkDriver, NetworkRecord } from './types.js';
-
-/** Options of {@link NetworkManager.open}. */
-export interface NetworkManagerOptions {
-  /** Where network state lives: `<data-root>/network`. */
-  stateDir: string;
-  /** CNI plugin binaries; Debian installs them in /usr/lib/cni. */
-  cniPluginDir?: string;
-  /** Prefix of Berth's iptables chains; "BERTH". */
-  chainPrefix?: string;
-  /** The default `bridge` network, or false for none (dockerd's --bridge=none). */
-  defaultBridge?: Partial<DefaultBridgeSpec> | false;
-  /** default-address-pools; dockerd's defaults when absent. */
-  addressPools?: AddressPool[];
-  /** UDP port of the networks' DNS servers; 53. */
-  dnsPort?: number;
-  /** The host's resolv.conf and hosts files; /etc/resolv.conf and /etc/hosts. */
-  hostResolvConf?: string;
-  hostHosts?: string;
-  logger?: Logger;
-}
 
 /**
  * The networks of one engine: records, the predefined `bridge`, `host` and
@@ -73,10 +51,7 @@ export class NetworkManager {
     this.dns = new NetworkDns({
       port: options.dnsPort ?? 53,
       hostResolvConf: options.hostResolvConf ?? '/etc/resolv.conf',
-      hasExternalAccess: (containerId) =>
-        this.registry
-          .endpointsOfContainer(containerId)
-          .some((endpoint) => this.registry.byId(endpoint.networkId)?.internal === false),
+      hasExternalAccess: (containerId) => this.registry.hasExternalAccess(containerId),
       logger: this.logger,
     });
     this.endpoints = new EndpointOperations({

@@ -77,6 +77,13 @@ export class NetworkRegistry {
   endpointsOfContainer(containerId: string): Endpoint[] {
     return this.allEndpoints().filter((endpoint) => endpoint.containerId === containerId);
   }
+
+  /** Whether a container has an endpoint on a network that is not internal. */
+  hasExternalAccess(containerId: string): boolean {
+    return this.endpointsOfContainer(containerId).some(
+      (e) => this.networks.get(e.networkId)?.internal === false,
+    );
+  }
 }
 
 function keyOf(networkId: string, containerId: string): string {
