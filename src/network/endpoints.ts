@@ -29,6 +29,8 @@ export class EndpointOperations {
   async attach(network: NetworkRecord, request: AttachRequest): Promise<Endpoint> {
     const { registry, store } = this.ctx;
     return this.ctx.lock.run(network.id, async () => {
+      // The network may have been removed while this call waited for the lock.
+      if (!registry.byId(network.id)) throw notFound(`network ${network.name} not found`);
       if (registry.endpoint(network.id, request.containerId)) {
         const name = request.containerName ?? request.containerId;
         throw permissionDenied(`endpoint with name ${name} already exists in network ${network.name}`);

@@ -1,5 +1,3 @@
-export type { NetworkManagerOptions } from './options.js';
-
 import { join } from 'node:path';
 import { KeyedMutex } from '../content/keyed-mutex.js';
 import { conflict, notFound, permissionDenied } from '../core/errors.js';

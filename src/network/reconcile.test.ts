@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { iptables } from './iptables.js';
-import { NetworkManager, type NetworkManagerOptions } from './manager.js';
+import { NetworkManager } from './manager.js';
+import type { NetworkManagerOptions } from './options.js';
 import {
   changes,
   freeSubnet,
