@@ -137,6 +137,29 @@ describe('bridge networks on real namespaces and CNI plugins', { skip }, () => {
     assert.equal(await ping('i1', endpoints.get('a1')?.ipAddress ?? ''), false);
   });
 
+  it('connects a container to a second network, resolves names on both, and moves its default route', async () => {
+    const first = await container('m1', netA);
+    const second = await manager.attach(netB, {
+      containerId: first.containerId,
+      containerName: 'm1',
+      netnsPath: first.netnsPath,
+    });
+    assert.deepEqual(
+      [first.ifName, first.defaultRoute, second.ifName, second.defaultRoute],
+      ['eth0', true, 'eth1', false],
+    );
+    assert.ok(await ping('m1', endpoints.get('b1')?.ipAddress ?? ''));
+    const route = async () => (await pool.exec('m1', ['ip', 'route', 'show', 'default'])).stdout;
+    assert.match(await route(), new RegExp(`via ${first.gateway} dev eth0`));
+    const nslookup = await pool.exec('m1', ['busybox', 'nslookup', `b1-${id}`, first.gateway]);
+    assert.match(nslookup.stdout.split('Name:')[1] ?? '', new RegExp(endpoints.get('b1')?.ipAddress ?? '-'));
+    await manager.detach(netA, first.containerId);
+    assert.match(await route(), new RegExp(`via ${second.gateway} dev eth1`));
+    assert.equal(manager.endpointsOfContainer(first.containerId)[0]?.defaultRoute, true);
+    await manager.detach(netB, first.containerId);
+    endpoints.delete('m1');
+  });
+
   it('refuses a second endpoint of the same container and a taken --ip', async () => {
     const a1 = endpoints.get('a1');
     await assert.rejects(

@@ -10,8 +10,8 @@ export interface EndpointResources {
   /** The network's address allocator (bridge networks only). */
   addresses?: AddressAllocator;
   hostPorts: HostPortAllocator;
-  /** Interface names the container already uses on other networks. */
-  usedIfNames: readonly string[];
+  /** The container's endpoints on other networks. */
+  siblings: readonly Endpoint[];
 }
 
 /**
@@ -32,7 +32,7 @@ export async function planEndpoint(
     containerName: request.containerName,
     aliases: [...(request.aliases ?? [])],
     dnsNames: [],
-    ifName: request.ifName ?? nextIfName(resources.usedIfNames),
+    ifName: request.ifName ?? nextIfName(resources.siblings.map((sibling) => sibling.ifName)),
     netnsPath: request.netnsPath,
     ipAddress: '',
     prefixLength: 0,
@@ -40,6 +40,7 @@ export async function planEndpoint(
     macAddress: '',
     ports: [],
     dnsServers: [...(request.dnsServers ?? [])],
+    defaultRoute: false,
   };
   const { ipv4 } = network;
   if (network.driver !== 'bridge' || !ipv4 || !resources.addresses) return endpoint;
@@ -57,6 +58,8 @@ export async function planEndpoint(
     endpoint.prefixLength = Number(ipv4.subnet.split('/')[1]);
     endpoint.gateway = ipv4.gateway;
     endpoint.macAddress = request.macAddress ?? macForAddress(endpoint.ipAddress);
+    // The first network with a way out gives the container its default route; later ones do not.
+    endpoint.defaultRoute = !network.internal && !resources.siblings.some((sibling) => sibling.defaultRoute);
     endpoint.dnsNames = isDefaultBridge(network) ? [] : dnsNamesOf(request, endpoint.aliases);
     // Docker does not publish ports of a container on an internal network.
     const mappings = network.internal ? [] : withDefaultHostIp(request.portMappings ?? [], network);

@@ -3,6 +3,7 @@ import { notFound, permissionDenied } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { NetworkDns } from './dns/service.js';
 import { planEndpoint } from './endpoint-plan.js';
+import { routeDefaultVia } from './links.js';
 import type { NetworkRegistry } from './registry.js';
 import type { NetworkStateStore } from './state-store.js';
 import type { AttachRequest, Endpoint, NetworkDriver, NetworkRecord } from './types.js';
@@ -35,11 +36,11 @@ export class EndpointOperations {
         const name = request.containerName ?? request.containerId;
         throw permissionDenied(`endpoint with name ${name} already exists in network ${network.name}`);
       }
-      const usedIfNames = registry.endpointsOfContainer(request.containerId).map((e) => e.ifName);
+      const siblings = registry.endpointsOfContainer(request.containerId);
       const resources = {
         addresses: registry.addresses(network.id),
         hostPorts: registry.hostPorts,
-        usedIfNames,
+        siblings,
       };
       const endpoint = await planEndpoint(network, request, resources);
       try {
@@ -56,11 +57,13 @@ export class EndpointOperations {
   }
 
   async detach(network: NetworkRecord, containerId: string): Promise<void> {
-    await this.ctx.lock.run(network.id, async () => {
+    const removed = await this.ctx.lock.run(network.id, async () => {
       const endpoint = this.ctx.registry.endpoint(network.id, containerId);
       if (!endpoint) throw notFound(`container ${containerId} is not connected to network ${network.name}`);
       await this.remove(network, endpoint);
+      return endpoint;
     });
+    if (removed.defaultRoute) await this.handOverDefaultRoute(removed);
   }
 
   /** Takes an endpoint into the registry and the DNS name table; `reserve` also takes its address and ports. */
@@ -97,5 +100,28 @@ export class EndpointOperations {
     await this.ctx.driverOf(network).detach(network, endpoint);
     await this.ctx.store.removeEndpoint(endpoint);
     this.ctx.registry.dropEndpoint(endpoint);
+  }
+
+  /**
+   * Gives the default route to another of the container's networks that has
+   * a way out, if any: under that network's lock, after the first one's was
+   * released (never two locks at once).
+   */
+  private async handOverDefaultRoute(previous: Endpoint): Promise<void> {
+    const { registry } = this.ctx;
+    const heir = registry
+      .endpointsOfContainer(previous.containerId)
+      .find((sibling) => sibling.ipAddress && registry.byId(sibling.networkId)?.internal === false);
+    if (!heir) return;
+    await this.ctx.lock.run(heir.networkId, async () => {
+      const current = registry.endpoint(heir.networkId, heir.containerId);
+      if (!current || current.defaultRoute) return;
+      const updated = { ...current, defaultRoute: true };
+      await this.ctx.store.saveEndpoint(updated);
+      registry.addEndpoint(updated);
+      await routeDefaultVia(updated.netnsPath, updated.gateway, updated.ifName).catch((error) =>
+        this.ctx.logger.warn('could not move the default route', { container: updated.containerId, error }),
+      );
+    });
   }
 }

@@ -33,6 +33,32 @@ export async function ensureBridge(spec: BridgeSpec): Promise<void> {
   await writeFile(`/proc/sys/net/ipv4/conf/${spec.name}/route_localnet`, '1');
 }
 
+/**
+ * Points a namespace's default route at a gateway through one of its
+ * interfaces (when the container's gateway network is disconnected and
+ * another of its networks takes over). Does nothing if the namespace is gone.
+ */
+export async function routeDefaultVia(netnsPath: string, gateway: string, ifName: string): Promise<void> {
+  if (
+    !(await access(netnsPath).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  await runChecked('nsenter', [
+    `--net=${netnsPath}`,
+    'ip',
+    'route',
+    'replace',
+    'default',
+    'via',
+    gateway,
+    'dev',
+    ifName,
+  ]);
+}
+
 /** Deletes a link if it exists. */
 export async function deleteLink(name: string): Promise<void> {
   if (await linkExists(name)) await runChecked('ip', ['link', 'delete', 'dev', name]);

@@ -60,6 +60,7 @@ describe('NameTable', () => {
     macAddress: '',
     ports: [],
     dnsServers: [],
+    defaultRoute: false,
   });
   const table = new NameTable();
   const web = endpoint('front', 'c1', '10.1.0.2', ['web']);

@@ -116,6 +116,8 @@ export interface Endpoint {
   macAddress: string;
   ports: PublishedPort[];
   dnsServers: string[];
+  /** Whether the container's default route goes through this endpoint (one per container, as Docker's gateway endpoint). */
+  defaultRoute: boolean;
 }
 
 /**

@@ -36,8 +36,8 @@ function bridgePlugin(network: NetworkRecord, endpoint: Endpoint): CniPluginConf
     ipam: {
       type: 'static',
       addresses: [{ address: `${endpoint.ipAddress}/${endpoint.prefixLength}`, gateway: endpoint.gateway }],
-      // An internal network has no way out, so its containers get no default route.
-      routes: network.internal ? [] : [{ dst: '0.0.0.0/0' }],
+      // Only the container's gateway endpoint routes the rest of the world (never an internal network).
+      routes: endpoint.defaultRoute ? [{ dst: '0.0.0.0/0' }] : [],
     },
     runtimeConfig: { mac: endpoint.macAddress },
   };
