@@ -13,7 +13,7 @@ repo=$(pwd)
 # tini ships the static tini-static that --init bind-mounts; perl-base
 # (always on Debian) runs the relay to conmon's SOCK_SEQPACKET attach sockets.
 packages=(
-  runc crun conmon containernetworking-plugins iptables iproute2 kmod procps
+  runc crun conmon containernetworking-plugins iptables iproute2 conntrack mount kmod procps
   busybox-static debootstrap debian-archive-keyring tini perl-base attr ca-certificates git openssl
   docker.io skopeo apache2-utils docker-registry podman buildah
 )
