@@ -92,16 +92,21 @@ function toFlags(o: Opts): DaemonFlags {
   return flags;
 }
 
-function installSignals(
-  daemon: Daemon,
-  flags: DaemonFlags,
-  log: Logger,
-  initial: DaemonConfig,
-  systemd: boolean,
-) {
+/**
+ * Signal handling, installed before start-up so that a SIGTERM arriving
+ * while the daemon is still starting (its socket may already answer) is
+ * honoured once start-up is done instead of killing it half-way.
+ */
+function installSignals(flags: DaemonFlags, log: Logger, initial: DaemonConfig, systemd: boolean) {
   let current = initial;
+  let daemon: Daemon | undefined;
+  let requested: string | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
+    if (!daemon) {
+      requested = signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log.info(`Processing signal '${signal}'`);
@@ -112,10 +117,12 @@ function installSignals(
   process.on('SIGTERM', () => void stop('terminated'));
   process.on('SIGINT', () => void stop('interrupt'));
   process.on('SIGHUP', () => {
+    const running = daemon;
+    if (!running) return log.warn('SIGHUP during start-up ignored');
     reloadDaemonConfig(current, { flags, systemdIsPid1: systemd })
       .then(({ config, changed, ignored }) => {
         current = config;
-        daemon.reload(current, changed);
+        running.reload(current, changed);
         if (ignored.length)
           log.warn('Not reloadable while running; restart to apply', { keys: ignored.join(',') });
         log.info('Reloaded configuration', { changed: changed.join(',') || 'nothing' });
@@ -124,6 +131,12 @@ function installSignals(
         log.error('Error reloading configuration; keeping the running one', { error: err }),
       );
   });
+  return {
+    started: async (d: Daemon) => {
+      daemon = d;
+      if (requested) await stop(requested);
+    },
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -153,8 +166,9 @@ export async function main(argv: string[]): Promise<void> {
   log.setLevel(config.debug ? 'debug' : config.logLevel);
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root; most operations will fail');
   try {
+    const signals = installSignals(flags, log, config, systemd);
     const daemon = await Daemon.start(config, log);
-    installSignals(daemon, flags, log, config, systemd);
+    await signals.started(daemon);
     log.info('Daemon has completed initialization');
   } catch (err) {
     process.stderr.write(`berthd: failed to start daemon: ${(err as Error).message}\n`);
