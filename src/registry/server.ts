@@ -18,9 +18,12 @@ import type { TokenGrantDeps } from './auth/token-grant.js';
 import { createTokenService } from './auth/tokens.js';
 import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
+import { managementApi } from './governance/api.js';
+import { createGovernance, type Governance } from './governance/governance.js';
 import { createRegistryApp } from './http/app.js';
-import { createLogAuditSink } from './http/audit.js';
+import { type AuditSink, createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
+import type { SqliteDatabase } from './metadata/sqlite-database.js';
 import { createSqliteMetadataStore } from './metadata/sqlite-store.js';
 import { createRegistry, type Registry } from './service/registry.js';
 import { createFilesystemDriver } from './storage/fs-driver.js';
@@ -77,7 +80,11 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     onRun: (report) =>
       metrics.gcRun(report ? 'ok' : 'error', report?.blobsDeleted ?? 0, report?.bytesFreed ?? 0),
   });
-  const { authenticator, tokenGrant, policy } = await buildAuth(config, logger);
+  const { authenticator, tokenGrant, policy, governance, limiter } = await buildAuth(
+    config,
+    logger,
+    registry,
+  );
   const tls = config.tls && { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) };
   const app = await createRegistryApp({
     registry,
@@ -86,7 +93,10 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tokenGrant ? { tokenGrant } : {}),
     gc,
     metrics,
-    audit: createLogAuditSink(logger),
+    audit: governance ? fanOut(createLogAuditSink(logger), governance.audit) : createLogAuditSink(logger),
+    ...(governance
+      ? { plugins: [managementApi({ governance, registry, limiter, realm: config.auth.realm })] }
+      : {}),
     logger,
     ...(tls ? { tls } : {}),
   });
@@ -131,22 +141,58 @@ function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logge
   return timer;
 }
 
-async function buildAuth(config: RegistryConfig, logger: Logger) {
+/**
+ * Governance (projects, users, roles, robots, audit, quotas) runs when users
+ * log in and no htpasswd file supplies them instead.
+ */
+function openGovernance(config: RegistryConfig, logger: Logger, registry: Registry): Governance | undefined {
+  if (config.auth.mode === 'none' || config.auth.htpasswd) return undefined;
+  const { database } = registry.context.metadata as Partial<{ database: SqliteDatabase }>;
+  if (!database) throw invalidArgument('governance needs the SQLite metadata store');
+  const password = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+  const governance = createGovernance({
+    db: database,
+    logger,
+    ...(password ? { adminPassword: password } : {}),
+  });
+  registry.context.admitBlob = governance.admitBlob;
+  return governance;
+}
+
+function fanOut(...sinks: AuditSink[]): AuditSink {
+  return {
+    record(event) {
+      for (const sink of sinks) sink.record(event);
+    },
+  };
+}
+
+async function buildAuth(config: RegistryConfig, logger: Logger, registry: Registry) {
   const { auth } = config;
-  const users: UserDirectory = auth.htpasswd
-    ? await loadHtpasswd(auth.htpasswd, logger)
-    : createUserDirectory(new Map());
+  const governance = openGovernance(config, logger, registry);
+  const users: UserDirectory = governance
+    ? governance.users
+    : auth.htpasswd
+      ? await loadHtpasswd(auth.htpasswd, logger)
+      : createUserDirectory(new Map());
   const limiter = createLoginLimiter({
     maxFailures: auth.loginFailures.max,
     windowMs: auth.loginFailures.windowSeconds * 1000,
   });
-  const policy = createDefaultPolicy({
-    anonymousPull: auth.anonymousPull,
-    anonymousAll: auth.mode === 'none',
-  });
-  if (auth.mode === 'none') return { authenticator: createNoAuthenticator(), policy };
+  const policy =
+    governance?.policy ??
+    createDefaultPolicy({
+      anonymousPull: auth.anonymousPull,
+      anonymousAll: auth.mode === 'none',
+    });
+  if (auth.mode === 'none') return { authenticator: createNoAuthenticator(), policy, limiter };
   if (auth.mode === 'htpasswd') {
-    return { authenticator: createBasicAuthenticator({ users, limiter, realm: auth.realm }), policy };
+    return {
+      authenticator: createBasicAuthenticator({ users, limiter, realm: auth.realm }),
+      policy,
+      governance,
+      limiter,
+    };
   }
   const key = await loadSigningKey(
     auth.token.key ?? join(config.root, 'token-signing-key.pem'),
@@ -164,5 +210,5 @@ async function buildAuth(config: RegistryConfig, logger: Logger) {
     ...(auth.token.realm ? { realm: auth.token.realm } : {}),
   });
   const tokenGrant: TokenGrantDeps = { tokens, users, limiter, policy };
-  return { authenticator, tokenGrant, policy };
+  return { authenticator, tokenGrant, policy, governance, limiter };
 }

@@ -56,7 +56,7 @@ export async function verifyLogin(
 ): Promise<Identity> {
   const key = `${remoteAddress}\0${login.user}`;
   if (!limiter.allowed(key)) throw registryError('TOOMANYREQUESTS', { message: 'too many failed logins' });
-  if (!(await users.verify(login.user, login.password))) {
+  if (!(await users.verify(login.user, login.password, remoteAddress))) {
     limiter.failed(key);
     throw registryError('UNAUTHORIZED', { message: 'invalid username or password' });
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 /** Users and their bcrypt hashes, as Apache's `htpasswd -B` writes them. */
 export interface UserDirectory {
   /** Whether the password is the user's. Repeated successes are answered from a short cache. */
-  verify(user: string, password: string): Promise<boolean>;
+  verify(user: string, password: string, remoteAddress?: string): Promise<boolean>;
   readonly size: number;
 }
 

@@ -1,6 +1,7 @@
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
@@ -36,6 +37,8 @@ export interface RegistryAppOptions {
   metrics: RegistryMetrics;
   audit: AuditSink;
   logger: Logger;
+  /** More route plugins (the governance API), registered after the registry's own. */
+  plugins?: readonly FastifyPluginAsync[];
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
 }
@@ -79,6 +82,7 @@ export async function createRegistryApp(options: RegistryAppOptions): Promise<Fa
   await app.register(opsRoutes(registry, options.metrics));
   if (options.tokenGrant) await app.register(tokenRoutes(options.tokenGrant));
   if (options.gc) await app.register(gcRoutes(options.gc));
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
   return app;
 }
 

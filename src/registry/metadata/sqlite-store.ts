@@ -19,10 +19,14 @@ const UPLOAD_COLUMNS = 'id, repository, size, started_at AS startedAt, updated_a
  * The metadata store on SQLite (better-sqlite3). `path` is a database file,
  * or ':memory:' for a private in-memory database in tests.
  */
-export function createSqliteMetadataStore(path: string): MetadataStore {
+export function createSqliteMetadataStore(
+  path: string,
+): MetadataStore & { readonly database: SqliteDatabase } {
   const db = openRegistryDatabase(path);
   const repositories = createRepositoryQueries(db);
   return {
+    // Governance keeps its own tables in the same database.
+    database: db,
     ...repositories,
     ...createBlobQueries(db, repositories.ensureRepository),
     ...createUploadQueries(db),

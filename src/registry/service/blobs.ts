@@ -50,7 +50,9 @@ export function createRepositoryBlobs(context: RegistryContext, repository: stri
       }
     },
     async mount(digest, from) {
-      if (!(await metadata.findLinkedBlob(from, digest))) return false;
+      const source = await metadata.findLinkedBlob(from, digest);
+      if (!source) return false;
+      await context.admitBlob?.(repository, digest, source.size);
       await metadata.linkBlob(repository, digest, context.now());
       return true;
     },

@@ -1,3 +1,4 @@
+import type { Digest } from '../../core/digest.js';
 import type { Logger } from '../../core/logger.js';
 import type { MetadataStore } from '../metadata/store.js';
 import type { StorageDriver } from '../storage/driver.js';
@@ -32,4 +33,9 @@ export interface RegistryContext {
   recentlyTouched: Map<string, number>;
   /** Current time in ms (a clock tests can move). */
   now(): number;
+  /**
+   * Called before a blob becomes part of a repository (upload or mount);
+   * throws (DENIED) to refuse it, e.g. when a project's quota would be exceeded.
+   */
+  admitBlob?(repository: string, digest: Digest, size: number): Promise<void>;
 }

@@ -130,6 +130,13 @@ export function createRepositoryUploads(
         await drop(id);
         throw registryError('DIGEST_INVALID', { detail: { expected: digest, actual } });
       }
+      if (context.admitBlob) {
+        // A refused blob leaves nothing behind: the session and its data go.
+        await context.admitBlob(repository, digest, upload.size).catch(async (err: unknown) => {
+          await drop(id);
+          throw err;
+        });
+      }
       await commitBlob(context, id, digest, upload.size);
       await metadata.linkBlob(repository, digest, context.now());
       await metadata.deleteUpload(id);

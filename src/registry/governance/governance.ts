@@ -1,0 +1,330 @@
+import { createHash, randomBytes } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { invalidArgument } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Access, AccessPolicy, Identity } from '../auth/access.js';
+import type { UserDirectory } from '../auth/htpasswd.js';
+import { registryError } from '../errors.js';
+import type { AuditEvent, AuditSink } from '../http/audit.js';
+import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import { type ProjectAction, type Subject, subjectMay } from './permissions.js';
+import { createGovernanceStore, type GovernanceStore, type Project, type Robot, type User } from './store.js';
+
+/** Who is asking, resolved against the governance tables. */
+export type Principal =
+  | { kind: 'anonymous' }
+  | { kind: 'user'; user: User }
+  | { kind: 'robot'; robot: Robot };
+
+export const ROBOT_PREFIX = 'robot$';
+const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const VERIFIED_TTL_MS = 5 * 60 * 1000;
+
+/** Harbor's password policy: 8–128 characters with an upper-case letter, a lower-case letter and a digit. */
+export function checkPasswordPolicy(password: unknown, field = 'password'): string {
+  if (typeof password !== 'string') throw invalidArgument(`${field}: must be a string`);
+  if (password.length < 8 || password.length > 128)
+    throw invalidArgument(`${field}: must be 8 to 128 characters long`);
+  if (!/[A-Z]/.test(password) || !/[a-z]/.test(password) || !/[0-9]/.test(password)) {
+    throw invalidArgument(`${field}: must contain an upper-case letter, a lower-case letter and a digit`);
+  }
+  return password;
+}
+
+export function checkProjectName(name: unknown): string {
+  if (typeof name !== 'string' || name.length > 255 || !NAME.test(name)) {
+    throw invalidArgument(
+      'name: a project name is lower-case letters and digits, separated by ".", "_", "__" or "-"',
+    );
+  }
+  return name;
+}
+
+export function checkUsername(name: unknown): string {
+  if (typeof name !== 'string' || !USERNAME.test(name)) {
+    throw invalidArgument(
+      'username: 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+  }
+  return name;
+}
+
+/** The project part of a repository name (`team/app` → `team`); undefined when there is none. */
+export function projectOf(repository: string): string | undefined {
+  const slash = repository.indexOf('/');
+  return slash > 0 ? repository.slice(0, slash) : undefined;
+}
+
+/** A random password that satisfies the policy. */
+export function generatePassword(): string {
+  return `${randomBytes(15).toString('base64url')}Aa1`;
+}
+
+/** Options of {@link createGovernance}. */
+export interface GovernanceOptions {
+  db: SqliteDatabase;
+  logger: Logger;
+  /** Password of `admin` at first start; generated (and printed once) when absent. */
+  adminPassword?: string;
+  /** Where the generated admin password is printed. */
+  announce?: (line: string) => void;
+  now?: () => number;
+  bcryptCost?: number;
+}
+
+/** Projects, users, roles, robots, the audit log and quotas of one registry. */
+export interface Governance {
+  readonly store: GovernanceStore;
+  /** The registry's authorization policy (project RBAC). */
+  readonly policy: AccessPolicy;
+  /** Users and robot accounts for the token service and Basic auth; logins are audited. */
+  readonly users: UserDirectory;
+  /** Registry operations (push, pull, delete) into the audit log. */
+  readonly audit: AuditSink;
+  /** Quota check before a blob joins a repository. */
+  admitBlob(repository: string, digest: string, size: number): Promise<void>;
+  principal(name: string | undefined): Principal;
+  principalOf(identity: Identity): Principal;
+  /** Whether the principal may do `action` in `project` (one cell of the matrix). */
+  may(principal: Principal, project: Project, action: ProjectAction): boolean;
+  isSysadmin(principal: Principal): boolean;
+  nameOf(principal: Principal): string | undefined;
+  record(entry: {
+    principal: Principal;
+    remoteAddress: string;
+    operation: string;
+    project?: string | undefined;
+    resource: string;
+    result: 'success' | 'failure';
+    detail?: string;
+  }): void;
+  hash(secret: string): Promise<string>;
+  now(): number;
+}
+
+/** Opens the governance tables and creates `admin` and `library` at first start. */
+export function createGovernance(options: GovernanceOptions): Governance {
+  const store = createGovernanceStore(options.db);
+  const now = options.now ?? Date.now;
+  const cost = options.bcryptCost ?? 10;
+  bootstrap(store, options, now(), cost);
+
+  const principal = (name: string | undefined): Principal => {
+    if (!name) return { kind: 'anonymous' };
+    if (name.startsWith(ROBOT_PREFIX)) {
+      const robot = store.robot(name);
+      return robot ? { kind: 'robot', robot } : { kind: 'anonymous' };
+    }
+    const user = store.user(name);
+    return user ? { kind: 'user', user } : { kind: 'anonymous' };
+  };
+  const robotUsable = (robot: Robot) =>
+    !robot.disabled && (robot.expiresAt === undefined || robot.expiresAt > now());
+  const subjectOf = (who: Principal, project: Project): Subject => {
+    const visibility = project.public ? 'public' : 'private';
+    if (who.kind === 'anonymous') return `anonymous, ${visibility}`;
+    if (who.kind === 'user') {
+      if (who.user.sysadmin) return 'system admin';
+      return store.role(project.name, who.user.name) ?? `non-member, ${visibility}`;
+    }
+    return `non-member, ${visibility}`;
+  };
+  const may = (who: Principal, project: Project, action: ProjectAction): boolean => {
+    if (who.kind === 'robot') {
+      const { robot } = who;
+      if (!robotUsable(robot)) return false;
+      if (robot.project !== undefined && robot.project !== project.name) return false;
+      if (
+        robot.permissions.some(
+          (p) => (p.project === project.name || p.project === '*') && p.action === action,
+        )
+      )
+        return true;
+      // Like any outsider, a robot may pull from a public project.
+      return action === 'pull' && project.public;
+    }
+    return subjectMay(subjectOf(who, project), action);
+  };
+  const isSysadmin = (who: Principal) => who.kind === 'user' && who.user.sysadmin;
+  const nameOf = (who: Principal) =>
+    who.kind === 'user' ? who.user.name : who.kind === 'robot' ? who.robot.name : undefined;
+  const record: Governance['record'] = (entry) => {
+    store.appendAudit({
+      time: now(),
+      username: nameOf(entry.principal),
+      remoteAddress: entry.remoteAddress,
+      operation: entry.operation,
+      project: entry.project,
+      resource: entry.resource,
+      result: entry.result,
+      detail: entry.detail,
+    });
+  };
+
+  const REGISTRY_ACTIONS: Record<Access['action'], ProjectAction[]> = {
+    pull: ['pull'],
+    push: ['push'],
+    delete: ['delete artifact'],
+    '*': ['pull', 'push', 'delete artifact'],
+  };
+  const policy: AccessPolicy = {
+    allows(identity, access) {
+      const who = principalOf(identity);
+      // The catalog and GC span every project: system admins only.
+      if (access.type === 'registry') return isSysadmin(who);
+      const projectName = projectOf(access.name);
+      const project = projectName === undefined ? undefined : store.project(projectName);
+      if (!project) return false;
+      return REGISTRY_ACTIONS[access.action].every((action) => may(who, project, action));
+    },
+  };
+  const principalOf = (identity: Identity) => principal(identity.kind === 'user' ? identity.name : undefined);
+
+  // bcrypt costs tens of milliseconds; Basic clients send credentials with every request.
+  const verified = new Map<string, number>();
+  const users: UserDirectory = {
+    get size() {
+      return store.userCount();
+    },
+    async verify(name, password, remoteAddress = '') {
+      const who = principal(name);
+      const hash =
+        who.kind === 'user' ? who.user.passwordHash : who.kind === 'robot' ? who.robot.secretHash : undefined;
+      const key = createHash('sha256')
+        .update(`${name}\0${password}\0${hash ?? ''}`)
+        .digest('hex');
+      if (hash && (verified.get(key) ?? 0) > now() && (who.kind !== 'robot' || robotUsable(who.robot)))
+        return true;
+      const ok =
+        hash !== undefined &&
+        (who.kind !== 'robot' || robotUsable(who.robot)) &&
+        (await bcrypt.compare(password, hash));
+      record({
+        principal: ok ? who : { kind: 'anonymous' },
+        remoteAddress,
+        operation: 'login',
+        project: who.kind === 'robot' ? who.robot.project : undefined,
+        resource: name,
+        result: ok ? 'success' : 'failure',
+        ...(ok ? {} : { detail: 'invalid username or password' }),
+      });
+      if (!ok) return false;
+      if (verified.size > 10_000) verified.clear();
+      verified.set(key, now() + VERIFIED_TTL_MS);
+      return true;
+    },
+  };
+
+  // In-flight admissions per project, so parallel layer uploads cannot together overshoot a quota.
+  const reserved = new Map<string, Map<string, { size: number; at: number }>>();
+  const admitBlob = async (repository: string, digest: string, size: number) => {
+    const projectName = projectOf(repository);
+    const project = projectName === undefined ? undefined : store.project(projectName);
+    if (!project || project.storageLimit < 0 || store.blobInProject(project.name, digest)) return;
+    const pending = reserved.get(project.name) ?? new Map<string, { size: number; at: number }>();
+    reserved.set(project.name, pending);
+    let pendingBytes = 0;
+    for (const [d, r] of pending) {
+      if (d === digest || store.blobInProject(project.name, d) || r.at < now() - 60_000) pending.delete(d);
+      else pendingBytes += r.size;
+    }
+    const { linked } = store.usage(project.name);
+    if (linked + pendingBytes + size > project.storageLimit) {
+      const message =
+        `quota exceeded: project ${project.name} uses ${linked + pendingBytes} of its ${project.storageLimit} ` +
+        `bytes; a blob of ${size} bytes does not fit`;
+      record({
+        principal: { kind: 'anonymous' },
+        remoteAddress: '',
+        operation: 'quota_exceeded',
+        project: project.name,
+        resource: `${repository}@${digest}`,
+        result: 'failure',
+        detail: message,
+      });
+      throw registryError('DENIED', { message });
+    }
+    pending.set(digest, { size, at: now() });
+  };
+
+  return {
+    store,
+    policy,
+    users,
+    audit: createRegistryAuditSink(store, (name) => principal(name), nameOf, now),
+    admitBlob,
+    principal,
+    principalOf,
+    may,
+    isSysadmin,
+    nameOf,
+    record,
+    hash: (secret) => bcrypt.hash(secret, cost),
+    now,
+  };
+}
+
+function bootstrap(store: GovernanceStore, options: GovernanceOptions, now: number, cost: number): void {
+  if (store.userCount() > 0) return;
+  const given = options.adminPassword;
+  const password = given ? checkPasswordPolicy(given, 'BERTH_REGISTRY_ADMIN_PASSWORD') : generatePassword();
+  store.createUser('admin', bcrypt.hashSync(password, cost), true, now);
+  if (!store.project('library')) store.createProject('library', true, -1, now);
+  options.logger.info('created the system admin "admin" and the public project "library"');
+  if (!given) {
+    const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+    announce(`berth-registry: the password of user "admin" is ${password} (shown only this once)`);
+  }
+}
+
+/**
+ * Turns answered registry requests into audit entries: manifest pushes,
+ * pulls and deletes, and every refused write. Successful blob transfers are
+ * parts of a push or pull and are not logged one by one.
+ */
+function createRegistryAuditSink(
+  store: GovernanceStore,
+  principal: (name: string | undefined) => Principal,
+  nameOf: (who: Principal) => string | undefined,
+  now: () => number,
+): AuditSink {
+  return {
+    record(event: AuditEvent) {
+      const operation = operationOf(event);
+      if (!operation || !event.repository) return;
+      const ok = event.status < 400;
+      const isDigest = event.target?.startsWith('sha256:') ?? false;
+      store.appendAudit({
+        time: now(),
+        username: nameOf(principal(event.user)),
+        remoteAddress: event.remoteAddress,
+        operation,
+        project: projectOf(event.repository),
+        resource:
+          event.target && event.route.includes('/manifests/')
+            ? `${event.repository}${isDigest ? '@' : ':'}${event.target}`
+            : event.repository,
+        result: ok ? 'success' : 'failure',
+        detail: ok ? undefined : `HTTP ${event.status}`,
+      });
+    },
+  };
+}
+
+function operationOf(event: AuditEvent): string | undefined {
+  const { route, method, status } = event;
+  const failed = status >= 400;
+  if (route.endsWith('/manifests/:reference')) {
+    if (method === 'GET' || (method === 'HEAD' && failed)) return 'pull';
+    if (method === 'PUT') return 'push';
+    if (method === 'DELETE') return event.target?.startsWith('sha256:') ? 'delete_artifact' : 'delete_tag';
+    return undefined;
+  }
+  if (route.includes('/blobs/uploads')) return failed ? 'push' : undefined;
+  if (route.endsWith('/blobs/:digest')) {
+    if (method === 'DELETE') return 'delete_blob';
+    return failed && method === 'GET' ? 'pull' : undefined;
+  }
+  return undefined;
+}
