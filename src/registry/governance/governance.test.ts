@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { sha256Of } from '../../core/digest.js';
+import { silentLogger } from '../../core/logger.js';
+import { buildConfig } from '../config.js';
+import { openRegistryDatabase } from '../metadata/sqlite-database.js';
+import { type RunningRegistry, startRegistryServer } from '../server.js';
+import { createGovernance } from './governance.js';
+
+const ADMIN = { user: 'admin', password: 'Governance-admin-1' };
+
+describe('berth-registry governance', () => {
+  let server: RunningRegistry;
+  let app: FastifyInstance;
+  let root: string;
+  const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+
+  const basic = (who?: { user: string; password: string }) =>
+    who ? { authorization: `Basic ${Buffer.from(`${who.user}:${who.password}`).toString('base64')}` } : {};
+  const api = (method: string, url: string, who?: { user: string; password: string }, payload?: unknown) =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...basic(who), ...(payload ? { 'content-type': 'application/json' } : {}) },
+      ...(payload ? { payload: JSON.stringify(payload) } : {}),
+    });
+  const token = async (who: { user: string; password: string } | undefined, scope: string) => {
+    const response = await app.inject({ method: 'GET', url: `/token?scope=${scope}`, headers: basic(who) });
+    assert.equal(response.statusCode, 200, response.body);
+    return { authorization: `Bearer ${(response.json() as { token: string }).token}` };
+  };
+  const pushBlob = async (auth: Record<string, string>, name: string, content: Buffer) =>
+    app.inject({
+      method: 'POST',
+      url: `/v2/${name}/blobs/uploads/?digest=${sha256Of(content)}`,
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
+      payload: content,
+    });
+  const logs = async (query: string) =>
+    (
+      (await api('GET', `/api/v2.0/audit-logs?${query}`, ADMIN)).json() as {
+        entries: Record<string, unknown>[];
+      }
+    ).entries;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'berth-registry-governance-'));
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN.password;
+    const config = buildConfig(
+      { auth: { mode: 'token' }, gc: { interval: 0 } },
+      { addr: '127.0.0.1:0', root },
+    );
+    server = await startRegistryServer(config, silentLogger);
+    app = server.app;
+    await api('POST', '/api/v2.0/projects', ADMIN, { project_name: 'team', public: false });
+    await api('POST', '/api/v2.0/users', ADMIN, { username: 'dev', password: 'Developer-1' });
+    await api('POST', '/api/v2.0/projects/team/members', ADMIN, { username: 'dev', role: 'developer' });
+  });
+
+  after(async () => {
+    await server?.close();
+    if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('starts with admin and the public project library', async () => {
+    const projects = (await api('GET', '/api/v2.0/projects')).json() as { name: string; public: boolean }[];
+    assert.deepEqual(projects, [{ ...projects[0], name: 'library', public: true }]);
+    const me = (await api('GET', '/api/v2.0/users/current', ADMIN)).json() as { sysadmin: boolean };
+    assert.equal(me.sysadmin, true);
+  });
+
+  it('prints a generated admin password once, at the first start only', () => {
+    const db = openRegistryDatabase(':memory:');
+    const lines: string[] = [];
+    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /password of user "admin" is \S{8,}/);
+    db.close();
+  });
+
+  it('refuses weak passwords, naming the field', async () => {
+    const response = await api('POST', '/api/v2.0/users', ADMIN, {
+      username: 'weak',
+      password: 'alllowercase1',
+    });
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /password: must contain an upper-case letter/);
+  });
+
+  it('a quota refuses a blob that does not fit with DENIED, and usage stays as it was', async () => {
+    assert.equal(
+      (await api('PUT', '/api/v2.0/projects/team/quota', ADMIN, { storage_limit: 1000 })).statusCode,
+      200,
+    );
+    const dev = await token({ user: 'dev', password: 'Developer-1' }, 'repository:team/app:pull,push');
+    assert.equal((await pushBlob(dev, 'team/app', Buffer.alloc(600, 1))).statusCode, 201);
+    const before = (await api('GET', '/api/v2.0/projects/team/quota', ADMIN)).json() as { pending: number };
+    assert.equal(before.pending, 600);
+    const refused = await pushBlob(dev, 'team/app', Buffer.alloc(600, 2));
+    assert.equal(refused.statusCode, 403);
+    const error = (refused.json() as { errors: { code: string; message: string }[] }).errors[0]!;
+    assert.equal(error.code, 'DENIED');
+    assert.match(error.message, /quota exceeded: project team uses 600 of its 1000 bytes/);
+    assert.deepEqual((await api('GET', '/api/v2.0/projects/team/quota', ADMIN)).json(), {
+      project: 'team',
+      storage_limit: 1000,
+      used: 0,
+      pending: 600,
+    });
+    // A blob the project already holds is not counted twice, pushed or mounted.
+    const other = await token({ user: 'dev', password: 'Developer-1' }, 'repository:team/other:pull,push');
+    assert.equal((await pushBlob(other, 'team/other', Buffer.alloc(600, 1))).statusCode, 201);
+    const scopes = 'repository:team/third:pull,push&scope=repository:team/app:pull';
+    const mount = await app.inject({
+      method: 'POST',
+      url: `/v2/team/third/blobs/uploads/?mount=${sha256Of(Buffer.alloc(600, 1))}&from=team/app`,
+      headers: await token({ user: 'dev', password: 'Developer-1' }, scopes),
+    });
+    assert.equal(mount.statusCode, 201);
+    assert.equal(await server.registry.uploadSessions(), 0);
+    const exceeded = await logs('operation=quota_exceeded');
+    assert.equal(exceeded.length, 1);
+    await api('PUT', '/api/v2.0/projects/team/quota', ADMIN, { storage_limit: -1 });
+  });
+
+  it('a robot account logs in with its secret, shown once, and has only its permissions', async () => {
+    const created = await api('POST', '/api/v2.0/projects/team/robots', ADMIN, {
+      name: 'ci',
+      permissions: [{ actions: ['pull'] }],
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const robot = created.json() as { name: string; secret: string };
+    assert.equal(robot.name, 'robot$team+ci');
+    const listed = (await api('GET', '/api/v2.0/projects/team/robots', ADMIN)).body;
+    assert.ok(!listed.includes(robot.secret) && !listed.includes('secret'));
+    const who = { user: robot.name, password: robot.secret };
+    const grant = await app.inject({
+      method: 'GET',
+      url: `/token?scope=repository:team/app:pull,push`,
+      headers: basic(who),
+    });
+    assert.equal(grant.statusCode, 200);
+    const claims = JSON.parse(
+      Buffer.from((grant.json() as { token: string }).token.split('.')[1]!, 'base64url').toString(),
+    );
+    assert.deepEqual(claims.access, [{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+    const wrong = await app.inject({
+      method: 'GET',
+      url: '/token',
+      headers: basic({ ...who, password: 'x' }),
+    });
+    assert.equal(wrong.statusCode, 401);
+    const expired = await api('POST', '/api/v2.0/projects/team/robots', ADMIN, {
+      name: 'old',
+      duration: 0,
+      permissions: [{ actions: ['pull'] }],
+    });
+    assert.equal(expired.statusCode, 400);
+    assert.match(expired.body, /duration:/);
+  });
+
+  it('audits logins, pushes and refused pulls with who, where and the result', async () => {
+    await app.inject({ method: 'GET', url: '/token', headers: basic({ user: 'dev', password: 'wrong' }) });
+    const failed = await logs('operation=login&username=');
+    assert.ok(failed.some((e) => e['resource'] === 'dev' && e['result'] === 'failure'));
+    const anonymous = await token(undefined, 'repository:team/app:pull');
+    const pull = await app.inject({ method: 'GET', url: '/v2/team/app/manifests/1', headers: anonymous });
+    assert.equal(pull.statusCode, 401);
+    const pulls = await logs('operation=pull&project=team');
+    assert.deepEqual(
+      { user: pulls[0]?.['username'], result: pulls[0]?.['result'], from: pulls[0]?.['remoteAddress'] },
+      { user: null, result: 'failure', from: '127.0.0.1' },
+    );
+    const logins = await logs('operation=login&username=dev');
+    assert.ok(logins.some((e) => e['result'] === 'success'));
+  });
+
+  it('the audit log cannot be changed through the API or in the database', async () => {
+    for (const method of ['PUT', 'DELETE', 'POST', 'PATCH']) {
+      const response = await api(method, '/api/v2.0/audit-logs', ADMIN, {});
+      assert.ok(
+        response.statusCode === 404 || response.statusCode === 405,
+        `${method}: ${response.statusCode}`,
+      );
+    }
+    const db = (
+      server.registry.context.metadata as unknown as { database: import('better-sqlite3').Database }
+    ).database;
+    assert.throws(() => db.prepare("UPDATE audit_log SET result = 'success'").run(), /append-only/);
+  });
+});
