@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sha256Of } from '../core/digest.js';
+import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import { bin, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
+const ADMIN_PASSWORD = 'Integration-admin-1';
+
+/** Writes an OCI layout holding one image whose only layer is `bytes` of random data (uncompressed tar). */
+async function bigImageLayout(dir: string, bytes: number): Promise<void> {
+  const content = join(dir, 'content');
+  await mkdir(content, { recursive: true });
+  await writeFile(join(content, 'random.bin'), randomBytes(bytes));
+  const tar = await runCommand('tar', ['-C', content, '-cf', join(dir, 'layer.tar'), 'random.bin']);
+  assert.equal(tar.code, 0, tar.stderr);
+  const blobs = join(dir, 'layout', 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const put = async (data: Buffer) => {
+    const digest = sha256Of(data);
+    await writeFile(join(blobs, digest.slice(7)), data);
+    return { digest, size: data.byteLength };
+  };
+  const layer = await put(await readFile(join(dir, 'layer.tar')));
+  const diffId = layer.digest;
+  const config = await put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [diffId] },
+        config: {},
+      }),
+    ),
+  );
+  const manifest = await put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
+  await writeFile(join(dir, 'layout', 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(
+    join(dir, 'layout', 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': 'big' },
+        },
+      ],
+    }),
+  );
+}
+
+describe('berth-registry governance with skopeo (token mode)', { skip: skopeo ? false : 'no skopeo' }, () => {
+  let dir: string;
+  let server: RegistryProcess;
+  let host: string;
+
+  const api = async (method: string, path: string, user: string, password: string, body?: unknown) => {
+    const response = await fetch(`http://${host}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const admin = (method: string, path: string, body?: unknown) =>
+    api(method, path, 'admin', ADMIN_PASSWORD, body);
+  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
+  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-registry-governance-'));
+    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
+    try {
+      server = await startRegistryProcess(bin('berth-registry'), [
+        '--root',
+        join(dir, 'root'),
+        '--auth',
+        'token',
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    }
+    host = server.address;
+    assert.equal(
+      (await admin('POST', '/api/v2.0/projects', { project_name: 'team', public: false })).status,
+      201,
+    );
+    for (const [username, role] of [
+      ['dev', 'developer'],
+      ['guest', 'guest'],
+    ] as const) {
+      const password = `${username[0]!.toUpperCase()}${username}-pass-1`;
+      assert.equal((await admin('POST', '/api/v2.0/users', { username, password })).status, 201);
+      assert.equal((await admin('POST', '/api/v2.0/projects/team/members', { username, role })).status, 201);
+    }
+  });
+  after(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('dev pushes, guest pulls but may not push, anonymous is refused; the audit log says so', async () => {
+    const ref = `docker://${host}/team/app:1`;
+    const push = await sk([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'dev:Ddev-pass-1',
+      busybox,
+      ref,
+    ]);
+    assert.equal(push.code, 0, push.stderr);
+    const pull = await sk(['inspect', '--tls-verify=false', '--creds', 'guest:Gguest-pass-1', ref]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const guestPush = await sk([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'guest:Gguest-pass-1',
+      busybox,
+      `docker://${host}/team/app:guest`,
+    ]);
+    assert.notEqual(guestPush.code, 0);
+    assert.match(guestPush.stderr, /denied/);
+    const anonymous = await sk(['inspect', '--tls-verify=false', '--no-creds', ref]);
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.stderr, /unauthorized/);
+
+    const { body } = await admin('GET', '/api/v2.0/projects/team/logs?page_size=100');
+    const entries = body['entries'] as {
+      username: string | null;
+      operation: string;
+      resource: string;
+      result: string;
+    }[];
+    const has = (username: string | null, operation: string, result: string, resource?: string) =>
+      entries.some(
+        (e) =>
+          e.username === username &&
+          e.operation === operation &&
+          e.result === result &&
+          (resource === undefined || e.resource === resource),
+      );
+    assert.ok(has('dev', 'push', 'success', 'team/app:1'), 'dev push');
+    assert.ok(has('guest', 'pull', 'success'), 'guest pull');
+    assert.ok(has('guest', 'push', 'failure'), 'guest push refused');
+    assert.ok(has(null, 'pull', 'failure', 'team/app:1'), 'anonymous pull refused');
+  });
+
+  it('a 10 MB quota refuses a 20 MB push and the usage stays as it was', async () => {
+    const quota = `/api/v2.0/projects/team/quota`;
+    assert.equal((await admin('PUT', quota, { storage_limit: 10 * 1024 * 1024 })).status, 200);
+    const before = (await admin('GET', quota)).body;
+    await bigImageLayout(join(dir, 'big'), 20 * 1024 * 1024);
+    const push = await sk([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'dev:Ddev-pass-1',
+      `oci:${join(dir, 'big', 'layout')}:big`,
+      `docker://${host}/team/big:1`,
+    ]);
+    assert.notEqual(push.code, 0);
+    assert.match(push.stderr, /denied: quota exceeded: project team uses \d+ of its 10485760 bytes/);
+    assert.deepEqual((await admin('GET', quota)).body, before);
+    // Nothing half-stored: the refused upload's session and data are gone.
+    const uploads = await readdir(join(dir, 'root', 'uploads')).catch(() => []);
+    assert.deepEqual(uploads, []);
+  });
+});
