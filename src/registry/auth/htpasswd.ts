@@ -7,6 +7,8 @@ import type { Logger } from '../../core/logger.js';
 export interface UserDirectory {
   /** Whether the password is the user's. Repeated successes are answered from a short cache. */
   verify(user: string, password: string, remoteAddress?: string): Promise<boolean>;
+  /** Whether a refresh token issued at `issuedAt` (Unix seconds) still stands for `user`. */
+  acceptsRefresh?(user: string, issuedAt: number): boolean;
   readonly size: number;
 }
 

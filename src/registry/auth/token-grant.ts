@@ -1,3 +1,4 @@
+import { registryError } from '../errors.js';
 import { type Access, type AccessPolicy, type Identity, parseScope } from './access.js';
 import { verifyLogin } from './authenticator.js';
 import type { UserDirectory } from './htpasswd.js';
@@ -59,8 +60,13 @@ export async function grantToken(deps: TokenGrantDeps, request: TokenRequest): P
 }
 
 async function identify(deps: TokenGrantDeps, request: TokenRequest): Promise<Identity> {
-  if (request.refreshToken)
-    return { kind: 'user', name: await deps.tokens.verifyRefreshToken(request.refreshToken) };
+  if (request.refreshToken) {
+    const { subject, issuedAt } = await deps.tokens.verifyRefreshToken(request.refreshToken);
+    if (deps.users.acceptsRefresh && !deps.users.acceptsRefresh(subject, issuedAt)) {
+      throw registryError('UNAUTHORIZED', { message: 'refresh token no longer valid; log in again' });
+    }
+    return { kind: 'user', name: subject };
+  }
   if (request.login) return verifyLogin(deps.users, deps.limiter, request.login, request.remoteAddress);
   return { kind: 'anonymous' };
 }

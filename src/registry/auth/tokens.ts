@@ -41,8 +41,8 @@ export interface TokenService {
   issueRefreshToken(subject: string): Promise<string>;
   /** UNAUTHORIZED when the token is forged, expired, or meant for another service. */
   verifyAccessToken(token: string): Promise<VerifiedToken>;
-  /** The subject of a valid refresh token; UNAUTHORIZED otherwise. */
-  verifyRefreshToken(token: string): Promise<string>;
+  /** The subject and issue time (Unix seconds) of a valid refresh token; UNAUTHORIZED otherwise. */
+  verifyRefreshToken(token: string): Promise<{ subject: string; issuedAt: number }>;
 }
 
 const REFRESH_TYPE = 'refresh';
@@ -99,7 +99,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (payload['token_type'] !== REFRESH_TYPE || !payload.sub) {
         throw registryError('UNAUTHORIZED', { message: 'invalid refresh token' });
       }
-      return payload.sub;
+      return { subject: payload.sub, issuedAt: payload.iat ?? 0 };
     },
   };
 }

@@ -182,6 +182,32 @@ describe('berth-registry governance', () => {
     assert.ok(logins.some((e) => e['result'] === 'success'));
   });
 
+  it('a refresh token (docker login identity token) stops working when the password changes', async () => {
+    await api('POST', '/api/v2.0/users', ADMIN, { username: 'carol', password: 'Carol-pass-1' });
+    const form = (fields: Record<string, string>) => ({
+      method: 'POST' as const,
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ service: 'berth-registry', client_id: 'test', ...fields }).toString(),
+    });
+    const login = await app.inject(
+      form({ grant_type: 'password', username: 'carol', password: 'Carol-pass-1', access_type: 'offline' }),
+    );
+    const refresh = (login.json() as { refresh_token: string }).refresh_token;
+    assert.equal(
+      (await app.inject(form({ grant_type: 'refresh_token', refresh_token: refresh }))).statusCode,
+      200,
+    );
+    // Tokens carry whole seconds: change the password in a later second than the token was issued.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const change = await api('PUT', '/api/v2.0/users/carol/password', ADMIN, { newPassword: 'Carol-pass-2' });
+    assert.equal(change.statusCode, 200, change.body);
+    assert.equal(
+      (await app.inject(form({ grant_type: 'refresh_token', refresh_token: refresh }))).statusCode,
+      401,
+    );
+  });
+
   it('the audit log cannot be changed through the API or in the database', async () => {
     for (const method of ['PUT', 'DELETE', 'POST', 'PATCH']) {
       const response = await api(method, '/api/v2.0/audit-logs', ADMIN, {});

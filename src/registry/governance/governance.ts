@@ -187,6 +187,12 @@ export function createGovernance(options: GovernanceOptions): Governance {
     get size() {
       return store.userCount();
     },
+    // A refresh token (docker login's identity token) dies with its user or robot, and with a password change.
+    acceptsRefresh(name, issuedAt) {
+      const who = principal(name);
+      if (who.kind === 'robot') return robotUsable(who.robot) && issuedAt * 1000 >= who.robot.createdAt - 999;
+      return who.kind === 'user' && issuedAt >= Math.floor(who.user.updatedAt / 1000);
+    },
     async verify(name, password, remoteAddress = '') {
       const who = principal(name);
       const hash =

@@ -17,6 +17,8 @@ export interface User {
   passwordHash: string;
   sysadmin: boolean;
   createdAt: number;
+  /** Last password change. */
+  updatedAt: number;
 }
 
 export interface Robot {
@@ -69,6 +71,7 @@ interface UserRow {
   password_hash: string;
   sysadmin: number;
   created_at: number;
+  updated_at: number;
 }
 interface RobotRow {
   id: number;
@@ -105,6 +108,7 @@ const toUser = (r: UserRow): User => ({
   passwordHash: r.password_hash,
   sysadmin: r.sysadmin === 1,
   createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 const toAudit = (r: AuditRow): AuditEntry => ({
   id: r.id,
