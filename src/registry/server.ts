@@ -20,6 +20,7 @@ import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
 import { managementApi } from './governance/api.js';
 import { createGovernance, type Governance } from './governance/governance.js';
+import { webUi } from './governance/ui.js';
 import { createRegistryApp } from './http/app.js';
 import { type AuditSink, createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
@@ -95,7 +96,12 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     metrics,
     audit: governance ? fanOut(createLogAuditSink(logger), governance.audit) : createLogAuditSink(logger),
     ...(governance
-      ? { plugins: [managementApi({ governance, registry, limiter, realm: config.auth.realm })] }
+      ? {
+          plugins: [
+            managementApi({ governance, registry, limiter, realm: config.auth.realm }),
+            webUi({ governance, limiter }),
+          ],
+        }
       : {}),
     logger,
     ...(tls ? { tls } : {}),

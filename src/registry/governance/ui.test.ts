@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { sha256Of } from '../../core/digest.js';
+import { silentLogger } from '../../core/logger.js';
+import { buildConfig } from '../config.js';
+import { type RunningRegistry, startRegistryServer } from '../server.js';
+import { imageManifest } from '../testing/harness.js';
+
+describe('berth-registry web UI', () => {
+  let server: RunningRegistry;
+  let app: FastifyInstance;
+  let root: string;
+  const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+
+  const login = async (username: string, password: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ui/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username, password }).toString(),
+    });
+    const cookie = String(response.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+    return { status: response.statusCode, cookie };
+  };
+  const get = (url: string, cookie = '') =>
+    app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+  const post = (url: string, cookie: string, fields: Record<string, string>, origin?: string) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        cookie,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(origin ? { origin } : {}),
+      },
+      payload: new URLSearchParams(fields).toString(),
+    });
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'berth-registry-ui-'));
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = 'Ui-admin-pass1';
+    const config = buildConfig(
+      { auth: { mode: 'token' }, gc: { interval: 0 } },
+      { addr: '127.0.0.1:0', root },
+    );
+    server = await startRegistryServer(config, silentLogger);
+    app = server.app;
+  });
+  after(async () => {
+    await server?.close();
+    if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('admin logs in, creates a project with a quota, adds a member and sees it in the audit log', async () => {
+    assert.equal((await login('admin', 'wrong')).status, 401);
+    const { status, cookie } = await login('admin', 'Ui-admin-pass1');
+    assert.equal(status, 303);
+    const created = await post('/ui/projects', cookie, { name: 'team', limit: '10' });
+    assert.equal(created.statusCode, 303);
+    const projects = await get('/ui/', cookie);
+    assert.match(projects.body, /<a href="\/ui\/projects\/team">team<\/a>/);
+    assert.match(projects.body, /class="bar"/);
+    assert.match(projects.body, /0 B of 10\.0 MiB/);
+
+    const user = await app.inject({
+      method: 'POST',
+      url: '/api/v2.0/users',
+      headers: {
+        authorization: `Basic ${Buffer.from('admin:Ui-admin-pass1').toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      payload: { username: 'dev', password: 'Dev-pass-1' },
+    });
+    assert.equal(user.statusCode, 201);
+    const added = await post('/ui/projects/team/members', cookie, { username: 'dev', role: 'developer' });
+    assert.equal(added.statusCode, 303);
+    assert.match((await get('/ui/projects/team/members', cookie)).body, /<td>dev<\/td><td>developer<\/td>/);
+    const log = (await get('/ui/projects/team/logs', cookie)).body;
+    assert.match(log, /add_member<\/td><td>dev<\/td>/);
+    assert.match(log, /create_project<\/td><td>team<\/td>/);
+  });
+
+  it('lists repositories with their tags and pull commands', async () => {
+    const token = await app.inject({
+      method: 'GET',
+      url: '/token?scope=repository:team/app:pull,push',
+      headers: { authorization: `Basic ${Buffer.from('admin:Ui-admin-pass1').toString('base64')}` },
+    });
+    const auth = `Bearer ${(token.json() as { token: string }).token}`;
+    const blob = async (content: string) => {
+      const digest = sha256Of(content);
+      const response = await app.inject({
+        method: 'POST',
+        url: `/v2/team/app/blobs/uploads/?digest=${digest}`,
+        headers: { authorization: auth, 'content-type': 'application/octet-stream' },
+        payload: content,
+      });
+      assert.equal(response.statusCode, 201);
+      return { digest, size: content.length };
+    };
+    const manifest = imageManifest(await blob('{"ui":1}'), [await blob('ui layer')]);
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v2/team/app/manifests/1',
+      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      payload: manifest,
+    });
+    assert.equal(put.statusCode, 201);
+    const { cookie } = await login('admin', 'Ui-admin-pass1');
+    const project = (await get('/ui/projects/team', cookie)).body;
+    assert.match(project, /<code>docker pull [^<]*\/team\/app<\/code>/);
+    const repository = (await get('/ui/projects/team/repositories/app', cookie)).body;
+    assert.match(repository, new RegExp(`${sha256Of(manifest).slice(0, 19)}…</code></td><td>1</td>`));
+  });
+
+  it('applies the permission matrix: anonymous is sent to log in, a developer cannot manage members', async () => {
+    const anonymous = await get('/ui/projects/team');
+    assert.equal(anonymous.statusCode, 303);
+    assert.equal(anonymous.headers.location, '/ui/login');
+    const { cookie } = await login('dev', 'Dev-pass-1');
+    assert.equal((await get('/ui/projects/team', cookie)).statusCode, 200);
+    const members = await get('/ui/projects/team/members', cookie);
+    assert.equal(members.statusCode, 200);
+    assert.doesNotMatch(members.body, /Add or change a member/);
+    const refused = await post('/ui/projects/team/members', cookie, {
+      username: 'dev',
+      role: 'project admin',
+    });
+    assert.equal(refused.statusCode, 403);
+    assert.equal((await post('/ui/projects', cookie, { name: 'mine' })).statusCode, 403);
+  });
+
+  it('refuses cross-origin form posts and escapes what users typed', async () => {
+    const { cookie } = await login('admin', 'Ui-admin-pass1');
+    const evil = await post('/ui/projects', cookie, { name: 'evil' }, 'http://evil.example');
+    assert.equal(evil.statusCode, 403);
+    const filtered = await get('/ui/projects/team/logs?username=%3Cscript%3E', cookie);
+    assert.doesNotMatch(filtered.body, /<script>/);
+    assert.match(filtered.body, /&lt;script&gt;/);
+  });
+});

@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { verifyLogin } from '../auth/authenticator.js';
+import type { LoginLimiter } from '../auth/login-limiter.js';
+import { checkProjectName, type Governance, type Principal } from './governance.js';
+import { isMemberRole, MEMBER_ROLES } from './permissions.js';
+import type { Project } from './store.js';
+
+/** What the web UI is built from. */
+export interface WebUiDeps {
+  governance: Governance;
+  limiter: LoginLimiter;
+}
+
+const SESSION_COOKIE = 'berth_session';
+const SESSION_MS = 8 * 60 * 60 * 1000;
+
+const esc = (value: unknown) =>
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
+const url = (value: string) => encodeURIComponent(value);
+
+function formatBytes(bytes: number): string {
+  if (bytes < 0) return 'unlimited';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#222}header{background:#1d3557;color:#fff;
+padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center}header a{color:#fff}main{padding:1em 1.5em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;padding:.35em .5em;
+text-align:left}th{background:#f4f4f4}.bar{background:#e5e5e5;width:12em;height:.8em;display:inline-block}
+.bar span{background:#2a9d8f;height:100%;display:block}.bar span.full{background:#e63946}code{font-size:.9em}
+.error{color:#b00020}form.inline{display:inline}input,select,button{font:inherit;padding:.2em .4em}
+nav a{margin-right:1em}.fail{color:#b00020}`;
+
+/**
+ * A small server-rendered web UI over the same governance decisions as the
+ * API: log in, projects with quota bars, repositories and their tags,
+ * members, the audit log. Sessions live in memory (a restart logs everyone
+ * out); the cookie is HttpOnly and SameSite=Strict, and forms check Origin.
+ */
+export function webUi(deps: WebUiDeps): FastifyPluginAsync {
+  const gov = deps.governance;
+  const { store } = gov;
+  const sessions = new Map<string, { name: string; expires: number }>();
+
+  const principalOf = (request: FastifyRequest): Principal => {
+    const id = cookie(request, SESSION_COOKIE);
+    const session = id ? sessions.get(id) : undefined;
+    if (!session || session.expires < Date.now()) return { kind: 'anonymous' };
+    return gov.principal(session.name);
+  };
+  const page = (reply: FastifyReply, who: Principal, title: string, body: string, status = 200) => {
+    const name = gov.nameOf(who);
+    const account = name
+      ? `${esc(name)} <form class="inline" method="post" action="/ui/logout"><button>Log out</button></form>`
+      : '<a href="/ui/login">Log in</a>';
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .header('x-frame-options', 'DENY')
+      .send(
+        `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)} · berth-registry</title>` +
+          `<style>${STYLE}</style></head><body><header><strong>berth-registry</strong>` +
+          `<a href="/ui/">Projects</a><span style="margin-left:auto">${account}</span></header>` +
+          `<main><h1>${esc(title)}</h1>${body}</main></body></html>`,
+      );
+  };
+  const refuse = (reply: FastifyReply, who: Principal, what: string) =>
+    who.kind === 'anonymous'
+      ? reply.redirect('/ui/login', 303)
+      : page(reply, who, 'Not allowed', `<p class="error">${esc(what)}</p>`, 403);
+  const visibleProject = (who: Principal, name: string): Project | undefined => {
+    const project = store.project(name);
+    return project && gov.may(who, project, 'pull') ? project : undefined;
+  };
+  /** Forms are same-origin only (with the SameSite cookie, this stops cross-site posts). */
+  const sameOrigin = (request: FastifyRequest) => {
+    const origin = request.headers.origin ?? request.headers.referer;
+    if (!origin) return true;
+    try {
+      return new URL(origin).host === request.host;
+    } catch {
+      return false;
+    }
+  };
+  const form = (request: FastifyRequest) =>
+    request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+
+  return async (app) => {
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 64 * 1024 },
+      (_request, body, done) => done(null, new URLSearchParams(String(body))),
+    );
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.method === 'POST' && !sameOrigin(request)) {
+        return reply.code(403).type('text/plain').send('cross-origin form refused');
+      }
+    });
+
+    app.get('/', async (_request, reply) => reply.redirect('/ui/', 302));
+
+    app.get('/ui/login', async (request, reply) =>
+      page(
+        reply,
+        principalOf(request),
+        'Log in',
+        `<form method="post" action="/ui/login"><p><label>User <input name="username" autocomplete="username"></label></p>
+<p><label>Password <input type="password" name="password" autocomplete="current-password"></label></p>
+<p><button>Log in</button></p></form>`,
+      ),
+    );
+    app.post('/ui/login', async (request, reply) => {
+      const fields = form(request);
+      const user = fields.get('username') ?? '';
+      try {
+        await verifyLogin(
+          gov.users,
+          deps.limiter,
+          { user, password: fields.get('password') ?? '' },
+          request.ip,
+        );
+      } catch {
+        return page(
+          reply,
+          { kind: 'anonymous' },
+          'Log in',
+          '<p class="error">Invalid user name or password.</p>',
+          401,
+        );
+      }
+      const id = randomBytes(24).toString('base64url');
+      if (sessions.size > 10_000) sessions.clear();
+      sessions.set(id, { name: user, expires: Date.now() + SESSION_MS });
+      reply.header(
+        'set-cookie',
+        `${SESSION_COOKIE}=${id}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}`,
+      );
+      return reply.redirect('/ui/', 303);
+    });
+    app.post('/ui/logout', async (request, reply) => {
+      const id = cookie(request, SESSION_COOKIE);
+      if (id) sessions.delete(id);
+      reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return reply.redirect('/ui/login', 303);
+    });
+
+    app.get('/ui/', async (request, reply) => {
+      const who = principalOf(request);
+      const rows = store
+        .projects()
+        .filter((p) => gov.may(who, p, 'pull'))
+        .map((p) => {
+          const { used } = store.usage(p.name);
+          const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
+          const bar =
+            p.storageLimit < 0
+              ? ''
+              : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
+          return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
+<td>${store.repositories(p.name).length}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
+        });
+      const create = gov.isSysadmin(who)
+        ? `<h2>New project</h2><form method="post" action="/ui/projects"><input name="name" placeholder="name">
+<label><input type="checkbox" name="public" value="true"> public</label>
+<input name="limit" placeholder="quota MiB (empty: unlimited)"> <button>Create</button></form>`
+        : '';
+      return page(
+        reply,
+        who,
+        'Projects',
+        `<table><tr><th>Project</th><th>Access</th><th>Repositories</th><th>Storage</th></tr>${rows.join('')}</table>${create}`,
+      );
+    });
+    app.post('/ui/projects', async (request, reply) => {
+      const who = principalOf(request);
+      if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin creates projects.');
+      const fields = form(request);
+      const name = fields.get('name') ?? '';
+      const limitMiB = fields.get('limit') ?? '';
+      const limit = limitMiB === '' ? -1 : Math.round(Number(limitMiB) * 1024 * 1024);
+      try {
+        checkProjectName(name);
+        if (!Number.isFinite(limit) || (limit < 0 && limit !== -1)) throw new Error('quota: a number of MiB');
+        if (store.project(name)) throw new Error(`project ${name} already exists`);
+      } catch (err) {
+        return page(reply, who, 'New project', `<p class="error">${esc((err as Error).message)}</p>`, 400);
+      }
+      store.createProject(name, fields.get('public') === 'true', limit, gov.now());
+      gov.record({
+        principal: who,
+        remoteAddress: request.ip,
+        operation: 'create_project',
+        project: name,
+        resource: name,
+        result: 'success',
+        detail: `public=${fields.get('public') === 'true'} storage_limit=${limit}`,
+      });
+      return reply.redirect(`/ui/projects/${url(name)}`, 303);
+    });
+
+    app.get<{ Params: { project: string } }>('/ui/projects/:project', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
+      const host = request.host;
+      const repos = store.repositories(project.name).map(
+        (r) =>
+          `<tr><td><a href="/ui/projects/${url(project.name)}/repositories/${url(r.name.slice(project.name.length + 1))}">${esc(r.name)}</a></td>
+<td>${r.artifacts}</td><td>${r.tags}</td><td><code>docker pull ${esc(host)}/${esc(r.name)}</code></td></tr>`,
+      );
+      const links = [
+        gov.may(who, project, 'read audit log')
+          ? `<a href="/ui/projects/${url(project.name)}/members">Members</a><a href="/ui/projects/${url(project.name)}/logs">Audit log</a>`
+          : '',
+      ].join('');
+      const { used, linked } = store.usage(project.name);
+      return page(
+        reply,
+        who,
+        `Project ${project.name}`,
+        `<nav>${links}</nav><p>${project.public ? 'Public' : 'Private'}; storage ${formatBytes(used)} of ${formatBytes(project.storageLimit)}${linked > used ? ` (${formatBytes(linked - used)} pending)` : ''}.</p>
+<table><tr><th>Repository</th><th>Artifacts</th><th>Tags</th><th>Pull</th></tr>${repos.join('')}</table>`,
+      );
+    });
+
+    app.get<{ Params: { project: string; repository: string } }>(
+      '/ui/projects/:project/repositories/:repository',
+      async (request, reply) => {
+        const who = principalOf(request);
+        const project = visibleProject(who, request.params.project);
+        if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
+        const name = `${project.name}/${request.params.repository}`;
+        const rows = store.artifacts(name).map(
+          (a) =>
+            `<tr><td><code>${esc(a.digest.slice(0, 19))}…</code></td><td>${a.tags.map(esc).join(', ')}</td>
+<td>${esc(a.mediaType)}</td><td>${esc(new Date(a.pushedAt).toISOString())}</td>
+<td><code>docker pull ${esc(request.host)}/${esc(name)}${a.tags[0] ? `:${esc(a.tags[0])}` : `@${esc(a.digest)}`}</code></td></tr>`,
+        );
+        return page(
+          reply,
+          who,
+          name,
+          `<table><tr><th>Digest</th><th>Tags</th><th>Type</th><th>Pushed</th><th>Pull</th></tr>${rows.join('')}</table>`,
+        );
+      },
+    );
+
+    app.get<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project || !gov.may(who, project, 'read audit log'))
+        return refuse(reply, who, 'You may not see the members of this project.');
+      const rows = store
+        .members(project.name)
+        .map((m) => `<tr><td>${esc(m.username)}</td><td>${esc(m.role)}</td></tr>`);
+      const add = gov.may(who, project, 'manage members')
+        ? `<h2>Add or change a member</h2><form method="post" action="/ui/projects/${url(project.name)}/members">
+<input name="username" placeholder="user"> <select name="role">${MEMBER_ROLES.map((r) => `<option>${r}</option>`).join('')}</select>
+<button>Save</button></form>`
+        : '';
+      return page(
+        reply,
+        who,
+        `Members of ${project.name}`,
+        `<table><tr><th>User</th><th>Role</th></tr>${rows.join('')}</table>${add}`,
+      );
+    });
+    app.post<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project || !gov.may(who, project, 'manage members'))
+        return refuse(reply, who, 'You may not manage the members of this project.');
+      const fields = form(request);
+      const username = fields.get('username') ?? '';
+      const role = fields.get('role');
+      if (!store.user(username) || !isMemberRole(role))
+        return page(
+          reply,
+          who,
+          'Members',
+          '<p class="error">username: no such user, or role: unknown role</p>',
+          400,
+        );
+      const existed = store.role(project.name, username) !== undefined;
+      store.setMember(project.name, username, role);
+      gov.record({
+        principal: who,
+        remoteAddress: request.ip,
+        operation: existed ? 'update_member' : 'add_member',
+        project: project.name,
+        resource: username,
+        result: 'success',
+        detail: `role=${role}`,
+      });
+      return reply.redirect(`/ui/projects/${url(project.name)}/members`, 303);
+    });
+
+    app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
+      '/ui/projects/:project/logs',
+      async (request, reply) => {
+        const who = principalOf(request);
+        const project = visibleProject(who, request.params.project);
+        if (!project || !gov.may(who, project, 'read audit log'))
+          return refuse(reply, who, 'You may not read the audit log of this project.');
+        const q = request.query;
+        const pageNumber = Math.max(1, Number(q['page'] ?? 1) || 1);
+        const { total, entries } = store.audit({
+          project: project.name,
+          ...(q['username'] ? { username: q['username'] } : {}),
+          ...(q['operation'] ? { operation: q['operation'] } : {}),
+          limit: 100,
+          offset: (pageNumber - 1) * 100,
+        });
+        const rows = entries.map(
+          (e) =>
+            `<tr><td>${esc(new Date(e.time).toISOString())}</td><td>${esc(e.username ?? '(anonymous)')}</td><td>${esc(e.remoteAddress)}</td>
+<td>${esc(e.operation)}</td><td>${esc(e.resource)}</td><td class="${e.result === 'failure' ? 'fail' : ''}">${esc(e.result)}</td><td>${esc(e.detail)}</td></tr>`,
+        );
+        const next =
+          pageNumber * 100 < total
+            ? `<a href="?${new URLSearchParams({ ...(q as Record<string, string>), page: String(pageNumber + 1) })}">Older</a>`
+            : '';
+        return page(
+          reply,
+          who,
+          `Audit log of ${project.name}`,
+          `<form method="get"><input name="username" placeholder="user" value="${esc(q['username'])}">
+<input name="operation" placeholder="operation" value="${esc(q['operation'])}"> <button>Filter</button></form>
+<p>${total} entries</p><table><tr><th>Time</th><th>User</th><th>From</th><th>Operation</th><th>Resource</th><th>Result</th><th>Detail</th></tr>${rows.join('')}</table>${next}`,
+        );
+      },
+    );
+  };
+}
+
+function cookie(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
