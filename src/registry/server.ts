@@ -162,6 +162,7 @@ function openGovernance(config: RegistryConfig, logger: Logger, registry: Regist
     ...(password ? { adminPassword: password } : {}),
   });
   registry.context.admitBlob = governance.admitBlob;
+  registry.context.guardTags = governance.guardTags;
   return governance;
 }
 

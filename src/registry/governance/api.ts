@@ -15,6 +15,7 @@ import {
 } from './governance.js';
 import { openApiDocument } from './openapi.js';
 import { isMemberRole, isProjectAction, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
+import { checkPatterns, checkRetention, matchesAny, planRetention } from './rules.js';
 import type { Project } from './store.js';
 
 /** What the management API is built from. */
@@ -254,11 +255,62 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const project = projectParam(request);
       require(request, project, 'change settings', 'update_project');
       const input = body(request);
+      const unknown = Object.keys(input).filter(
+        (k) => !['public', 'immutable_tags', 'retention'].includes(k),
+      );
+      if (unknown.length > 0) throw invalidArgument(`${unknown[0]}: unknown setting`);
       const isPublic = input['public'];
-      if (typeof isPublic !== 'boolean') throw invalidArgument('public: must be true or false');
-      store.updateProject(project.name, { public: isPublic });
-      audit(request, 'update_project', project.name, project.name, 'success', `public=${isPublic}`);
+      if (isPublic !== undefined && typeof isPublic !== 'boolean')
+        throw invalidArgument('public: must be true or false');
+      const settings = { ...project.settings };
+      if (input['immutable_tags'] !== undefined)
+        settings.immutableTags = checkPatterns(input['immutable_tags'], 'immutable_tags');
+      if (input['retention'] !== undefined) settings.retention = checkRetention(input['retention']);
+      store.updateProject(project.name, {
+        ...(isPublic !== undefined ? { public: isPublic } : {}),
+        settings,
+      });
+      audit(request, 'update_project', project.name, project.name, 'success', JSON.stringify(input));
       return projectView(store.project(project.name)!);
+    });
+    app.post('/api/v2.0/projects/:project/retention/run', async (request) => {
+      const project = projectParam(request);
+      require(request, project, 'change settings', 'retention_run');
+      const dryRun = (request.query as { dry_run?: string }).dry_run === 'true';
+      const decisions = planRetention(
+        store.tags({ project: project.name }),
+        project.settings.retention,
+        project.settings.immutableTags,
+        gov.now(),
+      );
+      const deleted = decisions.filter((d) => d.action === 'delete');
+      if (!dryRun) {
+        for (const d of deleted) {
+          await registry.repository(d.repository).manifests.delete({ tag: d.tag });
+          audit(request, 'delete_tag', project.name, `${d.repository}:${d.tag}`, 'success', 'retention');
+        }
+      }
+      audit(
+        request,
+        'retention_run',
+        project.name,
+        project.name,
+        'success',
+        `${dryRun ? 'dry run: would delete' : 'deleted'} ${deleted.length} of ${decisions.length} tags`,
+      );
+      return {
+        dry_run: dryRun,
+        deleted: deleted.length,
+        kept: decisions.length - deleted.length,
+        tags: decisions.map((d) => ({
+          repository: d.repository,
+          tag: d.tag,
+          digest: d.digest,
+          pushed_at: new Date(d.pushedAt).toISOString(),
+          action: d.action,
+          reason: d.reason,
+        })),
+      };
     });
     app.delete('/api/v2.0/projects/:project', async (request) => {
       const project = projectParam(request);
@@ -474,6 +526,17 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const project = projectParam(request);
       require(request, project, 'delete repository', 'delete_repository');
       const name = repoParam(request, project);
+      const immutable = store
+        .tags({ repository: name })
+        .find((t) => matchesAny(project.settings.immutableTags, t.tag));
+      if (immutable) {
+        audit(request, 'delete_repository', project.name, name, 'failure', `immutable tag ${immutable.tag}`);
+        throw new ApiError(
+          403,
+          'FORBIDDEN',
+          `tag ${name}:${immutable.tag} is immutable; the repository stays`,
+        );
+      }
       store.deleteRepository(name);
       audit(request, 'delete_repository', project.name, name);
       return {};
@@ -529,6 +592,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       public: project.public,
       created_at: new Date(project.createdAt).toISOString(),
       repo_count: store.repositories(project.name).length,
+      immutable_tags: project.settings.immutableTags ?? [],
+      retention: project.settings.retention ?? null,
     };
   }
   function quotaView(project: Project) {

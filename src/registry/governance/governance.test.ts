@@ -9,6 +9,7 @@ import { silentLogger } from '../../core/logger.js';
 import { buildConfig } from '../config.js';
 import { openRegistryDatabase } from '../metadata/sqlite-database.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
+import { imageManifest } from '../testing/harness.js';
 import { createGovernance } from './governance.js';
 
 const ADMIN = { user: 'admin', password: 'Governance-admin-1' };
@@ -206,6 +207,86 @@ describe('berth-registry governance', () => {
       (await app.inject(form({ grant_type: 'refresh_token', refresh_token: refresh }))).statusCode,
       401,
     );
+  });
+
+  it('immutable tags can be neither overwritten nor deleted, by tag, digest or repository', async () => {
+    const settings = await api('PUT', '/api/v2.0/projects/team', ADMIN, { immutable_tags: ['v*'] });
+    assert.equal(settings.statusCode, 200, settings.body);
+    const auth = await token(ADMIN, 'repository:team/frozen:pull,push,delete');
+    const push = async (tag: string, seed: string) => {
+      const config = Buffer.from(`{"seed":"${seed}"}`);
+      const layer = Buffer.from(`layer ${seed}`);
+      await pushBlob(auth, 'team/frozen', config);
+      await pushBlob(auth, 'team/frozen', layer);
+      const manifest = imageManifest({ digest: sha256Of(config), size: config.length }, [
+        { digest: sha256Of(layer), size: layer.length },
+      ]);
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/v2/team/frozen/manifests/${tag}`,
+        headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        payload: manifest,
+      });
+      return { status: response.statusCode, body: response.body, digest: sha256Of(manifest) };
+    };
+    const first = await push('v1', 'a');
+    assert.equal(first.status, 201);
+    assert.equal((await push('v1', 'a')).status, 201, 'the same content again is no overwrite');
+    const overwrite = await push('v1', 'b');
+    assert.equal(overwrite.status, 403);
+    assert.match(overwrite.body, /tag team\/frozen:v1 is immutable/);
+    assert.equal((await push('latest', 'b')).status, 201);
+    assert.equal((await push('latest', 'c')).status, 201, 'tags outside the patterns move freely');
+    for (const reference of ['v1', first.digest]) {
+      const removal = await app.inject({
+        method: 'DELETE',
+        url: `/v2/team/frozen/manifests/${reference}`,
+        headers: auth,
+      });
+      assert.equal(removal.statusCode, 403, reference);
+    }
+    const repository = await api('DELETE', '/api/v2.0/projects/team/repositories/frozen', ADMIN);
+    assert.equal(repository.statusCode, 403);
+    await api('PUT', '/api/v2.0/projects/team', ADMIN, { immutable_tags: [] });
+  });
+
+  it('a retention run reports in a dry run, then deletes the tags no rule keeps', async () => {
+    const auth = await token(ADMIN, 'repository:team/kept:pull,push');
+    const config = Buffer.from('{"retention":1}');
+    await pushBlob(auth, 'team/kept', config);
+    const manifest = imageManifest({ digest: sha256Of(config), size: config.length }, []);
+    for (const tag of ['release-1', 'a', 'b', 'c']) {
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/v2/team/kept/manifests/${tag}`,
+        headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+        payload: manifest,
+      });
+      assert.equal(response.statusCode, 201);
+    }
+    const policy = { retention: { keepLast: 1, keepTags: ['release-*'] } };
+    assert.equal((await api('PUT', '/api/v2.0/projects/team', ADMIN, policy)).statusCode, 200);
+    const tagsNow = async () =>
+      (
+        (await api('GET', '/api/v2.0/projects/team/repositories/kept/artifacts', ADMIN)).json() as {
+          tags: string[];
+        }[]
+      )
+        .flatMap((a) => a.tags)
+        .sort();
+    const dry = (await api('POST', '/api/v2.0/projects/team/retention/run?dry_run=true', ADMIN)).json() as {
+      deleted: number;
+      tags: { repository: string; tag: string; action: string }[];
+    };
+    const planned = dry.tags
+      .filter((t) => t.repository === 'team/kept' && t.action === 'delete')
+      .map((t) => t.tag);
+    assert.deepEqual(planned.sort(), ['a', 'b']);
+    assert.deepEqual(await tagsNow(), ['a', 'b', 'c', 'release-1']);
+    const run = await api('POST', '/api/v2.0/projects/team/retention/run', ADMIN);
+    assert.equal(run.statusCode, 200, run.body);
+    assert.deepEqual(await tagsNow(), ['c', 'release-1']);
+    await api('PUT', '/api/v2.0/projects/team', ADMIN, { retention: {} });
   });
 
   it('the audit log cannot be changed through the API or in the database', async () => {

@@ -7,7 +7,9 @@ import type { UserDirectory } from '../auth/htpasswd.js';
 import { registryError } from '../errors.js';
 import type { AuditEvent, AuditSink } from '../http/audit.js';
 import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import type { TagChange } from '../service/context.js';
 import { type ProjectAction, type Subject, subjectMay } from './permissions.js';
+import { matchesAny } from './rules.js';
 import { createGovernanceStore, type GovernanceStore, type Project, type Robot, type User } from './store.js';
 
 /** Who is asking, resolved against the governance tables. */
@@ -84,6 +86,8 @@ export interface Governance {
   readonly audit: AuditSink;
   /** Quota check before a blob joins a repository. */
   admitBlob(repository: string, digest: string, size: number): Promise<void>;
+  /** Immutable tags: refuses overwriting or removing them. */
+  guardTags(repository: string, change: TagChange): Promise<void>;
   principal(name: string | undefined): Principal;
   principalOf(identity: Identity): Principal;
   /** Whether the principal may do `action` in `project` (one cell of the matrix). */
@@ -254,10 +258,34 @@ export function createGovernance(options: GovernanceOptions): Governance {
     pending.set(digest, { size, at: now() });
   };
 
+  const guardTags = async (repository: string, change: TagChange) => {
+    const projectName = projectOf(repository);
+    const project = projectName === undefined ? undefined : store.project(projectName);
+    const patterns = project?.settings.immutableTags;
+    if (!project || !patterns || patterns.length === 0) return;
+    const tags = store.tags({ repository });
+    let blocked: string | undefined;
+    if (change.kind === 'set') {
+      const existing = tags.find((t) => t.tag === change.tag);
+      if (existing && existing.digest !== change.digest && matchesAny(patterns, change.tag))
+        blocked = change.tag;
+    } else if (change.kind === 'remove') {
+      if (tags.some((t) => t.tag === change.tag) && matchesAny(patterns, change.tag)) blocked = change.tag;
+    } else {
+      blocked = tags.find((t) => t.digest === change.digest && matchesAny(patterns, t.tag))?.tag;
+    }
+    if (blocked !== undefined) {
+      throw registryError('DENIED', {
+        message: `tag ${repository}:${blocked} is immutable (a tag immutability rule of project ${project.name})`,
+      });
+    }
+  };
+
   return {
     store,
     policy,
     users,
+    guardTags,
     audit: createRegistryAuditSink(store, (name) => principal(name), nameOf, now),
     admitBlob,
     principal,

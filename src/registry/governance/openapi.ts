@@ -57,7 +57,25 @@ const ROUTES: Route[] = [
     path: '/projects/{project}',
     summary: 'Change project settings',
     needs: 'change settings',
-    body: { public: bool },
+    body: {
+      public: bool,
+      immutable_tags: {
+        type: 'array',
+        items: str,
+        description: 'tag patterns (* and ?) never overwritten or deleted',
+      },
+      retention: {
+        type: 'object',
+        properties: { keepLast: int, keepDays: int, keepTags: { type: 'array', items: str } },
+      },
+    },
+  },
+  {
+    method: 'post',
+    path: '/projects/{project}/retention/run',
+    summary: 'Apply the retention policy now (dry_run=true: only report)',
+    needs: 'change settings',
+    query: ['dry_run'],
   },
   {
     method: 'delete',

@@ -11,6 +11,8 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
  *     robots            name → bcrypt hash of the secret, level (project | system), expiry, disabled
  *     robot_permissions (robot, project or '*', action)
  *     audit_log         append-only: who, from where, what, when, result (UPDATE is refused by a trigger)
+ *
+ * Version 2: projects.settings, JSON: immutable tag patterns and the retention policy.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -66,6 +68,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_by_project ON audit_log(project, time);
   CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
+  `
+  ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
   `,
 ];
 

@@ -9,6 +9,23 @@ export interface Project {
   /** Bytes; -1 means unlimited. */
   storageLimit: number;
   createdAt: number;
+  settings: ProjectSettings;
+}
+
+/** Which tags a retention run keeps; a tag is kept when any rule keeps it. No rule: nothing is deleted. */
+export interface RetentionPolicy {
+  /** The N most recently pushed tags of each repository. */
+  keepLast?: number;
+  /** Tags pushed within N days. */
+  keepDays?: number;
+  /** Tags matching any of these patterns (`*` any run of characters, `?` one). */
+  keepTags?: string[];
+}
+
+export interface ProjectSettings {
+  /** Tag patterns that may be neither overwritten nor deleted. */
+  immutableTags?: string[];
+  retention?: RetentionPolicy;
 }
 
 export interface User {
@@ -33,6 +50,13 @@ export interface Robot {
   createdAt: number;
   /** `project` is a project name, or `*` for every project (system robots). */
   permissions: { project: string; action: ProjectAction }[];
+}
+
+export interface TagRecord {
+  repository: string;
+  tag: string;
+  digest: string;
+  pushedAt: number;
 }
 
 export interface AuditEntry {
@@ -64,6 +88,7 @@ interface ProjectRow {
   public: number;
   storage_limit: number;
   created_at: number;
+  settings: string;
 }
 interface UserRow {
   id: number;
@@ -101,6 +126,7 @@ const toProject = (r: ProjectRow): Project => ({
   public: r.public === 1,
   storageLimit: r.storage_limit,
   createdAt: r.created_at,
+  settings: JSON.parse(r.settings) as ProjectSettings,
 });
 const toUser = (r: UserRow): User => ({
   id: r.id,
@@ -179,14 +205,38 @@ export function createGovernanceStore(db: SqliteDatabase) {
       );
       return this.project(name)!;
     },
-    updateProject(name: string, change: { public?: boolean; storageLimit?: number }): void {
+    updateProject(
+      name: string,
+      change: { public?: boolean; storageLimit?: number; settings?: ProjectSettings },
+    ): void {
+      if (change.settings !== undefined)
+        db.prepare('UPDATE projects SET settings = ? WHERE name = ?').run(
+          JSON.stringify(change.settings),
+          name,
+        );
       if (change.public !== undefined)
         db.prepare('UPDATE projects SET public = ? WHERE name = ?').run(change.public ? 1 : 0, name);
       if (change.storageLimit !== undefined)
         db.prepare('UPDATE projects SET storage_limit = ? WHERE name = ?').run(change.storageLimit, name);
     },
     deleteProject(name: string): void {
-      db.prepare('DELETE FROM projects WHERE name = ?').run(name);
+      db.transaction(() => {
+        db.prepare('DELETE FROM projects WHERE name = ?').run(name);
+        // System robots' rights there must not come back with a new project of the same name.
+        db.prepare('DELETE FROM robot_permissions WHERE project = ?').run(name);
+      })();
+    },
+    /** Tags of a repository, or of every repository of a project, newest push first. */
+    tags(scope: { repository: string } | { project: string }): TagRecord[] {
+      const where = 'repository' in scope ? 'r.name = ?' : IN_PROJECT;
+      const args = 'repository' in scope ? [scope.repository] : [scope.project, scope.project];
+      return db
+        .prepare<string[], TagRecord>(
+          `SELECT r.name AS repository, t.name AS tag, t.manifest_digest AS digest, t.updated_at AS pushedAt
+           FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE ${where}
+           ORDER BY r.name, t.updated_at DESC, t.name`,
+        )
+        .all(...args);
     },
     repositories(project: string): { name: string; tags: number; artifacts: number }[] {
       return db

@@ -38,4 +38,15 @@ export interface RegistryContext {
    * throws (DENIED) to refuse it, e.g. when a project's quota would be exceeded.
    */
   admitBlob?(repository: string, digest: Digest, size: number): Promise<void>;
+  /**
+   * Called before a tag is set or removed (directly, or with the manifest it
+   * points to); throws (DENIED) to refuse, e.g. for an immutable tag.
+   */
+  guardTags?(repository: string, change: TagChange): Promise<void>;
 }
+
+/** What a manifest PUT or DELETE does to tags. */
+export type TagChange =
+  | { kind: 'set'; tag: string; digest: Digest }
+  | { kind: 'remove'; tag: string }
+  | { kind: 'remove-manifest'; digest: Digest };

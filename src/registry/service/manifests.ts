@@ -57,10 +57,17 @@ export function createRepositoryManifests(context: RegistryContext, repository: 
         throw registryError('DIGEST_INVALID', { detail: { expected: reference.digest, actual: digest } });
       }
       const parsed = parseManifest(content, contentType);
+      if (reference.tag) await context.guardTags?.(repository, { kind: 'set', tag: reference.tag, digest });
       await metadata.putManifest({ repository, digest, content, ...parsed }, reference.tag, context.now());
       return { digest, ...(parsed.subject ? { subject: parsed.subject } : {}) };
     },
     async delete(reference) {
+      await context.guardTags?.(
+        repository,
+        reference.digest
+          ? { kind: 'remove-manifest', digest: reference.digest }
+          : { kind: 'remove', tag: reference.tag },
+      );
       const deleted = reference.digest
         ? await metadata.deleteManifest(repository, reference.digest)
         : await metadata.deleteTag(repository, reference.tag);
