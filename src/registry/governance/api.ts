@@ -212,6 +212,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const target = userParam(request.params.username);
       const flag = body(request)['sysadmin'];
       if (typeof flag !== 'boolean') throw invalidArgument('sysadmin: must be true or false');
+      if (!flag && request.principal.kind === 'user' && request.principal.user.name === target.name)
+        throw new ApiError(400, 'BAD_REQUEST', 'sysadmin: you cannot revoke your own system admin role');
       store.setSysadmin(target.name, flag);
       audit(request, 'update_user', undefined, target.name, 'success', `sysadmin=${flag}`);
       return userView(store.user(target.name));

@@ -182,6 +182,14 @@ export function createGovernanceStore(db: SqliteDatabase) {
     );
   const referencedBytes = blobBytes('manifest_references');
   const linkedBytes = blobBytes('repository_blobs');
+  // Statements on every authorization decision are prepared once.
+  const projectByName = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?');
+  const userByName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?');
+  const robotByName = db.prepare<[string], RobotRow>(`${robotSelect} WHERE b.name = ?`);
+  const roleOf = db.prepare<[string, string], { role: MemberRole }>(
+    `SELECT m.role FROM members m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id
+     WHERE p.name = ? AND u.name = ?`,
+  );
   const blobInProject = db.prepare<[string, string, string], { one: number }>(
     `SELECT 1 AS one FROM repository_blobs x JOIN repositories r ON r.id = x.repository_id
      WHERE x.digest = ? AND ${IN_PROJECT} LIMIT 1`,
@@ -190,7 +198,7 @@ export function createGovernanceStore(db: SqliteDatabase) {
   return {
     // Projects
     project(name: string): Project | undefined {
-      const row = db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE name = ?').get(name);
+      const row = projectByName.get(name);
       return row && toProject(row);
     },
     projects(): Project[] {
@@ -285,7 +293,7 @@ export function createGovernanceStore(db: SqliteDatabase) {
 
     // Users
     user(name: string): User | undefined {
-      const row = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name = ?').get(name);
+      const row = userByName.get(name);
       return row && toUser(row);
     },
     users(): User[] {
@@ -316,12 +324,7 @@ export function createGovernanceStore(db: SqliteDatabase) {
 
     // Members
     role(project: string, user: string): MemberRole | undefined {
-      return db
-        .prepare<[string, string], { role: MemberRole }>(
-          `SELECT m.role FROM members m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id
-           WHERE p.name = ? AND u.name = ?`,
-        )
-        .get(project, user)?.role;
+      return roleOf.get(project, user)?.role;
     },
     members(project: string): { username: string; role: MemberRole }[] {
       return db
@@ -360,7 +363,7 @@ export function createGovernanceStore(db: SqliteDatabase) {
 
     // Robots
     robot(name: string): Robot | undefined {
-      const row = db.prepare<[string], RobotRow>(`${robotSelect} WHERE b.name = ?`).get(name);
+      const row = robotByName.get(name);
       return row && toRobot(row);
     },
     robots(project: string | undefined): Robot[] {
