@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256Of } from '../core/digest.js';
 import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
-import { bin, fixturesDir } from '../testing/paths.js';
+import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
+import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
@@ -187,5 +188,116 @@ describe('berth-registry governance with skopeo (token mode)', { skip: skopeo ? 
     // Nothing half-stored: the refused upload's session and data are gone.
     const uploads = await readdir(join(dir, 'root', 'uploads')).catch(() => []);
     assert.deepEqual(uploads, []);
+  });
+});
+
+const noDocker = !dockerdBinary() || !dockerCli() ? 'dockerd or the docker CLI is not installed' : false;
+
+describe('berth-registry governance with docker (token mode)', { skip: noDocker }, () => {
+  let dir: string;
+  let server: RegistryProcess;
+  let peer: PeerDockerd | undefined;
+
+  const docker = (args: string[], config: string, input?: string) =>
+    runCommand(dockerCli()!, ['-H', peer!.host, ...args], {
+      env: { ...process.env, DOCKER_CONFIG: join(dir, config) },
+      timeoutMs: 180_000,
+      ...(input ? { input } : {}),
+    });
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`http://${server.address}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-registry-governance-docker-'));
+    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
+    try {
+      server = await startRegistryProcess(bin('berth-registry'), [
+        '--root',
+        join(dir, 'root'),
+        '--auth',
+        'token',
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    }
+    peer = await startPeerDockerd();
+    const load = await docker(
+      ['load', '-i', join(fixturesDir, 'images', 'busybox.docker-archive.tar')],
+      'anon',
+    );
+    assert.equal(load.code, 0, load.stderr);
+    assert.equal(
+      (await admin('POST', '/api/v2.0/projects', { project_name: 'team', public: false })).status,
+      201,
+    );
+    for (const [username, role, password] of [
+      ['dev', 'developer', 'Dev-pass-1'],
+      ['guest', 'guest', 'Guest-pass-1'],
+    ] as const) {
+      assert.equal((await admin('POST', '/api/v2.0/users', { username, password })).status, 201);
+      assert.equal((await admin('POST', '/api/v2.0/projects/team/members', { username, role })).status, 201);
+    }
+  });
+  after(async () => {
+    await server?.stop();
+    await peer?.stop().catch(async () => {
+      const peerDir = peer!.host.replace(/^unix:\/\//, '').replace(/\/docker\.sock$/, '');
+      await runCommand('umount', ['-l', join(peerDir, 'data')]);
+      await rm(peerDir, { recursive: true, force: true });
+    });
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('dev logs in and pushes; guest pulls but its push is denied; anonymous pull is refused', async () => {
+    const ref = `${server.address}/team/app:1`;
+    assert.equal((await docker(['tag', 'busybox:latest', ref], 'dev')).code, 0);
+    const login = await docker(
+      ['login', '-u', 'dev', '--password-stdin', server.address],
+      'dev',
+      'Dev-pass-1',
+    );
+    assert.equal(login.code, 0, login.stderr);
+    const push = await docker(['push', ref], 'dev');
+    assert.equal(push.code, 0, push.stderr);
+    assert.equal((await docker(['rmi', ref], 'dev')).code, 0);
+
+    const guestLogin = await docker(
+      ['login', '-u', 'guest', '--password-stdin', server.address],
+      'guest',
+      'Guest-pass-1',
+    );
+    assert.equal(guestLogin.code, 0, guestLogin.stderr);
+    const pull = await docker(['pull', ref], 'guest');
+    assert.equal(pull.code, 0, pull.stderr);
+    const guestRef = `${server.address}/team/app:guest`;
+    assert.equal((await docker(['tag', ref, guestRef], 'guest')).code, 0);
+    const guestPush = await docker(['push', guestRef], 'guest');
+    assert.notEqual(guestPush.code, 0);
+    assert.match(guestPush.stderr, /denied: requested access to the resource is denied/);
+    await docker(['rmi', ref, guestRef], 'guest');
+
+    const anonymous = await docker(['pull', ref], 'anon');
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.stderr, /unauthorized: authentication required/);
+
+    const { body } = await admin('GET', '/api/v2.0/projects/team/logs?page_size=100');
+    const entries = body['entries'] as { username: string | null; operation: string; result: string }[];
+    const has = (username: string | null, operation: string, result: string) =>
+      entries.some((e) => e.username === username && e.operation === operation && e.result === result);
+    assert.ok(has('dev', 'push', 'success'), 'dev push');
+    assert.ok(has('guest', 'pull', 'success'), 'guest pull');
+    assert.ok(has('guest', 'push', 'failure'), 'guest push refused');
+    assert.ok(has(null, 'pull', 'failure'), 'anonymous pull refused');
   });
 });
