@@ -127,6 +127,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     address,
     async close() {
       clearInterval(timer);
+      governance?.close();
       await app.close();
       await registry.close();
     },

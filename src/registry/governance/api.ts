@@ -6,6 +6,7 @@ import type { LoginLimiter } from '../auth/login-limiter.js';
 import { parseReference, parseRegistryDigest } from '../names.js';
 import type { Registry } from '../service/registry.js';
 import {
+  AUDIT_RETENTION_DAYS,
   checkPasswordPolicy,
   checkProjectName,
   checkUsername,
@@ -478,6 +479,27 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       store.deleteRobot(robot.name);
       audit(request, 'delete_robot', undefined, robot.name);
       return {};
+    });
+
+    // System settings
+    app.get('/api/v2.0/system/settings', async (request) => {
+      requireAdmin(request);
+      return { audit_retention_days: store.setting<number>(AUDIT_RETENTION_DAYS, 0) };
+    });
+    app.put('/api/v2.0/system/settings', async (request) => {
+      requireAdmin(request, 'update_settings', 'system');
+      const input = body(request);
+      const unknown = Object.keys(input).filter((k) => k !== 'audit_retention_days');
+      if (unknown.length > 0) throw invalidArgument(`${unknown[0]}: unknown setting`);
+      const days = input['audit_retention_days'];
+      if (typeof days !== 'number' || !Number.isInteger(days) || days < 0)
+        throw invalidArgument(
+          'audit_retention_days: days to keep audit entries, a non-negative integer (0: forever)',
+        );
+      store.setSetting(AUDIT_RETENTION_DAYS, days);
+      audit(request, 'update_settings', undefined, 'system', 'success', `audit_retention_days=${days}`);
+      const purged = gov.purgeAudit();
+      return { audit_retention_days: days, purged };
     });
 
     // Audit log (read only: there is no route that changes it)

@@ -289,6 +289,28 @@ describe('berth-registry governance', () => {
     await api('PUT', '/api/v2.0/projects/team', ADMIN, { retention: {} });
   });
 
+  it('audit-log retention deletes only entries older than the setting', async () => {
+    const db = (
+      server.registry.context.metadata as unknown as { database: import('better-sqlite3').Database }
+    ).database;
+    db.prepare(
+      `INSERT INTO audit_log (time, username, remote_address, operation, project, resource, result)
+       VALUES (?, 'old', '127.0.0.1', 'pull', 'team', 'team/app:1', 'success')`,
+    ).run(Date.now() - 40 * 86_400_000);
+    const before = (await logs('username=old')).length;
+    assert.equal(before, 1);
+    const bad = await api('PUT', '/api/v2.0/system/settings', ADMIN, { audit_retention_days: -1 });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /audit_retention_days:/);
+    const set = await api('PUT', '/api/v2.0/system/settings', ADMIN, { audit_retention_days: 30 });
+    assert.equal(set.statusCode, 200, set.body);
+    assert.equal((set.json() as { purged: number }).purged, 1);
+    assert.equal((await logs('username=old')).length, 0);
+    assert.equal((await logs('operation=update_settings')).length, 1);
+    assert.ok((await logs('operation=login')).length > 0, 'recent entries stay');
+    await api('PUT', '/api/v2.0/system/settings', ADMIN, { audit_retention_days: 0 });
+  });
+
   it('the audit log cannot be changed through the API or in the database', async () => {
     for (const method of ['PUT', 'DELETE', 'POST', 'PATCH']) {
       const response = await api(method, '/api/v2.0/audit-logs', ADMIN, {});

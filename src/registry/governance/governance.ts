@@ -105,7 +105,14 @@ export interface Governance {
   }): void;
   hash(secret: string): Promise<string>;
   now(): number;
+  /** Deletes audit entries older than the retention setting; returns how many. */
+  purgeAudit(): number;
+  /** Stops the hourly audit purge. */
+  close(): void;
 }
+
+/** System setting: audit entries older than this many days are deleted; 0 keeps them forever. */
+export const AUDIT_RETENTION_DAYS = 'audit_retention_days';
 
 /** Opens the governance tables and creates `admin` and `library` at first start. */
 export function createGovernance(options: GovernanceOptions): Governance {
@@ -281,11 +288,32 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
+  const purgeAudit = () => {
+    const days = store.setting<number>(AUDIT_RETENTION_DAYS, 0);
+    if (days <= 0) return 0;
+    const purged = store.purgeAudit(now() - days * 86_400_000);
+    if (purged > 0) options.logger.info('audit log retention', { deleted: purged, days });
+    return purged;
+  };
+  const purgeTimer = setInterval(
+    () => {
+      try {
+        purgeAudit();
+      } catch (err) {
+        options.logger.error('audit log retention failed', { error: err });
+      }
+    },
+    60 * 60 * 1000,
+  );
+  purgeTimer.unref();
+
   return {
     store,
     policy,
     users,
     guardTags,
+    purgeAudit,
+    close: () => clearInterval(purgeTimer),
     audit: createRegistryAuditSink(store, (name) => principal(name), nameOf, now),
     admitBlob,
     principal,

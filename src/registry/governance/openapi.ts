@@ -179,6 +179,14 @@ const ROUTES: Route[] = [
     needs: 'system admin',
     query: ['project', 'username', 'operation', 'from', 'to', 'page', 'page_size'],
   },
+  { method: 'get', path: '/system/settings', summary: 'System settings', needs: 'system admin' },
+  {
+    method: 'put',
+    path: '/system/settings',
+    summary: 'Change system settings; audit entries older than audit_retention_days are deleted (0: never)',
+    needs: 'system admin',
+    body: { audit_retention_days: int },
+  },
   { method: 'get', path: '/projects/{project}/repositories', summary: 'Repositories', needs: 'pull' },
   {
     method: 'delete',

@@ -13,6 +13,7 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
  *     audit_log         append-only: who, from where, what, when, result (UPDATE is refused by a trigger)
  *
  * Version 2: projects.settings, JSON: immutable tag patterns and the retention policy.
+ * Version 3: system_settings, key → JSON value (audit-log retention).
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -71,6 +72,9 @@ const MIGRATIONS: readonly string[] = [
   `,
   `
   ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  `,
+  `
+  CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
 ];
 

@@ -402,7 +402,23 @@ export function createGovernanceStore(db: SqliteDatabase) {
       return db.prepare('DELETE FROM robots WHERE name = ?').run(name).changes > 0;
     },
 
-    // Audit log (append-only)
+    // System settings
+    setting<T>(key: string, fallback: T): T {
+      const row = db
+        .prepare<[string], { value: string }>('SELECT value FROM system_settings WHERE key = ?')
+        .get(key);
+      return row ? (JSON.parse(row.value) as T) : fallback;
+    },
+    setSetting(key: string, value: unknown): void {
+      db.prepare(
+        'INSERT INTO system_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ).run(key, JSON.stringify(value));
+    },
+
+    // Audit log (append-only; only the retention setting removes old entries)
+    purgeAudit(before: number): number {
+      return db.prepare('DELETE FROM audit_log WHERE time < ?').run(before).changes;
+    },
     appendAudit(entry: Omit<AuditEntry, 'id'>): void {
       db.prepare(
         `INSERT INTO audit_log (time, username, remote_address, operation, project, resource, result, detail)
