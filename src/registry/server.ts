@@ -127,8 +127,9 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     address,
     async close() {
       clearInterval(timer);
-      governance?.close();
       await app.close();
+      // After the last request: its audit entries are flushed before the database closes.
+      governance?.close();
       await registry.close();
     },
   };

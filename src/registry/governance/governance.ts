@@ -313,7 +313,10 @@ export function createGovernance(options: GovernanceOptions): Governance {
     users,
     guardTags,
     purgeAudit,
-    close: () => clearInterval(purgeTimer),
+    close() {
+      clearInterval(purgeTimer);
+      store.flushAudit();
+    },
     audit: createRegistryAuditSink(store, (name) => principal(name), nameOf, now),
     admitBlob,
     principal,
