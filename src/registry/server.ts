@@ -151,7 +151,8 @@ function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logge
 
 /**
  * Governance (projects, users, roles, robots, audit, quotas) runs when users
- * log in and no htpasswd file supplies them instead.
+ * log in and no htpasswd file supplies them instead (in practice: token mode
+ * without `auth.htpasswd`, since htpasswd mode requires the file).
  */
 function openGovernance(config: RegistryConfig, logger: Logger, registry: Registry): Governance | undefined {
   if (config.auth.mode === 'none' || config.auth.htpasswd) return undefined;

@@ -138,13 +138,21 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const name = (request.params as { project: string }).project;
       const project = store.project(name);
       if (!project || !gov.may(request.principal, project, 'pull')) {
-        if (project && request.principal.kind === 'anonymous') deny(request.principal, '');
+        // Anonymous callers are asked to log in whether or not the project exists: no enumeration.
+        if (request.principal.kind === 'anonymous') deny(request.principal, '');
         throw new ApiError(404, 'NOT_FOUND', `project ${name} not found`);
       }
       return project;
     };
     const repoParam = (request: FastifyRequest, project: Project): string => {
-      const repo = decodeURIComponent((request.params as { repository: string }).repository);
+      const raw = (request.params as { repository: string }).repository;
+      let repo: string;
+      try {
+        // Harbor clients send `a/b` as `a%252Fb`; the router has decoded once.
+        repo = decodeURIComponent(raw);
+      } catch {
+        repo = raw;
+      }
       const name = `${project.name}/${repo}`;
       if (!store.repositories(project.name).some((r) => r.name === name))
         throw new ApiError(404, 'NOT_FOUND', `repository ${name} not found`);
