@@ -192,6 +192,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
   };
   const principalOf = (identity: Identity) => principal(identity.kind === 'user' ? identity.name : undefined);
 
+  const dummyHash = bcrypt.hashSync(generatePassword(), cost);
   // bcrypt costs tens of milliseconds; Basic clients send credentials with every request.
   const verified = new Map<string, number>();
   const users: UserDirectory = {
@@ -213,10 +214,9 @@ export function createGovernance(options: GovernanceOptions): Governance {
         .digest('hex');
       if (hash && (verified.get(key) ?? 0) > now() && (who.kind !== 'robot' || robotUsable(who.robot)))
         return true;
-      const ok =
-        hash !== undefined &&
-        (who.kind !== 'robot' || robotUsable(who.robot)) &&
-        (await bcrypt.compare(password, hash));
+      // Unknown names cost a bcrypt comparison too, so timing does not tell which names exist.
+      const matches = await bcrypt.compare(password, hash ?? dummyHash);
+      const ok = matches && hash !== undefined && (who.kind !== 'robot' || robotUsable(who.robot));
       record({
         principal: ok ? who : { kind: 'anonymous' },
         remoteAddress,
