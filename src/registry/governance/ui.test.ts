@@ -68,16 +68,14 @@ describe('berth-registry web UI', () => {
     assert.match(projects.body, /class="bar"/);
     assert.match(projects.body, /0 B of 10\.0 MiB/);
 
-    const user = await app.inject({
-      method: 'POST',
-      url: '/api/v2.0/users',
-      headers: {
-        authorization: `Basic ${Buffer.from('admin:Ui-admin-pass1').toString('base64')}`,
-        'content-type': 'application/json',
-      },
-      payload: { username: 'dev', password: 'Dev-pass-1' },
-    });
-    assert.equal(user.statusCode, 201);
+    const weak = await post('/ui/users', cookie, { username: 'dev', password: 'weak' });
+    assert.equal(weak.statusCode, 400);
+    assert.match(weak.body, /password: must be 8 to 128 characters long/);
+    assert.equal(
+      (await post('/ui/users', cookie, { username: 'dev', password: 'Dev-pass-1' })).statusCode,
+      303,
+    );
+    assert.match((await get('/ui/users', cookie)).body, /<td>dev<\/td>/);
     const added = await post('/ui/projects/team/members', cookie, { username: 'dev', role: 'developer' });
     assert.equal(added.statusCode, 303);
     assert.match((await get('/ui/projects/team/members', cookie)).body, /<td>dev<\/td><td>developer<\/td>/);
@@ -134,6 +132,7 @@ describe('berth-registry web UI', () => {
     });
     assert.equal(refused.statusCode, 403);
     assert.equal((await post('/ui/projects', cookie, { name: 'mine' })).statusCode, 403);
+    assert.equal((await get('/ui/users', cookie)).statusCode, 403);
   });
 
   it('refuses cross-origin form posts and escapes what users typed', async () => {

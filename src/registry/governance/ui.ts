@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyLogin } from '../auth/authenticator.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
-import { checkProjectName, type Governance, type Principal } from './governance.js';
+import {
+  checkPasswordPolicy,
+  checkProjectName,
+  checkUsername,
+  type Governance,
+  type Principal,
+} from './governance.js';
 import { isMemberRole, MEMBER_ROLES } from './permissions.js';
 import type { Project } from './store.js';
 
@@ -72,7 +78,8 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       .send(
         `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)} · berth-registry</title>` +
           `<style>${STYLE}</style></head><body><header><strong>berth-registry</strong>` +
-          `<a href="/ui/">Projects</a><span style="margin-left:auto">${account}</span></header>` +
+          `<a href="/ui/">Projects</a>${gov.isSysadmin(who) ? '<a href="/ui/users">Users</a>' : ''}` +
+          `<span style="margin-left:auto">${account}</span></header>` +
           `<main><h1>${esc(title)}</h1>${body}</main></body></html>`,
       );
   };
@@ -208,6 +215,48 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         detail: `public=${fields.get('public') === 'true'} storage_limit=${limit}`,
       });
       return reply.redirect(`/ui/projects/${url(name)}`, 303);
+    });
+
+    app.get('/ui/users', async (request, reply) => {
+      const who = principalOf(request);
+      if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
+      const rows = store
+        .users()
+        .map(
+          (u) =>
+            `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(store.projectsOf(u.name).join(', '))}</td></tr>`,
+        );
+      return page(
+        reply,
+        who,
+        'Users',
+        `<table><tr><th>User</th><th>Role</th><th>Projects</th></tr>${rows.join('')}</table>
+<h2>New user</h2><form method="post" action="/ui/users"><input name="username" placeholder="user name">
+<input type="password" name="password" placeholder="password" autocomplete="new-password"> <button>Create</button></form>
+<p>Passwords: 8 to 128 characters with an upper-case letter, a lower-case letter and a digit.</p>`,
+      );
+    });
+    app.post('/ui/users', async (request, reply) => {
+      const who = principalOf(request);
+      if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
+      const fields = form(request);
+      let username: string;
+      try {
+        username = checkUsername(fields.get('username'));
+        const password = checkPasswordPolicy(fields.get('password'));
+        if (store.user(username)) throw new Error(`user ${username} already exists`);
+        store.createUser(username, await gov.hash(password), false, gov.now());
+      } catch (err) {
+        return page(reply, who, 'New user', `<p class="error">${esc((err as Error).message)}</p>`, 400);
+      }
+      gov.record({
+        principal: who,
+        remoteAddress: request.ip,
+        operation: 'create_user',
+        resource: username,
+        result: 'success',
+      });
+      return reply.redirect('/ui/users', 303);
     });
 
     app.get<{ Params: { project: string } }>('/ui/projects/:project', async (request, reply) => {
