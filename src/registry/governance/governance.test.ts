@@ -128,6 +128,10 @@ describe('berth-registry governance', () => {
     assert.equal(await server.registry.uploadSessions(), 0);
     const exceeded = await logs('operation=quota_exceeded');
     assert.equal(exceeded.length, 1);
+    assert.equal(exceeded[0]?.['username'], 'dev');
+    assert.equal(exceeded[0]?.['remoteAddress'], '127.0.0.1');
+    const refusedPush = await logs('operation=push&username=dev');
+    assert.match(String(refusedPush[0]?.['detail']), /^HTTP 403: quota exceeded/);
     await api('PUT', '/api/v2.0/projects/team/quota', ADMIN, { storage_limit: -1 });
   });
 

@@ -233,6 +233,40 @@ export function createGovernance(options: GovernanceOptions): Governance {
     },
   };
 
+  /**
+   * Quota refusals wait here for their request's audit event, which knows the
+   * caller (the storage layer does not); one that no event claims within 30 s
+   * is recorded without a caller.
+   */
+  const refusals = new Map<string, { project: string; resource: string; detail: string; at: number }[]>();
+  const recordRefusal = (
+    refusal: { project: string; resource: string; detail: string },
+    who: Principal,
+    remoteAddress: string,
+  ) =>
+    record({
+      principal: who,
+      remoteAddress,
+      operation: 'quota_exceeded',
+      project: refusal.project,
+      resource: refusal.resource,
+      result: 'failure',
+      detail: refusal.detail,
+    });
+  const flushStaleRefusals = () => {
+    for (const [repository, queue] of refusals) {
+      while (queue[0] && queue[0].at < now() - 30_000)
+        recordRefusal(queue.shift()!, { kind: 'anonymous' }, '');
+      if (queue.length === 0) refusals.delete(repository);
+    }
+  };
+  const takeRefusal = (repository: string) => {
+    const queue = refusals.get(repository);
+    const refusal = queue?.shift();
+    if (queue?.length === 0) refusals.delete(repository);
+    return refusal;
+  };
+
   // In-flight admissions per project, so parallel layer uploads cannot together overshoot a quota.
   const reserved = new Map<string, Map<string, { size: number; at: number }>>();
   const admitBlob = async (repository: string, digest: string, size: number) => {
@@ -251,15 +285,10 @@ export function createGovernance(options: GovernanceOptions): Governance {
       const message =
         `quota exceeded: project ${project.name} uses ${linked + pendingBytes} of its ${project.storageLimit} ` +
         `bytes; a blob of ${size} bytes does not fit`;
-      record({
-        principal: { kind: 'anonymous' },
-        remoteAddress: '',
-        operation: 'quota_exceeded',
-        project: project.name,
-        resource: `${repository}@${digest}`,
-        result: 'failure',
-        detail: message,
-      });
+      flushStaleRefusals();
+      const queue = refusals.get(repository) ?? [];
+      queue.push({ project: project.name, resource: `${repository}@${digest}`, detail: message, at: now() });
+      refusals.set(repository, queue);
       throw registryError('DENIED', { message });
     }
     pending.set(digest, { size, at: now() });
@@ -317,7 +346,37 @@ export function createGovernance(options: GovernanceOptions): Governance {
       clearInterval(purgeTimer);
       store.flushAudit();
     },
-    audit: createRegistryAuditSink(store, (name) => principal(name), nameOf, now),
+    audit: {
+      record(event) {
+        const operation = operationOf(event);
+        if (!operation || !event.repository) return;
+        const who = principal(event.user);
+        const ok = event.status < 400;
+        const refusal =
+          event.status === 403 && event.route.includes('/blobs/uploads')
+            ? takeRefusal(event.repository)
+            : undefined;
+        if (refusal) recordRefusal(refusal, who, event.remoteAddress);
+        const isDigest = event.target?.startsWith('sha256:') ?? false;
+        store.appendAudit({
+          time: now(),
+          username: nameOf(who),
+          remoteAddress: event.remoteAddress,
+          operation,
+          project: projectOf(event.repository),
+          resource:
+            event.target && event.route.includes('/manifests/')
+              ? `${event.repository}${isDigest ? '@' : ':'}${event.target}`
+              : event.repository,
+          result: ok ? 'success' : 'failure',
+          detail: ok
+            ? undefined
+            : refusal
+              ? `HTTP ${event.status}: ${refusal.detail}`
+              : `HTTP ${event.status}`,
+        });
+      },
+    },
     admitBlob,
     principal,
     principalOf,
@@ -343,40 +402,9 @@ function bootstrap(store: GovernanceStore, options: GovernanceOptions, now: numb
   }
 }
 
-/**
- * Turns answered registry requests into audit entries: manifest pushes,
- * pulls and deletes, and every refused write. Successful blob transfers are
- * parts of a push or pull and are not logged one by one.
- */
-function createRegistryAuditSink(
-  store: GovernanceStore,
-  principal: (name: string | undefined) => Principal,
-  nameOf: (who: Principal) => string | undefined,
-  now: () => number,
-): AuditSink {
-  return {
-    record(event: AuditEvent) {
-      const operation = operationOf(event);
-      if (!operation || !event.repository) return;
-      const ok = event.status < 400;
-      const isDigest = event.target?.startsWith('sha256:') ?? false;
-      store.appendAudit({
-        time: now(),
-        username: nameOf(principal(event.user)),
-        remoteAddress: event.remoteAddress,
-        operation,
-        project: projectOf(event.repository),
-        resource:
-          event.target && event.route.includes('/manifests/')
-            ? `${event.repository}${isDigest ? '@' : ':'}${event.target}`
-            : event.repository,
-        result: ok ? 'success' : 'failure',
-        detail: ok ? undefined : `HTTP ${event.status}`,
-      });
-    },
-  };
-}
-
+// Which registry requests the audit log keeps: manifest pushes, pulls and
+// deletes, and every refused write. Successful blob transfers are parts of a
+// push or pull and are not logged one by one.
 function operationOf(event: AuditEvent): string | undefined {
   const { route, method, status } = event;
   const failed = status >= 400;
