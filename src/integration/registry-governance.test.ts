@@ -299,5 +299,10 @@ describe('berth-registry governance with docker (token mode)', { skip: noDocker 
     assert.ok(has('guest', 'pull', 'success'), 'guest pull');
     assert.ok(has('guest', 'push', 'failure'), 'guest push refused');
     assert.ok(has(null, 'pull', 'failure'), 'anonymous pull refused');
+    // dockerd resolves the tag with HEAD and GETs the digest; the entry still names the tag.
+    const guestPull = (body['entries'] as { username: string; operation: string; detail?: string }[]).find(
+      (e) => e.username === 'guest' && e.operation === 'pull',
+    );
+    assert.equal(guestPull?.detail, 'tags: 1');
   });
 });

@@ -260,6 +260,8 @@ describe('berth-registry governance', () => {
     await pushBlob(auth, 'team/kept', config);
     const manifest = imageManifest({ digest: sha256Of(config), size: config.length }, []);
     for (const tag of ['release-1', 'a', 'b', 'c']) {
+      // Push times order the tags: keep them apart.
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const response = await app.inject({
         method: 'PUT',
         url: `/v2/team/kept/manifests/${tag}`,
@@ -313,6 +315,27 @@ describe('berth-registry governance', () => {
     assert.equal((await logs('operation=update_settings')).length, 1);
     assert.ok((await logs('operation=login')).length > 0, 'recent entries stay');
     await api('PUT', '/api/v2.0/system/settings', ADMIN, { audit_retention_days: 0 });
+  });
+
+  it('serves an OpenAPI document that describes every management route it has', async () => {
+    const doc = (await api('GET', '/api/openapi.json')).json() as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    assert.equal(doc.openapi, '3.0.3');
+    const described = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => ({
+        method: method.toUpperCase(),
+        url: path.replace(/\{(\w+)\}/g, ':$1'),
+      })),
+    );
+    assert.ok(described.length >= 30);
+    for (const route of described) {
+      assert.ok(
+        app.hasRoute(route as { method: 'GET'; url: string }),
+        `${route.method} ${route.url} is not served`,
+      );
+    }
   });
 
   it('the audit log cannot be changed through the API or in the database', async () => {

@@ -358,6 +358,14 @@ export function createGovernance(options: GovernanceOptions): Governance {
             : undefined;
         if (refusal) recordRefusal(refusal, who, event.remoteAddress);
         const isDigest = event.target?.startsWith('sha256:') ?? false;
+        // Clients resolve a tag with HEAD and then GET the digest: name the tags it had.
+        const tags =
+          ok && isDigest && operation === 'pull'
+            ? store
+                .tags({ repository: event.repository })
+                .filter((t) => t.digest === event.target)
+                .map((t) => t.tag)
+            : [];
         store.appendAudit({
           time: now(),
           username: nameOf(who),
@@ -370,7 +378,9 @@ export function createGovernance(options: GovernanceOptions): Governance {
               : event.repository,
           result: ok ? 'success' : 'failure',
           detail: ok
-            ? undefined
+            ? tags.length > 0
+              ? `tags: ${tags.join(' ')}`
+              : undefined
             : refusal
               ? `HTTP ${event.status}: ${refusal.detail}`
               : `HTTP ${event.status}`,
