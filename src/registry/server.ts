@@ -20,6 +20,7 @@ import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
 import { managementApi } from './governance/api.js';
 import { createGovernance, type Governance } from './governance/governance.js';
+import { scheduleRetention } from './governance/retention.js';
 import { webUi } from './governance/ui.js';
 import { createRegistryApp } from './http/app.js';
 import { type AuditSink, createLogAuditSink } from './http/audit.js';
@@ -86,6 +87,13 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     logger,
     registry,
   );
+  const stopRetention =
+    governance &&
+    scheduleRetention(
+      governance,
+      (repository, tag) => registry.repository(repository).manifests.delete({ tag }),
+      logger,
+    );
   const tls = config.tls && { cert: await readFile(config.tls.cert), key: await readFile(config.tls.key) };
   const app = await createRegistryApp({
     registry,
@@ -127,6 +135,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     address,
     async close() {
       clearInterval(timer);
+      stopRetention?.();
       await app.close();
       // After the last request: its audit entries are flushed before the database closes.
       governance?.close();

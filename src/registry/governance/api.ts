@@ -16,7 +16,8 @@ import {
 } from './governance.js';
 import { openApiDocument } from './openapi.js';
 import { isMemberRole, isProjectAction, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
-import { checkPatterns, checkRetention, matchesAny, planRetention } from './rules.js';
+import { type DeleteTag, runRetention } from './retention.js';
+import { checkPatterns, checkRetention, matchesAny } from './rules.js';
 import type { Project } from './store.js';
 
 /** What the management API is built from. */
@@ -65,6 +66,7 @@ declare module 'fastify' {
 export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
   const { governance: gov, registry } = deps;
   const { store } = gov;
+  const deleteTag: DeleteTag = (repository, tag) => registry.repository(repository).manifests.delete({ tag });
 
   return async (app) => {
     app.decorateRequest('principal', null as never);
@@ -288,32 +290,16 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const project = projectParam(request);
       require(request, project, 'change settings', 'retention_run');
       const dryRun = (request.query as { dry_run?: string }).dry_run === 'true';
-      const decisions = planRetention(
-        store.tags({ project: project.name }),
-        project.settings.retention,
-        project.settings.immutableTags,
-        gov.now(),
-      );
-      const deleted = decisions.filter((d) => d.action === 'delete');
-      if (!dryRun) {
-        for (const d of deleted) {
-          await registry.repository(d.repository).manifests.delete({ tag: d.tag });
-          audit(request, 'delete_tag', project.name, `${d.repository}:${d.tag}`, 'success', 'retention');
-        }
-      }
-      audit(
-        request,
-        'retention_run',
-        project.name,
-        project.name,
-        'success',
-        `${dryRun ? 'dry run: would delete' : 'deleted'} ${deleted.length} of ${decisions.length} tags`,
-      );
+      const report = await runRetention(gov, deleteTag, project, {
+        dryRun,
+        principal: request.principal,
+        remoteAddress: request.ip,
+      });
       return {
         dry_run: dryRun,
-        deleted: deleted.length,
-        kept: decisions.length - deleted.length,
-        tags: decisions.map((d) => ({
+        deleted: report.deleted,
+        kept: report.decisions.length - report.deleted,
+        tags: report.decisions.map((d) => ({
           repository: d.repository,
           tag: d.tag,
           digest: d.digest,

@@ -28,7 +28,9 @@ export function checkRetention(value: unknown): RetentionPolicy {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw invalidArgument('retention: an object with keepLast, keepDays and/or keepTags');
   const input = value as Record<string, unknown>;
-  const unknown = Object.keys(input).filter((k) => !['keepLast', 'keepDays', 'keepTags'].includes(k));
+  const unknown = Object.keys(input).filter(
+    (k) => !['keepLast', 'keepDays', 'keepTags', 'schedule'].includes(k),
+  );
   if (unknown.length > 0) throw invalidArgument(`retention.${unknown[0]}: unknown key`);
   const count = (key: string) => {
     const n = input[key];
@@ -41,10 +43,14 @@ export function checkRetention(value: unknown): RetentionPolicy {
   const keepDays = count('keepDays');
   const keepTags =
     input['keepTags'] === undefined ? undefined : checkPatterns(input['keepTags'], 'retention.keepTags');
+  const schedule = input['schedule'];
+  if (schedule !== undefined && schedule !== 'hourly' && schedule !== 'daily' && schedule !== 'weekly')
+    throw invalidArgument('retention.schedule: hourly, daily or weekly');
   return {
     ...(keepLast !== undefined ? { keepLast } : {}),
     ...(keepDays !== undefined ? { keepDays } : {}),
     ...(keepTags !== undefined ? { keepTags } : {}),
+    ...(schedule !== undefined ? { schedule } : {}),
   };
 }
 

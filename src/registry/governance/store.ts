@@ -20,6 +20,8 @@ export interface RetentionPolicy {
   keepDays?: number;
   /** Tags matching any of these patterns (`*` any run of characters, `?` one). */
   keepTags?: string[];
+  /** Run by itself this often (besides runs by hand). */
+  schedule?: 'hourly' | 'daily' | 'weekly';
 }
 
 export interface ProjectSettings {
