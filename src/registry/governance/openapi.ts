@@ -66,7 +66,12 @@ const ROUTES: Route[] = [
       },
       retention: {
         type: 'object',
-        properties: { keepLast: int, keepDays: int, keepTags: { type: 'array', items: str } },
+        properties: {
+          keepLast: int,
+          keepDays: int,
+          keepTags: { type: 'array', items: str },
+          schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
+        },
       },
     },
   },
