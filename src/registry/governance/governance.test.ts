@@ -270,6 +270,13 @@ describe('berth-registry governance', () => {
       });
       assert.equal(response.statusCode, 201);
     }
+    // A pull by digest (as dockerd does after resolving a tag) counts for every tag of the digest: all four here.
+    const pull = await app.inject({
+      method: 'GET',
+      url: `/v2/team/kept/manifests/${sha256Of(manifest)}`,
+      headers: await token(ADMIN, 'repository:team/kept:pull'),
+    });
+    assert.equal(pull.statusCode, 200);
     const policy = { retention: { keepLast: 1, keepTags: ['release-*'] } };
     assert.equal((await api('PUT', '/api/v2.0/projects/team', ADMIN, policy)).statusCode, 200);
     const tagsNow = async () =>
@@ -289,6 +296,19 @@ describe('berth-registry governance', () => {
       .map((t) => t.tag);
     assert.deepEqual(planned.sort(), ['a', 'b']);
     assert.deepEqual(await tagsNow(), ['a', 'b', 'c', 'release-1']);
+    const byPull = { retention: { keepLast: 1, keepTags: ['release-*'], keepPulledDays: 1 } };
+    assert.equal((await api('PUT', '/api/v2.0/projects/team', ADMIN, byPull)).statusCode, 200);
+    const pulledDry = (
+      await api('POST', '/api/v2.0/projects/team/retention/run?dry_run=true', ADMIN)
+    ).json() as {
+      tags: { repository: string; tag: string; action: string }[];
+    };
+    assert.deepEqual(
+      pulledDry.tags.filter((t) => t.repository === 'team/kept' && t.action === 'delete').map((t) => t.tag),
+      [],
+      'every tag of the pulled manifest was pulled',
+    );
+    assert.equal((await api('PUT', '/api/v2.0/projects/team', ADMIN, policy)).statusCode, 200);
     const run = await api('POST', '/api/v2.0/projects/team/retention/run', ADMIN);
     assert.equal(run.statusCode, 200, run.body);
     assert.deepEqual(await tagsNow(), ['c', 'release-1']);

@@ -267,6 +267,19 @@ export function createGovernance(options: GovernanceOptions): Governance {
     return refusal;
   };
 
+  // Pull times feed retention ("pulled within N days"); a minute's precision spares a write per pull.
+  const lastPulls = new Map<string, number>();
+  const notePulls = (repository: string, tags: readonly string[]) => {
+    for (const tag of tags) {
+      if (!tag) continue;
+      const key = `${repository}:${tag}`;
+      if (now() - (lastPulls.get(key) ?? 0) < 60_000) continue;
+      if (lastPulls.size > 100_000) lastPulls.clear();
+      lastPulls.set(key, now());
+      store.recordPull(repository, tag, now());
+    }
+  };
+
   // In-flight admissions per project, so parallel layer uploads cannot together overshoot a quota.
   const reserved = new Map<string, Map<string, { size: number; at: number }>>();
   const admitBlob = async (repository: string, digest: string, size: number) => {
@@ -366,6 +379,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
                 .filter((t) => t.digest === event.target)
                 .map((t) => t.tag)
             : [];
+        if (ok && operation === 'pull') notePulls(event.repository, isDigest ? tags : [event.target ?? '']);
         store.appendAudit({
           time: now(),
           username: nameOf(who),

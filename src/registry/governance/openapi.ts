@@ -69,6 +69,7 @@ const ROUTES: Route[] = [
         properties: {
           keepLast: int,
           keepDays: int,
+          keepPulledDays: int,
           keepTags: { type: 'array', items: str },
           schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
         },

@@ -19,8 +19,9 @@ describe('tag rules', () => {
       tag,
       digest: `sha256:${i}`,
       pushedAt: now - i * 10 * day,
+      pulledAt: null as number | null,
     }));
-    tags.push({ repository: 'p/other', tag: 'old', digest: 'sha256:x', pushedAt: 0 });
+    tags.push({ repository: 'p/other', tag: 'old', digest: 'sha256:x', pushedAt: 0, pulledAt: null });
     const plan = planRetention(tags, { keepLast: 1, keepDays: 15, keepTags: ['t1'] }, ['t3'], now);
     assert.deepEqual(
       plan.map((d) => `${d.repository}:${d.tag}=${d.action}`),
@@ -34,6 +35,12 @@ describe('tag rules', () => {
       ],
     );
     assert.ok(planRetention(tags, undefined, [], now).every((d) => d.action === 'keep'));
+    const pulled = tags.map((t) => (t.tag === 't2' ? { ...t, pulledAt: now - day } : t));
+    const byPull = planRetention(pulled, { keepPulledDays: 7 }, [], now);
+    assert.deepEqual(
+      byPull.filter((d) => d.action === 'keep').map((d) => `${d.tag}: ${d.reason}`),
+      ['t2: pulled within 7 days'],
+    );
   });
 
   it('refuses malformed policies, naming the key', () => {

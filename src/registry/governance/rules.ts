@@ -26,10 +26,10 @@ export function checkPatterns(value: unknown, field: string): string[] {
 /** Validates a retention policy from the API. */
 export function checkRetention(value: unknown): RetentionPolicy {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw invalidArgument('retention: an object with keepLast, keepDays and/or keepTags');
+    throw invalidArgument('retention: an object with keepLast, keepDays, keepPulledDays, keepTags, schedule');
   const input = value as Record<string, unknown>;
   const unknown = Object.keys(input).filter(
-    (k) => !['keepLast', 'keepDays', 'keepTags', 'schedule'].includes(k),
+    (k) => !['keepLast', 'keepDays', 'keepPulledDays', 'keepTags', 'schedule'].includes(k),
   );
   if (unknown.length > 0) throw invalidArgument(`retention.${unknown[0]}: unknown key`);
   const count = (key: string) => {
@@ -41,6 +41,7 @@ export function checkRetention(value: unknown): RetentionPolicy {
   };
   const keepLast = count('keepLast');
   const keepDays = count('keepDays');
+  const keepPulledDays = count('keepPulledDays');
   const keepTags =
     input['keepTags'] === undefined ? undefined : checkPatterns(input['keepTags'], 'retention.keepTags');
   const schedule = input['schedule'];
@@ -49,6 +50,7 @@ export function checkRetention(value: unknown): RetentionPolicy {
   return {
     ...(keepLast !== undefined ? { keepLast } : {}),
     ...(keepDays !== undefined ? { keepDays } : {}),
+    ...(keepPulledDays !== undefined ? { keepPulledDays } : {}),
     ...(keepTags !== undefined ? { keepTags } : {}),
     ...(schedule !== undefined ? { schedule } : {}),
   };
@@ -72,7 +74,11 @@ export function planRetention(
   now: number,
 ): RetentionDecision[] {
   const rules = policy ?? {};
-  const active = rules.keepLast !== undefined || rules.keepDays !== undefined || rules.keepTags !== undefined;
+  const active =
+    rules.keepLast !== undefined ||
+    rules.keepDays !== undefined ||
+    rules.keepPulledDays !== undefined ||
+    rules.keepTags !== undefined;
   const rank = new Map<string, number>();
   return tags.map((record) => {
     const position = rank.get(record.repository) ?? 0;
@@ -84,6 +90,12 @@ export function planRetention(
       return keep(`among the last ${rules.keepLast}`);
     if (rules.keepDays !== undefined && record.pushedAt >= now - rules.keepDays * 86_400_000)
       return keep(`pushed within ${rules.keepDays} days`);
+    if (
+      rules.keepPulledDays !== undefined &&
+      record.pulledAt !== null &&
+      record.pulledAt >= now - rules.keepPulledDays * 86_400_000
+    )
+      return keep(`pulled within ${rules.keepPulledDays} days`);
     if (matchesAny(rules.keepTags, record.tag)) return keep('matches keepTags');
     return { ...record, action: 'delete', reason: 'no rule keeps it' };
   });

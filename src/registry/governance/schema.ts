@@ -14,6 +14,7 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
  *
  * Version 2: projects.settings, JSON: immutable tag patterns and the retention policy.
  * Version 3: system_settings, key → JSON value (audit-log retention).
+ * Version 4: tag_pulls, (repository, tag) → last pull (retention by pull time).
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -75,6 +76,14 @@ const MIGRATIONS: readonly string[] = [
   `,
   `
   CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE tag_pulls (
+    repository TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    pulled_at INTEGER NOT NULL,
+    PRIMARY KEY (repository, tag)
+  ) WITHOUT ROWID;
   `,
 ];
 

@@ -18,6 +18,8 @@ export interface RetentionPolicy {
   keepLast?: number;
   /** Tags pushed within N days. */
   keepDays?: number;
+  /** Tags pulled within N days. */
+  keepPulledDays?: number;
   /** Tags matching any of these patterns (`*` any run of characters, `?` one). */
   keepTags?: string[];
   /** Run by itself this often (besides runs by hand). */
@@ -59,6 +61,8 @@ export interface TagRecord {
   tag: string;
   digest: string;
   pushedAt: number;
+  /** Last pull, when one was seen (recorded at most once a minute per tag). */
+  pulledAt: number | null;
 }
 
 export interface AuditEntry {
@@ -275,7 +279,8 @@ export function createGovernanceStore(db: SqliteDatabase) {
       const args = 'repository' in scope ? [scope.repository] : [scope.project, scope.project];
       return db
         .prepare<string[], TagRecord>(
-          `SELECT r.name AS repository, t.name AS tag, t.manifest_digest AS digest, t.updated_at AS pushedAt
+          `SELECT r.name AS repository, t.name AS tag, t.manifest_digest AS digest, t.updated_at AS pushedAt,
+             (SELECT p.pulled_at FROM tag_pulls p WHERE p.repository = r.name AND p.tag = t.name) AS pulledAt
            FROM tags t JOIN repositories r ON r.id = t.repository_id WHERE ${where}
            ORDER BY r.name, t.updated_at DESC, t.name`,
         )
@@ -435,6 +440,13 @@ export function createGovernanceStore(db: SqliteDatabase) {
     },
     deleteRobot(name: string): boolean {
       return db.prepare('DELETE FROM robots WHERE name = ?').run(name).changes > 0;
+    },
+
+    recordPull(repository: string, tag: string, now: number): void {
+      db.prepare(
+        `INSERT INTO tag_pulls (repository, tag, pulled_at) VALUES (?, ?, ?)
+         ON CONFLICT (repository, tag) DO UPDATE SET pulled_at = excluded.pulled_at`,
+      ).run(repository, tag, now);
     },
 
     // System settings
