@@ -12,6 +12,7 @@ import {
   checkUsername,
   type Governance,
   type Principal,
+  ROBOT_NAME,
   ROBOT_PREFIX,
 } from './governance.js';
 import { openApiDocument } from './openapi.js';
@@ -384,7 +385,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     // Robots
     const robotInput = (input: Body, project: Project | undefined) => {
       const name = input['name'];
-      if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name))
+      if (typeof name !== 'string' || !ROBOT_NAME.test(name))
         throw invalidArgument('name: 1 to 64 lower-case letters, digits, ".", "_" or "-"');
       const duration = input['duration'] ?? -1;
       if (typeof duration !== 'number' || !Number.isInteger(duration) || (duration < 1 && duration !== -1))

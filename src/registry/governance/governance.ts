@@ -19,6 +19,8 @@ export type Principal =
   | { kind: 'robot'; robot: Robot };
 
 export const ROBOT_PREFIX = 'robot$';
+/** The part of a robot's name its creator chooses. */
+export const ROBOT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const VERIFIED_TTL_MS = 5 * 60 * 1000;

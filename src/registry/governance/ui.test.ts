@@ -117,6 +117,24 @@ describe('berth-registry web UI', () => {
     assert.match(repository, new RegExp(`${sha256Of(manifest).slice(0, 19)}…</code></td><td>1</td>`));
   });
 
+  it('creates a robot account whose secret is shown once and logs in', async () => {
+    const { cookie } = await login('admin', 'Ui-admin-pass1');
+    const created = await post('/ui/projects/team/robots', cookie, { name: 'ci', action: 'pull' });
+    assert.equal(created.statusCode, 201);
+    const secret = /shown only now\): <code>([^<]+)<\/code>/.exec(created.body)?.[1];
+    assert.ok(secret);
+    assert.doesNotMatch((await get('/ui/projects/team/robots', cookie)).body, new RegExp(secret));
+    const grant = await app.inject({
+      method: 'GET',
+      url: '/token?scope=repository:team/app:pull,push',
+      headers: { authorization: `Basic ${Buffer.from(`robot$team+ci:${secret}`).toString('base64')}` },
+    });
+    assert.equal(grant.statusCode, 200);
+    const bad = await post('/ui/projects/team/robots', cookie, { name: 'Bad Name', action: 'pull' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /name: 1 to 64 lower-case letters/);
+  });
+
   it('applies the permission matrix: anonymous is sent to log in, a developer cannot manage members', async () => {
     const anonymous = await get('/ui/projects/team');
     assert.equal(anonymous.statusCode, 303);
@@ -133,6 +151,7 @@ describe('berth-registry web UI', () => {
     assert.equal(refused.statusCode, 403);
     assert.equal((await post('/ui/projects', cookie, { name: 'mine' })).statusCode, 403);
     assert.equal((await get('/ui/users', cookie)).statusCode, 403);
+    assert.equal((await get('/ui/projects/team/robots', cookie)).statusCode, 403);
   });
 
   it('refuses cross-origin form posts and escapes what users typed', async () => {

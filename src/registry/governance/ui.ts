@@ -8,8 +8,10 @@ import {
   checkUsername,
   type Governance,
   type Principal,
+  ROBOT_NAME,
+  ROBOT_PREFIX,
 } from './governance.js';
-import { isMemberRole, MEMBER_ROLES } from './permissions.js';
+import { isMemberRole, MEMBER_ROLES, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
 import type { Project } from './store.js';
 
 /** What the web UI is built from. */
@@ -75,6 +77,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
       .header('x-frame-options', 'DENY')
+      .header('cache-control', 'no-store')
       .send(
         `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)} · berth-registry</title>` +
           `<style>${STYLE}</style></head><body><header><strong>berth-registry</strong>` +
@@ -273,6 +276,9 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         gov.may(who, project, 'read audit log')
           ? `<a href="/ui/projects/${url(project.name)}/members">Members</a><a href="/ui/projects/${url(project.name)}/logs">Audit log</a>`
           : '',
+        gov.may(who, project, 'manage robots')
+          ? `<a href="/ui/projects/${url(project.name)}/robots">Robot accounts</a>`
+          : '',
       ].join('');
       const { used, linked } = store.usage(project.name);
       return page(
@@ -354,6 +360,79 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         detail: `role=${role}`,
       });
       return reply.redirect(`/ui/projects/${url(project.name)}/members`, 303);
+    });
+
+    const robotsPage = (reply: FastifyReply, who: Principal, project: Project, notice = '', status = 200) => {
+      const rows = store.robots(project.name).map(
+        (r) =>
+          `<tr><td>${esc(r.name)}</td><td>${esc(r.permissions.map((p) => p.action).join(', '))}</td>
+<td>${r.expiresAt ? esc(new Date(r.expiresAt).toISOString()) : 'never'}</td></tr>`,
+      );
+      const boxes = ROBOT_ACTIONS.map(
+        (a) =>
+          `<label><input type="checkbox" name="action" value="${esc(a)}"${a === 'pull' ? ' checked' : ''}> ${esc(a)}</label>`,
+      ).join(' ');
+      return page(
+        reply,
+        who,
+        `Robot accounts of ${project.name}`,
+        `${notice}<table><tr><th>Name</th><th>Permissions</th><th>Expires</th></tr>${rows.join('')}</table>
+<h2>New robot account</h2><form method="post" action="/ui/projects/${url(project.name)}/robots">
+<p><input name="name" placeholder="name"> <input name="days" placeholder="expires in days (empty: never)"></p>
+<p>${boxes}</p><p><button>Create</button></p></form>`,
+        status,
+      );
+    };
+    app.get<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project || !gov.may(who, project, 'manage robots'))
+        return refuse(reply, who, 'You may not manage the robot accounts of this project.');
+      return robotsPage(reply, who, project);
+    });
+    app.post<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project || !gov.may(who, project, 'manage robots'))
+        return refuse(reply, who, 'You may not manage the robot accounts of this project.');
+      const fields = form(request);
+      const name = fields.get('name') ?? '';
+      const days = fields.get('days') ?? '';
+      const actions = fields.getAll('action');
+      const fullName = `${ROBOT_PREFIX}${project.name}+${name}`;
+      const problem = !ROBOT_NAME.test(name)
+        ? 'name: 1 to 64 lower-case letters, digits, ".", "_" or "-"'
+        : days !== '' && !/^[1-9]\d{0,4}$/.test(days)
+          ? 'days: a positive number of days, or empty for never'
+          : actions.length === 0 || actions.some((a) => !(ROBOT_ACTIONS as readonly string[]).includes(a))
+            ? `permissions: one or more of ${ROBOT_ACTIONS.join(', ')}`
+            : store.robot(fullName)
+              ? `robot ${fullName} already exists`
+              : undefined;
+      if (problem) return robotsPage(reply, who, project, `<p class="error">${esc(problem)}</p>`, 400);
+      const secret = randomBytes(24).toString('base64url');
+      const robot = store.createRobot({
+        name: fullName,
+        project: project.name,
+        secretHash: await gov.hash(secret),
+        description: '',
+        expiresAt: days === '' ? undefined : gov.now() + Number(days) * 86_400_000,
+        createdAt: gov.now(),
+        permissions: actions.map((action) => ({ project: project.name, action: action as ProjectAction })),
+      });
+      gov.record({
+        principal: who,
+        remoteAddress: request.ip,
+        operation: 'create_robot',
+        project: project.name,
+        resource: robot.name,
+        result: 'success',
+        detail: JSON.stringify(robot.permissions),
+      });
+      // Shown on this page only: the secret is not stored, only its bcrypt hash.
+      const notice = `<p><strong>Secret of ${esc(robot.name)}</strong> (shown only now): <code>${esc(secret)}</code><br>
+<code>docker login -u '${esc(robot.name)}' ${esc(request.host)}</code></p>`;
+      return robotsPage(reply, who, project, notice, 201);
     });
 
     app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
