@@ -12,14 +12,20 @@ import { type Descriptor, isIndexMediaType, type Platform } from '../core/descri
 import { type Digest, sha256Of } from '../core/digest.js';
 import { ErrorKind, invalidArgument, isKind, notFound, unauthenticated } from '../core/errors.js';
 import { chainIds, shortId } from '../images/chain.js';
-import { parseImageConfig } from '../images/config.js';
+import { type ImageConfig, parseImageConfig } from '../images/config.js';
 import { EarlyUnpacker } from '../images/early-unpack.js';
 import { publishImageEvent } from '../images/events.js';
 import { layerFacts } from '../images/layers.js';
 import { type HeldLease, withLease } from '../images/leases.js';
 import { type ImageManifest, parseIndex, parseManifest } from '../images/manifest.js';
 import { IMAGE_ID_LABEL, recordNameOf } from '../images/names.js';
-import { formatPlatform, hostPlatform, selectPlatformManifest } from '../images/platform.js';
+import {
+  formatPlatform,
+  hostPlatform,
+  normalizePlatform,
+  platformRank,
+  selectPlatformManifest,
+} from '../images/platform.js';
 import type { StoredImage } from '../images/records.js';
 import { familiarString, type Reference } from '../images/reference.js';
 import type { ImageStoreAccess } from '../images/service.js';
@@ -35,6 +41,8 @@ export interface PullRequest {
   /** Normalised, with a tag or a digest. */
   ref: Reference;
   platform?: Platform;
+  /** The platform as the user wrote it, for messages. */
+  platformText?: string;
   auth: AuthConfig;
   maxConcurrentDownloads: number;
   report: ProgressSink;
@@ -65,7 +73,11 @@ export class Puller {
     report({ status: `Pulling from ${ref.path}`, id: reference });
     const { manifest, parsed } = await this.platformManifest(repo, top, request);
     const existing = this.stores.records.find(recordNameOf(ref));
-    if (existing && existing.target.digest === top.digest && (await this.complete(existing))) {
+    if (
+      existing &&
+      existing.target.digest === top.digest &&
+      (await this.complete(existing, request, parsed.config.digest))
+    ) {
       report({ status: `Digest: ${top.digest}` });
       report({ status: `Status: Image is up to date for ${familiarString(ref)}` });
       return existing.labels[IMAGE_ID_LABEL] as Digest;
@@ -95,11 +107,16 @@ export class Puller {
   }
 
   /** Whether the image a record names still has all its snapshots. */
-  private async complete(record: { labels: Record<string, string> }): Promise<boolean> {
+  private async complete(
+    record: { labels: Record<string, string> },
+    request: PullRequest,
+    configDigest: Digest,
+  ): Promise<boolean> {
     const entry = await this.stores.catalog
       .byId(record.labels[IMAGE_ID_LABEL] as Digest)
       .catch(() => undefined);
-    if (!entry) return false;
+    if (!entry || entry.id !== configDigest) return false;
+    checkPlatform(entry.config, request);
     for (const chainId of entry.chainIds)
       if (!(await layerFacts(this.stores.snapshotter, chainId))) return false;
     return true;
@@ -121,6 +138,7 @@ export class Puller {
     }
     const configBytes = await this.fetchConfig(repo, parsed.config, lease, signal);
     const config = parseImageConfig(configBytes);
+    checkPlatform(config, request);
     const diffIds = config.rootfs.diff_ids;
     if (diffIds.length !== parsed.layers.length) {
       throw invalidArgument(
@@ -279,10 +297,7 @@ async function manifestOrMissing(
     return await repo.getManifest(reference, signal);
   } catch (err) {
     const text = (err as Error).message;
-    if (
-      isKind(err, ErrorKind.Unauthenticated) ||
-      /^(name_unknown|denied)/.test(text.replace(/^.*? not found: /, ''))
-    ) {
+    if (/^(name unknown|denied|unauthorized)/.test(text.replace(/^.*? not found: /, ''))) {
       throw unauthenticated(
         `pull access denied for ${familiarString({ domain: ref.domain, path: ref.path })}, repository does not exist or may require 'docker login': ${text.replace(/^.*? not found: /, '')}`,
         err,
@@ -310,5 +325,21 @@ async function hasBlob(content: ImageStoreAccess['content'], digest: Digest): Pr
   } catch (err) {
     if (isKind(err, ErrorKind.NotFound)) return false;
     throw err;
+  }
+}
+
+/** A single-platform image for another platform is pulled with dockerd's warning. */
+function checkPlatform(config: ImageConfig, request: PullRequest): void {
+  if (!request.platform) return;
+  const actual = normalizePlatform({
+    os: config.os ?? 'linux',
+    architecture: config.architecture ?? '',
+    ...(config.variant ? { variant: config.variant } : {}),
+  });
+  if (platformRank(actual, request.platform) === undefined) {
+    const name = familiarString({ domain: request.ref.domain, path: request.ref.path });
+    request.report({
+      status: `WARNING: image with reference ${name} was found but does not match the specified platform: wanted ${request.platformText ?? formatPlatform(request.platform)}, actual: ${formatPlatform(actual)}`,
+    });
   }
 }

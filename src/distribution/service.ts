@@ -82,7 +82,7 @@ export class DistributionService {
       auth: options.auth,
       maxConcurrentDownloads: this.settings().maxConcurrentDownloads,
       report: options.report,
-      ...(platform ? { platform } : {}),
+      ...(platform ? { platform, platformText: options.platform! } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     };
     try {

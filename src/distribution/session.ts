@@ -47,6 +47,12 @@ export class RegistrySession {
     if (!challenge || challenge.scheme === 'none') return first;
     discard(first);
     this.shared.challenges.set(key, challenge);
+    if (challenge.scheme === 'basic' && !this.auth.username && !this.auth.password) {
+      // dockerd's words for a Basic registry asked without credentials.
+      const url = new URL(request.url, this.endpoint.url).href;
+      const method = request.method.charAt(0) + request.method.slice(1).toLowerCase();
+      throw unauthenticated(`${method} "${url}": no basic auth credentials`);
+    }
     if (known?.scheme === 'bearer' && challenge.scheme === 'bearer') this.shared.tokens.forget(known.realm);
     return send(this.endpoint, await this.authorize(request, challenge));
   }

@@ -124,7 +124,8 @@ export function registryErrorText(text: string): string | undefined {
   try {
     const parsed = JSON.parse(text) as { errors?: { code?: string; message?: string }[]; details?: string };
     const first = parsed.errors?.[0];
-    if (first?.code) return `${first.code.toLowerCase()}: ${first.message ?? ''}`.trim();
+    // errcode's Error(): the code lower-cased with spaces, then the message.
+    if (first?.code) return `${first.code.toLowerCase().replace(/_/g, ' ')}: ${first.message ?? ''}`.trim();
     if (typeof parsed.details === 'string') return parsed.details;
   } catch {
     // Not JSON: the caller words the error.
