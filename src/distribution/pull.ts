@@ -257,8 +257,9 @@ export class Puller {
     );
     const tap = early.tap(layer.digest);
     const source = blobSource(repo, layer, { signal, onBytes });
+    // Network chunks are small (16–64 KiB); batching them makes fewer file writes and queue hops.
     async function* teed(): AsyncGenerator<Buffer> {
-      for await (const chunk of source) {
+      for await (const chunk of batched(source, BATCH_BYTES)) {
         await tap.push(chunk);
         yield chunk;
       }
@@ -342,4 +343,22 @@ function checkPlatform(config: ImageConfig, request: PullRequest): void {
       status: `WARNING: image with reference ${name} was found but does not match the specified platform: wanted ${request.platformText ?? formatPlatform(request.platform)}, actual: ${formatPlatform(actual)}`,
     });
   }
+}
+
+/** Bytes gathered before a chunk goes on to the content store and the unpacker. */
+const BATCH_BYTES = 1024 * 1024;
+
+async function* batched(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    pending.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, length);
+      pending = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(pending, length);
 }
