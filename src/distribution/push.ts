@@ -8,7 +8,7 @@
 import { PassThrough } from 'node:stream';
 import type { Descriptor } from '../core/descriptor.js';
 import type { Digest } from '../core/digest.js';
-import { notFound } from '../core/errors.js';
+import { ErrorKind, isKind, notFound, unauthenticated } from '../core/errors.js';
 import { shortId } from '../images/chain.js';
 import { publishImageEvent } from '../images/events.js';
 import { parseRecordName, recordNameOf } from '../images/names.js';
@@ -57,7 +57,11 @@ export class Pusher {
       request.auth,
       { forPull: false, actions: 'pull,push' },
       async (repo) => {
-        const res = await repo.session.ping(request.signal);
+        // dockerd reports a push without credentials as the bare "no basic auth credentials".
+        const res = await repo.session.ping(request.signal).catch((err: unknown) => {
+          if (!isKind(err, ErrorKind.Unauthenticated)) throw err;
+          throw unauthenticated((err as Error).message.replace(/^\w+ "[^"]*": /, ''), err);
+        });
         if (res.statusCode === 401) throw await unauthorizedError(res, '');
         discard(res);
       },
