@@ -55,7 +55,7 @@ export class Pusher {
     const { repo } = await this.connector.open(
       { registry: ref.domain, path: ref.path },
       request.auth,
-      { forPull: false, actions: 'pull,push' },
+      { forPull: false, actions: 'pull,push', extraScopes: await this.mountScopes(tags) },
       async (repo) => {
         // dockerd reports a push without credentials as the bare "no basic auth credentials".
         const res = await repo.session.ping(request.signal).catch((err: unknown) => {
@@ -67,6 +67,26 @@ export class Pusher {
       },
     );
     for (const tag of tags) await this.pushTag(repo, tag, request);
+  }
+
+  /**
+   * Pull scopes for the repositories of the same registry the layers came
+   * from: a token registry mounts a blob only if the token may read its source.
+   */
+  private async mountScopes(tags: readonly Reference[]): Promise<string[]> {
+    const { catalog, metadata } = this.stores;
+    const sources = new Set<string>();
+    for (const tag of tags) {
+      const entry = await catalog.resolve(formatReference(tag));
+      for (const layer of entry.parsedManifest.layers) {
+        const source = metadata.kv.get(SOURCE_NS, layer.digest);
+        const prefix = `${tag.domain}/`;
+        if (source?.startsWith(prefix) && source.slice(prefix.length) !== tag.path) {
+          sources.add(`repository:${source.slice(prefix.length)}:pull`);
+        }
+      }
+    }
+    return [...sources];
   }
 
   /** The tags to push: the one asked for, or all of the repository's (docker's error when none). */
@@ -105,6 +125,17 @@ export class Pusher {
     const digest = await repo.putManifest(tag, entry.manifest.mediaType, manifestBytes, request.signal);
     metadata.transaction(() => {
       for (const layer of layers) metadata.kv.set(SOURCE_NS, layer.digest, `${ref.domain}/${ref.path}`);
+      // As dockerd: the pushed manifest's digest becomes one of the image's RepoDigests.
+      this.stores.records.register(
+        {
+          id: entry.id,
+          target: { mediaType: entry.manifest.mediaType, digest, size: manifestBytes.length },
+          config: entry.parsedManifest.config,
+          layers,
+          chainIds: entry.chainIds,
+        },
+        [{ domain: ref.domain, path: ref.path, digest }],
+      );
     });
     request.report({ status: `${tag}: digest: ${digest} size: ${manifestBytes.length}` });
     request.report({

@@ -129,6 +129,11 @@ describe('pull, push and login against CNCF Distribution', { skip }, () => {
     assert.match(pushed.stdout, /: Pushed/);
     const digest = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+/.exec(pushed.stdout)?.[1];
     assert.equal(digest, await skopeoDigest(locked.host, 'team/busybox:v1', 'alice:s3cret'));
+    const repoDigests = await berth(['image', 'inspect', target, '--format', '{{json .RepoDigests}}']);
+    assert.ok(
+      JSON.parse(repoDigests.stdout).includes(`${locked.host}/team/busybox@${digest}`),
+      repoDigests.stdout,
+    );
 
     assert.equal((await berth(['logout', locked.host])).code, 0);
     const dockerLogin = await dockerRun(
