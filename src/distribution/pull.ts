@@ -75,7 +75,7 @@ export class Puller {
     const existing = this.stores.records.find(recordNameOf(ref));
     if (
       existing &&
-      existing.target.digest === top.digest &&
+      existing.target.digest === recordTarget(top, manifest).digest &&
       (await this.complete(existing, request, parsed.config.digest))
     ) {
       report({ status: `Digest: ${top.digest}` });
@@ -202,7 +202,7 @@ export class Puller {
     const configDescriptor = parsed.config;
     const stored: StoredImage = {
       id: configDescriptor.digest,
-      target: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length },
+      target: recordTarget(top, manifest),
       config: configDescriptor,
       layers: parsed.layers,
       chainIds: chain,
@@ -361,4 +361,21 @@ async function* batched(source: AsyncIterable<Buffer>, size: number): AsyncGener
     }
   }
   if (length > 0) yield Buffer.concat(pending, length);
+}
+
+/**
+ * What the image's records point at: the index (so RepoDigests name what was
+ * pulled, as docker shows it), unless another platform than the host's was
+ * asked for; records of an index stand for the host's platform, so those
+ * point at the platform's manifest.
+ */
+function recordTarget(top: FetchedManifest, manifest: FetchedManifest): Descriptor {
+  const descriptor = (m: FetchedManifest) => ({
+    mediaType: m.mediaType,
+    digest: m.digest,
+    size: m.bytes.length,
+  });
+  if (top === manifest) return descriptor(top);
+  const hostChoice = selectPlatformManifest(parseIndex(top.bytes).manifests, hostPlatform());
+  return hostChoice?.digest === manifest.digest ? descriptor(top) : descriptor(manifest);
 }

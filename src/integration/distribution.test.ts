@@ -101,6 +101,26 @@ describe('pull, push and login against CNCF Distribution', { skip }, () => {
     assert.equal(ran.stdout, 'pulled-and-ran\n', ran.stderr);
   });
 
+  it('chooses the platform of a multi-arch image, and lists the platforms there are when none fits', async () => {
+    const archive = join(fixturesDir, 'images', 'multiarch.oci-archive.tar');
+    const copy = await runCommand(skopeo!, [
+      ...['copy', '--all', '--dest-tls-verify=false', `oci-archive:${archive}`],
+      `docker://${open.host}/multi/app:1`,
+    ]);
+    assert.equal(copy.code, 0, copy.stderr);
+    const name = `${open.host}/multi/app:1`;
+    const arm = await berth(['pull', '--platform', 'linux/arm64', name]);
+    assert.equal(arm.code, 0, arm.stderr);
+    const arch = await berth(['image', 'inspect', name, '--format', '{{.Architecture}}']);
+    assert.equal(arch.stdout.trim(), 'arm64');
+    const none = await berth(['pull', '--platform', 'linux/s390x', name]);
+    assert.notEqual(none.code, 0);
+    assert.match(
+      none.stderr,
+      /no matching manifest for linux\/s390x in the manifest list entries.*linux\/amd64, linux\/arm64/,
+    );
+  });
+
   it('names a missing tag as docker does', async () => {
     const res = await dockerRun(['pull', `${open.host}/library/busybox:nope`]);
     assert.notEqual(res.code, 0);
