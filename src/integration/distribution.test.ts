@@ -167,6 +167,51 @@ describe('pull, push and login against CNCF Distribution', { skip }, () => {
     assert.match(dockerPush.stdout, /Layer already exists/);
   });
 
+  it('survives a kill -9 in the middle of a pull: the store is consistent and the same pull then completes', async () => {
+    const manifest = (await (
+      await fetch(`${open.url}/v2/library/busybox/manifests/latest`, {
+        headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+      })
+    ).json()) as { layers: { digest: string }[] };
+    const proxy = await startCorruptingProxy(open.url, manifest.layers[0]!.digest, { mode: 'stall' });
+    const dir = await mkdtemp(join(tmpdir(), 'berth-pull-crash-'));
+    let crashing: TestDaemon | undefined;
+    let restarted: TestDaemon | undefined;
+    try {
+      crashing = await startDaemon({ dir, config: { 'registry-mirrors': [proxy.url] } });
+      const env = { ...process.env, DOCKER_HOST: crashing.host, BERTH_CONFIG: config };
+      const pulling = runCommand(process.execPath, [bin('berth'), 'pull', 'busybox'], {
+        env,
+        timeoutMs: 60_000,
+      });
+      for (let i = 0; i < 100 && proxy.corrupted() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(proxy.corrupted() > 0, 'the pull reached the layer');
+      await new Promise((r) => setTimeout(r, 300));
+      crashing.process.kill('SIGKILL');
+      assert.notEqual((await pulling).code, 0);
+      restarted = await startDaemon({ dir, config: { 'registry-mirrors': [open.url] } });
+      const renv = { ...process.env, DOCKER_HOST: restarted.host, BERTH_CONFIG: config };
+      const empty = await runCommand(process.execPath, [bin('berth'), 'images', '-aq'], { env: renv });
+      assert.equal(empty.stdout, '');
+      assert.deepEqual(await readdir(join(restarted.dataRoot, 'content', 'ingest')), []);
+      const again = await runCommand(process.execPath, [bin('berth'), 'pull', 'busybox'], {
+        env: renv,
+        timeoutMs: 60_000,
+      });
+      assert.equal(again.code, 0, again.stderr);
+      const ran = await runCommand(process.execPath, [bin('berth'), 'run', '--rm', 'busybox', 'echo', 'ok'], {
+        env: renv,
+      });
+      assert.equal(ran.stdout, 'ok\n', ran.stderr);
+    } finally {
+      await restarted?.stop();
+      if (crashing && crashing.process.exitCode === null && crashing.process.signalCode === null)
+        await crashing.stop();
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails a pull whose layer bytes are corrupted, leaving no image, layer or blob', async () => {
     const manifest = (await (
       await fetch(`${open.url}/v2/library/busybox/manifests/latest`, {

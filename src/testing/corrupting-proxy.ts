@@ -13,8 +13,14 @@ export interface CorruptingProxy {
  * Forwards every request to `target` (`http://127.0.0.1:PORT`) and, for a
  * GET of `/v2/…/blobs/<digest>`, inverts bytes in the middle of the body,
  * keeping its length: what a broken cache or a hostile network would do.
+ * In `stall` mode it sends the first 64 KiB of that blob and then nothing,
+ * so a pull stays in the middle of it.
  */
-export async function startCorruptingProxy(target: string, digest: string): Promise<CorruptingProxy> {
+export async function startCorruptingProxy(
+  target: string,
+  digest: string,
+  options: { mode?: 'corrupt' | 'stall' } = {},
+): Promise<CorruptingProxy> {
   const upstream = new URL(target);
   let count = 0;
   const server = http.createServer((req, res) => {
@@ -32,6 +38,11 @@ export async function startCorruptingProxy(target: string, digest: string): Prom
           req.method === 'GET' && req.url?.endsWith(`/blobs/${digest}`) && up.statusCode === 200;
         if (!corrupt) return void up.pipe(res);
         count++;
+        if (options.mode === 'stall') {
+          up.once('data', (chunk: Buffer) => res.write(chunk.subarray(0, 64 * 1024)));
+          up.pause();
+          return;
+        }
         let seen = 0;
         up.on('data', (chunk: Buffer) => {
           const copy = Buffer.from(chunk);
