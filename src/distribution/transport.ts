@@ -58,6 +58,8 @@ export function send(endpoint: Endpoint, request: TransportRequest): Promise<Inc
     else {
       const stream = body();
       stream.on('error', (err) => req.destroy(err));
+      // A failed request must not leave the source (an open blob file) behind.
+      req.on('error', () => stream.destroy());
       stream.pipe(req);
     }
   });
