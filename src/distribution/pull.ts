@@ -14,7 +14,6 @@ import { ErrorKind, invalidArgument, isKind, notFound, unauthenticated } from '.
 import { chainIds, shortId } from '../images/chain.js';
 import { type ImageConfig, parseImageConfig } from '../images/config.js';
 import { EarlyUnpacker } from '../images/early-unpack.js';
-import { publishImageEvent } from '../images/events.js';
 import { layerFacts } from '../images/layers.js';
 import { type HeldLease, withLease } from '../images/leases.js';
 import { type ImageManifest, parseIndex, parseManifest } from '../images/manifest.js';
@@ -27,7 +26,7 @@ import {
   selectPlatformManifest,
 } from '../images/platform.js';
 import type { StoredImage } from '../images/records.js';
-import { familiarString, type Reference } from '../images/reference.js';
+import { familiarName, familiarString, type Reference } from '../images/reference.js';
 import type { ImageStoreAccess } from '../images/service.js';
 import type { AuthConfig } from './auth-config.js';
 import { blobSource } from './blob-source.js';
@@ -217,7 +216,13 @@ export class Puller {
         metadata.kv.set(SOURCE_NS, layer.digest, `${ref.domain}/${ref.path}`);
       records.register(stored, names);
     });
-    publishImageEvent(events, 'pull', stored.id, familiarString(ref));
+    // dockerd's pull event: the actor is the reference pulled, its name the repository.
+    events.publish({
+      type: 'image',
+      action: 'pull',
+      id: familiarString(ref),
+      attributes: { name: familiarName(ref) },
+    });
     return stored.id;
   }
 

@@ -10,10 +10,10 @@ import type { Descriptor } from '../core/descriptor.js';
 import type { Digest } from '../core/digest.js';
 import { ErrorKind, isKind, notFound, unauthenticated } from '../core/errors.js';
 import { shortId } from '../images/chain.js';
-import { publishImageEvent } from '../images/events.js';
 import { parseRecordName, recordNameOf } from '../images/names.js';
 import {
   familiarName,
+  familiarString,
   formatReference,
   type Reference,
   referenceName,
@@ -143,7 +143,12 @@ export class Pusher {
       progressDetail: {},
       aux: { Tag: tag, Digest: digest, Size: manifestBytes.length },
     });
-    publishImageEvent(events, 'push', entry.id, familiarName(ref));
+    events.publish({
+      type: 'image',
+      action: 'push',
+      id: familiarString(ref),
+      attributes: { name: familiarName(ref) },
+    });
   }
 
   private async pushLayer(
