@@ -7,7 +7,7 @@ export interface EventSink {
 }
 
 /** Image event actions, as dockerd names them. */
-export type ImageAction = 'load' | 'save' | 'import' | 'pull' | 'push' | 'tag' | 'untag' | 'delete' | 'prune';
+export type ImageAction = 'load' | 'save' | 'import' | 'tag' | 'untag' | 'delete' | 'prune';
 
 /**
  * Publishes an image event as dockerd's LogImageEvent does: the actor is the
