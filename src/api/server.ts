@@ -1,12 +1,14 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
+import type { DistributionService } from '../distribution/service.js';
 import type { SystemService } from '../engine/system.js';
 import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
 import { registerContainerRoutes } from './routes/containers.js';
+import { registerDistributionRoutes } from './routes/distribution.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
@@ -17,6 +19,8 @@ export interface ApiServices {
   /** Route families are registered for the services given (tests may pass only some). */
   images?: ImageService;
   containers?: ContainerService;
+  /** Pull, push, login (the registry client). */
+  distribution?: DistributionService;
   log: Logger;
 }
 
@@ -83,5 +87,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.distribution) registerDistributionRoutes(app, services.distribution);
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -4,6 +4,7 @@ import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerContainerCommands } from './commands/containers/register.js';
 import { registerImageCommands } from './commands/images/register.js';
+import { registerRegistryCommands } from './commands/registry/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
@@ -78,6 +79,7 @@ export function buildProgram(onExit: (code: number) => void): { program: Command
   const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))));
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
+  registerRegistryCommands(program, registrar);
   registerContainerCommands(program, registrar);
   registerBootstrapCommands(program, registrar);
 

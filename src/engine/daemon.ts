@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { type ApiServer, createApiServer } from '../api/server.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
+import { DistributionService } from '../distribution/service.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { readBuildInfo } from './build-info.js';
@@ -16,6 +17,7 @@ import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
 import { type Listener, openListeners } from './listeners.js';
 import { claimPidfile } from './pidfile.js';
+import { registrySettings } from './registry-config.js';
 import { emptyInventory, SystemService } from './system.js';
 
 const run = promisify(execFile);
@@ -100,7 +102,14 @@ export class Daemon {
         conmonVersion: conmon,
         inventory,
       });
-      const api: ApiServer = await createApiServer({ system, images: images.service, containers, log });
+      const distribution = new DistributionService(images.service, () => registrySettings(system.config));
+      const api: ApiServer = await createApiServer({
+        system,
+        images: images.service,
+        containers,
+        distribution,
+        log,
+      });
       undo.push(() => api.close());
       const listeners = await openListeners(config, api.app, log);
       undo.push(async () => {

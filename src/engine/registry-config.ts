@@ -1,4 +1,19 @@
+import type { DistributionSettings } from '../distribution/service.js';
 import type { DaemonConfig } from './config/types.js';
+
+/** Where registry certificates live, as /etc/docker/certs.d for dockerd; BERTH_CERTS_DIR overrides (tests). */
+export const DEFAULT_CERTS_DIR = '/etc/berth/certs.d';
+
+/** The registry client's settings from the daemon's configuration. */
+export function registrySettings(config: DaemonConfig): DistributionSettings {
+  return {
+    mirrors: config.registryMirrors,
+    insecureRegistries: config.insecureRegistries,
+    certsDir: process.env.BERTH_CERTS_DIR || DEFAULT_CERTS_DIR,
+    maxConcurrentDownloads: config.maxConcurrentDownloads,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+  };
+}
 
 /** The RegistryConfig object of GET /info, derived as dockerd derives it. */
 export interface RegistryConfig {

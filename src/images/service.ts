@@ -36,6 +36,17 @@ export interface ImageServiceOptions {
   usage?: ImageUsage;
 }
 
+/** See {@link ImageService.storeAccess}. */
+export interface ImageStoreAccess {
+  content: ContentStore;
+  metadata: MetadataStore;
+  snapshotter: Snapshotter;
+  events: EventSink;
+  unpacker: Unpacker;
+  records: ImageRecords;
+  catalog: ImageCatalog;
+}
+
 /** `docker system df`'s image part. */
 export interface ImageDiskUsage {
   /** Diff sizes of every layer some image uses, each counted once. */
@@ -58,6 +69,7 @@ export class ImageService {
   private readonly deleter: ImageDeleter;
   private readonly loader: ImageLoader;
   private readonly importer: ImageImporter;
+  private readonly unpacker: Unpacker;
 
   private constructor(private readonly options: ImageServiceOptions) {
     const { content, metadata, snapshotter, events, log } = options;
@@ -76,6 +88,7 @@ export class ImageService {
       onBlobsDeleted: (digests) => blobs.forget(digests),
     });
     const unpacker = new Unpacker({ content, snapshotter, leases: metadata.leases, locks });
+    this.unpacker = unpacker;
     const shared = { content, leases: metadata.leases, unpacker, records: this.records, events };
     this.loader = new ImageLoader({ ...shared, snapshotter });
     this.importer = new ImageImporter({ ...shared, engineVersion: options.engineVersion });
@@ -105,6 +118,23 @@ export class ImageService {
       });
     }
     return service;
+  }
+
+  /**
+   * The stores and helpers the registry client (src/distribution) pulls
+   * into and pushes from; it follows the same lease-then-register order.
+   */
+  storeAccess(): ImageStoreAccess {
+    const { content, metadata, snapshotter, events } = this.options;
+    return {
+      content,
+      metadata,
+      snapshotter,
+      events,
+      unpacker: this.unpacker,
+      records: this.records,
+      catalog: this.catalog,
+    };
   }
 
   /** Plugs in who uses images (the container service), for `docker rmi`'s conflicts. */
@@ -243,7 +273,8 @@ export class ImageService {
     return this.collector.collect();
   }
 
-  private collectInBackground(): void {
+  /** Collects in the background what a failed operation left (logs a failure). */
+  collectInBackground(): void {
     this.collect().catch((err: unknown) =>
       this.options.log.warn('image garbage collection failed', { error: err }),
     );

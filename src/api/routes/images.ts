@@ -18,6 +18,7 @@ import { clientGone, JsonLineStream } from '../json-stream.js';
 import { progressMessage } from '../progress.js';
 import { parseFilters, queryBool, queryString } from '../query.js';
 import { type ApiServices, apiVersionOf, commonHeaders, sendJson } from '../server.js';
+import { streamPull, streamPush } from './distribution.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -54,6 +55,8 @@ export function registerImageRoutes(app: HttpApp, services: ApiServices, images:
 
   app.post('/images/*', async (req, reply) => {
     const { name, action } = splitImagePath(req);
+    if (action === 'push' && services.distribution)
+      return streamPush(req, reply, name, services, services.distribution);
     if (action !== 'tag') return sendJson(reply, 404, { message: 'page not found' });
     const query = req.query as Query;
     await images.tag(name, queryString(query.repo) ?? '', queryString(query.tag) || undefined);
@@ -88,10 +91,13 @@ export function registerImageRoutes(app: HttpApp, services: ApiServices, images:
     }
   });
 
-  // POST /images/create: import with fromSrc=- (pulling is not Berth's yet).
+  // POST /images/create: pull with fromImage=, import with fromSrc=-.
   app.post('/images/create', async (req, reply) => {
     const query = req.query as Query;
-    if (queryString(query.fromImage)) throw notImplemented('pulling images is not implemented yet');
+    if (queryString(query.fromImage)) {
+      if (!services.distribution) throw notImplemented('pulling images is not available');
+      return streamPull(req, reply, services, services.distribution);
+    }
     const fromSrc = queryString(query.fromSrc);
     if (fromSrc === undefined || fromSrc === '') throw invalidArgument('fromImage or fromSrc is required');
     if (fromSrc !== '-')

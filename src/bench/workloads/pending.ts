@@ -22,12 +22,6 @@ export const pendingWorkloads: Workload[] = [
     'containers (issue 4) are not implemented yet',
   ),
   pending(
-    'pull-push',
-    'pull and push a ~200 MB, 4-layer image through a local registry',
-    'pull ≤ 0.7× dockerd and ≤ 1.3× the parallel command-line floor; push ≤ 1.0× dockerd',
-    'the registry client (issue 7) is not implemented yet',
-  ),
-  pending(
     'build',
     'build a reference multi-stage Dockerfile, cold and fully cached',
     'cold ≤ 0.5× dockerd’s legacy builder; cached ≤ 1.0×',

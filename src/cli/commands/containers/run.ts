@@ -1,9 +1,11 @@
 /** `berth run` (cli/command/container/run.go, the non-interactive path): create, attach, wait, start. */
 import { FrameDecoder } from '../../../api/streams.js';
+import { familiarString, parseNormalizedNamed, tagNameOnly } from '../../../images/reference.js';
 import { ApiError } from '../../client.js';
 import { type CommandSpec, collect } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { StatusError } from '../../errors.js';
+import { pullImage } from '../registry/pull-push.js';
 
 interface RunOptions {
   detach?: boolean;
@@ -18,6 +20,7 @@ interface RunOptions {
   label?: string[];
   tty?: boolean;
   interactive?: boolean;
+  pull?: string;
 }
 
 function createBody(image: string, command: string[], o: RunOptions): Record<string, unknown> {
@@ -65,16 +68,31 @@ async function runContainer(
   o: RunOptions,
 ): Promise<number> {
   const client = ctx.client();
-  let created: { Id: string };
-  try {
-    created = await client.json<{ Id: string }>('POST', '/containers/create', {
+  const pull = o.pull ?? 'missing';
+  if (!['always', 'missing', 'never'].includes(pull)) {
+    throw new StatusError(
+      `berth: invalid pull option: '${pull}': must be one of "always", "missing" or "never"`,
+      125,
+    );
+  }
+  const create = () =>
+    client.json<{ Id: string }>('POST', '/containers/create', {
       query: { name: o.name },
       body: createBody(image, command, o),
     });
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404 && /No such image/.test(err.message)) {
-      ctx.err(`Unable to find image '${image}' locally\n`);
+  let created: { Id: string };
+  try {
+    if (pull === 'always') await pullForRun(ctx, image);
+    try {
+      created = await create();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404 && /No such image/.test(err.message))) throw err;
+      if (pull !== 'missing') throw err;
+      ctx.err(`Unable to find image '${familiarString(tagNameOnly(parseNormalizedNamed(image)))}' locally\n`);
+      await pullForRun(ctx, image);
+      created = await create();
     }
+  } catch (err) {
     throw new StatusError(`berth: ${err instanceof Error ? err.message : String(err)}`, 125);
   }
   if (o.detach) {
@@ -109,6 +127,18 @@ async function runContainer(
   return code;
 }
 
+/** `run`'s pull: progress on stderr, as docker's (stdout is the container's). */
+async function pullForRun(ctx: CliContext, image: string): Promise<void> {
+  const stderr = process.stderr;
+  await pullImage(ctx, image, {
+    out: {
+      stream: stderr,
+      isTerminal: stderr.isTTY === true,
+      columns: stderr.isTTY ? stderr.columns : undefined,
+    },
+  });
+}
+
 export const runSpec: CommandSpec<RunOptions> = {
   name: 'run',
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -128,6 +158,7 @@ export const runSpec: CommandSpec<RunOptions> = {
       .option('-l, --label <list>', 'Set meta data on a container', collect)
       .option('-t, --tty', 'Allocate a pseudo-TTY')
       .option('-i, --interactive', 'Keep STDIN open even if not attached')
+      .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
       .passThroughOptions();
   },
   run: (ctx, args, opts) => runContainer(ctx, args[0]!, args.slice(1), opts),

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { Registrar } from '../../command-spec.js';
+import { pullSpec, pushSpec } from '../registry/pull-push.js';
 import { historySpec } from './history.js';
 import { importSpec } from './import.js';
 import { imageInspectSpec } from './inspect.js';
@@ -26,6 +27,8 @@ export function registerImageCommands(program: Command, registrar: Registrar): v
   registrar.add(image, removeSpec('rm'));
   registrar.add(image, imageInspectSpec);
   registrar.add(image, pruneSpec);
+  registrar.add(image, pullSpec);
+  registrar.add(image, pushSpec);
 
   registrar.add(program, listSpec('images'));
   registrar.add(program, removeSpec('rmi'));
