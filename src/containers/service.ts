@@ -18,6 +18,7 @@ import { type CreateBody, toSpecRequest } from './create-request.js';
 import { writeContainerFiles } from './files.js';
 import type { ImageResolver } from './image-resolver.js';
 import { generateId, generateName, normalizeName } from './names.js';
+import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
@@ -35,6 +36,8 @@ export interface ContainerServiceDeps {
   log: Logger;
   execRoot: string;
   specHost: SpecHost;
+  /** Networks and name resolution files; without it containers get loopback only. */
+  networking?: ContainerNetworking;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -107,6 +110,7 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      await this.deps.networking?.prepare(record, body.NetworkingConfig);
       await this.store.create(record);
       this.event(record, 'create');
       return { Id: id, Warnings: [] };
@@ -227,22 +231,10 @@ export class ContainerService {
     try {
       await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
-      const h = record.HostConfig as {
-        ExtraHosts?: string[];
-        Dns?: string[];
-        DnsSearch?: string[];
-        DnsOptions?: string[];
-        NetworkMode?: string;
-      };
-      const files = await writeContainerFiles(this.store.dir(record.Id), {
-        hostname: String(record.Config.Hostname),
-        extraHosts: h.ExtraHosts ?? [],
-        dns: h.Dns ?? [],
-        dnsSearch: h.DnsSearch ?? [],
-        dnsOptions: h.DnsOptions ?? [],
-        hostNetwork: h.NetworkMode === 'host',
-      });
+      const sandbox = await this.networkSandbox(record);
+      const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
+      if (this.deps.networking) request.network = sandbox.netns;
       const [passwd, group] = await Promise.all([
         readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
         readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
@@ -306,11 +298,33 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await this.deps.networking?.detach(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
       record.State.Error = err instanceof Error ? err.message : String(err);
       await this.store.save(record).catch(() => {});
       throw err;
     }
+  }
+
+  /** The namespace and files to start with: from networking, or loopback only with generated files. */
+  private async networkSandbox(record: ContainerRecord): Promise<NetworkSandbox> {
+    if (this.deps.networking) return this.deps.networking.attach(record);
+    const h = record.HostConfig as {
+      ExtraHosts?: string[];
+      Dns?: string[];
+      DnsSearch?: string[];
+      DnsOptions?: string[];
+      NetworkMode?: string;
+    };
+    const files = await writeContainerFiles(this.store.dir(record.Id), {
+      hostname: String(record.Config.Hostname),
+      extraHosts: h.ExtraHosts ?? [],
+      dns: h.Dns ?? [],
+      dnsSearch: h.DnsSearch ?? [],
+      dnsOptions: h.DnsOptions ?? [],
+      hostNetwork: h.NetworkMode === 'host',
+    });
+    return { netns: 'private', files };
   }
 
   private pidOf(ref: string): number {
@@ -339,6 +353,11 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    await this.deps.networking
+      ?.detach(record)
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+      );
     await this.store.save(record);
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
@@ -422,6 +441,11 @@ export class ContainerService {
       .delete(record.Id, { force: true })
       .catch(() => {});
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    await this.deps.networking
+      ?.release(record)
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
+      );
     await this.deps.snapshotter
       .remove(record.SnapshotKey)
       .catch((err: unknown) =>

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ContainerNetworking } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { ContainerService } from '../containers/service.js';
 import { readSpecHost } from '../containers/spec/index.js';
@@ -25,6 +26,7 @@ export async function openContainerService(options: {
   images: ImageStores;
   events: EventBus;
   log: Logger;
+  networking?: ContainerNetworking;
 }): Promise<ContainerService> {
   const { config, images, log } = options;
   const store = await ContainerStore.open(join(config.dataRoot, 'containers'), log);
@@ -65,6 +67,7 @@ export async function openContainerService(options: {
     log,
     execRoot: config.execRoot,
     specHost,
+    ...(options.networking ? { networking: options.networking } : {}),
   });
   images.service.setUsage({
     containersUsing: (imageId) =>

@@ -10,11 +10,13 @@ import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { readBuildInfo } from './build-info.js';
 import type { DaemonConfig } from './config/types.js';
+import { BridgeContainerNetworking } from './container-networking.js';
 import { openContainerService } from './container-stores.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
 import { type Listener, openListeners } from './listeners.js';
+import { openNetworks } from './network-stores.js';
 import { claimPidfile } from './pidfile.js';
 import { emptyInventory, SystemService } from './system.js';
 
@@ -82,7 +84,12 @@ export class Daemon {
         engineVersion: build.version,
       });
       undo.push(() => images.close());
-      const containers = await openContainerService({ config, runtimes, images, events, log });
+      // Networks: bridges, rules and DNS servers come back before any container starts.
+      const networks = await openNetworks(config, log);
+      undo.push(() => networks.close());
+      const networking = new BridgeContainerNetworking(networks, () => containers.store, log);
+      const containers = await openContainerService({ config, runtimes, images, events, log, networking });
+      await networking.reconcile();
       const inventory = {
         ...emptyInventory,
         images: async () => images.service.count(),

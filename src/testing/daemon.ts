@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { socketAccepts } from '../core/net.js';
+import { removeDaemonNetworks, withTestNetwork } from './daemon-network.js';
 import { bin } from './paths.js';
 
 export interface TestDaemon {
@@ -16,8 +17,11 @@ export interface TestDaemon {
   configFile: string;
   process: ChildProcess;
   output(): string;
-  /** SIGTERM, wait for exit, remove the temp dir. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, wait for exit, remove what it made on the host (networks,
+   * chains, namespaces; kept with keepNetworks for a restart) and the temp dir.
+   */
+  stop(options?: { keepNetworks?: boolean }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -42,7 +46,11 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
   const configFile = join(dir, 'daemon.json');
   // A reused dir keeps its daemon.json unless the caller gives a new one.
   if (!options.dir || options.config !== undefined || options.configText !== undefined) {
-    const text = options.configText ?? (options.config === undefined ? '{}' : JSON.stringify(options.config));
+    const config = await withTestNetwork(
+      (options.config ?? {}) as Record<string, unknown>,
+      options.args ?? [],
+    );
+    const text = options.configText ?? JSON.stringify(config);
     await writeFile(configFile, text);
   }
   const daemonArgs = [
@@ -78,12 +86,15 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     configFile,
     process: child,
     output: () => output,
-    stop: async () => {
+    stop: async (stopOptions = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await Promise.race([waitExit(child), sleep(10_000)]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
+      // A daemon that only tried to start (expectExit) may share its data root with a live one.
+      if (!options.expectExit && !stopOptions.keepNetworks)
+        await removeDaemonNetworks(join(dir, 'data')).catch(() => {});
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
   };
