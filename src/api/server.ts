@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
+import type { NetworkService } from '../engine/network-service.js';
 import type { SystemService } from '../engine/system.js';
 import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
@@ -8,6 +9,7 @@ import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerImageRoutes } from './routes/images.js';
+import { registerNetworkRoutes } from './routes/networks.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
@@ -17,6 +19,7 @@ export interface ApiServices {
   /** Route families are registered for the services given (tests may pass only some). */
   images?: ImageService;
   containers?: ContainerService;
+  networks?: NetworkService;
   log: Logger;
 }
 
@@ -83,5 +86,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.networks) registerNetworkRoutes(app, services.networks);
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -205,7 +205,12 @@ export class BridgeContainerNetworking {
     const settings = settingsOf(record);
     for (const [name, endpoint] of Object.entries(settings.Networks)) {
       settings.Networks[name] = {
-        ...blankEndpointSettings(undefined, endpoint, record.Config),
+        // Only a MAC address the user chose outlives the endpoint.
+        ...blankEndpointSettings(
+          undefined,
+          { ...endpoint, MacAddress: String(record.Config.MacAddress ?? '') },
+          record.Config,
+        ),
         NetworkID: endpoint.NetworkID,
       };
     }

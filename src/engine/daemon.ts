@@ -16,6 +16,7 @@ import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
 import { type Listener, openListeners } from './listeners.js';
+import { NetworkService } from './network-service.js';
 import { openNetworks } from './network-stores.js';
 import { claimPidfile } from './pidfile.js';
 import { emptyInventory, SystemService } from './system.js';
@@ -107,7 +108,14 @@ export class Daemon {
         conmonVersion: conmon,
         inventory,
       });
-      const api: ApiServer = await createApiServer({ system, images: images.service, containers, log });
+      const networkService = new NetworkService(networks, networking, () => containers, events);
+      const api: ApiServer = await createApiServer({
+        system,
+        images: images.service,
+        containers,
+        networks: networkService,
+        log,
+      });
       undo.push(() => api.close());
       const listeners = await openListeners(config, api.app, log);
       undo.push(async () => {
