@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { NetworkService } from '../engine/network-service.js';
 import type { SystemService } from '../engine/system.js';
 import type { ImageService } from '../images/service.js';
+import type { VolumeService } from '../volumes/index.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
@@ -11,6 +12,7 @@ import { registerContainerRoutes } from './routes/containers.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerNetworkRoutes } from './routes/networks.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerVolumeRoutes } from './routes/volumes.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
 /** What the HTTP layer needs from the engine: its services, nothing else. */
@@ -20,6 +22,7 @@ export interface ApiServices {
   images?: ImageService;
   containers?: ContainerService;
   networks?: NetworkService;
+  volumes?: VolumeService;
   log: Logger;
 }
 
@@ -87,5 +90,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) registerContainerRoutes(app, services.containers);
   if (services.networks) registerNetworkRoutes(app, services.networks);
+  if (services.volumes) registerVolumeRoutes(app, services.volumes);
   return { app, handler: app.handler, close: async () => {} };
 }

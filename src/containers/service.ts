@@ -22,6 +22,7 @@ import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
+import type { ContainerVolumes } from './volumes.js';
 import { Waiters } from './waiters.js';
 
 export interface ContainerServiceDeps {
@@ -38,6 +39,8 @@ export interface ContainerServiceDeps {
   specHost: SpecHost;
   /** Networks and name resolution files; without it containers get loopback only. */
   networking?: ContainerNetworking;
+  /** Volumes and binds; without it only --tmpfs is mounted. */
+  volumes?: ContainerVolumes;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -111,7 +114,11 @@ export class ContainerService {
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
       await this.deps.networking?.prepare(record, body.NetworkingConfig);
-      await this.store.create(record);
+      await this.deps.volumes?.prepare(record);
+      await this.store.create(record).catch(async (err: unknown) => {
+        await this.deps.volumes?.release(record, { removeAnonymous: true }).catch(() => {});
+        throw err;
+      });
       this.event(record, 'create');
       return { Id: id, Warnings: [] };
     } catch (err) {
@@ -235,6 +242,7 @@ export class ContainerService {
       const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
       if (this.deps.networking) request.network = sandbox.netns;
+      if (this.deps.volumes) request.mounts = await this.deps.volumes.mount(record, rootfs);
       const [passwd, group] = await Promise.all([
         readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
         readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
@@ -299,6 +307,7 @@ export class ContainerService {
       this.follow(record, runtime);
     } catch (err) {
       await this.deps.networking?.detach(record).catch(() => {});
+      await this.deps.volumes?.unmount(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
       record.State.Error = err instanceof Error ? err.message : String(err);
       await this.store.save(record).catch(() => {});
@@ -358,6 +367,7 @@ export class ContainerService {
       .catch((err: unknown) =>
         this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
       );
+    await this.deps.volumes?.unmount(record);
     await this.store.save(record);
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
@@ -365,7 +375,8 @@ export class ContainerService {
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
     if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
-      await this.remove(record.Id, { force: true }).catch((err: unknown) =>
+      // --rm removes the anonymous volumes too, as dockerd does.
+      await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
@@ -422,7 +433,8 @@ export class ContainerService {
     );
   }
 
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Running) {
       if (!options.force) {
@@ -445,6 +457,11 @@ export class ContainerService {
       ?.release(record)
       .catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
+      );
+    await this.deps.volumes
+      ?.release(record, { removeAnonymous: options.volumes ?? false })
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
       );
     await this.deps.snapshotter
       .remove(record.SnapshotKey)

@@ -4,6 +4,7 @@ import type { ContainerRecord } from '../containers/record.js';
 import { ContainerService } from '../containers/service.js';
 import { readSpecHost } from '../containers/spec/index.js';
 import { ContainerStore } from '../containers/store.js';
+import type { ContainerVolumes } from '../containers/volumes.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import { chainIds } from '../images/chain.js';
@@ -27,6 +28,7 @@ export async function openContainerService(options: {
   events: EventBus;
   log: Logger;
   networking?: ContainerNetworking;
+  volumes?: ContainerVolumes;
 }): Promise<ContainerService> {
   const { config, images, log } = options;
   const store = await ContainerStore.open(join(config.dataRoot, 'containers'), log);
@@ -68,6 +70,7 @@ export async function openContainerService(options: {
     execRoot: config.execRoot,
     specHost,
     ...(options.networking ? { networking: options.networking } : {}),
+    ...(options.volumes ? { volumes: options.volumes } : {}),
   });
   images.service.setUsage({
     containersUsing: (imageId) =>

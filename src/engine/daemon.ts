@@ -8,10 +8,12 @@ import { writeFileAtomic } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
+import { VolumeService } from '../volumes/index.js';
 import { readBuildInfo } from './build-info.js';
 import type { DaemonConfig } from './config/types.js';
 import { BridgeContainerNetworking } from './container-networking.js';
 import { openContainerService } from './container-stores.js';
+import { LocalContainerVolumes } from './container-volumes.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
@@ -89,8 +91,19 @@ export class Daemon {
       const networks = await openNetworks(config, log);
       undo.push(() => networks.close());
       const networking = new BridgeContainerNetworking(networks, () => containers.store, log);
-      const containers = await openContainerService({ config, runtimes, images, events, log, networking });
+      const volumeService = await VolumeService.open({ root: join(config.dataRoot, 'volumes'), logger: log });
+      const volumes = new LocalContainerVolumes(volumeService, () => containers.store, log);
+      const containers = await openContainerService({
+        config,
+        runtimes,
+        images,
+        events,
+        log,
+        networking,
+        volumes,
+      });
       await networking.reconcile();
+      await volumes.reconcile();
       const inventory = {
         ...emptyInventory,
         images: async () => images.service.count(),
@@ -114,6 +127,7 @@ export class Daemon {
         images: images.service,
         containers,
         networks: networkService,
+        volumes: volumeService,
         log,
       });
       undo.push(() => api.close());

@@ -79,7 +79,10 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return reply.code(204).send();
   });
   app.delete('/containers/:id', async (req, reply) => {
-    await containers.remove(req.params.id!, { force: queryBool(req.query.force) });
+    await containers.remove(req.params.id!, {
+      force: queryBool(req.query.force),
+      volumes: queryBool(req.query.v),
+    });
     return reply.code(204).send();
   });
 
