@@ -4,6 +4,7 @@ import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerContainerCommands } from './commands/containers/register.js';
 import { registerImageCommands } from './commands/images/register.js';
+import { registerNetworkCommands } from './commands/networks/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
@@ -79,6 +80,7 @@ export function buildProgram(onExit: (code: number) => void): { program: Command
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerContainerCommands(program, registrar);
+  registerNetworkCommands(program, registrar);
   registerBootstrapCommands(program, registrar);
 
   program.allowExcessArguments(true);
