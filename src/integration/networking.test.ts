@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chainPrefixOf } from '../engine/network-stores.js';
+import { networkTestsUnavailable } from '../network/testing.js';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+/** A TCP port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '0.0.0.0', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function httpGet(port: number): Promise<string> {
+  const r = await runCommand('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port}/`]);
+  return r.stdout;
+}
+
+const HTTPD = 'mkdir -p /www && echo "$PAGE" > /www/index.html && exec httpd -f -p 80 -h /www';
+
+describe('networks and volumes with the real Docker CLI', {
+  skip: docker ? await networkTestsUnavailable() : 'no docker CLI on this machine',
+}, () => {
+  let daemon: TestDaemon;
+  let dir: string;
+  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+  const ok = async (...args: string[]) => {
+    const r = await run(...args);
+    assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  /** What this daemon has on the host: veths on its bridges, container namespaces, its rules, its leases. */
+  async function hostState(): Promise<Record<string, number>> {
+    const bridges = JSON.parse(
+      await ok('network', 'ls', '--format', '{{json .ID}}', '--no-trunc').then(
+        (out) => `[${out.trim().split('\n').join(',')}]`,
+      ),
+    ) as string[];
+    let veths = 0;
+    for (const id of bridges) {
+      const name = (
+        await ok('network', 'inspect', id, '--format', '{{index .Options "com.docker.network.bridge.name"}}')
+      ).trim();
+      if (!name || name === '<no value>') continue;
+      const links = await runCommand('ip', ['-o', 'link', 'show', 'master', name]);
+      veths += links.stdout.split('\n').filter(Boolean).length;
+    }
+    const netns = (await runCommand('ip', ['netns', 'list'])).stdout
+      .split('\n')
+      .filter((l) => l.startsWith('berth-')).length;
+    const saved = (await runCommand('iptables-save', [])).stdout;
+    const rules = saved.split('\n').filter((l) => l.includes(chainPrefixOf(daemon.dataRoot))).length;
+    const endpointsDir = join(daemon.dataRoot, 'network', 'endpoints');
+    let leases = 0;
+    for (const net of await readdir(endpointsDir).catch(() => [] as string[]))
+      leases += (await readdir(join(endpointsDir, net))).length;
+    return { veths, netns, rules, leases };
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-net-'));
+    daemon = await startDaemon();
+    await ok('load', '-i', busybox);
+  });
+  after(async () => {
+    if (daemon) {
+      const all = await run('ps', '-aq');
+      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', '-v', id);
+      await daemon.stop();
+      // After the restart test the daemon runs on a reused dir, which stop() keeps.
+      await rm(daemon.dir, { recursive: true, force: true });
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a published port serves from the host, docker port and ps show it', async () => {
+    const port = await freePort();
+    const id = (
+      await ok('run', '-d', '-e', 'PAGE=published', '-p', `${port}:80`, 'busybox', 'sh', '-c', HTTPD)
+    ).trim();
+    try {
+      let page = '';
+      for (let i = 0; i < 50 && !page; i++) page = await httpGet(port);
+      assert.equal(page, 'published\n');
+      assert.equal(await ok('port', id), `80/tcp -> 0.0.0.0:${port}\n`);
+      assert.match(
+        await ok('ps', '--format', '{{.Ports}}', '--filter', `id=${id}`),
+        new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`),
+      );
+      const settings = JSON.parse(await ok('inspect', id, '--format', '{{json .NetworkSettings}}'));
+      assert.match(settings.IPAddress, /^10\./);
+      assert.equal(settings.Networks.bridge.IPAddress, settings.IPAddress);
+      assert.equal(settings.Networks.bridge.Gateway, settings.Gateway);
+      assert.deepEqual(settings.Ports, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(port) }] });
+    } finally {
+      await run('rm', '-f', id);
+    }
+    assert.equal(await httpGet(port), '');
+  });
+
+  it('containers on a user network find each other by name; the default bridge does not resolve names', async () => {
+    await ok('network', 'create', 'app');
+    await ok(
+      'run',
+      '-d',
+      '--network',
+      'app',
+      '--name',
+      'db',
+      '-e',
+      'PAGE=from-db',
+      'busybox',
+      'sh',
+      '-c',
+      HTTPD,
+    );
+    try {
+      const fetched = await ok(
+        'run',
+        '--rm',
+        '--network',
+        'app',
+        'busybox',
+        'sh',
+        '-c',
+        "for i in 1 2 3 4 5; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc db 80 && break; sleep 0.2; done",
+      );
+      assert.match(fetched, /from-db/);
+      const dbIp = (
+        await ok('inspect', 'db', '--format', '{{.NetworkSettings.Networks.app.IPAddress}}')
+      ).trim();
+      assert.match(
+        await ok('run', '--rm', '--network', 'app', 'busybox', 'nslookup', 'db'),
+        new RegExp(`Address: ${dbIp.replaceAll('.', '\\.')}`),
+      );
+      const onBridge = await run('run', '--rm', 'busybox', 'nslookup', 'db');
+      assert.notEqual(onBridge.code, 0);
+      const rm409 = await run('network', 'rm', 'app');
+      assert.notEqual(rm409.code, 0);
+      assert.match(rm409.stderr, /has active endpoints/);
+    } finally {
+      await run('rm', '-f', 'db');
+    }
+    await ok('network', 'rm', 'app');
+  });
+
+  it('20 run-and-remove cycles leave links, namespaces, rules and leases as they were', async () => {
+    const port = await freePort();
+    const before = await hostState();
+    for (let i = 0; i < 20; i++) await ok('run', '--rm', '-p', `${port}:80`, 'busybox', 'true');
+    assert.deepEqual(await hostState(), before);
+  });
+
+  it('a named volume keeps data across containers; a read-only bind refuses writes', async () => {
+    await ok('run', '--rm', '-v', 'keep:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f');
+    assert.equal(await ok('run', '--rm', '-v', 'keep:/data', 'busybox', 'cat', '/data/f'), 'kept\n');
+    const holder = (await ok('run', '-d', '-v', 'keep:/data', 'busybox', 'sleep', '60')).trim();
+    const inUse = await run('volume', 'rm', 'keep');
+    assert.match(inUse.stderr, /volume is in use/);
+    await ok('rm', '-f', holder);
+    await ok('volume', 'rm', 'keep');
+    const host = join(dir, 'ro');
+    await rm(host, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(host));
+    await writeFile(join(host, 'a'), 'x');
+    const write = await run('run', '--rm', '-v', `${host}:/ro:ro`, 'busybox', 'sh', '-c', 'echo y > /ro/a');
+    assert.notEqual(write.code, 0);
+    assert.match(write.stderr, /Read-only file system/);
+  });
+
+  it('a berthd restarted after kill -9 re-creates the rules of running containers', async () => {
+    const port = await freePort();
+    const id = (
+      await ok('run', '-d', '-e', 'PAGE=again', '-p', `${port}:80`, 'busybox', 'sh', '-c', HTTPD)
+    ).trim();
+    try {
+      let page = '';
+      for (let i = 0; i < 50 && !page; i++) page = await httpGet(port);
+      assert.equal(page, 'again\n');
+      daemon.process.kill('SIGKILL');
+      await new Promise((resolve) => daemon.process.once('exit', resolve));
+      // What a crash may leave half done: the rules gone.
+      await runCommand('iptables', ['-t', 'nat', '-F', `${chainPrefixOf(daemon.dataRoot)}-DNAT`]);
+      daemon = await startDaemon({ dir: daemon.dir });
+      assert.equal(await httpGet(port), 'again\n');
+    } finally {
+      await run('rm', '-f', id);
+    }
+    assert.equal((await hostState()).leases, 0);
+  });
+});
