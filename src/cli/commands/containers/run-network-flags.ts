@@ -89,7 +89,7 @@ export function networkFlagsBody(o: NetworkFlagOptions): {
           ? `${m.hostPort}-${m.hostPortEnd}`
           : String(m.hostPort)
         : '';
-      (bindings[key] ??= []).push({ HostIp: m.hostIp, HostPort: hostPort });
+      bindings[key] = [...(bindings[key] ?? []), { HostIp: m.hostIp, HostPort: hostPort }];
     }
   }
   for (const spec of o.expose ?? []) {
