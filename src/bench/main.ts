@@ -7,11 +7,20 @@ import { type PeerPodman, startPeerPodman } from './podman.js';
 import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
 import { imageLoad } from './workloads/images.js';
+import { networkThroughput } from './workloads/network.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, runTrue, imageLoad, ...pendingWorkloads];
+const WORKLOADS: Workload[] = [
+  cliStartup,
+  apiLatency,
+  idleRss,
+  runTrue,
+  networkThroughput,
+  imageLoad,
+  ...pendingWorkloads,
+];
 
 interface Args {
   quick: boolean;
