@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import type { NetworkSandbox } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
-import { conflict, invalidArgument, permissionDenied } from '../core/errors.js';
+import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
 import {
@@ -106,10 +106,8 @@ export class BridgeContainerNetworking {
       return { netns: mode === 'host' ? 'host' : 'private', files: await this.writeFiles(record, mode) };
     }
     const path = netnsPathOf(record.Id);
-    await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch(() => {});
-    await runCommand('ip', ['netns', 'add', netnsName(record.Id)]);
+    await createNetns(record.Id);
     try {
-      await bringUpLoopback(path, record.Id);
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
@@ -289,6 +287,31 @@ export class BridgeContainerNetworking {
       IPv6Gateway: '',
       MacAddress: onBridge ? bridge?.MacAddress : '',
     });
+  }
+}
+
+/**
+ * Makes the container's named namespace with its loopback up: one
+ * `unshare --net=<file> ip link set lo up` (as `ip netns add` would bind
+ * it, without a second program for lo); `ip netns add` and the CNI
+ * loopback plugin if that fails. A namespace left by a crash is replaced.
+ */
+async function createNetns(containerId: string): Promise<void> {
+  const path = netnsPathOf(containerId);
+  await mkdir('/run/netns', { recursive: true });
+  const placeholder = () => writeFile(path, '', { flag: 'wx', mode: 0o444 });
+  await placeholder().catch(async (err: unknown) => {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+    await runCommand('ip', ['netns', 'delete', netnsName(containerId)]).catch(() => {});
+    await rm(path, { force: true });
+    await placeholder();
+  });
+  try {
+    await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch {
+    await rm(path, { force: true });
+    await runCommand('ip', ['netns', 'add', netnsName(containerId)]);
+    await bringUpLoopback(path, containerId);
   }
 }
 
