@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { NetworkSandbox } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
@@ -67,6 +68,9 @@ export class BridgeContainerNetworking {
       this.containers().get(mode.slice('container:'.length));
       return;
     }
+    // A host-network container without -h takes the host's name, as in dockerd.
+    if (mode === 'host' && record.Config.Hostname === record.Id.slice(0, 12))
+      record.Config.Hostname = hostname();
     const network = this.manager.get(mode);
     const requested =
       (networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | null)
