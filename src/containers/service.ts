@@ -235,10 +235,13 @@ export class ContainerService {
     const runtime = this.runtimeOf(record);
     const rootfs = this.rootfsPath(record.Id);
     await mkdir(rootfs, { recursive: true });
+    // The network is made while the rootfs is mounted: neither needs the other.
+    const sandboxed = this.networkSandbox(record);
+    sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
-      const sandbox = await this.networkSandbox(record);
+      const sandbox = await sandboxed;
       const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
       if (this.deps.networking) request.network = sandbox.netns;
@@ -306,6 +309,7 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await sandboxed.catch(() => {});
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
