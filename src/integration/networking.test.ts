@@ -182,6 +182,76 @@ describe('networks and volumes with the real Docker CLI', {
     assert.match(write.stderr, /Read-only file system/);
   });
 
+  it('host, none and container:<name> modes, and --dns/--add-host/--hostname/--mac-address in the files', async () => {
+    const host = await ok('run', '--rm', '--network', 'host', 'busybox', 'cat', '/etc/hostname');
+    assert.equal(host, `${(await import('node:os')).hostname()}\n`);
+    assert.doesNotMatch(await ok('run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link'), /eth0/);
+    const base = (await ok('run', '-d', 'busybox', 'sleep', '60')).trim();
+    try {
+      const ip = (await ok('inspect', base, '--format', '{{.NetworkSettings.IPAddress}}')).trim();
+      const joined = await ok(
+        'run',
+        '--rm',
+        '--network',
+        `container:${base}`,
+        'busybox',
+        'ip',
+        '-o',
+        '-4',
+        'addr',
+        'show',
+        'eth0',
+      );
+      assert.match(joined, new RegExp(`inet ${ip.replaceAll('.', '\\.')}/`));
+    } finally {
+      await run('rm', '-f', base);
+    }
+    const files = await ok(
+      'run',
+      '--rm',
+      '--dns',
+      '192.0.2.53',
+      '--dns-search',
+      'example.test',
+      '--dns-option',
+      'ndots:2',
+      '--add-host',
+      'gw.test:192.0.2.1',
+      '--hostname',
+      'box',
+      '--mac-address',
+      '02:42:aa:bb:cc:dd',
+      'busybox',
+      'sh',
+      '-c',
+      'cat /etc/resolv.conf /etc/hosts /etc/hostname; cat /sys/class/net/eth0/address',
+    );
+    assert.match(files, /nameserver 192\.0\.2\.53\nsearch example\.test\noptions ndots:2/);
+    assert.match(files, /192\.0\.2\.1\tgw\.test/);
+    assert.match(files, /\tbox\nbox\n02:42:aa:bb:cc:dd\n$/);
+  });
+
+  it('connect and disconnect a running container, -P and ps filters', async () => {
+    await ok('network', 'create', 'side');
+    const id = (await ok('run', '-d', '--expose', '80', '-P', 'busybox', 'sleep', '60')).trim();
+    try {
+      assert.match(await ok('port', id, '80'), /^0\.0\.0\.0:\d+\n$/);
+      assert.equal((await ok('ps', '-q', '--no-trunc', '--filter', 'publish=80')).trim(), id);
+      await ok('network', 'connect', '--alias', 'extra', 'side', id);
+      const found = await ok('run', '--rm', '--network', 'side', 'busybox', 'nslookup', 'extra');
+      const sideIp = (
+        await ok('inspect', id, '--format', '{{.NetworkSettings.Networks.side.IPAddress}}')
+      ).trim();
+      assert.match(found, new RegExp(`Address: ${sideIp.replaceAll('.', '\\.')}`));
+      assert.equal((await ok('ps', '-q', '--no-trunc', '--filter', 'network=side')).trim(), id);
+      await ok('network', 'disconnect', 'side', id);
+      assert.equal((await ok('network', 'inspect', 'side', '--format', '{{len .Containers}}')).trim(), '0');
+    } finally {
+      await run('rm', '-f', id);
+      await run('network', 'rm', 'side');
+    }
+  });
+
   it('a berthd restarted after kill -9 re-creates the rules of running containers', async () => {
     const port = await freePort();
     const id = (
