@@ -106,17 +106,22 @@ async function runCreate(ctx: CliContext, name: string, o: CreateOptions): Promi
   return 0;
 }
 
-/** Runs `action` for each argument; errors are printed together at the end, exit 1. */
-async function eachArg(refs: string[], action: (ref: string) => Promise<void>): Promise<number> {
-  const errors: string[] = [];
+/** docker network rm: each failure printed as it happens, then "exit status 1" (cli/command/network/remove.go). */
+async function eachArg(
+  ctx: CliContext,
+  refs: string[],
+  action: (ref: string) => Promise<void>,
+): Promise<number> {
+  let failed = false;
   for (const ref of refs) {
     try {
       await action(ref);
     } catch (err) {
-      errors.push(errorText(err));
+      ctx.err(`${errorText(err)}\n`);
+      failed = true;
     }
   }
-  if (errors.length > 0) throw new StatusError(errors.join('\n'), 1);
+  if (failed) throw new StatusError('exit status 1', 1);
   return 0;
 }
 
@@ -175,7 +180,7 @@ const rmSpec: CommandSpec<{ force: boolean }> = {
   args: { min: 1 },
   options: (cmd, flags) => flags.bool(cmd, '-f, --force', 'Do not error if the network does not exist'),
   run: (ctx, args) =>
-    eachArg(args, async (ref) => {
+    eachArg(ctx, args, async (ref) => {
       await ctx
         .client()
         .request('DELETE', `/networks/${escapePath(ref)}`)

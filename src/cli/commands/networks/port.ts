@@ -21,7 +21,8 @@ export const portSpec: CommandSpec<Record<string, never>> = {
     if (wanted) {
       const key = wanted.includes('/') ? wanted : `${wanted}/tcp`;
       const bindings = ports[key];
-      if (!bindings?.length) throw new StatusError(`Error: No public port '${key}' published for ${ref}`, 1);
+      if (!bindings?.length)
+        throw new StatusError(`Error: No public port '${wanted}' published for ${ref}`, 1);
       ctx.out(bindings.map((b) => `${hostPort(b)}\n`).join(''));
       return 0;
     }
