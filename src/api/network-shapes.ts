@@ -39,10 +39,18 @@ export function networkView(
         },
       ]),
     ),
-    Options: network.options,
+    Options: shownOptions(network),
     Labels: network.labels,
   };
 }
+
+/** dockerd shows a user network's options as given: the bridge name it chose itself is not one of them. */
+function shownOptions(network: NetworkRecord): Record<string, string> {
+  const { [BRIDGE_NAME]: bridge, ...rest } = network.options;
+  return network.predefined || bridge !== `br-${network.id.slice(0, 12)}` ? network.options : rest;
+}
+
+const BRIDGE_NAME = 'com.docker.network.bridge.name';
 
 function endpointIdOf(endpoint: Endpoint): string {
   return createHash('sha256').update(`${endpoint.networkId}/${endpoint.containerId}`).digest('hex');

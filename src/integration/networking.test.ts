@@ -55,8 +55,11 @@ describe('networks and volumes with the real Docker CLI', {
       const name = (
         await ok('network', 'inspect', id, '--format', '{{index .Options "com.docker.network.bridge.name"}}')
       ).trim();
-      if (!name || name === '<no value>') continue;
-      const links = await runCommand('ip', ['-o', 'link', 'show', 'master', name]);
+      const driver = (await ok('network', 'inspect', id, '--format', '{{.Driver}}')).trim();
+      if (driver !== 'bridge') continue;
+      // A user network's own bridge name is not among its options (as in dockerd).
+      const bridge = name && name !== '<no value>' ? name : `br-${id.slice(0, 12)}`;
+      const links = await runCommand('ip', ['-o', 'link', 'show', 'master', bridge]);
       veths += links.stdout.split('\n').filter(Boolean).length;
     }
     const netns = (await runCommand('ip', ['netns', 'list'])).stdout
