@@ -58,6 +58,12 @@ export class BridgeContainerNetworking {
     private readonly manager: NetworkManager,
     private readonly containers: () => ContainerStore,
     private readonly log: Logger,
+    /** daemon.json `dns`, `dns-search`, `dns-opts`: used when a container sets none of its own. */
+    private readonly defaults: { dns: string[]; dnsSearch: string[]; dnsOptions: string[] } = {
+      dns: [],
+      dnsSearch: [],
+      dnsOptions: [],
+    },
   ) {}
 
   async prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void> {
@@ -147,7 +153,7 @@ export class BridgeContainerNetworking {
       ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}),
       ...(settings.MacAddress ? { macAddress: settings.MacAddress } : {}),
       portMappings,
-      dnsServers: h.Dns ?? [],
+      dnsServers: h.Dns?.length ? h.Dns : this.defaults.dns,
     });
   }
 
@@ -253,9 +259,9 @@ export class BridgeContainerNetworking {
       hostname: String(record.Config.Hostname ?? record.Id.slice(0, 12)),
       ...(record.Config.Domainname ? { domainname: String(record.Config.Domainname) } : {}),
       extraHosts: h.ExtraHosts ?? [],
-      dns: h.Dns ?? [],
-      dnsSearch: h.DnsSearch ?? [],
-      dnsOptions: h.DnsOptions ?? [],
+      dns: h.Dns?.length ? h.Dns : this.defaults.dns,
+      dnsSearch: h.DnsSearch?.length ? h.DnsSearch : this.defaults.dnsSearch,
+      dnsOptions: h.DnsOptions?.length ? h.DnsOptions : this.defaults.dnsOptions,
     });
     return { hostname: files.hostnamePath, hosts: files.hostsPath, resolvConf: files.resolvConfPath };
   }

@@ -52,6 +52,7 @@ export class NetworkService {
       throw invalidArgument(`plugin "${driver}" not found`);
     if (body.IPAM?.Driver && body.IPAM.Driver !== 'default')
       throw invalidArgument(`IPAM driver "${body.IPAM.Driver}" not found`);
+    if (body.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by Berth yet');
     const configs = body.IPAM?.Config ?? [];
     if (configs.length > 1) throw invalidArgument('Berth supports one IPv4 subnet per network');
     const ipam = configs[0];
