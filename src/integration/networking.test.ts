@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chainPrefixOf } from '../engine/network-stores.js';
-import { networkTestsUnavailable } from '../network/testing.js';
+import { hostAddress, networkTestsUnavailable } from '../network/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerCli, fixturesDir } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
@@ -100,6 +100,19 @@ describe('networks and volumes with the real Docker CLI', {
       for (let i = 0; i < 50 && !page; i++) page = await httpGet(port);
       assert.equal(page, 'published\n');
       assert.equal(await ok('port', id), `80/tcp -> 0.0.0.0:${port}\n`);
+      // Hairpin: another container reaches the published port through the host's address.
+      const address = await hostAddress();
+      if (address) {
+        const viaHost = await ok(
+          'run',
+          '--rm',
+          'busybox',
+          'sh',
+          '-c',
+          `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${address} ${port}`,
+        );
+        assert.match(viaHost, /published/);
+      }
       assert.match(
         await ok('ps', '--format', '{{.Ports}}', '--filter', `id=${id}`),
         new RegExp(`0\\.0\\.0\\.0:${port}->80/tcp`),
@@ -183,6 +196,36 @@ describe('networks and volumes with the real Docker CLI', {
     const write = await run('run', '--rm', '-v', `${host}:/ro:ro`, 'busybox', 'sh', '-c', 'echo y > /ro/a');
     assert.notEqual(write.code, 0);
     assert.match(write.stderr, /Read-only file system/);
+  });
+
+  it('an internal network keeps its containers in: no way out, but they reach each other', async () => {
+    await ok('network', 'create', '--internal', 'sealed');
+    const peer = (
+      await ok('run', '-d', '--network', 'sealed', '--name', 'inside', 'busybox', 'sleep', '60')
+    ).trim();
+    try {
+      const gateway = (
+        await ok('network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}')
+      ).trim();
+      const out = await run(
+        'run',
+        '--rm',
+        '--network',
+        'sealed',
+        'busybox',
+        'ping',
+        '-c',
+        '1',
+        '-W',
+        '1',
+        gateway,
+      );
+      assert.notEqual(out.code, 0, 'the default bridge gateway is out of reach');
+      await ok('run', '--rm', '--network', 'sealed', 'busybox', 'ping', '-c', '1', '-W', '2', 'inside');
+    } finally {
+      await run('rm', '-f', peer);
+      await run('network', 'rm', 'sealed');
+    }
   });
 
   it('host, none and container:<name> modes, and --dns/--add-host/--hostname/--mac-address in the files', async () => {
