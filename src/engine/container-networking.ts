@@ -70,6 +70,8 @@ export class BridgeContainerNetworking {
     const mode = networkModeOf(record);
     const settings = settingsOf(record);
     settings.Networks = {};
+    this.fillTopLevel(record, '');
+    portMappingsOf(record); // bad -p values fail the create, as in dockerd
     if (mode.startsWith('container:')) {
       this.containers().get(mode.slice('container:'.length));
       return;
