@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +37,18 @@ export interface StartOptions {
 export function waitExit(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Whether another live process holds the pidfile (a berthd already running on this data root). */
+async function pidfileHolderAlive(pidfile: string, ownPid: number | undefined): Promise<boolean> {
+  const pid = Number((await readFile(pidfile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === ownPid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts a real berthd on a temp socket, data root and exec root. */
@@ -92,9 +104,10 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
         await Promise.race([waitExit(child), sleep(10_000)]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      // A daemon that only tried to start (expectExit) may share its data root with a live one.
-      if (!options.expectExit && !stopOptions.keepNetworks)
-        await removeDaemonNetworks(join(dir, 'data')).catch(() => {});
+      // A daemon that only tried to start (expectExit) may have failed after making its
+      // networks, or may share its data root with a live daemon, whose networks stay.
+      const shared = options.expectExit && (await pidfileHolderAlive(join(dir, 'berthd.pid'), child.pid));
+      if (!stopOptions.keepNetworks && !shared) await removeDaemonNetworks(join(dir, 'data')).catch(() => {});
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
   };
