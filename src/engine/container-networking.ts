@@ -67,6 +67,13 @@ export class BridgeContainerNetworking {
   ) {}
 
   async prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void> {
+    // Without a default bridge (-b none) the default network is none, as in dockerd.
+    const h = record.HostConfig as HostNetConfig;
+    if (
+      (!h.NetworkMode || h.NetworkMode === 'default') &&
+      this.manager.list({ name: ['bridge'] }).every((n) => n.name !== 'bridge')
+    )
+      h.NetworkMode = 'none';
     const mode = networkModeOf(record);
     const settings = settingsOf(record);
     settings.Networks = {};
@@ -84,10 +91,7 @@ export class BridgeContainerNetworking {
       (networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | null)
         ?.EndpointsConfig ?? {};
     const own = (name: string) =>
-      name === mode ||
-      name === network.name ||
-      name === network.id ||
-      (name === 'default' && mode === 'bridge');
+      name === mode || name === network.name || name === network.id || name === 'default';
     const config = Object.entries(requested).find(([name]) => own(name))?.[1] ?? {};
     checkEndpointConfig(network, config);
     settings.Networks[network.name] = blankEndpointSettings(network, config, record.Config);

@@ -319,3 +319,27 @@ describe('networks and volumes with the real Docker CLI', {
     assert.equal((await hostState()).leases, 0);
   });
 });
+
+describe('berthd -b none', {
+  skip: docker ? await networkTestsUnavailable() : 'no docker CLI on this machine',
+}, () => {
+  it('has no default bridge: containers get loopback only unless they name a network', async () => {
+    const daemon = await startDaemon({ args: ['-b', 'none'] });
+    try {
+      const cli = (...args: string[]) =>
+        runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+      assert.equal((await cli('load', '-i', busybox)).code, 0);
+      assert.doesNotMatch((await cli('network', 'ls')).stdout, / bridge /);
+      const links = await cli('run', '--rm', 'busybox', 'ip', '-o', 'link');
+      assert.equal(links.code, 0, links.stderr);
+      assert.doesNotMatch(links.stdout, /eth0/);
+      assert.equal((await cli('network', 'create', 'own')).code, 0);
+      assert.match(
+        (await cli('run', '--rm', '--network', 'own', 'busybox', 'ip', '-o', 'link')).stdout,
+        /eth0/,
+      );
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
