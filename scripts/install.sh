@@ -15,7 +15,7 @@ repo=$(pwd)
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 conntrack mount kmod procps
   busybox-static debootstrap debian-archive-keyring tini perl-base attr ca-certificates git openssl
-  docker.io skopeo apache2-utils docker-registry podman buildah
+  docker.io docker-compose skopeo apache2-utils docker-registry podman buildah iperf3
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -2,15 +2,19 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
 import type { DistributionService } from '../distribution/service.js';
+import type { NetworkService } from '../engine/network-service.js';
 import type { SystemService } from '../engine/system.js';
 import type { ImageService } from '../images/service.js';
+import type { VolumeService } from '../volumes/index.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerDistributionRoutes } from './routes/distribution.js';
 import { registerImageRoutes } from './routes/images.js';
+import { registerNetworkRoutes } from './routes/networks.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerVolumeRoutes } from './routes/volumes.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
 
 /** What the HTTP layer needs from the engine: its services, nothing else. */
@@ -21,6 +25,8 @@ export interface ApiServices {
   containers?: ContainerService;
   /** Pull, push, login (the registry client). */
   distribution?: DistributionService;
+  networks?: NetworkService;
+  volumes?: VolumeService;
   log: Logger;
 }
 
@@ -88,5 +94,7 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) registerContainerRoutes(app, services.containers);
   if (services.distribution) registerDistributionRoutes(app, services.distribution);
+  if (services.networks) registerNetworkRoutes(app, services.networks);
+  if (services.volumes) registerVolumeRoutes(app, services.volumes);
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -8,6 +8,7 @@ import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
 import { imagePull, imagePush } from './workloads/distribution.js';
 import { imageLoad } from './workloads/images.js';
+import { networkThroughput } from './workloads/network.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
@@ -17,6 +18,7 @@ const WORKLOADS: Workload[] = [
   apiLatency,
   idleRss,
   runTrue,
+  networkThroughput,
   imageLoad,
   imagePull,
   imagePush,

@@ -4,6 +4,7 @@ import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerContainerCommands } from './commands/containers/register.js';
 import { registerImageCommands } from './commands/images/register.js';
+import { registerNetworkCommands } from './commands/networks/register.js';
 import { registerRegistryCommands } from './commands/registry/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
@@ -81,6 +82,7 @@ export function buildProgram(onExit: (code: number) => void): { program: Command
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
   registerContainerCommands(program, registrar);
+  registerNetworkCommands(program, registrar);
   registerBootstrapCommands(program, registrar);
 
   program.allowExcessArguments(true);

@@ -69,6 +69,8 @@ export interface ContainerRecord {
   HostConfig: JsonObject;
   NetworkSettings: JsonObject;
   Mounts: JsonObject[];
+  /** The resolved mounts behind Mounts (the volume hook's own shape), read again at each start. */
+  MountSpecs?: JsonObject[];
   State: ContainerState;
   RestartCount: number;
   Driver: string;

@@ -18,9 +18,11 @@ import { type CreateBody, toSpecRequest } from './create-request.js';
 import { writeContainerFiles } from './files.js';
 import type { ImageResolver } from './image-resolver.js';
 import { generateId, generateName, normalizeName } from './names.js';
+import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
+import type { ContainerVolumes } from './volumes.js';
 import { Waiters } from './waiters.js';
 
 export interface ContainerServiceDeps {
@@ -35,6 +37,10 @@ export interface ContainerServiceDeps {
   log: Logger;
   execRoot: string;
   specHost: SpecHost;
+  /** Networks and name resolution files; without it containers get loopback only. */
+  networking?: ContainerNetworking;
+  /** Volumes and binds; without it only --tmpfs is mounted. */
+  volumes?: ContainerVolumes;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -107,7 +113,12 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
-      await this.store.create(record);
+      await this.deps.networking?.prepare(record, body.NetworkingConfig);
+      await this.deps.volumes?.prepare(record);
+      await this.store.create(record).catch(async (err: unknown) => {
+        await this.deps.volumes?.release(record, { removeAnonymous: true }).catch(() => {});
+        throw err;
+      });
       this.event(record, 'create');
       return { Id: id, Warnings: [] };
     } catch (err) {
@@ -224,25 +235,17 @@ export class ContainerService {
     const runtime = this.runtimeOf(record);
     const rootfs = this.rootfsPath(record.Id);
     await mkdir(rootfs, { recursive: true });
+    // The network is made while the rootfs is mounted: neither needs the other.
+    const sandboxed = this.networkSandbox(record);
+    sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
-      const h = record.HostConfig as {
-        ExtraHosts?: string[];
-        Dns?: string[];
-        DnsSearch?: string[];
-        DnsOptions?: string[];
-        NetworkMode?: string;
-      };
-      const files = await writeContainerFiles(this.store.dir(record.Id), {
-        hostname: String(record.Config.Hostname),
-        extraHosts: h.ExtraHosts ?? [],
-        dns: h.Dns ?? [],
-        dnsSearch: h.DnsSearch ?? [],
-        dnsOptions: h.DnsOptions ?? [],
-        hostNetwork: h.NetworkMode === 'host',
-      });
+      const sandbox = await sandboxed;
+      const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
+      if (this.deps.networking) request.network = sandbox.netns;
+      if (this.deps.volumes) request.mounts = await this.deps.volumes.mount(record, rootfs);
       const [passwd, group] = await Promise.all([
         readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
         readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
@@ -306,11 +309,35 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await sandboxed.catch(() => {});
+      await this.deps.networking?.detach(record).catch(() => {});
+      await this.deps.volumes?.unmount(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
       record.State.Error = err instanceof Error ? err.message : String(err);
       await this.store.save(record).catch(() => {});
       throw err;
     }
+  }
+
+  /** The namespace and files to start with: from networking, or loopback only with generated files. */
+  private async networkSandbox(record: ContainerRecord): Promise<NetworkSandbox> {
+    if (this.deps.networking) return this.deps.networking.attach(record);
+    const h = record.HostConfig as {
+      ExtraHosts?: string[];
+      Dns?: string[];
+      DnsSearch?: string[];
+      DnsOptions?: string[];
+      NetworkMode?: string;
+    };
+    const files = await writeContainerFiles(this.store.dir(record.Id), {
+      hostname: String(record.Config.Hostname),
+      extraHosts: h.ExtraHosts ?? [],
+      dns: h.Dns ?? [],
+      dnsSearch: h.DnsSearch ?? [],
+      dnsOptions: h.DnsOptions ?? [],
+      hostNetwork: h.NetworkMode === 'host',
+    });
+    return { netns: 'private', files };
   }
 
   private pidOf(ref: string): number {
@@ -339,6 +366,12 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    await this.deps.networking
+      ?.detach(record)
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+      );
+    await this.deps.volumes?.unmount(record);
     await this.store.save(record);
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
@@ -346,7 +379,8 @@ export class ContainerService {
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
     if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
-      await this.remove(record.Id, { force: true }).catch((err: unknown) =>
+      // --rm removes the anonymous volumes too, as dockerd does.
+      await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
@@ -403,7 +437,8 @@ export class ContainerService {
     );
   }
 
-  async remove(ref: string, options: { force?: boolean } = {}): Promise<void> {
+  /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
+  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Running) {
       if (!options.force) {
@@ -422,6 +457,16 @@ export class ContainerService {
       .delete(record.Id, { force: true })
       .catch(() => {});
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    await this.deps.networking
+      ?.release(record)
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
+      );
+    await this.deps.volumes
+      ?.release(record, { removeAnonymous: options.volumes ?? false })
+      .catch((err: unknown) =>
+        this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
+      );
     await this.deps.snapshotter
       .remove(record.SnapshotKey)
       .catch((err: unknown) =>

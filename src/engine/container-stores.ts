@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import type { ContainerNetworking } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { ContainerService } from '../containers/service.js';
 import { readSpecHost } from '../containers/spec/index.js';
 import { ContainerStore } from '../containers/store.js';
+import type { ContainerVolumes } from '../containers/volumes.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import { chainIds } from '../images/chain.js';
@@ -25,6 +27,8 @@ export async function openContainerService(options: {
   images: ImageStores;
   events: EventBus;
   log: Logger;
+  networking?: ContainerNetworking;
+  volumes?: ContainerVolumes;
 }): Promise<ContainerService> {
   const { config, images, log } = options;
   const store = await ContainerStore.open(join(config.dataRoot, 'containers'), log);
@@ -65,6 +69,8 @@ export async function openContainerService(options: {
     log,
     execRoot: config.execRoot,
     specHost,
+    ...(options.networking ? { networking: options.networking } : {}),
+    ...(options.volumes ? { volumes: options.volumes } : {}),
   });
   images.service.setUsage({
     containersUsing: (imageId) =>

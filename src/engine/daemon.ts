@@ -9,13 +9,18 @@ import type { Logger } from '../core/logger.js';
 import { DistributionService } from '../distribution/service.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
+import { VolumeService } from '../volumes/index.js';
 import { readBuildInfo } from './build-info.js';
 import type { DaemonConfig } from './config/types.js';
+import { BridgeContainerNetworking } from './container-networking.js';
 import { openContainerService } from './container-stores.js';
+import { LocalContainerVolumes } from './container-volumes.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
 import { type Listener, openListeners } from './listeners.js';
+import { NetworkService } from './network-service.js';
+import { openNetworks } from './network-stores.js';
 import { claimPidfile } from './pidfile.js';
 import { registrySettings } from './registry-config.js';
 import { emptyInventory, SystemService } from './system.js';
@@ -84,7 +89,27 @@ export class Daemon {
         engineVersion: build.version,
       });
       undo.push(() => images.close());
-      const containers = await openContainerService({ config, runtimes, images, events, log });
+      // Networks: bridges, rules and DNS servers come back before any container starts.
+      const networks = await openNetworks(config, log);
+      undo.push(() => networks.close());
+      const networking = new BridgeContainerNetworking(networks, () => containers.store, log, {
+        dns: config.dns,
+        dnsSearch: config.dnsSearch,
+        dnsOptions: config.dnsOpts,
+      });
+      const volumeService = await VolumeService.open({ root: join(config.dataRoot, 'volumes'), logger: log });
+      const volumes = new LocalContainerVolumes(volumeService, () => containers.store, log);
+      const containers = await openContainerService({
+        config,
+        runtimes,
+        images,
+        events,
+        log,
+        networking,
+        volumes,
+      });
+      await networking.reconcile();
+      await volumes.reconcile();
       const inventory = {
         ...emptyInventory,
         images: async () => images.service.count(),
@@ -103,11 +128,14 @@ export class Daemon {
         inventory,
       });
       const distribution = new DistributionService(images.service, () => registrySettings(system.config));
+      const networkService = new NetworkService(networks, networking, () => containers, events);
       const api: ApiServer = await createApiServer({
         system,
         images: images.service,
         containers,
         distribution,
+        networks: networkService,
+        volumes: volumeService,
         log,
       });
       undo.push(() => api.close());

@@ -29,6 +29,7 @@ function buildCommand(): Command {
     .addOption(new Option('-D, --debug [bool]', 'enable debug mode').argParser(parseBool))
     .option('-l, --log-level <level>', 'set the logging level (debug, info, warn, error, fatal)')
     .option('--bip <cidr>', 'specify default-bridge IP')
+    .option('-b, --bridge <name>', 'attach containers to a network bridge ("none" for no default bridge)')
     .option('-G, --group <name>', 'group for the unix socket (default "berth")')
     .addOption(new Option('--tls [bool]', 'use TLS; implied by --tlsverify').argParser(parseBool))
     .addOption(new Option('--tlsverify [bool]', 'use TLS and verify the remote').argParser(parseBool))
@@ -70,6 +71,7 @@ function toFlags(o: Opts): DaemonFlags {
   set('debug', o.debug);
   set('logLevel', o.logLevel);
   set('bip', o.bip);
+  set('bridge', o.bridge);
   set('group', o.group);
   set('tls', o.tls);
   set('tlsVerify', o.tlsverify);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, wrap } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
@@ -81,6 +81,12 @@ export class BridgeDriver implements NetworkDriver {
       await forgetUdpFlows(published);
     }
     const cached = await this.readCache(endpoint);
+    // A namespace that is gone took the veth with it, and static IPAM keeps no
+    // state: the DEL (two plugin runs) would have nothing left to undo.
+    if (!(await exists(endpoint.netnsPath))) {
+      await rm(this.cachePath(endpoint), { force: true });
+      return;
+    }
     await this.cni.del(
       cached?.config ?? bridgeConfList(network, endpoint),
       runtimeOf(endpoint),
@@ -186,4 +192,11 @@ function cacheEntry(endpoint: Endpoint, config: CniConfList): CniCacheEntry {
     netnsPath: endpoint.netnsPath,
     config,
   };
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { socketAccepts } from '../core/net.js';
+import { removeDaemonNetworks, withTestNetwork } from './daemon-network.js';
 import { bin } from './paths.js';
 
 export interface TestDaemon {
@@ -16,8 +17,11 @@ export interface TestDaemon {
   configFile: string;
   process: ChildProcess;
   output(): string;
-  /** SIGTERM, wait for exit, remove the temp dir. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, wait for exit, remove what it made on the host (networks,
+   * chains, namespaces; kept with keepNetworks for a restart) and the temp dir.
+   */
+  stop(options?: { keepNetworks?: boolean }): Promise<void>;
 }
 
 export interface StartOptions {
@@ -35,6 +39,18 @@ export function waitExit(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Whether another live process holds the pidfile (a berthd already running on this data root). */
+async function pidfileHolderAlive(pidfile: string, ownPid: number | undefined): Promise<boolean> {
+  const pid = Number((await readFile(pidfile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === ownPid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts a real berthd on a temp socket, data root and exec root. */
 export async function startDaemon(options: StartOptions = {}): Promise<TestDaemon> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
@@ -42,7 +58,11 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
   const configFile = join(dir, 'daemon.json');
   // A reused dir keeps its daemon.json unless the caller gives a new one.
   if (!options.dir || options.config !== undefined || options.configText !== undefined) {
-    const text = options.configText ?? (options.config === undefined ? '{}' : JSON.stringify(options.config));
+    const config = await withTestNetwork(
+      (options.config ?? {}) as Record<string, unknown>,
+      options.args ?? [],
+    );
+    const text = options.configText ?? JSON.stringify(config);
     await writeFile(configFile, text);
   }
   const daemonArgs = [
@@ -78,12 +98,16 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     configFile,
     process: child,
     output: () => output,
-    stop: async () => {
+    stop: async (stopOptions = {}) => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await Promise.race([waitExit(child), sleep(10_000)]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
+      // A daemon that only tried to start (expectExit) may have failed after making its
+      // networks, or may share its data root with a live daemon, whose networks stay.
+      const shared = options.expectExit && (await pidfileHolderAlive(join(dir, 'berthd.pid'), child.pid));
+      if (!stopOptions.keepNetworks && !shared) await removeDaemonNetworks(join(dir, 'data')).catch(() => {});
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,3 +1,4 @@
+import { matchesNetworkFilters } from '../../containers/network-filters.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView, summaryView } from '../../containers/views.js';
 import { readLog } from '../../runtime/logs/k8s-file.js';
@@ -45,6 +46,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
         }),
       );
     }
+    list = list.filter((c) => matchesNetworkFilters(c, filters));
     list.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
     const limit = Number(queryString(req.query.limit) ?? -1);
     if (limit > 0) list = list.slice(0, limit);
@@ -79,7 +81,10 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return reply.code(204).send();
   });
   app.delete('/containers/:id', async (req, reply) => {
-    await containers.remove(req.params.id!, { force: queryBool(req.query.force) });
+    await containers.remove(req.params.id!, {
+      force: queryBool(req.query.force),
+      volumes: queryBool(req.query.v),
+    });
     return reply.code(204).send();
   });
 

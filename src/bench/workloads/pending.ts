@@ -33,10 +33,4 @@ export const pendingWorkloads: Workload[] = [
     'throughput ≥ Distribution 2.8, p99 ≤ Distribution’s, RSS ≤ 150 MB under load; idle with UI ≤ 100 MB',
     'berth-registry (issue 8) is not implemented yet',
   ),
-  pending(
-    'network-throughput',
-    'TCP throughput between two containers on a user network',
-    '≥ 0.9× dockerd',
-    'networking (issue 6) is not implemented yet',
-  ),
 ];

@@ -23,6 +23,7 @@ const FLAG_DIRECTIVES: Readonly<Record<DirectiveFlag, { key: string; flag: strin
   tlsCert: { key: 'tlscert', flag: 'tlscert' },
   tlsKey: { key: 'tlskey', flag: 'tlskey' },
   bip: { key: 'bip', flag: 'bip' },
+  bridge: { key: 'bridge', flag: 'bridge' },
   group: { key: 'group', flag: 'group' },
   ipForward: { key: 'ip-forward', flag: 'ip-forward' },
   iptables: { key: 'iptables', flag: 'iptables' },

@@ -111,6 +111,7 @@ export interface DaemonFlags {
   tlsKey?: string;
   insecureTcp?: boolean;
   bip?: string;
+  bridge?: string;
   group?: string;
   ipForward?: boolean;
   iptables?: boolean;

@@ -6,8 +6,9 @@ import { type CommandSpec, collect } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { StatusError } from '../../errors.js';
 import { pullImage } from '../registry/pull-push.js';
+import { declareNetworkFlags, type NetworkFlagOptions, networkFlagsBody } from './run-network-flags.js';
 
-interface RunOptions {
+interface RunOptions extends NetworkFlagOptions {
   detach?: boolean;
   rm?: boolean;
   name?: string;
@@ -27,7 +28,10 @@ function createBody(image: string, command: string[], o: RunOptions): Record<str
   const labels = Object.fromEntries(
     (o.label ?? []).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]),
   );
+  const net = networkFlagsBody(o);
   return {
+    ...net.config,
+    ...(net.networkingConfig ? { NetworkingConfig: net.networkingConfig } : {}),
     Image: image,
     Cmd: command.length ? command : null,
     ...(o.entrypoint !== undefined ? { Entrypoint: o.entrypoint === '' ? [''] : [o.entrypoint] } : {}),
@@ -42,7 +46,7 @@ function createBody(image: string, command: string[], o: RunOptions): Record<str
     AttachStdin: Boolean(o.interactive) && !o.detach,
     AttachStdout: !o.detach,
     AttachStderr: !o.detach,
-    HostConfig: { AutoRemove: Boolean(o.rm), NetworkMode: o.network ?? 'default' },
+    HostConfig: { ...net.hostConfig, AutoRemove: Boolean(o.rm), NetworkMode: o.network ?? 'default' },
   };
 }
 
@@ -158,8 +162,9 @@ export const runSpec: CommandSpec<RunOptions> = {
       .option('-l, --label <list>', 'Set meta data on a container', collect)
       .option('-t, --tty', 'Allocate a pseudo-TTY')
       .option('-i, --interactive', 'Keep STDIN open even if not attached')
-      .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
-      .passThroughOptions();
+      .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing');
+    declareNetworkFlags(cmd);
+    cmd.passThroughOptions();
   },
   run: (ctx, args, opts) => runContainer(ctx, args[0]!, args.slice(1), opts),
 };

@@ -1,0 +1,24 @@
+import type { ContainerRecord } from './record.js';
+
+/** Where a starting container's network namespace comes from, and its name resolution files. */
+export interface NetworkSandbox {
+  /** `host`: the host's namespace; `private`: a new one from the runtime (loopback only); a path: join it. */
+  netns: 'host' | 'private' | { path: string };
+  files: { hostname: string; hosts: string; resolvConf: string };
+}
+
+/**
+ * The container service's hook into networking, called along a container's
+ * life. Implementations keep the record's NetworkSettings in Docker's shape;
+ * the service saves the record afterwards.
+ */
+export interface ContainerNetworking {
+  /** At create: checks the network mode and records the networks (and their endpoint settings) to join. */
+  prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void>;
+  /** At start, before the spec is made: namespace, endpoints, published ports, hosts/resolv.conf/hostname. */
+  attach(record: ContainerRecord): Promise<NetworkSandbox>;
+  /** At exit or a failed start: endpoints detached, leases and host ports freed, namespace deleted. */
+  detach(record: ContainerRecord): Promise<void>;
+  /** At remove: nothing of the container may stay behind. */
+  release(record: ContainerRecord): Promise<void>;
+}

@@ -1,0 +1,389 @@
+import { createHash } from 'node:crypto';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { NetworkSandbox } from '../containers/networking.js';
+import type { ContainerRecord } from '../containers/record.js';
+import type { ContainerStore } from '../containers/store.js';
+import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
+import { runCommand } from '../core/exec.js';
+import type { Logger } from '../core/logger.js';
+import {
+  bringUpLoopback,
+  type Endpoint,
+  mappingsForExposedPorts,
+  type NetworkManager,
+  type NetworkRecord,
+  type PortMapping,
+  toDockerPortMap,
+} from '../network/index.js';
+import { blankEndpointSettings, type EndpointSettings, filledEndpointSettings } from './endpoint-settings.js';
+
+type HostNetConfig = {
+  NetworkMode?: string;
+  PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+  PublishAllPorts?: boolean;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  ExtraHosts?: string[] | null;
+};
+
+interface Settings {
+  Networks: Record<string, EndpointSettings>;
+  Ports: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** `default` is the default bridge, as in dockerd. */
+export function networkModeOf(record: ContainerRecord): string {
+  const mode = (record.HostConfig as HostNetConfig).NetworkMode;
+  return !mode || mode === 'default' ? 'bridge' : mode;
+}
+
+/** Named network namespaces of Berth containers: `ip netns` shows them, `berth-<container id>`. */
+export const netnsName = (containerId: string) => `berth-${containerId}`;
+const netnsPathOf = (containerId: string) => `/run/netns/${netnsName(containerId)}`;
+
+const endpointId = (networkId: string, containerId: string) =>
+  createHash('sha256').update(`${networkId}/${containerId}`).digest('hex');
+
+/**
+ * The container service's networking (`ContainerNetworking`) on a
+ * NetworkManager. Bridge containers get a named namespace made before the
+ * runtime starts them, so addresses, ports and the hosts file are ready when
+ * their process runs; `host`, `none` and `container:<x>` need no endpoint.
+ */
+export class BridgeContainerNetworking {
+  constructor(
+    private readonly manager: NetworkManager,
+    private readonly containers: () => ContainerStore,
+    private readonly log: Logger,
+    /** daemon.json `dns`, `dns-search`, `dns-opts`: used when a container sets none of its own. */
+    private readonly defaults: { dns: string[]; dnsSearch: string[]; dnsOptions: string[] } = {
+      dns: [],
+      dnsSearch: [],
+      dnsOptions: [],
+    },
+  ) {}
+
+  async prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void> {
+    // Without a default bridge (-b none) the default network is none, as in dockerd.
+    const h = record.HostConfig as HostNetConfig;
+    if (
+      (!h.NetworkMode || h.NetworkMode === 'default') &&
+      this.manager.list({ name: ['bridge'] }).every((n) => n.name !== 'bridge')
+    )
+      h.NetworkMode = 'none';
+    const mode = networkModeOf(record);
+    const settings = settingsOf(record);
+    settings.Networks = {};
+    this.fillTopLevel(record, '');
+    portMappingsOf(record); // bad -p values fail the create, as in dockerd
+    if (mode.startsWith('container:')) {
+      this.containers().get(mode.slice('container:'.length));
+      return;
+    }
+    // A host-network container without -h takes the host's name, as in dockerd.
+    if (mode === 'host' && record.Config.Hostname === record.Id.slice(0, 12))
+      record.Config.Hostname = hostname();
+    const network = this.manager.get(mode);
+    const requested =
+      (networkingConfig as { EndpointsConfig?: Record<string, Partial<EndpointSettings> | null> } | null)
+        ?.EndpointsConfig ?? {};
+    const own = (name: string) =>
+      name === mode || name === network.name || name === network.id || name === 'default';
+    const config = Object.entries(requested).find(([name]) => own(name))?.[1] ?? {};
+    checkEndpointConfig(network, config);
+    settings.Networks[network.name] = blankEndpointSettings(network, config, record.Config);
+    // API ≥ 1.44 may name more networks at create; they are joined in order.
+    for (const [name, extra] of Object.entries(requested)) {
+      if (own(name)) continue;
+      if (mode === 'host' || mode === 'none')
+        throw invalidArgument(
+          'container cannot be connected to multiple networks with one of the networks in private (none) mode',
+        );
+      const other = this.manager.get(name);
+      checkEndpointConfig(other, extra ?? {});
+      settings.Networks[other.name] = blankEndpointSettings(other, extra ?? {}, record.Config);
+    }
+  }
+
+  async attach(record: ContainerRecord): Promise<NetworkSandbox> {
+    const mode = networkModeOf(record);
+    if (mode.startsWith('container:')) {
+      const other = this.containers().get(mode.slice('container:'.length));
+      if (!other.State.Running) throw conflict(`cannot join network of a non running container: ${other.Id}`);
+      return {
+        netns: { path: `/proc/${other.State.Pid}/ns/net` },
+        files: { hostname: other.HostnamePath, hosts: other.HostsPath, resolvConf: other.ResolvConfPath },
+      };
+    }
+    if (mode === 'host' || mode === 'none') {
+      return { netns: mode === 'host' ? 'host' : 'private', files: await this.writeFiles(record, mode) };
+    }
+    const path = netnsPathOf(record.Id);
+    await createNetns(record.Id);
+    try {
+      const settings = settingsOf(record);
+      let ports = portMappingsOf(record);
+      for (const [name, endpoint] of Object.entries(settings.Networks)) {
+        const attached = await this.connectEndpoint(record, name, endpoint, path, ports);
+        ports = [];
+        settings.Networks[name] = filledEndpointSettings(
+          endpoint,
+          attached,
+          endpointId(attached.networkId, record.Id),
+        );
+      }
+      this.fillTopLevel(record, path);
+      return { netns: { path }, files: await this.writeFiles(record, 'bridge') };
+    } catch (err) {
+      await this.detach(record).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async connectEndpoint(
+    record: ContainerRecord,
+    network: string,
+    settings: EndpointSettings,
+    netnsPath: string,
+    portMappings: PortMapping[],
+  ): Promise<Endpoint> {
+    const h = record.HostConfig as HostNetConfig;
+    return this.manager.attach(network, {
+      containerId: record.Id,
+      netnsPath,
+      containerName: record.Name,
+      aliases: settings.Aliases ?? [],
+      ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}),
+      ...(settings.MacAddress ? { macAddress: settings.MacAddress } : {}),
+      portMappings,
+      dnsServers: h.Dns?.length ? h.Dns : this.defaults.dns,
+    });
+  }
+
+  /** Connects a container to one more network (`docker network connect`); a running one at once. */
+  async connect(
+    record: ContainerRecord,
+    network: NetworkRecord,
+    config: Partial<EndpointSettings>,
+  ): Promise<void> {
+    const mode = networkModeOf(record);
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:'))
+      throw permissionDenied(
+        `container sharing network namespace with another container or host cannot be connected to any other network`,
+      );
+    const settings = settingsOf(record);
+    if (settings.Networks[network.name])
+      throw permissionDenied(`endpoint with name ${record.Name} already exists in network ${network.name}`);
+    checkEndpointConfig(network, config);
+    let endpoint = blankEndpointSettings(network, config, record.Config);
+    if (record.State.Running) {
+      const attached = await this.connectEndpoint(record, network.name, endpoint, netnsPathOf(record.Id), []);
+      endpoint = filledEndpointSettings(endpoint, attached, endpointId(network.id, record.Id));
+    }
+    settings.Networks[network.name] = endpoint;
+    this.fillTopLevel(record, record.State.Running ? netnsPathOf(record.Id) : '');
+  }
+
+  /** Disconnects a container from a network (`docker network disconnect`). */
+  async disconnect(record: ContainerRecord, network: NetworkRecord): Promise<void> {
+    const settings = settingsOf(record);
+    if (!settings.Networks[network.name])
+      throw permissionDenied(`container ${record.Id} is not connected to network ${network.name}`);
+    if (
+      record.State.Running &&
+      this.manager.endpointsOfContainer(record.Id).some((e) => e.networkId === network.id)
+    )
+      await this.manager.detach(network.id, record.Id);
+    delete settings.Networks[network.name];
+    this.fillTopLevel(record, record.State.Running ? netnsPathOf(record.Id) : '');
+  }
+
+  async detach(record: ContainerRecord): Promise<void> {
+    const endpoints = this.manager.endpointsOfContainer(record.Id);
+    // The namespace goes first: the kernel then drops the veths and each DEL only frees the lease.
+    const path = netnsPathOf(record.Id);
+    if (
+      await access(path).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch((err: unknown) =>
+        this.log.warn('could not delete a container network namespace', { id: record.Id, error: err }),
+      );
+    }
+    for (const endpoint of endpoints) await this.manager.detach(endpoint.networkId, record.Id);
+    const settings = settingsOf(record);
+    for (const [name, endpoint] of Object.entries(settings.Networks)) {
+      settings.Networks[name] = {
+        // Only a MAC address the user chose outlives the endpoint.
+        ...blankEndpointSettings(
+          undefined,
+          { ...endpoint, MacAddress: String(record.Config.MacAddress ?? '') },
+          record.Config,
+        ),
+        NetworkID: endpoint.NetworkID,
+      };
+    }
+    this.fillTopLevel(record, '');
+  }
+
+  async release(record: ContainerRecord): Promise<void> {
+    await this.detach(record);
+  }
+
+  /**
+   * After a restart (containers already adopted): endpoints of containers
+   * that are gone are detached, live ones get their rules back, and stale
+   * namespaces of stopped containers are deleted.
+   */
+  async reconcile(): Promise<void> {
+    const records = this.containers().list();
+    const live = records.filter((r) => r.State.Running).map((r) => r.Id);
+    for (const record of records) {
+      if (record.State.Running) continue;
+      if (
+        await access(netnsPathOf(record.Id)).then(
+          () => true,
+          () => false,
+        )
+      )
+        await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch(() => {});
+    }
+    const result = await this.manager.reconcile(live);
+    if (result.removed > 0) this.log.info('network reconcile removed stale endpoints', result);
+  }
+
+  private async writeFiles(record: ContainerRecord, mode: 'bridge' | 'host' | 'none') {
+    const h = record.HostConfig as HostNetConfig;
+    const files = await this.manager.writeContainerFiles(this.containers().dir(record.Id), {
+      containerId: record.Id,
+      mode,
+      hostname: String(record.Config.Hostname ?? record.Id.slice(0, 12)),
+      ...(record.Config.Domainname ? { domainname: String(record.Config.Domainname) } : {}),
+      extraHosts: h.ExtraHosts ?? [],
+      dns: h.Dns?.length ? h.Dns : this.defaults.dns,
+      dnsSearch: h.DnsSearch?.length ? h.DnsSearch : this.defaults.dnsSearch,
+      dnsOptions: h.DnsOptions?.length ? h.DnsOptions : this.defaults.dnsOptions,
+    });
+    return { hostname: files.hostnamePath, hosts: files.hostsPath, resolvConf: files.resolvConfPath };
+  }
+
+  /** Docker's top-level NetworkSettings: ports, sandbox, and the default bridge's address fields. */
+  private fillTopLevel(record: ContainerRecord, sandboxKey: string): void {
+    const settings = settingsOf(record);
+    const endpoints = sandboxKey ? this.manager.endpointsOfContainer(record.Id) : [];
+    const ports: Record<string, unknown> = {};
+    if (sandboxKey) {
+      for (const key of Object.keys((record.Config.ExposedPorts as Record<string, unknown>) ?? {}))
+        ports[key] = null;
+      for (const endpoint of endpoints) Object.assign(ports, toDockerPortMap(endpoint.ports));
+    }
+    const bridge = settings.Networks.bridge;
+    const onBridge = Boolean(sandboxKey && bridge?.IPAddress);
+    Object.assign(settings, {
+      Bridge: '',
+      SandboxID: sandboxKey ? createHash('sha256').update(sandboxKey).digest('hex') : '',
+      SandboxKey: sandboxKey,
+      Ports: ports,
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: onBridge ? bridge?.EndpointID : '',
+      Gateway: onBridge ? bridge?.Gateway : '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: onBridge ? bridge?.IPAddress : '',
+      IPPrefixLen: onBridge ? bridge?.IPPrefixLen : 0,
+      IPv6Gateway: '',
+      MacAddress: onBridge ? bridge?.MacAddress : '',
+    });
+  }
+}
+
+/**
+ * Makes the container's named namespace with its loopback up: one
+ * `unshare --net=<file> ip link set lo up` (as `ip netns add` would bind
+ * it, without a second program for lo); `ip netns add` and the CNI
+ * loopback plugin if that fails. A namespace left by a crash is replaced.
+ */
+async function createNetns(containerId: string): Promise<void> {
+  const path = netnsPathOf(containerId);
+  await mkdir('/run/netns', { recursive: true });
+  const placeholder = () => writeFile(path, '', { flag: 'wx', mode: 0o444 });
+  await placeholder().catch(async (err: unknown) => {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+    await runCommand('ip', ['netns', 'delete', netnsName(containerId)]).catch(() => {});
+    await rm(path, { force: true });
+    await placeholder();
+  });
+  try {
+    await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch {
+    await rm(path, { force: true });
+    await runCommand('ip', ['netns', 'add', netnsName(containerId)]);
+    await bringUpLoopback(path, containerId);
+  }
+}
+
+function settingsOf(record: ContainerRecord): Settings {
+  const settings = record.NetworkSettings as Settings;
+  settings.Networks ??= {};
+  settings.Ports ??= {};
+  return settings;
+}
+
+function checkEndpointConfig(network: NetworkRecord, config: Partial<EndpointSettings>): void {
+  const userDefined = network.driver === 'bridge' && !network.predefined;
+  if (config.Aliases?.length && !userDefined)
+    throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+  if (config.IPAMConfig?.IPv4Address && !network.ipamUserConfigured)
+    throw invalidArgument(
+      'user specified IP address is supported only when connecting to networks with user configured subnets',
+    );
+}
+
+/** -p and -P as port mappings: PortBindings ("80/tcp": [{HostIp, HostPort "8080" or "8000-8010"}]), then EXPOSEd ports left. */
+export function portMappingsOf(record: ContainerRecord): PortMapping[] {
+  const h = record.HostConfig as HostNetConfig;
+  const mappings: PortMapping[] = [];
+  for (const [key, bindings] of Object.entries(h.PortBindings ?? {})) {
+    const [portText = '', protoText = 'tcp'] = key.split('/');
+    const containerPort = Number(portText);
+    const protocol = protoText === 'udp' ? 'udp' : protoText === 'tcp' ? 'tcp' : undefined;
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535 || !protocol)
+      throw invalidArgument(`invalid port specification: "${key}"`);
+    for (const binding of bindings?.length ? bindings : [{}]) {
+      const [start = '', end] = (binding.HostPort ?? '').split('-');
+      const hostPort = start ? Number(start) : 0;
+      const hostPortEnd = end ? Number(end) : undefined;
+      if (
+        !Number.isInteger(hostPort) ||
+        hostPort < 0 ||
+        hostPort > 65535 ||
+        (hostPortEnd !== undefined && !(hostPortEnd >= hostPort && hostPortEnd <= 65535))
+      )
+        throw invalidArgument(`invalid hostPort: ${binding.HostPort}`);
+      mappings.push({
+        containerPort,
+        protocol,
+        hostIp: binding.HostIp ?? '',
+        hostPort,
+        ...(hostPortEnd ? { hostPortEnd } : {}),
+      });
+    }
+  }
+  if (h.PublishAllPorts) {
+    const bound = new Set(Object.keys(h.PortBindings ?? {}));
+    const exposed = Object.keys((record.Config.ExposedPorts as Record<string, unknown>) ?? {}).filter(
+      (key) => !bound.has(key.includes('/') ? key : `${key}/tcp`),
+    );
+    mappings.push(...mappingsForExposedPorts(exposed));
+  }
+  return mappings;
+}
