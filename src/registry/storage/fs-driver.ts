@@ -1,4 +1,9 @@
-import { createReadStream, open as openCallback } from 'node:fs';
+import {
+  close as closeCallback,
+  createReadStream,
+  fstat as fstatCallback,
+  open as openCallback,
+} from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,11 +14,14 @@ import { fsyncDir } from '../../core/fs-atomic.js';
 import { registryError } from '../errors.js';
 import { isUploadId } from '../names.js';
 import type { BlobInfo, BlobStorage, ByteRange, StorageDriver, UploadStorage } from './driver.js';
+import { sendFileRange } from './file-sender.js';
 
 const READ_CHUNK = 1 << 20;
 const READ_CHUNK_BUSY = 128 << 10;
 const WRITE_BATCH = 1 << 20;
 const openForRead = (path: string) => promisify(openCallback)(path, 'r');
+const closeFd = promisify(closeCallback);
+const statFd = promisify(fstatCallback);
 
 /**
  * Blobs and uploads on a local filesystem:
@@ -45,6 +53,11 @@ export function createFilesystemDriver(root: string): StorageDriver {
 
 function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobStorage {
   let openReads = 0;
+  const openBlob = (digest: Digest) =>
+    openForRead(blobPath(digest)).catch((err: unknown) => {
+      if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
+      throw err;
+    });
   return {
     async stat(digest) {
       const info = await stat(blobPath(digest)).catch(ignoreMissing);
@@ -52,16 +65,33 @@ function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobSt
     },
     async read(digest, range?: ByteRange) {
       // A numeric descriptor: streams over a FileHandle read markedly slower.
-      const fd = await openForRead(blobPath(digest)).catch((err: unknown) => {
-        if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
-        throw err;
-      });
+      const fd = await openBlob(digest);
       // Large reads are fastest for a few clients; many parallel ones would hold too much memory.
       const highWaterMark = openReads < 4 ? READ_CHUNK : READ_CHUNK_BUSY;
       const stream = createReadStream('', { fd, start: range?.start, end: range?.end, highWaterMark });
       openReads++;
       stream.once('close', () => openReads--);
       return stream;
+    },
+    async open(digest, range?: ByteRange) {
+      const fd = await openBlob(digest);
+      let closed = false;
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        await closeFd(fd);
+      };
+      return {
+        async writeTo(destination) {
+          try {
+            const end = range?.end ?? (await statFd(fd)).size - 1;
+            await sendFileRange(fd, range?.start ?? 0, end, destination);
+          } finally {
+            await close();
+          }
+        },
+        close,
+      };
     },
     async delete(digest) {
       await rm(blobPath(digest), { force: true });
