@@ -58,3 +58,23 @@ describe('sendFileRange', () => {
     await assert.rejects(collect(0, data.length + 10), /ended at/);
   });
 });
+
+describe('ReadBufferPool', () => {
+  it('hands out large buffers within its budget, small ones beyond it, and reuses returned ones', () => {
+    const pool = new ReadBufferPool(2 << 20);
+    const [a, b, c] = [pool.acquire(), pool.acquire(), pool.acquire()];
+    assert.deepEqual([a.byteLength, b.byteLength, c.byteLength], [1 << 20, 1 << 20, 128 << 10]);
+    pool.release(a);
+    assert.equal(pool.acquire(), a);
+    pool.release(b, false);
+    assert.equal(pool.retainedBytes(), 0);
+  });
+
+  it('lets its buffers go after a quiet while', async () => {
+    const pool = new ReadBufferPool(2 << 20, 20);
+    pool.release(pool.acquire());
+    assert.equal(pool.retainedBytes(), 1 << 20);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(pool.retainedBytes(), 0);
+  });
+});

@@ -13,8 +13,9 @@ const SMALL = 128 << 10;
  * can do cheaply is read into the same memory again and again. A fresh buffer
  * per read costs page faults and garbage (that halved single-stream
  * throughput), and unbounded large buffers cost resident memory with many
- * clients. So the first few streams get large buffers and the rest small ones,
- * and returned buffers are kept for the next stream.
+ * clients. So the first few streams get large buffers and the rest small ones.
+ * Returned buffers are kept for the next stream, up to the budget, and let go
+ * after a while without downloads.
  */
 export class ReadBufferPool {
   private readonly free = new Map<number, Buffer[]>([
@@ -22,8 +23,12 @@ export class ReadBufferPool {
     [SMALL, []],
   ]);
   private largeInUse = 0;
+  private idle: NodeJS.Timeout | undefined;
 
-  constructor(private readonly largeBudget: number) {}
+  constructor(
+    private readonly largeBudget: number,
+    private readonly keepIdleMs = 10_000,
+  ) {}
 
   /** A buffer for one stream's next read; large while the budget allows. */
   acquire(): Buffer {
@@ -41,6 +46,20 @@ export class ReadBufferPool {
     if (!reusable) return;
     const list = this.free.get(buffer.byteLength);
     if (list && (list.length + 1) * buffer.byteLength <= this.largeBudget) list.push(buffer);
+    this.idle ??= setTimeout(() => this.dropIdle(), this.keepIdleMs).unref();
+    this.idle.refresh();
+  }
+
+  /** Bytes held for reuse (not lent out). */
+  retainedBytes(): number {
+    let total = 0;
+    for (const [size, list] of this.free) total += size * list.length;
+    return total;
+  }
+
+  private dropIdle(): void {
+    this.idle = undefined;
+    for (const list of this.free.values()) list.length = 0;
   }
 }
 

@@ -19,6 +19,9 @@ import { sendFileRange } from './file-sender.js';
 const READ_CHUNK = 1 << 20;
 const READ_CHUNK_BUSY = 128 << 10;
 const WRITE_BATCH = 1 << 20;
+const WRITE_BATCH_BUSY = 64 << 10;
+/** Appends running in this process: with many, each batches less (see appendBatched). */
+let activeAppends = 0;
 const openForRead = (path: string) => promisify(openCallback)(path, 'r');
 const closeFd = promisify(closeCallback);
 const statFd = promisify(fstatCallback);
@@ -161,9 +164,19 @@ function fsUploads(
 /**
  * Writes `source` at `offset` in batches of about {@link WRITE_BATCH} bytes,
  * keeping one write in flight while the next batch arrives. Resolves with the
- * end position.
+ * end position. Batches cost memory per upload, and with many uploads at once
+ * the disk is busy anyway: beyond a few, each writes what arrived right away.
  */
 async function appendBatched(handle: FileHandle, offset: number, source: AsyncIterable<Uint8Array>) {
+  activeAppends++;
+  try {
+    return await appendBatchedCounted(handle, offset, source);
+  } finally {
+    activeAppends--;
+  }
+}
+
+async function appendBatchedCounted(handle: FileHandle, offset: number, source: AsyncIterable<Uint8Array>) {
   let position = offset;
   let inFlight: Promise<void> = Promise.resolve();
   let batch: Uint8Array[] = [];
@@ -181,7 +194,7 @@ async function appendBatched(handle: FileHandle, offset: number, source: AsyncIt
     for await (const chunk of source) {
       batch.push(chunk);
       batchBytes += chunk.byteLength;
-      if (batchBytes >= WRITE_BATCH) await flush();
+      if (batchBytes >= (activeAppends <= 4 ? WRITE_BATCH : WRITE_BATCH_BUSY)) await flush();
     }
     if (batchBytes > 0) await flush();
     await inFlight;
