@@ -38,7 +38,7 @@ export interface RegistryConfig {
   };
   gc: { intervalSeconds: number; gracePeriodSeconds: number; deleteUntagged: boolean };
   uploads: { expirySeconds: number };
-  limits: { manifestMaxBytes: number; pageSize: number };
+  limits: { manifestMaxBytes: number; blobMaxBytes: number; pageSize: number };
 }
 
 /** Command-line flags that override the file. */
@@ -103,7 +103,7 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     ),
     gc: gcConfig(section(top, 'gc', ['interval', 'gracePeriod', 'deleteUntagged'])),
     uploads: { expirySeconds: duration(section(top, 'uploads', ['expiry']), 'uploads.expiry', 24 * 3600) },
-    limits: limitsConfig(section(top, 'limits', ['manifestMaxBytes', 'pageSize'])),
+    limits: limitsConfig(section(top, 'limits', ['manifestMaxBytes', 'blobMaxBytes', 'pageSize'])),
   };
 }
 
@@ -160,10 +160,15 @@ function gcConfig(gc: Tree): RegistryConfig['gc'] {
 }
 
 function limitsConfig(limits: Tree): RegistryConfig['limits'] {
-  const size = limits['manifestMaxBytes'];
-  const manifestMaxBytes =
-    size === undefined ? 4 * 1024 * 1024 : typeof size === 'number' ? size : parseRamSize(String(size));
-  return { manifestMaxBytes, pageSize: int(limits, 'limits.pageSize', 1000) };
+  const bytes = (key: string, fallback: number) => {
+    const size = limits[key];
+    return size === undefined ? fallback : typeof size === 'number' ? size : parseRamSize(String(size));
+  };
+  return {
+    manifestMaxBytes: bytes('manifestMaxBytes', 4 * 1024 * 1024),
+    blobMaxBytes: bytes('blobMaxBytes', 0),
+    pageSize: int(limits, 'limits.pageSize', 1000),
+  };
 }
 
 function section(parent: Tree, key: string, allowed: readonly string[]): Tree {

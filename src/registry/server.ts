@@ -52,6 +52,7 @@ export function openRegistry(config: RegistryConfig, logger: Logger): Registry {
     metadata: createSqliteMetadataStore(config.database.path),
     limits: {
       manifestMaxBytes: config.limits.manifestMaxBytes,
+      blobMaxBytes: config.limits.blobMaxBytes,
       pageSize: config.limits.pageSize,
       gcGracePeriodMs: config.gc.gracePeriodSeconds * 1000,
     },
@@ -91,7 +92,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tls ? { tls } : {}),
   });
   await gc.purgeUploads(config.uploads.expirySeconds * 1000);
-  const timer = scheduleMaintenance(config, gc, logger);
+  const stopMaintenance = scheduleMaintenance(config, gc, logger);
   await app.listen({ host, port });
   const bound = app.server.address();
   const address =
@@ -110,25 +111,45 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     gc,
     address,
     async close() {
-      clearInterval(timer);
+      stopMaintenance();
       await app.close();
       await registry.close();
     },
   };
 }
 
-function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logger: Logger) {
+/**
+ * Periodic work: GC on its schedule, and expiry of idle upload sessions on
+ * its own, more frequent one (half the expiry, at most every 15 minutes), so
+ * sessions expire even with the GC schedule off. Returns a stop function.
+ */
+function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logger: Logger): () => void {
   const interval = config.gc.intervalSeconds * 1000;
-  const timer = setInterval(
-    () => {
-      gc.run({ deleteUntagged: config.gc.deleteUntagged })
-        .then(() => gc.purgeUploads(config.uploads.expirySeconds * 1000))
-        .catch((err: unknown) => logger.error('garbage collection failed', { error: err }));
-    },
-    interval > 0 ? interval : 2 ** 31 - 1,
+  const expiryMs = config.uploads.expirySeconds * 1000;
+  const timers: NodeJS.Timeout[] = [];
+  if (interval > 0) {
+    timers.push(
+      setInterval(() => {
+        gc.run({ deleteUntagged: config.gc.deleteUntagged }).catch((err: unknown) =>
+          logger.error('garbage collection failed', { error: err }),
+        );
+      }, interval),
+    );
+  }
+  timers.push(
+    setInterval(
+      () => {
+        gc.purgeUploads(expiryMs).catch((err: unknown) =>
+          logger.error('expiring upload sessions failed', { error: err }),
+        );
+      },
+      Math.min(Math.max(expiryMs / 2, 1000), 15 * 60 * 1000),
+    ),
   );
-  timer.unref();
-  return timer;
+  for (const timer of timers) timer.unref();
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
 }
 
 async function buildAuth(config: RegistryConfig, logger: Logger) {
