@@ -8,10 +8,19 @@ import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
 import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
+import { registryThroughput } from './workloads/registry.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, runTrue, imageLoad, ...pendingWorkloads];
+const WORKLOADS: Workload[] = [
+  cliStartup,
+  apiLatency,
+  idleRss,
+  runTrue,
+  imageLoad,
+  registryThroughput,
+  ...pendingWorkloads,
+];
 
 interface Args {
   quick: boolean;

@@ -34,12 +34,6 @@ export const pendingWorkloads: Workload[] = [
     'the builder (issue 10) is not implemented yet',
   ),
   pending(
-    'registry',
-    'registry: blob throughput, manifest GET req/s and p99 under 100 connections, RSS',
-    'throughput ≥ Distribution 2.8, p99 ≤ Distribution’s, RSS ≤ 150 MB under load; idle with UI ≤ 100 MB',
-    'berth-registry (issue 8) is not implemented yet',
-  ),
-  pending(
     'network-throughput',
     'TCP throughput between two containers on a user network',
     '≥ 0.9× dockerd',
