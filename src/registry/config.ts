@@ -14,7 +14,8 @@ export interface RegistryConfig {
   allowPlainHttp: boolean;
   /** Blobs, uploads, the database and generated keys live here. */
   root: string;
-  database: { path: string };
+  /** SQLite at `path`, or PostgreSQL when `url` is set (postgres://…). */
+  database: { path: string; url?: string };
   tls?: { cert: string; key: string };
   log: { level: LogLevel };
   auth: {
@@ -82,7 +83,11 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     'limits',
   ]);
   const root = resolve(overrides.root ?? str(top, 'root') ?? DEFAULT_ROOT);
-  const database = section(top, 'database', ['path']);
+  const database = section(top, 'database', ['path', 'url']);
+  const databaseUrl = str(database, 'database.url');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw invalidArgument('database.url: must be a PostgreSQL URL (postgres://user@host:port/database)');
+  }
   const tls = top['tls'] === undefined ? undefined : section(top, 'tls', ['cert', 'key']);
   const log = section(top, 'log', ['level']);
   const level = str(log, 'log.level') ?? 'info';
@@ -94,7 +99,10 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     addr: overrides.addr ?? str(top, 'addr') ?? '127.0.0.1:5000',
     allowPlainHttp: bool(top, 'allowPlainHttp', false),
     root,
-    database: { path: str(database, 'database.path') ?? join(root, 'registry.db') },
+    database: {
+      path: str(database, 'database.path') ?? join(root, 'registry.db'),
+      ...(databaseUrl ? { url: databaseUrl } : {}),
+    },
     ...(cert && key ? { tls: { cert, key } } : {}),
     log: { level },
     auth: authConfig(

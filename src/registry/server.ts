@@ -21,6 +21,7 @@ import { createGarbageCollector, type GarbageCollector } from './gc/collector.js
 import { createRegistryApp } from './http/app.js';
 import { createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
+import { createPostgresMetadataStore } from './metadata/postgres-store.js';
 import { createSqliteMetadataStore } from './metadata/sqlite-store.js';
 import { createRegistry, type Registry } from './service/registry.js';
 import { createFilesystemDriver } from './storage/fs-driver.js';
@@ -45,11 +46,12 @@ export function parseAddr(addr: string): { host: string; port: number } {
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
-/** Opens storage and metadata under the configured root and builds the registry. */
-export function openRegistry(config: RegistryConfig, logger: Logger): Registry {
+/** Opens storage under the configured root and the metadata store (SQLite or PostgreSQL), and builds the registry. */
+export async function openRegistry(config: RegistryConfig, logger: Logger): Promise<Registry> {
+  const { url, path } = config.database;
   return createRegistry({
     storage: createFilesystemDriver(config.root),
-    metadata: createSqliteMetadataStore(config.database.path),
+    metadata: url ? await createPostgresMetadataStore(url) : createSqliteMetadataStore(path),
     limits: {
       manifestMaxBytes: config.limits.manifestMaxBytes,
       blobMaxBytes: config.limits.blobMaxBytes,
@@ -68,7 +70,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
       `refusing plain HTTP on ${config.addr}: configure tls, or set allowPlainHttp: true`,
     );
   }
-  const registry = openRegistry(config, logger);
+  const registry = await openRegistry(config, logger);
   const metrics = createRegistryMetrics();
   const gc = createGarbageCollector({
     storage: registry.context.storage,

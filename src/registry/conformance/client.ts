@@ -46,11 +46,14 @@ export interface ConformanceRegistry {
 
 /**
  * Starts `berth-registry serve --auth none` on a temp root. `config` is YAML
- * for `--config` (limits, expiry); the root is removed by stop().
+ * for `--config` (limits, expiry, database); the temp root is removed by stop().
  */
 export async function startConformanceRegistry(config = ''): Promise<ConformanceRegistry> {
   const root = await mkdtemp(join(tmpdir(), 'berth-registry-conformance-'));
-  const args = ['--root', join(root, 'data'), '--auth', 'none'];
+  // A `root:` in the config (another replica's) wins over the temp one.
+  const args = config.includes('root:')
+    ? ['--auth', 'none']
+    : ['--root', join(root, 'data'), '--auth', 'none'];
   if (config) {
     await writeFile(join(root, 'config.yml'), config);
     args.push('--config', join(root, 'config.yml'));
