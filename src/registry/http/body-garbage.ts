@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** How many request-body bytes may become garbage before a young-generation collection. */
-const COLLECT_EVERY = 16 << 20;
+const COLLECT_EVERY = 8 << 20;
 /** Every so many, a full collection: buffers alive during two young collections moved to the old one. */
 const COLLECT_FULLY_EVERY = 8;
 /** Bodies stopped coming for this long: collect fully once. */
