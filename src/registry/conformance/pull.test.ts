@@ -3,7 +3,9 @@
  * pulling manifests and blobs, checked against a real berth-registry process.
  */
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OciMediaType } from '../../core/descriptor.js';
 import { sha256Of } from '../../core/digest.js';
 import { type ConformanceRegistry, startConformanceRegistry } from './client.js';
@@ -134,6 +136,42 @@ describe('OCI distribution-spec v1.1: pull', () => {
       }
       const head = await r.request('HEAD', `/v2/pull/app/blobs/${blobDigest}`);
       assert.equal(head.headers.get('accept-ranges'), 'bytes');
+    });
+
+    it('survives clients that hang up mid-download, closing the blob file each time', async () => {
+      const large = Buffer.alloc(16 << 20, 3);
+      const digest = await r.pushBlob('pull/large', large);
+      const pid = r.process.child.pid;
+      const openFds = async () => (await readdir(`/proc/${pid}/fd`)).length;
+      const before = await openFds();
+      for (let i = 0; i < 5; i++) {
+        const controller = new AbortController();
+        const response = await fetch(`${r.base}/v2/pull/large/blobs/${digest}`, {
+          signal: controller.signal,
+        });
+        const reader = response.body?.getReader();
+        await reader?.read();
+        controller.abort();
+        await reader?.cancel().catch(() => {});
+      }
+      const whole = await r.request('GET', `/v2/pull/large/blobs/${digest}`);
+      assert.equal(whole.status, 200);
+      assert.equal(sha256Of(whole.body), digest);
+      let after = await openFds();
+      for (let i = 0; i < 20 && after > before; i++) {
+        await sleep(100);
+        after = await openFds();
+      }
+      assert.ok(after <= before, `open descriptors went from ${before} to ${after}`);
+    });
+
+    it('counts blob downloads in /metrics by route and status', async () => {
+      await r.request('GET', `/v2/pull/app/blobs/${blobDigest}`);
+      const metrics = (await r.request('GET', '/metrics')).body.toString();
+      assert.match(
+        metrics,
+        /berth_registry_http_requests_total\{route="\/v2\/:name\/blobs\/:digest",method="GET",status="200"\} [1-9]/,
+      );
     });
 
     it('answers 416 with Content-Range: bytes */size for an unsatisfiable range', async () => {
