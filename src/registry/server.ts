@@ -77,6 +77,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     metadata: registry.context.metadata,
     logger,
     gracePeriodMs: config.gc.gracePeriodSeconds * 1000,
+    uploadInProgress: (id) => registry.uploadInProgress(id),
     onRun: (report) =>
       metrics.gcRun(report ? 'ok' : 'error', report?.blobsDeleted ?? 0, report?.bytesFreed ?? 0),
   });

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,6 +92,34 @@ describe('registry limits and safety', () => {
       body: 'x',
     });
     assert.ok([400, 404].includes(write.status));
+  });
+
+  it('does not expire a session while a slow chunk is still arriving', async () => {
+    const started = await r.request('POST', '/v2/limits/slow/blobs/uploads/');
+    const location = new URL(started.headers.get('location') ?? '', r.base).pathname;
+    const parts = ['slow ', 'chunk ', 'over ', 'four ', 'seconds'];
+    // Each piece arrives 0.8 s after the last: the chunk outlives the 2 s expiry.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${r.base}${location}`, { method: 'PATCH', headers: octets }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      const next = (i: number) => {
+        if (i === parts.length) {
+          req.end();
+          return;
+        }
+        req.write(parts[i]);
+        setTimeout(() => next(i + 1), 800);
+      };
+      next(0);
+    });
+    assert.equal(status, 202);
+    const whole = Buffer.from(parts.join(''));
+    const put = await r.request('PUT', `${location}?digest=${sha256Of(whole)}`);
+    assert.equal(put.status, 201, 'the session and its data survived the slow chunk');
+    assert.ok((await r.request('GET', `/v2/limits/slow/blobs/${sha256Of(whole)}`)).body.equals(whole));
   });
 
   it('expires idle upload sessions and removes their data', async () => {
