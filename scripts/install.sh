@@ -9,13 +9,14 @@ repo=$(pwd)
 # Runtime stack, networking, base-image tools, and the peers the tests and
 # benchmarks compare against (a real dockerd from docker.io; skopeo and
 # htpasswd for the registry's end-to-end tests; CNCF Distribution as
-# docker-registry for the registry benchmark; podman and buildah as peers).
+# docker-registry for the registry benchmark; podman and buildah as peers;
+# postgresql for berth-registry's PostgreSQL metadata store and its tests).
 # tini ships the static tini-static that --init bind-mounts; perl-base
 # (always on Debian) runs the relay to conmon's SOCK_SEQPACKET attach sockets.
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 conntrack mount kmod procps
   busybox-static debootstrap debian-archive-keyring tini perl-base attr ca-certificates git openssl
-  docker.io docker-compose skopeo apache2-utils docker-registry podman buildah iperf3
+  docker.io docker-compose skopeo apache2-utils docker-registry podman buildah iperf3 postgresql
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -43,7 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   rm -f /usr/sbin/policy-rc.d
   # Distribution is only a benchmark peer: keep its service off port 5000.
-  if [ -d /run/systemd/system ]; then systemctl disable --now docker-registry >/dev/null 2>&1 || true; fi
+  # PostgreSQL's packaged cluster is not ours either: tests start their own.
+  if [ -d /run/systemd/system ]; then
+    systemctl disable --now docker-registry >/dev/null 2>&1 || true
+    systemctl disable --now postgresql >/dev/null 2>&1 || true
+  fi
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -10,6 +10,7 @@ import { imagePull, imagePush } from './workloads/distribution.js';
 import { imageLoad } from './workloads/images.js';
 import { networkThroughput } from './workloads/network.js';
 import { pendingWorkloads } from './workloads/pending.js';
+import { registryThroughput } from './workloads/registry.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
@@ -22,6 +23,7 @@ const WORKLOADS: Workload[] = [
   imageLoad,
   imagePull,
   imagePush,
+  registryThroughput,
   ...pendingWorkloads,
 ];
 

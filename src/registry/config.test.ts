@@ -25,6 +25,20 @@ describe('registry configuration', () => {
     assert.equal(config.gc.intervalSeconds, 1800);
     assert.equal(config.gc.gracePeriodSeconds, 7200);
     assert.equal(config.limits.manifestMaxBytes, 8 * 1024 * 1024);
+    assert.equal(config.limits.blobMaxBytes, 0, 'no blob size limit unless configured');
+  });
+
+  it('reads a PostgreSQL database URL and a blob size limit', () => {
+    const config = buildConfig({
+      database: { url: 'postgres://registry@db:5432/registry' },
+      limits: { blobMaxBytes: '2GiB' },
+    });
+    assert.equal(config.database.url, 'postgres://registry@db:5432/registry');
+    assert.equal(config.limits.blobMaxBytes, 2 * 1024 ** 3);
+    assert.throws(
+      () => buildConfig({ database: { url: 'mysql://db/registry' } }),
+      /database.url: must be a PostgreSQL URL/,
+    );
   });
 
   it('rejects unknown keys and bad values', () => {

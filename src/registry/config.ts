@@ -14,7 +14,8 @@ export interface RegistryConfig {
   allowPlainHttp: boolean;
   /** Blobs, uploads, the database and generated keys live here. */
   root: string;
-  database: { path: string };
+  /** SQLite at `path`, or PostgreSQL when `url` is set (postgres://…). */
+  database: { path: string; url?: string };
   tls?: { cert: string; key: string };
   log: { level: LogLevel };
   auth: {
@@ -38,7 +39,7 @@ export interface RegistryConfig {
   };
   gc: { intervalSeconds: number; gracePeriodSeconds: number; deleteUntagged: boolean };
   uploads: { expirySeconds: number };
-  limits: { manifestMaxBytes: number; pageSize: number };
+  limits: { manifestMaxBytes: number; blobMaxBytes: number; pageSize: number };
 }
 
 /** Command-line flags that override the file. */
@@ -82,7 +83,11 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     'limits',
   ]);
   const root = resolve(overrides.root ?? str(top, 'root') ?? DEFAULT_ROOT);
-  const database = section(top, 'database', ['path']);
+  const database = section(top, 'database', ['path', 'url']);
+  const databaseUrl = str(database, 'database.url');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw invalidArgument('database.url: must be a PostgreSQL URL (postgres://user@host:port/database)');
+  }
   const tls = top['tls'] === undefined ? undefined : section(top, 'tls', ['cert', 'key']);
   const log = section(top, 'log', ['level']);
   const level = str(log, 'log.level') ?? 'info';
@@ -94,7 +99,10 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     addr: overrides.addr ?? str(top, 'addr') ?? '127.0.0.1:5000',
     allowPlainHttp: bool(top, 'allowPlainHttp', false),
     root,
-    database: { path: str(database, 'database.path') ?? join(root, 'registry.db') },
+    database: {
+      path: str(database, 'database.path') ?? join(root, 'registry.db'),
+      ...(databaseUrl ? { url: databaseUrl } : {}),
+    },
     ...(cert && key ? { tls: { cert, key } } : {}),
     log: { level },
     auth: authConfig(
@@ -103,7 +111,7 @@ export function buildConfig(tree: Tree, overrides: ConfigOverrides = {}): Regist
     ),
     gc: gcConfig(section(top, 'gc', ['interval', 'gracePeriod', 'deleteUntagged'])),
     uploads: { expirySeconds: duration(section(top, 'uploads', ['expiry']), 'uploads.expiry', 24 * 3600) },
-    limits: limitsConfig(section(top, 'limits', ['manifestMaxBytes', 'pageSize'])),
+    limits: limitsConfig(section(top, 'limits', ['manifestMaxBytes', 'blobMaxBytes', 'pageSize'])),
   };
 }
 
@@ -160,10 +168,15 @@ function gcConfig(gc: Tree): RegistryConfig['gc'] {
 }
 
 function limitsConfig(limits: Tree): RegistryConfig['limits'] {
-  const size = limits['manifestMaxBytes'];
-  const manifestMaxBytes =
-    size === undefined ? 4 * 1024 * 1024 : typeof size === 'number' ? size : parseRamSize(String(size));
-  return { manifestMaxBytes, pageSize: int(limits, 'limits.pageSize', 1000) };
+  const bytes = (key: string, fallback: number) => {
+    const size = limits[key];
+    return size === undefined ? fallback : typeof size === 'number' ? size : parseRamSize(String(size));
+  };
+  return {
+    manifestMaxBytes: bytes('manifestMaxBytes', 4 * 1024 * 1024),
+    blobMaxBytes: bytes('blobMaxBytes', 0),
+    pageSize: int(limits, 'limits.pageSize', 1000),
+  };
 }
 
 function section(parent: Tree, key: string, allowed: readonly string[]): Tree {

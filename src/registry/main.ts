@@ -39,7 +39,7 @@ async function serve(options: CommonOptions & ConfigOverrides): Promise<void> {
 async function gc(options: CommonOptions & { dryRun?: boolean; deleteUntagged?: boolean }): Promise<void> {
   const config = await loadRegistryConfig(options.config, options.root ? { root: options.root } : {});
   const logger = loggerFor(options.logLevel, 'warn');
-  const registry = openRegistry(config, logger);
+  const registry = await openRegistry(config, logger);
   try {
     const collector = createGarbageCollector({
       storage: registry.context.storage,

@@ -25,6 +25,7 @@ import { webUi } from './governance/ui.js';
 import { createRegistryApp } from './http/app.js';
 import { type AuditSink, createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
+import { createPostgresMetadataStore } from './metadata/postgres-store.js';
 import type { SqliteDatabase } from './metadata/sqlite-database.js';
 import { createSqliteMetadataStore } from './metadata/sqlite-store.js';
 import { createRegistry, type Registry } from './service/registry.js';
@@ -50,13 +51,15 @@ export function parseAddr(addr: string): { host: string; port: number } {
 const isLoopback = (host: string) =>
   host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
-/** Opens storage and metadata under the configured root and builds the registry. */
-export function openRegistry(config: RegistryConfig, logger: Logger): Registry {
+/** Opens storage under the configured root and the metadata store (SQLite or PostgreSQL), and builds the registry. */
+export async function openRegistry(config: RegistryConfig, logger: Logger): Promise<Registry> {
+  const { url, path } = config.database;
   return createRegistry({
     storage: createFilesystemDriver(config.root),
-    metadata: createSqliteMetadataStore(config.database.path),
+    metadata: url ? await createPostgresMetadataStore(url) : createSqliteMetadataStore(path),
     limits: {
       manifestMaxBytes: config.limits.manifestMaxBytes,
+      blobMaxBytes: config.limits.blobMaxBytes,
       pageSize: config.limits.pageSize,
       gcGracePeriodMs: config.gc.gracePeriodSeconds * 1000,
     },
@@ -72,13 +75,14 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
       `refusing plain HTTP on ${config.addr}: configure tls, or set allowPlainHttp: true`,
     );
   }
-  const registry = openRegistry(config, logger);
+  const registry = await openRegistry(config, logger);
   const metrics = createRegistryMetrics();
   const gc = createGarbageCollector({
     storage: registry.context.storage,
     metadata: registry.context.metadata,
     logger,
     gracePeriodMs: config.gc.gracePeriodSeconds * 1000,
+    uploadInProgress: (id) => registry.uploadInProgress(id),
     onRun: (report) =>
       metrics.gcRun(report ? 'ok' : 'error', report?.blobsDeleted ?? 0, report?.bytesFreed ?? 0),
   });
@@ -115,7 +119,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tls ? { tls } : {}),
   });
   await gc.purgeUploads(config.uploads.expirySeconds * 1000);
-  const timer = scheduleMaintenance(config, gc, logger);
+  const stopMaintenance = scheduleMaintenance(config, gc, logger);
   await app.listen({ host, port });
   const bound = app.server.address();
   const address =
@@ -134,7 +138,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     gc,
     address,
     async close() {
-      clearInterval(timer);
+      stopMaintenance();
       stopRetention?.();
       await app.close();
       // After the last request: its audit entries are flushed before the database closes.
@@ -144,18 +148,38 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
   };
 }
 
-function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logger: Logger) {
+/**
+ * Periodic work: GC on its schedule, and expiry of idle upload sessions on
+ * its own, more frequent one (half the expiry, at most every 15 minutes), so
+ * sessions expire even with the GC schedule off. Returns a stop function.
+ */
+function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logger: Logger): () => void {
   const interval = config.gc.intervalSeconds * 1000;
-  const timer = setInterval(
-    () => {
-      gc.run({ deleteUntagged: config.gc.deleteUntagged })
-        .then(() => gc.purgeUploads(config.uploads.expirySeconds * 1000))
-        .catch((err: unknown) => logger.error('garbage collection failed', { error: err }));
-    },
-    interval > 0 ? interval : 2 ** 31 - 1,
+  const expiryMs = config.uploads.expirySeconds * 1000;
+  const timers: NodeJS.Timeout[] = [];
+  if (interval > 0) {
+    timers.push(
+      setInterval(() => {
+        gc.run({ deleteUntagged: config.gc.deleteUntagged }).catch((err: unknown) =>
+          logger.error('garbage collection failed', { error: err }),
+        );
+      }, interval),
+    );
+  }
+  timers.push(
+    setInterval(
+      () => {
+        gc.purgeUploads(expiryMs).catch((err: unknown) =>
+          logger.error('expiring upload sessions failed', { error: err }),
+        );
+      },
+      Math.min(Math.max(expiryMs / 2, 1000), 15 * 60 * 1000),
+    ),
   );
-  timer.unref();
-  return timer;
+  for (const timer of timers) timer.unref();
+  return () => {
+    for (const timer of timers) clearInterval(timer);
+  };
 }
 
 /**

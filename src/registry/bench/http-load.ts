@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Readable } from 'node:stream';
 
@@ -38,32 +37,6 @@ export function exchange(
     else if (Buffer.isBuffer(body)) req.end(body);
     else body.pipe(req);
   });
-}
-
-/** Pushes a blob with POST, one streamed PATCH and PUT; resolves with the seconds taken. */
-export async function pushBlob(base: string, repo: string, body: { file: string } | Buffer, digest: string) {
-  const started = performance.now();
-  const open = await exchange(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
-  let location = new URL(String(open.headers.location), base);
-  const stream = Buffer.isBuffer(body) ? body : createReadStream(body.file, { highWaterMark: 1 << 20 });
-  const patch = await exchange(location.href, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
-    body: stream,
-  });
-  location = new URL(String(patch.headers.location), base);
-  location.searchParams.set('digest', digest);
-  const put = await exchange(location.href, { method: 'PUT' });
-  if (put.status !== 201) throw new Error(`blob push answered ${put.status}`);
-  return (performance.now() - started) / 1000;
-}
-
-/** Downloads a blob; resolves with the seconds taken. */
-export async function pullBlob(base: string, repo: string, digest: string, size: number) {
-  const started = performance.now();
-  const got = await exchange(`${base}/v2/${repo}/blobs/${digest}`, {});
-  if (got.bytes !== size) throw new Error(`blob pull got ${got.bytes} of ${size} bytes`);
-  return (performance.now() - started) / 1000;
 }
 
 /** Requests per second and latency percentiles of a closed-loop load. */

@@ -39,6 +39,8 @@ export interface GarbageCollectorDeps {
   gracePeriodMs: number;
   now?: () => number;
   onRun?: (report: GcReport | undefined) => void;
+  /** Sessions with a chunk being written now are not expired, however long the chunk takes. */
+  uploadInProgress?: (id: string) => boolean;
 }
 
 /**
@@ -116,7 +118,8 @@ export function createGarbageCollector(deps: GarbageCollectorDeps): GarbageColle
       }
     },
     async purgeUploads(maxIdleMs) {
-      const expired = await deps.metadata.listUploads(now() - maxIdleMs);
+      const busy = deps.uploadInProgress ?? (() => false);
+      const expired = (await deps.metadata.listUploads(now() - maxIdleMs)).filter((u) => !busy(u.id));
       for (const upload of expired) {
         await deps.storage.uploads.remove(upload.id);
         await deps.metadata.deleteUpload(upload.id);

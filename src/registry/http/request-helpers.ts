@@ -3,6 +3,7 @@ import { registryError } from '../errors.js';
 import type { Page } from '../metadata/store.js';
 import { parseRepositoryName } from '../names.js';
 import type { ByteRange } from '../storage/driver.js';
+import { createBodyGarbageCollector } from './body-garbage.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,10 +29,13 @@ export function hasBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+const bodyGarbage = createBodyGarbageCollector();
+
 /** The raw request body as it streams in, counted for metrics. */
 export async function* requestBody(request: FastifyRequest): AsyncIterable<Uint8Array> {
   for await (const chunk of request.raw as AsyncIterable<Buffer>) {
     request.bytesIn += chunk.byteLength;
+    bodyGarbage(chunk.byteLength);
     yield chunk;
   }
 }

@@ -1,14 +1,13 @@
-import type { Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 import { registryError } from '../errors.js';
-import type { ByteRange } from '../storage/driver.js';
+import type { BlobContent, ByteRange } from '../storage/driver.js';
 import type { RegistryContext } from './context.js';
 
 /** An open blob: its full size and the requested bytes. */
 export interface OpenBlob {
   size: number;
   range?: ByteRange;
-  stream: Readable;
+  content: BlobContent;
 }
 
 /** Blob operations scoped to one repository: only linked blobs are visible. */
@@ -41,8 +40,8 @@ export function createRepositoryBlobs(context: RegistryContext, repository: stri
         throw registryError('RANGE_INVALID', { detail: { size } });
       }
       const bounded = range ? { start: range.start, end: Math.min(range.end, size - 1) } : undefined;
-      const stream = await context.storage.blobs.read(digest, bounded);
-      return { size, stream, ...(bounded ? { range: bounded } : {}) };
+      const content = await context.storage.blobs.open(digest, bounded);
+      return { size, content, ...(bounded ? { range: bounded } : {}) };
     },
     async delete(digest) {
       if (!(await metadata.unlinkBlob(repository, digest))) {

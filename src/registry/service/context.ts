@@ -7,6 +7,8 @@ import type { StorageDriver } from '../storage/driver.js';
 export interface RegistryLimits {
   /** Largest manifest accepted, in bytes (the spec asks for at least 4 MiB). */
   manifestMaxBytes: number;
+  /** Largest blob accepted by an upload, in bytes; 0 for no limit. */
+  blobMaxBytes: number;
   /** Default and largest `n` of the tags and catalog listings. */
   pageSize: number;
   /**
@@ -19,6 +21,7 @@ export interface RegistryLimits {
 /** Defaults for {@link RegistryLimits}. */
 export const DEFAULT_LIMITS: RegistryLimits = {
   manifestMaxBytes: 4 * 1024 * 1024,
+  blobMaxBytes: 0,
   pageSize: 1000,
   gcGracePeriodMs: 60 * 60 * 1000,
 };

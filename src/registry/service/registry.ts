@@ -31,6 +31,8 @@ export interface Registry {
   usage(): Promise<StorageUsage>;
   /** Open upload sessions. */
   uploadSessions(): Promise<number>;
+  /** Whether this process is writing a chunk of the session right now (expiry must wait). */
+  uploadInProgress(id: string): boolean;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     async uploadSessions() {
       return (await context.metadata.listUploads()).length;
     },
+    uploadInProgress: (id) => sessions.writing.has(id),
     close: () => context.metadata.close(),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDigester, type Digest, type Digester, digestOfStream } from '../../core/digest.js';
-import { registryError } from '../errors.js';
+import { RegistryError, registryError } from '../errors.js';
 import type { UploadRecord } from '../metadata/store.js';
 import type { RegistryContext } from './context.js';
 
@@ -84,11 +84,17 @@ export function createRepositoryUploads(
     const hasher = hashes.get(upload.id);
     const hashing = hasher?.size === upload.size ? hasher : undefined;
     if (!hashing) hashes.delete(upload.id);
+    const limit = context.limits.blobMaxBytes;
     try {
-      return await storage.uploads.append(upload.id, upload.size, tee(body, hashing));
+      return await storage.uploads.append(upload.id, upload.size, tee(body, hashing, upload.size, limit));
     } catch (err) {
-      // Keep the durable prefix so the client can resume from the status it reads next.
       hashes.delete(upload.id);
+      if (err instanceof RegistryError && err.tooLarge) {
+        // Nothing of a refused chunk stays.
+        await storage.uploads.truncate(upload.id, upload.size);
+        throw err;
+      }
+      // Keep the durable prefix so the client can resume from the status it reads next.
       const kept = await storage.uploads.size(upload.id);
       if (kept !== undefined) await metadata.setUploadSize(upload.id, kept, context.now());
       throw err;
@@ -149,8 +155,23 @@ export function createRepositoryUploads(
   };
 }
 
-async function* tee(body: AsyncIterable<Uint8Array>, digester: Digester | undefined) {
+/** Passes `body` through, hashing it, and stops with 413 SIZE_INVALID once the blob would exceed `limit` (0: none). */
+async function* tee(
+  body: AsyncIterable<Uint8Array>,
+  digester: Digester | undefined,
+  offset: number,
+  limit: number,
+) {
+  let size = offset;
   for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (limit > 0 && size > limit) {
+      throw registryError('SIZE_INVALID', {
+        message: `blob exceeds the registry's limit of ${limit} bytes`,
+        detail: { limit },
+        tooLarge: true,
+      });
+    }
     digester?.update(chunk);
     yield chunk;
   }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 
 /** An inclusive byte range, as in HTTP `Range: bytes=start-end`. */
@@ -16,6 +16,17 @@ export interface BlobInfo {
 }
 
 /**
+ * A blob (or a range of it) opened for one download: it exists and is held
+ * open, so the answer's status can be sent before its bytes.
+ */
+export interface BlobContent {
+  /** Writes the bytes to `destination` (without ending it), then releases the blob. */
+  writeTo(destination: Writable): Promise<void>;
+  /** Releases the blob without writing it. */
+  close(): Promise<void>;
+}
+
+/**
  * Registry-wide, content-addressed blob bytes. It knows nothing of
  * repositories: which repository may read which blob is metadata's business.
  * Blobs appear only whole, by {@link UploadStorage.commit}.
@@ -25,6 +36,8 @@ export interface BlobStorage {
   stat(digest: Digest): Promise<BlobInfo | undefined>;
   /** Streams a blob or a range of it; NotFound (BLOB_UNKNOWN) when absent. */
   read(digest: Digest, range?: ByteRange): Promise<Readable>;
+  /** Opens a blob or a range of it for the fastest copy the driver has; NotFound (BLOB_UNKNOWN) when absent. */
+  open(digest: Digest, range?: ByteRange): Promise<BlobContent>;
   /** Removes a blob; absent blobs are fine. */
   delete(digest: Digest): Promise<void>;
   /** Every stored blob, in no particular order (GC's orphan sweep). */

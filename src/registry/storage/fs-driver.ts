@@ -1,4 +1,9 @@
-import { createReadStream, open as openCallback } from 'node:fs';
+import {
+  close as closeCallback,
+  createReadStream,
+  fstat as fstatCallback,
+  open as openCallback,
+} from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,11 +14,17 @@ import { fsyncDir } from '../../core/fs-atomic.js';
 import { registryError } from '../errors.js';
 import { isUploadId } from '../names.js';
 import type { BlobInfo, BlobStorage, ByteRange, StorageDriver, UploadStorage } from './driver.js';
+import { sendFileRange } from './file-sender.js';
 
 const READ_CHUNK = 1 << 20;
 const READ_CHUNK_BUSY = 128 << 10;
 const WRITE_BATCH = 1 << 20;
+const WRITE_BATCH_BUSY = 64 << 10;
+/** Appends running in this process: with many, each batches less (see appendBatched). */
+let activeAppends = 0;
 const openForRead = (path: string) => promisify(openCallback)(path, 'r');
+const closeFd = promisify(closeCallback);
+const statFd = promisify(fstatCallback);
 
 /**
  * Blobs and uploads on a local filesystem:
@@ -45,6 +56,11 @@ export function createFilesystemDriver(root: string): StorageDriver {
 
 function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobStorage {
   let openReads = 0;
+  const openBlob = (digest: Digest) =>
+    openForRead(blobPath(digest)).catch((err: unknown) => {
+      if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
+      throw err;
+    });
   return {
     async stat(digest) {
       const info = await stat(blobPath(digest)).catch(ignoreMissing);
@@ -52,16 +68,33 @@ function fsBlobs(blobsDir: string, blobPath: (digest: Digest) => string): BlobSt
     },
     async read(digest, range?: ByteRange) {
       // A numeric descriptor: streams over a FileHandle read markedly slower.
-      const fd = await openForRead(blobPath(digest)).catch((err: unknown) => {
-        if (errnoCode(err) === 'ENOENT') throw registryError('BLOB_UNKNOWN', { detail: { digest } });
-        throw err;
-      });
+      const fd = await openBlob(digest);
       // Large reads are fastest for a few clients; many parallel ones would hold too much memory.
       const highWaterMark = openReads < 4 ? READ_CHUNK : READ_CHUNK_BUSY;
       const stream = createReadStream('', { fd, start: range?.start, end: range?.end, highWaterMark });
       openReads++;
       stream.once('close', () => openReads--);
       return stream;
+    },
+    async open(digest, range?: ByteRange) {
+      const fd = await openBlob(digest);
+      let closed = false;
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        await closeFd(fd);
+      };
+      return {
+        async writeTo(destination) {
+          try {
+            const end = range?.end ?? (await statFd(fd)).size - 1;
+            await sendFileRange(fd, range?.start ?? 0, end, destination);
+          } finally {
+            await close();
+          }
+        },
+        close,
+      };
     },
     async delete(digest) {
       await rm(blobPath(digest), { force: true });
@@ -131,9 +164,19 @@ function fsUploads(
 /**
  * Writes `source` at `offset` in batches of about {@link WRITE_BATCH} bytes,
  * keeping one write in flight while the next batch arrives. Resolves with the
- * end position.
+ * end position. Batches cost memory per upload, and with many uploads at once
+ * the disk is busy anyway: beyond a few, each writes what arrived right away.
  */
 async function appendBatched(handle: FileHandle, offset: number, source: AsyncIterable<Uint8Array>) {
+  activeAppends++;
+  try {
+    return await appendBatchedCounted(handle, offset, source);
+  } finally {
+    activeAppends--;
+  }
+}
+
+async function appendBatchedCounted(handle: FileHandle, offset: number, source: AsyncIterable<Uint8Array>) {
   let position = offset;
   let inFlight: Promise<void> = Promise.resolve();
   let batch: Uint8Array[] = [];
@@ -151,7 +194,7 @@ async function appendBatched(handle: FileHandle, offset: number, source: AsyncIt
     for await (const chunk of source) {
       batch.push(chunk);
       batchBytes += chunk.byteLength;
-      if (batchBytes >= WRITE_BATCH) await flush();
+      if (batchBytes >= (activeAppends <= 4 ? WRITE_BATCH : WRITE_BATCH_BUSY)) await flush();
     }
     if (batchBytes > 0) await flush();
     await inFlight;

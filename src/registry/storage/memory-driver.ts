@@ -1,7 +1,8 @@
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 import { registryError } from '../errors.js';
-import type { BlobInfo, StorageDriver } from './driver.js';
+import type { BlobInfo, ByteRange, StorageDriver } from './driver.js';
 
 /**
  * Blobs and uploads in memory: a real driver for tests and throwaway
@@ -15,6 +16,11 @@ export function createMemoryDriver(): StorageDriver {
     if (!parts) throw registryError('BLOB_UPLOAD_UNKNOWN');
     return parts;
   };
+  const bytesOf = (digest: Digest, range?: ByteRange) => {
+    const blob = blobs.get(digest);
+    if (!blob) throw registryError('BLOB_UNKNOWN', { detail: { digest } });
+    return range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes;
+  };
   const sizeOf = (parts: Buffer[]) => parts.reduce((sum, part) => sum + part.byteLength, 0);
   return {
     name: 'memory',
@@ -24,10 +30,16 @@ export function createMemoryDriver(): StorageDriver {
         return blob ? { digest, size: blob.bytes.byteLength, modifiedAt: blob.modifiedAt } : undefined;
       },
       async read(digest, range) {
-        const blob = blobs.get(digest);
-        if (!blob) throw registryError('BLOB_UNKNOWN', { detail: { digest } });
-        const bytes = range ? blob.bytes.subarray(range.start, range.end + 1) : blob.bytes;
-        return Readable.from([bytes]);
+        return Readable.from([bytesOf(digest, range)]);
+      },
+      async open(digest, range) {
+        const bytes = bytesOf(digest, range);
+        return {
+          writeTo: async (destination) => {
+            if (!destination.write(bytes)) await once(destination, 'drain');
+          },
+          close: async () => {},
+        };
       },
       async delete(digest) {
         blobs.delete(digest);

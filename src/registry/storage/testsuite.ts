@@ -1,14 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { it } from 'node:test';
 import { digestOfStream, sha256Of } from '../../core/digest.js';
 import { hasCode } from '../errors.js';
-import type { StorageDriver } from './driver.js';
+import type { BlobContent, StorageDriver } from './driver.js';
 
 const bytes = async (stream: Readable) => {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString();
+};
+
+const written = async (content: BlobContent) => {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  await content.writeTo(sink);
   return Buffer.concat(chunks).toString();
 };
 
@@ -31,6 +43,8 @@ export function storageDriverSuite(create: () => Promise<StorageDriver>): void {
     assert.equal(await driver.uploads.size(id), undefined);
     assert.equal((await driver.blobs.stat(digest))?.size, 11);
     assert.equal(await bytes(await driver.blobs.read(digest, { start: 6, end: 10 })), 'world');
+    assert.equal(await written(await driver.blobs.open(digest, { start: 0, end: 4 })), 'hello');
+    assert.equal(await written(await driver.blobs.open(digest)), 'hello world');
     const walked = [];
     for await (const blob of driver.blobs.walk()) walked.push(blob.digest);
     assert.deepEqual(walked, [digest]);
@@ -42,6 +56,7 @@ export function storageDriverSuite(create: () => Promise<StorageDriver>): void {
   it('reports unknown blobs and sessions with the registry codes', async () => {
     const driver = await create();
     await assert.rejects(driver.blobs.read(sha256Of('absent')), (err) => hasCode(err, 'BLOB_UNKNOWN'));
+    await assert.rejects(driver.blobs.open(sha256Of('absent')), (err) => hasCode(err, 'BLOB_UNKNOWN'));
     await assert.rejects(driver.uploads.append(randomUUID(), 0, Readable.from([])), (err) =>
       hasCode(err, 'BLOB_UPLOAD_UNKNOWN'),
     );

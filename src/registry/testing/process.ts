@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A `berth-registry serve` child process on a loopback port. */
@@ -18,7 +19,8 @@ export interface RegistryProcess {
  * plus `args`, and resolves once it logs the address it bound.
  */
 export async function startRegistryProcess(bin: string, args: readonly string[]): Promise<RegistryProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', '--addr', '127.0.0.1:0', ...args], {
+  const flags = nodeFlagsOf(bin);
+  const child = spawn(process.execPath, [...flags, bin, 'serve', '--addr', '127.0.0.1:0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -43,4 +45,11 @@ export async function startRegistryProcess(bin: string, args: readonly string[])
   }
   await stop({ kill: true });
   throw new Error(`berth-registry did not start:\n${output}`);
+}
+
+/** The node flags on the launcher's `#!/usr/bin/env -S node …` line, so tests run it as installed. */
+export function nodeFlagsOf(bin: string): string[] {
+  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\S*env -S node\s+(.*)$/.exec(shebang);
+  return match?.[1]?.split(/\s+/).filter((flag) => flag.startsWith('--')) ?? [];
 }

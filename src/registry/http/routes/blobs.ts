@@ -1,6 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { parseRegistryDigest } from '../../names.js';
 import type { Registry } from '../../service/registry.js';
+import type { BlobContent } from '../../storage/driver.js';
 import { parseByteRange, repositoryName } from '../request-helpers.js';
 
 interface BlobParams {
@@ -49,7 +50,7 @@ export function blobRoutes(registry: Registry): FastifyPluginAsync {
         } else {
           reply.header('content-length', size);
         }
-        return reply.send(blob.stream);
+        return sendBlob(reply, blob.content);
       },
     );
 
@@ -63,4 +64,27 @@ export function blobRoutes(registry: Registry): FastifyPluginAsync {
       },
     );
   };
+}
+
+/**
+ * Writes the blob straight into the response, past Fastify's stream piping:
+ * the driver then reuses its read buffers (see storage/file-sender.ts). The
+ * status and headers are already decided; onResponse hooks still run.
+ */
+async function sendBlob(reply: FastifyReply, content: BlobContent): Promise<FastifyReply> {
+  reply.hijack();
+  const response = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) response.setHeader(name, value);
+  }
+  response.writeHead(reply.statusCode);
+  try {
+    await content.writeTo(response);
+    response.end();
+  } catch (err) {
+    // Headers are out: the only honest signal left is a cut connection.
+    reply.log.debug({ err }, 'blob download interrupted');
+    response.destroy();
+  }
+  return reply;
 }

@@ -12,7 +12,7 @@ export function discoveryRoutes(registry: Registry): FastifyPluginAsync {
     app.get('/v2/:name/tags/list', pull, async (request, reply) => {
       const name = repositoryName(request);
       const page = pageOf(request, registry.context.limits.pageSize);
-      const tags = page.limit === 0 ? [] : await registry.repository(name).tags(page);
+      const tags = await registry.repository(name).tags(page);
       linkNextPage(reply, `/v2/${name}/tags/list`, page, tags);
       return { name, tags };
     });

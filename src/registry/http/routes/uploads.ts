@@ -24,6 +24,18 @@ export function uploadRoutes(registry: Registry): FastifyPluginAsync {
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    // A body that declares more than the blob limit is refused before a byte of it is read.
+    const limit = registry.context.limits.blobMaxBytes;
+    app.addHook('preHandler', async (request) => {
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (limit > 0 && declared > limit) {
+        throw registryError('SIZE_INVALID', {
+          message: `blob exceeds the registry's limit of ${limit} bytes`,
+          detail: { limit },
+          tooLarge: true,
+        });
+      }
+    });
 
     const sessionReply = (reply: FastifyReply, name: string, upload: UploadRecord, status: number) =>
       reply
