@@ -117,6 +117,18 @@ describe('applyLayer', () => {
     assert.equal((await lstat(join(root, 'deep/er'))).mode & 0o7777, 0o755);
   });
 
+  it('reports the digest of a layer large enough to be hashed on another thread', async () => {
+    const root = await freshDir();
+    const files = [0, 1, 2].map((i) => ({ name: `f${i}`, body: Buffer.alloc(3 * 1024 * 1024, `${i}`) }));
+    const layer = buildTar(files);
+    // Many small chunks, as a stream delivers them, so the hand-over happens mid-stream.
+    const chunks = [];
+    for (let at = 0; at < layer.length; at += 65536) chunks.push(layer.subarray(at, at + 65536));
+    const applied = await applyLayer(root, Readable.from(chunks));
+    assert.deepEqual(applied, { diffID: sha256(layer), size: layer.length });
+    assert.deepEqual(await readFile(join(root, 'f2')), files[2]!.body);
+  });
+
   it('refuses a symlink parent even when it points inside the layer', async () => {
     const root = await freshDir();
     const tar = buildTar([

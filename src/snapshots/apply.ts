@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat, lutimes, readdir } from 'node:fs/promises';
+import { chmodSync, lchownSync, lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidArgument, wrap } from '../core/errors.js';
@@ -70,7 +70,7 @@ export async function applyLayer(
   } finally {
     await applier.close();
   }
-  return { diffID: counter.digest(), size: counter.size };
+  return { diffID: await counter.digest(), size: counter.size };
 }
 
 class LayerApplier {
@@ -106,7 +106,7 @@ class LayerApplier {
       case 'file':
         return this.applyFile(rel, entry);
       case 'symlink':
-        return makeSymlink(abs, header);
+        return makeSymlink(abs, header.linkname, header);
       case 'link':
         return makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
       default:
@@ -119,7 +119,7 @@ class LayerApplier {
   async finish(): Promise<void> {
     await this.writes.drain();
     await this.specials.flush();
-    for (const [rel, mtime] of this.directoryTimes) await lutimes(this.paths.abs(rel), mtime, mtime);
+    for (const [rel, mtime] of this.directoryTimes) lutimesSync(this.paths.abs(rel), mtime, mtime);
   }
 
   /** Lets in-flight writes end (after a failure, none runs on after we return) and stops the workers. */
@@ -138,11 +138,11 @@ class LayerApplier {
 
   private async applyDirectory(rel: string, header: TarHeader): Promise<void> {
     const abs = this.paths.abs(rel);
-    await makeDirectory(abs);
+    makeDirectory(abs);
     this.paths.rememberDirectory(rel);
-    await lchown(abs, header.uid, header.gid);
-    await chmod(abs, header.mode); // after chown, which clears setgid
-    await applyXattrs(abs, header.xattrs);
+    lchownSync(abs, header.uid, header.gid);
+    chmodSync(abs, header.mode); // after chown, which clears setgid
+    applyXattrs(abs, header.xattrs);
     this.directoryTimes.set(rel, header.mtime);
   }
 
@@ -170,7 +170,7 @@ class LayerApplier {
 
   /** Opaque directory in 'remove' mode: drops every child that this layer did not write. */
   private async removeLowerChildren(dir: string): Promise<void> {
-    for (const name of await readdir(this.paths.abs(dir))) {
+    for (const name of readdirSync(this.paths.abs(dir))) {
       const child = dir === '' ? name : `${dir}/${name}`;
       if (!this.written.has(child)) await this.replace(child);
     }
@@ -185,15 +185,13 @@ class LayerApplier {
   /** Removes what exists at `rel`, after any in-flight writes that could be under it. */
   private async replace(rel: string): Promise<void> {
     await this.settle(rel);
-    const exists = await lstat(this.paths.abs(rel)).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) return;
+    if (!lstatSync(this.paths.abs(rel), { throwIfNoEntry: false })) return;
     await this.writes.drain();
-    await removeEntry(this.paths.abs(rel)).catch((err: unknown) => {
+    try {
+      removeEntry(this.paths.abs(rel));
+    } catch (err) {
       throw wrap(err, `failed to replace ${rel}`);
-    });
+    }
     this.paths.forget(rel);
     for (const dir of this.directoryTimes.keys()) {
       if (dir === rel || dir.startsWith(`${rel}/`)) this.directoryTimes.delete(dir);

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoCode, invalidArgument } from '../core/errors.js';
 
@@ -38,6 +38,8 @@ export class LayerPaths {
 
   /** Creates missing parents of `rel` (mode 0755) and checks existing ones are real directories. */
   async ensureParents(rel: string, entry: string): Promise<void> {
+    const slash = rel.lastIndexOf('/');
+    if (this.knownDirs.has(slash === -1 ? '' : rel.slice(0, slash))) return;
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       await this.ensureDirectory(parts.slice(0, i).join('/'), entry);
@@ -74,7 +76,7 @@ export class LayerPaths {
       await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
     }
     await this.settle(rel);
-    const stats = await lstat(this.abs(rel)).catch(() => undefined);
+    const stats = lstatSync(this.abs(rel), { throwIfNoEntry: false });
     if (!stats || stats.isDirectory() || rel === '') {
       throw invalidArgument(`hard link ${entry} points to ${linkname}, which is not a file in this layer`);
     }
@@ -88,8 +90,8 @@ export class LayerPaths {
       await this.checkExistingDirectory(rel, entry);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
-      await mkdir(this.abs(rel));
-      await chmod(this.abs(rel), 0o755); // mkdir's mode is filtered by the umask
+      mkdirSync(this.abs(rel));
+      chmodSync(this.abs(rel), 0o755); // mkdir's mode is filtered by the umask
       this.knownDirs.add(rel);
     }
   }
@@ -97,7 +99,7 @@ export class LayerPaths {
   private async checkExistingDirectory(rel: string, entry: string): Promise<void> {
     if (this.knownDirs.has(rel)) return;
     await this.settle(rel);
-    const stats = await lstat(this.abs(rel));
+    const stats = lstatSync(this.abs(rel));
     if (stats.isSymbolicLink()) throw invalidArgument(`layer entry ${entry} passes through symlink ${rel}`);
     if (!stats.isDirectory()) throw invalidArgument(`layer entry ${entry} needs ${rel} to be a directory`);
     this.knownDirs.add(rel);
