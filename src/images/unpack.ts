@@ -149,7 +149,11 @@ export class Unpacker {
     const counted = countProgress(raw, shortId(layer.diffId), layer.blob.size, options.onProgress);
     let applied: Awaited<ReturnType<typeof applyLayer>>;
     try {
-      applied = await applyLayer(dir, counted, { ...(options.signal ? { signal: options.signal } : {}) });
+      applied = await applyLayer(dir, counted, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        // An uncompressed blob is its own tar: the content store checked its digest on ingest.
+        ...(layer.blob.digest === layer.diffId ? { verifiedDiffID: layer.diffId } : {}),
+      });
     } catch (err) {
       throw wrap(err, `failed to register layer ${shortId(layer.diffId)}`);
     } finally {
