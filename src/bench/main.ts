@@ -10,8 +10,18 @@ import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
+import { layerUnpack } from './workloads/unpack.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, runTrue, imageLoad, ...pendingWorkloads];
+// biome-ignore format: one workload per line, so additions from parallel branches merge cleanly
+const WORKLOADS: Workload[] = [
+  cliStartup,
+  apiLatency,
+  idleRss,
+  runTrue,
+  imageLoad,
+  layerUnpack,
+  ...pendingWorkloads,
+];
 
 interface Args {
   quick: boolean;
