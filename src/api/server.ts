@@ -17,6 +17,8 @@ export interface ApiServices {
   /** Route families are registered for the services given (tests may pass only some). */
   images?: ImageService;
   containers?: ContainerService;
+  /** The Volumes of GET /system/df (dockerd's volume objects with UsageData); empty when not given. */
+  volumeUsage?: () => Promise<Record<string, unknown>[]>;
   log: Logger;
 }
 
