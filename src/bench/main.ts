@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import { repoRoot } from '../testing/paths.js';
+import { type PeerBuildah, startPeerBuildah } from './buildah.js';
+import { type PeerDistribution, startPeerDistribution } from './distribution.js';
 import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
 import { toReport, type WorkloadReport, writeReport } from './report.js';
@@ -51,11 +53,17 @@ function createPeers(): Peers & { stop(): Promise<void> } {
   let berthd: Promise<TestDaemon> | undefined;
   let dockerd: Promise<PeerDockerd | undefined> | undefined;
   let podman: Promise<PeerPodman | undefined> | undefined;
+  let distribution: Promise<PeerDistribution | undefined> | undefined;
+  let buildah: Promise<PeerBuildah | undefined> | undefined;
   return {
     podman: () => (podman ??= startPeerPodman()),
+    distribution: () => (distribution ??= startPeerDistribution()),
+    buildah: () => (buildah ??= startPeerBuildah()),
     berthd: () => (berthd ??= startDaemon()),
     dockerd: () => (dockerd ??= dockerdBinary() ? startPeerDockerd() : Promise.resolve(undefined)),
     async stop() {
+      await (await buildah?.catch(() => undefined))?.stop();
+      await (await distribution?.catch(() => undefined))?.stop();
       await (await podman?.catch(() => undefined))?.stop();
       await (await dockerd?.catch(() => undefined))?.stop();
       await (await berthd?.catch(() => undefined))?.stop();
