@@ -8,6 +8,7 @@ import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
 import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
+import { ps100, start50 } from './workloads/containers.js';
 import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { runTrue } from './workloads/run.js';
@@ -22,6 +23,8 @@ const WORKLOADS: Workload[] = [
   runTrue,
   imageLoad,
   layerUnpack,
+  start50,
+  ps100,
   ...pendingWorkloads,
 ];
 
