@@ -8,15 +8,12 @@ import { parentPort } from 'node:worker_threads';
 
 /** A request to the hash thread. */
 export type HashRequest =
-  | { kind: 'update'; id: number; data: Uint8Array }
+  | { kind: 'update'; id: number; buffer: ArrayBuffer; length: number }
   | { kind: 'digest'; id: number }
   | { kind: 'drop'; id: number };
 
-/** The answer to a 'digest' request. */
-export interface HashResponse {
-  id: number;
-  hex: string;
-}
+/** The answer to a 'digest' request, or an update's buffer handed back for reuse. */
+export type HashResponse = { id: number; hex: string } | { spare: ArrayBuffer };
 
 const hashes = new Map<number, Hash>();
 
@@ -31,7 +28,8 @@ parentPort?.on('message', (request: HashRequest) => {
     hashes.set(request.id, hash);
   }
   if (request.kind === 'update') {
-    hash.update(request.data);
+    hash.update(new Uint8Array(request.buffer, 0, request.length));
+    parentPort?.postMessage({ spare: request.buffer } satisfies HashResponse, [request.buffer]);
     return;
   }
   hashes.delete(request.id);

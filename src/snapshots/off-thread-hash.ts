@@ -6,6 +6,10 @@ import type { HashRequest, HashResponse } from './hash-thread.js';
 const OFF_THREAD_AFTER = 4 * 1024 * 1024;
 /** The thread stops after this long without work, so an idle daemon does not keep it. */
 const IDLE_MS = 10_000;
+/** Size of the reused copy buffers: the content store's read size. */
+const SPARE_SIZE = 1024 * 1024;
+/** Enough spare buffers for the chunks in flight between the threads. */
+const MAX_SPARE = 16;
 
 /**
  * A sha256 of a stream that moves to a worker thread once the stream is
@@ -66,6 +70,8 @@ class HashThread {
   >();
   private sessions = 0;
   private nextId = 0;
+  /** Copy buffers the thread has hashed and handed back, reused so no fresh pages are touched. */
+  private readonly spare: ArrayBuffer[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
 
   static shared(): HashThread {
@@ -76,6 +82,10 @@ class HashThread {
   private constructor() {
     this.worker.unref();
     this.worker.on('message', (response: HashResponse) => {
+      if ('spare' in response) {
+        if (this.spare.length < MAX_SPARE) this.spare.push(response.spare);
+        return;
+      }
       this.waiting.get(response.id)?.resolve(response.hex);
       this.waiting.delete(response.id);
     });
@@ -105,9 +115,13 @@ class HashThread {
     };
     return {
       update: (chunk) => {
-        // A copy of its own, handed over without a second copy.
-        const copy = new Uint8Array(chunk);
-        send({ kind: 'update', id, data: copy }, [copy.buffer]);
+        // A copy of its own, handed over (and back) without a second copy.
+        const buffer =
+          chunk.length <= SPARE_SIZE
+            ? (this.spare.pop() ?? new ArrayBuffer(SPARE_SIZE))
+            : new ArrayBuffer(chunk.length);
+        new Uint8Array(buffer).set(chunk);
+        send({ kind: 'update', id, buffer, length: chunk.length }, [buffer]);
       },
       digest: () => {
         const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
