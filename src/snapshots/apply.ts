@@ -30,18 +30,18 @@ export interface ApplyOptions {
   /** Stops the apply between entries; the directory is then half-written and should be discarded. */
   signal?: AbortSignal;
   /**
-   * The digest of the uncompressed tar, when it is already verified: an
-   * uncompressed layer blob whose content-store digest (checked on ingest) is
-   * its DiffID. The tar is then not hashed again, which is half the cost of
-   * unpacking large files. The result reports this digest.
+   * false when the caller knows the tar's digest by other means: an
+   * uncompressed blob whose content-store digest (checked on ingest) is its
+   * DiffID, or bytes the caller hashes as they pass. Hashing is half the
+   * cost of unpacking large files. The result then has no diffID.
    */
-  verifiedDiffID?: string;
+  hash?: boolean;
 }
 
 /** What applying a layer learned about it. */
 export interface AppliedLayer {
-  /** `sha256:<hex>` of the uncompressed tar: the layer's DiffID in the image config. */
-  diffID: string;
+  /** `sha256:<hex>` of the uncompressed tar: the layer's DiffID in the image config (unless not hashed). */
+  diffID?: string;
   /** Bytes of the uncompressed tar. */
   size: number;
 }
@@ -66,7 +66,8 @@ export async function applyLayer(
   layer: Readable | AsyncIterable<Buffer>,
   options: ApplyOptions = {},
 ): Promise<AppliedLayer> {
-  const counter = new DigestingCounter(options.verifiedDiffID === undefined);
+  const hash = options.hash ?? true;
+  const counter = new DigestingCounter(hash);
   const applier = new LayerApplier(root, options.whiteouts ?? 'overlay');
   try {
     for await (const entry of readTar(counter.tap(decompressed(layer)))) {
@@ -77,7 +78,7 @@ export async function applyLayer(
   } finally {
     await applier.close();
   }
-  return { diffID: options.verifiedDiffID ?? (await counter.digest()), size: counter.size };
+  return { ...(hash ? { diffID: await counter.digest() } : {}), size: counter.size };
 }
 
 class LayerApplier {
