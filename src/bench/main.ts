@@ -6,7 +6,7 @@ import { type PeerBuildah, startPeerBuildah } from './buildah.js';
 import { type PeerDistribution, startPeerDistribution } from './distribution.js';
 import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
-import { toReport, type WorkloadReport, writeReport } from './report.js';
+import { mergeWithPrevious, toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
 import { ps100, start50 } from './workloads/containers.js';
 import { imageLoad } from './workloads/images.js';
@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       const outcome = await w.run({ runs: args.runs, warmup: 1, peers }).catch((err: unknown) => ({
         error: err instanceof Error ? err.message : String(err),
       }));
-      const report = toReport(w, outcome);
+      const report = { ...toReport(w, outcome), measuredAt: new Date().toISOString() };
       reports.push(report);
       const verdict = report.notYet
         ? 'not yet'
@@ -104,7 +104,15 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await peers.stop();
   }
-  await writeReport(args.out, await machineFacts(), reports, { runs: args.runs, quick: args.quick });
+  // A run of chosen workloads into the committed report updates those and keeps the rest.
+  const written = args.only.length
+    ? await mergeWithPrevious(
+        args.out,
+        reports,
+        WORKLOADS.map((w) => w.id),
+      )
+    : reports;
+  await writeReport(args.out, await machineFacts(), written, { runs: args.runs, quick: args.quick });
   process.stdout.write(`report written to ${args.out}/benchmarks.md\n`);
   return reports.some((r) => r.error) ? 1 : 0;
 }
