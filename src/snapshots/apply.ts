@@ -112,11 +112,14 @@ class LayerApplier {
     const abs = this.paths.abs(rel);
     switch (header.type) {
       case 'file':
-        return this.applyFile(rel, entry);
+        await this.applyFile(rel, entry);
+        return this.paths.rememberFile(rel);
       case 'symlink':
-        return makeSymlink(abs, header.linkname, header);
+        makeSymlink(abs, header.linkname, header);
+        return this.paths.rememberFile(rel);
       case 'link':
-        return makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        return this.paths.rememberFile(rel);
       default:
         await this.replace(rel);
         return this.specials.add(specialNode(rel, abs, header));

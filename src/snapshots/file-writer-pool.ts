@@ -72,6 +72,12 @@ export class FileWriterPool {
 
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
+    // Workers start on the first full batch; a partial one before that (a hard link
+    // to a queued file, say) is written here rather than starting a thread for it.
+    if (this.slots.length === 0 && this.batch.length < BATCH_FILES && this.batchBytes < BATCH_BYTES) {
+      this.writeOnMainThread();
+      return;
+    }
     const files = this.batch;
     const data = Buffer.allocUnsafeSlow(this.batchBytes);
     this.batch = [];

@@ -16,6 +16,8 @@ import { errnoCode, invalidArgument } from '../core/errors.js';
  */
 export class LayerPaths {
   private readonly knownDirs = new Set<string>(['']);
+  /** Non-directories this run created and nothing replaced since: hard links to them need no lstat. */
+  private readonly knownFiles = new Set<string>();
 
   /**
    * @param root the layer directory, owned by this run: nothing else changes it meanwhile.
@@ -54,12 +56,18 @@ export class LayerPaths {
   /** Records that `rel` is now a directory this run made or checked. */
   rememberDirectory(rel: string): void {
     this.knownDirs.add(rel);
+    this.knownFiles.delete(rel);
+  }
+
+  /** Records that this run created a file, symlink or hard link at `rel`. */
+  rememberFile(rel: string): void {
+    this.knownFiles.add(rel);
   }
 
   /** Forgets `rel` and everything under it, after it was removed or replaced. */
   forget(rel: string): void {
-    for (const dir of this.knownDirs) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) this.knownDirs.delete(dir);
+    for (const known of [this.knownDirs, this.knownFiles]) {
+      for (const path of known) if (path === rel || path.startsWith(`${rel}/`)) known.delete(path);
     }
     this.knownDirs.add('');
   }
@@ -71,11 +79,16 @@ export class LayerPaths {
    */
   async linkTarget(linkname: string, entry: string): Promise<string> {
     const rel = cleanArchivePath(linkname, `hard link ${entry} target ${linkname}`);
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
+    const slash = rel.lastIndexOf('/');
+    // A known parent was checked with all its ancestors, and is forgotten when any is replaced.
+    if (!this.knownDirs.has(slash === -1 ? '' : rel.slice(0, slash))) {
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
+      }
     }
     await this.settle(rel);
+    if (rel !== '' && this.knownFiles.has(rel)) return rel;
     const stats = lstatSync(this.abs(rel), { throwIfNoEntry: false });
     if (!stats || stats.isDirectory() || rel === '') {
       throw invalidArgument(`hard link ${entry} points to ${linkname}, which is not a file in this layer`);
