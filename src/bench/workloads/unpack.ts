@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../core/exec.js';
 import { applyLayer } from '../../snapshots/apply.js';
+import { buildTar, type EntrySpec } from '../../snapshots/tar/build.js';
 import { fixturesDir } from '../../testing/paths.js';
 import { makeBigImage } from '../fixtures/big-image.js';
 import { timeCommand } from '../proc.js';
@@ -40,6 +42,17 @@ function timed(scratch: string, unpack: (layer: LayerFile, into: string) => Prom
     await rm(into, { recursive: true, force: true });
     return ms;
   };
+}
+
+/** A layer like busybox's applets as hard links: 30 small files and 370 links to them. */
+async function hardLinkLayer(scratch: string): Promise<LayerFile> {
+  const entries: EntrySpec[] = [{ name: 'bin/' }];
+  for (let i = 0; i < 30; i++) entries.push({ name: `bin/f${i}`, body: `file ${i}\n`, mode: 0o755 });
+  for (let i = 0; i < 370; i++) entries.push({ name: `bin/l${i}`, type: 'link', linkname: `bin/f${i % 30}` });
+  const tar = buildTar(entries);
+  const path = join(scratch, 'hardlinks.tar');
+  await writeFile(path, tar);
+  return { path, diffID: `sha256:${createHash('sha256').update(tar).digest('hex')}` };
 }
 
 export const layerUnpack: Workload = {
@@ -79,6 +92,12 @@ export const layerUnpack: Workload = {
       }
       const sets = [
         { name: 'busybox layer', layers: busybox, extract: '-xf', verified: true },
+        {
+          name: '30 files, 370 hard links',
+          layers: [await hardLinkLayer(scratch)],
+          extract: '-xf',
+          verified: true,
+        },
         { name: '~200 MB image, 4 layers', layers: bigLayers, extract: '-xf', verified: true },
         { name: 'the same 4 layers gzipped', layers: gzipped, extract: '-xzf', verified: false },
       ];
