@@ -14,6 +14,7 @@ const skip = !docker
 
 interface DfContainer {
   Names: string[];
+  Command: string;
   SizeRw?: number;
   SizeRootFs?: number;
   State: string;
@@ -58,6 +59,7 @@ describe('GET /system/df with containers', { skip }, () => {
     const byName = new Map(usage.Containers!.map((c) => [c.Names[0], c]));
     const writer = byName.get('/writer')!;
     assert.equal(writer.State, 'exited');
+    assert.equal(writer.Command, "sh -c 'echo hello > /f'", 'dockerd quotes arguments with spaces');
     assert.equal(writer.SizeRw, 'hello\n'.length);
     assert.equal(writer.SizeRootFs, busybox.Size + 'hello\n'.length);
     const idle = byName.get('/idle')!;
