@@ -6,7 +6,6 @@
  */
 import type { ContainerConfig } from '../images/config.js';
 import type { DeleteItem } from '../images/delete.js';
-import type { ImageDiskUsage } from '../images/service.js';
 import type { HistoryItem, ImageDetails, ImageSummary } from '../images/views.js';
 import { compareVersions } from './versioning.js';
 
@@ -119,18 +118,6 @@ export function historyJson(items: readonly HistoryItem[]) {
 /** DELETE /images/{name} and the ImagesDeleted of a prune. */
 export function deleteItemsJson(items: readonly DeleteItem[]) {
   return items.map((item) => ('untagged' in item ? { Untagged: item.untagged } : { Deleted: item.deleted }));
-}
-
-/** GET /system/df. Containers, volumes and build cache are not Berth's yet: empty. */
-export function diskUsageJson(usage: ImageDiskUsage, version: string) {
-  return {
-    LayersSize: usage.layersSize,
-    Images: usage.images.map((image) => imageSummaryJson(image, version)),
-    Containers: [],
-    Volumes: [],
-    BuildCache: [],
-    ...(before(version, '1.42') ? { BuilderSize: 0 } : {}),
-  };
 }
 
 function nonEmpty(value: Record<string, unknown> | null | undefined): value is Record<string, unknown> {

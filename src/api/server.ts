@@ -27,6 +27,8 @@ export interface ApiServices {
   distribution?: DistributionService;
   networks?: NetworkService;
   volumes?: VolumeService;
+  /** The Volumes of GET /system/df (dockerd's volume objects with UsageData); empty when not given. */
+  volumeUsage?: () => Promise<Record<string, unknown>[]>;
   log: Logger;
 }
 

@@ -32,6 +32,9 @@ export async function machineFacts(): Promise<MachineFacts> {
     ['runc', 'runc', ['--version']],
     ['conmon', 'conmon', ['--version']],
     ['podman', 'podman', ['--version']],
+    ['buildah', 'buildah', ['--version']],
+    ['Distribution', 'docker-registry', ['--version']],
+    ['GNU tar', 'tar', ['--version']],
   ];
   for (const [name, file, args] of probes) tools[name] = await versionOf(file, args);
   return {

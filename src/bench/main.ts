@@ -2,10 +2,13 @@ import { resolve } from 'node:path';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import { repoRoot } from '../testing/paths.js';
+import { type PeerBuildah, startPeerBuildah } from './buildah.js';
+import { type PeerDistribution, startPeerDistribution } from './distribution.js';
 import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
-import { toReport, type WorkloadReport, writeReport } from './report.js';
+import { mergeWithPrevious, toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
+import { ps100, start50 } from './workloads/containers.js';
 import { imagePull, imagePush } from './workloads/distribution.js';
 import { imageLoad } from './workloads/images.js';
 import { networkThroughput } from './workloads/network.js';
@@ -13,7 +16,9 @@ import { pendingWorkloads } from './workloads/pending.js';
 import { registryThroughput } from './workloads/registry.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
+import { layerUnpack } from './workloads/unpack.js';
 
+// biome-ignore format: one workload per line, so additions from parallel branches merge cleanly
 const WORKLOADS: Workload[] = [
   cliStartup,
   apiLatency,
@@ -21,9 +26,12 @@ const WORKLOADS: Workload[] = [
   runTrue,
   networkThroughput,
   imageLoad,
+  layerUnpack,
   imagePull,
   imagePush,
   registryThroughput,
+  start50,
+  ps100,
   ...pendingWorkloads,
 ];
 
@@ -55,11 +63,17 @@ function createPeers(): Peers & { stop(): Promise<void> } {
   let berthd: Promise<TestDaemon> | undefined;
   let dockerd: Promise<PeerDockerd | undefined> | undefined;
   let podman: Promise<PeerPodman | undefined> | undefined;
+  let distribution: Promise<PeerDistribution | undefined> | undefined;
+  let buildah: Promise<PeerBuildah | undefined> | undefined;
   return {
     podman: () => (podman ??= startPeerPodman()),
+    distribution: () => (distribution ??= startPeerDistribution()),
+    buildah: () => (buildah ??= startPeerBuildah()),
     berthd: () => (berthd ??= startDaemon()),
     dockerd: () => (dockerd ??= dockerdBinary() ? startPeerDockerd() : Promise.resolve(undefined)),
     async stop() {
+      await (await buildah?.catch(() => undefined))?.stop();
+      await (await distribution?.catch(() => undefined))?.stop();
       await (await podman?.catch(() => undefined))?.stop();
       await (await dockerd?.catch(() => undefined))?.stop();
       await (await berthd?.catch(() => undefined))?.stop();
@@ -85,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       const outcome = await w.run({ runs: args.runs, warmup: 1, peers }).catch((err: unknown) => ({
         error: err instanceof Error ? err.message : String(err),
       }));
-      const report = toReport(w, outcome);
+      const report = { ...toReport(w, outcome), measuredAt: new Date().toISOString() };
       reports.push(report);
       const verdict = report.notYet
         ? 'not yet'
@@ -97,7 +111,15 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await peers.stop();
   }
-  await writeReport(args.out, await machineFacts(), reports, { runs: args.runs, quick: args.quick });
+  // A run of chosen workloads into the committed report updates those and keeps the rest.
+  const written = args.only.length
+    ? await mergeWithPrevious(
+        args.out,
+        reports,
+        WORKLOADS.map((w) => w.id),
+      )
+    : reports;
+  await writeReport(args.out, await machineFacts(), written, { runs: args.runs, quick: args.quick });
   process.stdout.write(`report written to ${args.out}/benchmarks.md\n`);
   return reports.some((r) => r.error) ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 import type { TestDaemon } from '../testing/daemon.js';
 import type { PeerDockerd } from '../testing/dockerd.js';
+import type { PeerBuildah } from './buildah.js';
+import type { PeerDistribution } from './distribution.js';
 import type { PeerPodman } from './podman.js';
 
 /** The daemons a workload can ask for; each is started on first use and stopped at the end. */
@@ -9,6 +11,10 @@ export interface Peers {
   dockerd(): Promise<PeerDockerd | undefined>;
   /** undefined when podman is not installed. */
   podman(): Promise<PeerPodman | undefined>;
+  /** CNCF Distribution 2.8 on a free loopback port; undefined when docker-registry is not installed. */
+  distribution(): Promise<PeerDistribution | undefined>;
+  /** buildah with its own storage; undefined when it is not installed. */
+  buildah(): Promise<PeerBuildah | undefined>;
 }
 
 export interface RunOptions {

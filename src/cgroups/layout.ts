@@ -45,6 +45,20 @@ function parseCgroupMount(line: string): CgroupHierarchy[] {
 }
 
 /**
+ * Controllers containers can use: on v2 those the unified root offers, on
+ * v1 (hybrid included) those of the mounted v1 hierarchies.
+ */
+export async function availableControllers(layout: CgroupLayout): Promise<Set<string>> {
+  if (layout.version === 2) {
+    const root = layout.hierarchies.find((h) => h.version === 2)?.mountPoint ?? '/sys/fs/cgroup';
+    const list = await readFile(join(root, 'cgroup.controllers'), 'utf8').catch(() => '');
+    return new Set(list.split(/\s+/).filter(Boolean));
+  }
+  const names = layout.hierarchies.flatMap((h) => h.controllers).filter((c) => !c.startsWith('name='));
+  return new Set(names);
+}
+
+/**
  * The directories of cgroup `path` (e.g. "/berth/<id>"): one per v1
  * hierarchy, or the one unified directory on v2. The cgroup2 mount of a
  * hybrid v1 host is included, as runc creates the cgroup there too.

@@ -27,9 +27,10 @@ export function statusText(state: ContainerState, now = Date.now()): string {
   }
 }
 
-/** The whole command line as `docker ps` shows it before truncation. */
+/** The whole command line as `docker ps` shows it before truncation: dockerd quotes arguments with spaces. */
 export function commandLine(record: ContainerRecord): string {
-  return [record.Path, ...record.Args].filter((p) => p !== '').join(' ');
+  const args = record.Args.map((arg) => (arg.includes(' ') ? `'${arg}'` : arg));
+  return [record.Path, ...args].filter((p) => p !== '').join(' ');
 }
 
 /** GET /containers/json item. */

@@ -52,4 +52,40 @@ describe('import --change', () => {
     assert.throws(() => applyChanges(['RUN true']), /run is not a valid change command/);
     assert.throws(() => applyChanges(['EXPOSE http']), /invalid containerPort: http/);
   });
+
+  it('takes HEALTHCHECK as dockerd 20.10 does: shell and exec forms, NONE, durations in ns', () => {
+    assert.deepEqual(
+      applyChanges(['HEALTHCHECK --interval=1m30s --retries=3 CMD curl -f http://x || exit 1']),
+      {
+        Healthcheck: { Test: ['CMD-SHELL', 'curl -f http://x || exit 1'], Interval: 90e9, Retries: 3 },
+      },
+    );
+    assert.deepEqual(applyChanges(['HEALTHCHECK --start-period=1.5s CMD ["/check", "a"]']).Healthcheck, {
+      Test: ['CMD', '/check', 'a'],
+      StartPeriod: 1.5e9,
+    });
+    assert.deepEqual(applyChanges(['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  });
+
+  it("refuses bad HEALTHCHECKs and STOPSIGNAL with dockerd 20.10's messages", () => {
+    const refused = (change: string) => () => applyChanges([change]);
+    assert.throws(
+      refused('HEALTHCHECK --timeout=500us CMD true'),
+      /^BerthError: Interval "timeout" cannot be less than 1ms$/,
+    );
+    assert.throws(
+      refused('HEALTHCHECK --interval=0s CMD true'),
+      /Interval "interval" cannot be less than 1ms/,
+    );
+    assert.throws(refused('HEALTHCHECK --interval=5 CMD true'), /time: missing unit in duration "5"/);
+    assert.throws(refused('HEALTHCHECK --interval=5x CMD true'), /time: unknown unit "x" in duration "5x"/);
+    assert.throws(refused('HEALTHCHECK --bogus=1 CMD true'), /Unknown flag: bogus/);
+    assert.throws(refused('HEALTHCHECK --interval CMD x'), /Missing a value on flag: interval/);
+    assert.throws(refused('HEALTHCHECK FOO x'), /Unknown type "FOO" in HEALTHCHECK \(try CMD\)/);
+    assert.throws(refused('HEALTHCHECK CMD'), /Missing command after HEALTHCHECK CMD/);
+    assert.throws(refused('HEALTHCHECK NONE x'), /HEALTHCHECK NONE takes no arguments/);
+    assert.throws(refused('HEALTHCHECK --retries=0 CMD x'), /--retries must be at least 1 \(not 0\)/);
+    assert.throws(refused('HEALTHCHECK'), /HEALTHCHECK requires at least one argument/);
+    assert.throws(refused('STOPSIGNAL SIGTERM'), /stopsignal is not a valid change command/);
+  });
 });

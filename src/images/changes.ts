@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { invalidArgument } from '../core/errors.js';
 import type { ContainerConfig } from './config.js';
+import { parseHealthcheck } from './healthcheck-change.js';
 
 type Apply = (config: ContainerConfig, args: string, state: { cmdSet: boolean }) => void;
 
@@ -59,6 +60,9 @@ const INSTRUCTIONS: Record<string, Apply> = {
   },
   onbuild(config, args) {
     config.OnBuild = [...(config.OnBuild ?? []), args.trim()];
+  },
+  healthcheck(config, args) {
+    config.Healthcheck = { ...parseHealthcheck(args) };
   },
 };
 

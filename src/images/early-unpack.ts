@@ -42,7 +42,8 @@ export interface EarlyUnpackDeps {
  */
 export class EarlyUnpacker {
   private readonly pending: Promise<void>[] = [];
-  private readonly done = new Map<string, EarlyLayer>();
+  /** Unpacked layers by archive path; diffId is missing for plain tars until settle. */
+  private readonly done = new Map<string, Omit<EarlyLayer, 'diffId'> & { diffId?: Digest }>();
   private byBlob = new Map<Digest, EarlyLayer>();
   private readonly taken = new Set<string>();
 
@@ -57,7 +58,7 @@ export class EarlyUnpacker {
         if (!started) {
           started = true;
           if (!looksLikeLayer(chunk)) return queue.end();
-          this.pending.push(this.unpack(path, queue));
+          this.pending.push(this.unpack(path, queue, detectCompression(chunk) === 'none'));
         }
         await queue.push(chunk);
       },
@@ -74,7 +75,9 @@ export class EarlyUnpacker {
     await Promise.all(this.pending);
     for (const [path, layer] of this.done) {
       const digest = blobOf(path);
-      if (digest !== undefined && !this.byBlob.has(digest)) this.byBlob.set(digest, layer);
+      if (digest === undefined || this.byBlob.has(digest)) continue;
+      // A plain tar's DiffID is the digest the content store computed over the same bytes.
+      this.byBlob.set(digest, { ...layer, diffId: layer.diffId ?? digest });
     }
   }
 
@@ -96,7 +99,12 @@ export class EarlyUnpacker {
     this.byBlob = new Map();
   }
 
-  private async unpack(path: string, queue: ChunkQueue): Promise<void> {
+  /**
+   * Applies one file. A plain (uncompressed) tar is not hashed here: its
+   * bytes are the blob's, which the content store hashes as they pass, so
+   * its DiffID is that digest, known at settle.
+   */
+  private async unpack(path: string, queue: ChunkQueue, plain: boolean): Promise<void> {
     const { snapshotter, leases, leaseId, signal } = this.deps;
     const key = `${EXTRACT_PREFIX}${randomBytes(6).toString('hex')}-early`;
     leases.addResource(leaseId, { kind: 'snapshot', ...snapshotRef(key) });
@@ -104,8 +112,11 @@ export class EarlyUnpacker {
     try {
       const dir = layerDirectory(await snapshotter.prepare(key));
       prepared = true;
-      const applied = await applyLayer(dir, queue, signal ? { signal } : {});
-      this.done.set(path, { key, dir, diffId: applied.diffID as Digest });
+      const applied = await applyLayer(dir, queue, {
+        ...(signal ? { signal } : {}),
+        hash: !plain,
+      });
+      this.done.set(path, { key, dir, ...(plain ? {} : { diffId: applied.diffID as Digest }) });
     } catch {
       // Not a layer after all, or a broken one: the regular unpack will read it again and report why.
       queue.abandon();

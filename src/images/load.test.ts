@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -195,6 +196,31 @@ describe('loading a broken archive', { skip }, () => {
       /c\.json: no such file/,
     );
     assert.deepEqual(await load([{ name: 'manifest.json', body: '[]' }]), []);
+  });
+
+  it('refuses a layer whose bytes are not the DiffID its config names, unpacked early or not', async () => {
+    // Over the in-memory limit, so the layer streams into the content store and is unpacked as it passes.
+    const layer = buildTar([{ name: 'big', body: Buffer.alloc(2 * 1024 * 1024, 'b') }]);
+    const archive = (diffId: string) => {
+      const config = JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [diffId] },
+      });
+      const manifest = [{ Config: 'c.json', RepoTags: ['broken/diffid:latest'], Layers: ['l/layer.tar'] }];
+      return buildTar([
+        { name: 'l/layer.tar', body: layer },
+        { name: 'c.json', body: config },
+        { name: 'manifest.json', body: JSON.stringify(manifest) },
+      ]);
+    };
+    const load = (tar: Buffer) =>
+      fx.service.load(Readable.from([tar]), { reporter: { message: () => undefined } });
+    const wrong = `sha256:${createHash('sha256').update('other bytes').digest('hex')}`;
+    await assert.rejects(load(archive(wrong)), /invalid diffID for layer 0/);
+    const right = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+    assert.equal((await load(archive(right))).length, 1);
   });
 });
 

@@ -12,6 +12,8 @@ import { type Collected, ImageCollector } from './collector.js';
 import { type DeleteItem, type DeleteOptions, ImageDeleter } from './delete.js';
 import { type EventSink, publishImageEvent } from './events.js';
 import { ImageImporter, type ImportRequest } from './import.js';
+import { layerDirectorySize } from './layer-size.js';
+import { layerDirectory } from './layers.js';
 import { dropStaleLeases, holdWhileStreaming } from './leases.js';
 import { type ListOptions, listImages } from './list.js';
 import { ImageLoader, type LoadedImage, type LoadOptions } from './load.js';
@@ -266,6 +268,14 @@ export class ImageService {
     });
     const layersSize = [...sizes.values()].reduce((sum, size) => sum + size, 0);
     return { layersSize, images };
+  }
+
+  /**
+   * Docker's SizeRw of a container's writable snapshot: the apparent sizes
+   * in its upper directory, as overlay2's DiffSize counts them.
+   */
+  async writableLayerSize(snapshotKey: string): Promise<number> {
+    return layerDirectorySize(layerDirectory(await this.options.snapshotter.mounts(snapshotKey)));
   }
 
   /** Removes every blob and snapshot nothing holds. */

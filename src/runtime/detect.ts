@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RuntimeConfig } from '../engine/config/types.js';
-import type { CgroupLayout } from '../engine/host/facts.js';
+import type { HostCgroup } from '../engine/host/facts.js';
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ async function probeVersion(path: string): Promise<{ version?: string; commit?: 
  * layout (v1 controllers with a cgroup2 mount) with "cgroups in hybrid mode
  * not supported"; runc handles it.
  */
-function unusableOnHost(name: string, version: string | undefined, cgroup: CgroupLayout): string | undefined {
+function unusableOnHost(name: string, version: string | undefined, cgroup: HostCgroup): string | undefined {
   if (version === undefined) return `${name} is not installed`;
   if (name === 'crun' && cgroup.hybrid) {
     const [major = 0, minor = 0] = version.split(/[.+-]/).map(Number);
@@ -56,7 +56,7 @@ function unusableOnHost(name: string, version: string | undefined, cgroup: Cgrou
 export async function detectRuntimes(options: {
   configured: Record<string, RuntimeConfig>;
   defaultRuntime: string | undefined;
-  cgroup: CgroupLayout;
+  cgroup: HostCgroup;
 }): Promise<RuntimeChoice> {
   const entries: [string, RuntimeConfig][] = [
     ['runc', { path: 'runc', runtimeArgs: [] }],

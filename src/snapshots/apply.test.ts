@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { ErrorKind, kindOf } from '../core/errors.js';
 import { applyLayer } from './apply.js';
 import { dockerArchiveLayers, fixturesDir } from './fixture-archive.js';
-import { buildTar, defaultHeader } from './tar/build.js';
+import { buildTar, defaultHeader, type EntrySpec } from './tar/build.js';
 import { encodeHeader } from './tar/format.js';
 import { bodyPadding } from './tar/writer.js';
 import { CAPABILITY_XATTR, getXattr, OVERLAY_OPAQUE_XATTR } from './xattr.js';
@@ -117,6 +117,18 @@ describe('applyLayer', () => {
     assert.equal((await lstat(join(root, 'deep/er'))).mode & 0o7777, 0o755);
   });
 
+  it('reports the digest of a layer large enough to be hashed on another thread', async () => {
+    const root = await freshDir();
+    const files = [0, 1, 2].map((i) => ({ name: `f${i}`, body: Buffer.alloc(3 * 1024 * 1024, `${i}`) }));
+    const layer = buildTar(files);
+    // Many small chunks, as a stream delivers them, so the hand-over happens mid-stream.
+    const chunks = [];
+    for (let at = 0; at < layer.length; at += 65536) chunks.push(layer.subarray(at, at + 65536));
+    const applied = await applyLayer(root, Readable.from(chunks));
+    assert.deepEqual(applied, { diffID: sha256(layer), size: layer.length });
+    assert.deepEqual(await readFile(join(root, 'f2')), files[2]!.body);
+  });
+
   it('refuses a symlink parent even when it points inside the layer', async () => {
     const root = await freshDir();
     const tar = buildTar([
@@ -165,6 +177,33 @@ describe('applyLayer', () => {
     const error = await applyLayer(await freshDir(), Readable.from([tar])).catch((err: unknown) => err);
     assert.equal(kindOf(error), ErrorKind.InvalidArgument);
     assert.match(String(error), /layer entry h passes through symlink alias/);
+  });
+
+  it('checks a hard link target again once its directory was replaced by a symlink', async () => {
+    const outside = await freshDir();
+    const tar = buildTar([
+      { name: 'd/' },
+      { name: 'd/f', body: 'inside' },
+      { name: 'd', type: 'symlink', linkname: outside },
+      { name: 'h', type: 'link', linkname: 'd/f' },
+      { name: 'g', type: 'link', linkname: 'd' },
+    ]);
+    const error = await applyLayer(await freshDir(), Readable.from([tar])).catch((err: unknown) => err);
+    assert.equal(kindOf(error), ErrorKind.InvalidArgument);
+    assert.match(String(error), /layer entry h passes through symlink d/);
+    assert.deepEqual(await readdir(outside), []);
+  });
+
+  it('links many names to files of the same layer, sharing their inode', async () => {
+    const root = await freshDir();
+    const entries: EntrySpec[] = [{ name: 'bin/' }, { name: 'bin/busybox', body: 'bb', mode: 0o755 }];
+    for (let i = 0; i < 50; i++) entries.push({ name: `bin/a${i}`, type: 'link', linkname: 'bin/busybox' });
+    entries.push({ name: 'bin/a7', body: 'replaced' }, { name: 'x', type: 'link', linkname: 'bin/a7' });
+    await applyLayer(root, Readable.from([buildTar(entries)]));
+    const inode = (await lstat(join(root, 'bin/busybox'))).ino;
+    assert.equal((await lstat(join(root, 'bin/a49'))).ino, inode);
+    assert.equal((await lstat(join(root, 'bin/busybox'))).nlink, 50);
+    assert.equal(await readFile(join(root, 'x'), 'utf8'), 'replaced');
   });
 
   it('rejects a truncated or corrupt stream', async () => {

@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat, lutimes, readdir } from 'node:fs/promises';
+import { chmodSync, lchownSync, lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { invalidArgument, wrap } from '../core/errors.js';
@@ -29,12 +29,19 @@ export interface ApplyOptions {
   whiteouts?: 'overlay' | 'remove';
   /** Stops the apply between entries; the directory is then half-written and should be discarded. */
   signal?: AbortSignal;
+  /**
+   * false when the caller knows the tar's digest by other means: an
+   * uncompressed blob whose content-store digest (checked on ingest) is its
+   * DiffID, or bytes the caller hashes as they pass. Hashing is half the
+   * cost of unpacking large files. The result then has no diffID.
+   */
+  hash?: boolean;
 }
 
 /** What applying a layer learned about it. */
 export interface AppliedLayer {
-  /** `sha256:<hex>` of the uncompressed tar: the layer's DiffID in the image config. */
-  diffID: string;
+  /** `sha256:<hex>` of the uncompressed tar: the layer's DiffID in the image config (unless not hashed). */
+  diffID?: string;
   /** Bytes of the uncompressed tar. */
   size: number;
 }
@@ -59,7 +66,8 @@ export async function applyLayer(
   layer: Readable | AsyncIterable<Buffer>,
   options: ApplyOptions = {},
 ): Promise<AppliedLayer> {
-  const counter = new DigestingCounter();
+  const hash = options.hash ?? true;
+  const counter = new DigestingCounter(hash);
   const applier = new LayerApplier(root, options.whiteouts ?? 'overlay');
   try {
     for await (const entry of readTar(counter.tap(decompressed(layer)))) {
@@ -70,7 +78,7 @@ export async function applyLayer(
   } finally {
     await applier.close();
   }
-  return { diffID: counter.digest(), size: counter.size };
+  return { ...(hash ? { diffID: await counter.digest() } : {}), size: counter.size };
 }
 
 class LayerApplier {
@@ -104,11 +112,14 @@ class LayerApplier {
     const abs = this.paths.abs(rel);
     switch (header.type) {
       case 'file':
-        return this.applyFile(rel, entry);
+        await this.applyFile(rel, entry);
+        return this.paths.rememberFile(rel);
       case 'symlink':
-        return makeSymlink(abs, header);
+        makeSymlink(abs, header.linkname, header);
+        return this.paths.rememberFile(rel);
       case 'link':
-        return makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        return this.paths.rememberFile(rel);
       default:
         await this.replace(rel);
         return this.specials.add(specialNode(rel, abs, header));
@@ -119,7 +130,7 @@ class LayerApplier {
   async finish(): Promise<void> {
     await this.writes.drain();
     await this.specials.flush();
-    for (const [rel, mtime] of this.directoryTimes) await lutimes(this.paths.abs(rel), mtime, mtime);
+    for (const [rel, mtime] of this.directoryTimes) lutimesSync(this.paths.abs(rel), mtime, mtime);
   }
 
   /** Lets in-flight writes end (after a failure, none runs on after we return) and stops the workers. */
@@ -138,11 +149,11 @@ class LayerApplier {
 
   private async applyDirectory(rel: string, header: TarHeader): Promise<void> {
     const abs = this.paths.abs(rel);
-    await makeDirectory(abs);
+    makeDirectory(abs);
     this.paths.rememberDirectory(rel);
-    await lchown(abs, header.uid, header.gid);
-    await chmod(abs, header.mode); // after chown, which clears setgid
-    await applyXattrs(abs, header.xattrs);
+    lchownSync(abs, header.uid, header.gid);
+    chmodSync(abs, header.mode); // after chown, which clears setgid
+    applyXattrs(abs, header.xattrs);
     this.directoryTimes.set(rel, header.mtime);
   }
 
@@ -170,7 +181,7 @@ class LayerApplier {
 
   /** Opaque directory in 'remove' mode: drops every child that this layer did not write. */
   private async removeLowerChildren(dir: string): Promise<void> {
-    for (const name of await readdir(this.paths.abs(dir))) {
+    for (const name of readdirSync(this.paths.abs(dir))) {
       const child = dir === '' ? name : `${dir}/${name}`;
       if (!this.written.has(child)) await this.replace(child);
     }
@@ -185,15 +196,13 @@ class LayerApplier {
   /** Removes what exists at `rel`, after any in-flight writes that could be under it. */
   private async replace(rel: string): Promise<void> {
     await this.settle(rel);
-    const exists = await lstat(this.paths.abs(rel)).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) return;
+    if (!lstatSync(this.paths.abs(rel), { throwIfNoEntry: false })) return;
     await this.writes.drain();
-    await removeEntry(this.paths.abs(rel)).catch((err: unknown) => {
+    try {
+      removeEntry(this.paths.abs(rel));
+    } catch (err) {
       throw wrap(err, `failed to replace ${rel}`);
-    });
+    }
     this.paths.forget(rel);
     for (const dir of this.directoryTimes.keys()) {
       if (dir === rel || dir.startsWith(`${rel}/`)) this.directoryTimes.delete(dir);

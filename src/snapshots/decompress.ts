@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { invalidArgument } from '../core/errors.js';
+import { StreamHash } from './off-thread-hash.js';
 
 /** Compression of a layer blob, told apart by its first bytes. */
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -85,23 +85,36 @@ async function* replay(head: Buffer[], iterator: AsyncIterator<Buffer> | undefin
   }
 }
 
-/** Counts and hashes bytes as they pass. */
+/** Counts and hashes bytes as they pass; large streams are hashed on another thread. */
 export class DigestingCounter {
-  private readonly hash = createHash('sha256');
+  private readonly hash: StreamHash | undefined;
   /** Bytes seen so far. */
   size = 0;
 
+  /** @param hashing false to only count (the digest is known and verified elsewhere). */
+  constructor(hashing = true) {
+    this.hash = hashing ? new StreamHash() : undefined;
+  }
+
   /** Passes `source` through, recording every byte. */
   async *tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      this.hash.update(chunk);
-      this.size += chunk.length;
-      yield chunk;
+    let complete = false;
+    try {
+      for await (const chunk of source) {
+        this.hash?.update(chunk);
+        this.size += chunk.length;
+        yield chunk;
+      }
+      complete = true;
+    } finally {
+      // Failed or stopped early: nobody will ask for the digest.
+      if (!complete) this.hash?.discard();
     }
   }
 
   /** The `sha256:<hex>` digest of everything seen. Call once, at the end. */
-  digest(): string {
-    return `sha256:${this.hash.digest('hex')}`;
+  digest(): Promise<string> {
+    if (!this.hash) throw new Error('digest of a stream that was only counted');
+    return this.hash.digest();
   }
 }

@@ -13,7 +13,6 @@ const BATCHES_PER_WORKER = 2;
 interface PendingFile {
   rel: string;
   chunks: Buffer[];
-  header: TarHeader;
   job: FileJob;
 }
 
@@ -43,7 +42,6 @@ export class FileWriterPool {
     this.batch.push({
       rel,
       chunks,
-      header,
       job: { abs, offset: this.batchBytes, length, uid, gid, mode, mtime, xattrs },
     });
     this.batchBytes += length;
@@ -59,7 +57,7 @@ export class FileWriterPool {
 
   /** Writes everything queued; throws the first failure. */
   async drain(): Promise<void> {
-    if (this.slots.length === 0) await this.writeOnMainThread();
+    if (this.slots.length === 0) this.writeOnMainThread();
     await this.flush();
     while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
     this.throwIfFailed();
@@ -74,6 +72,12 @@ export class FileWriterPool {
 
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
+    // Workers start on the first full batch; a partial one before that (a hard link
+    // to a queued file, say) is written here rather than starting a thread for it.
+    if (this.slots.length === 0 && this.batch.length < BATCH_FILES && this.batchBytes < BATCH_BYTES) {
+      this.writeOnMainThread();
+      return;
+    }
     const files = this.batch;
     const data = Buffer.allocUnsafeSlow(this.batchBytes);
     this.batch = [];
@@ -90,12 +94,20 @@ export class FileWriterPool {
     );
   }
 
-  private async writeOnMainThread(): Promise<void> {
+  /** A layer of few files: written here, synchronously, cheaper than starting a worker. */
+  private writeOnMainThread(): void {
     const files = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    for (const file of files)
-      this.track([file.rel], writeBufferedFile(file.job.abs, file.chunks, file.header));
+    for (const file of files) {
+      const data = file.chunks.length === 1 ? file.chunks[0]! : Buffer.concat(file.chunks);
+      try {
+        writeBufferedFile(file.job.abs, data, 0, file.job.length, file.job);
+      } catch (error) {
+        this.failure ??= { error };
+        return;
+      }
+    }
   }
 
   private track(rels: string[], write: Promise<void>): void {

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoCode, invalidArgument } from '../core/errors.js';
 
@@ -16,6 +16,8 @@ import { errnoCode, invalidArgument } from '../core/errors.js';
  */
 export class LayerPaths {
   private readonly knownDirs = new Set<string>(['']);
+  /** Non-directories this run created and nothing replaced since: hard links to them need no lstat. */
+  private readonly knownFiles = new Set<string>();
 
   /**
    * @param root the layer directory, owned by this run: nothing else changes it meanwhile.
@@ -38,6 +40,8 @@ export class LayerPaths {
 
   /** Creates missing parents of `rel` (mode 0755) and checks existing ones are real directories. */
   async ensureParents(rel: string, entry: string): Promise<void> {
+    const slash = rel.lastIndexOf('/');
+    if (this.knownDirs.has(slash === -1 ? '' : rel.slice(0, slash))) return;
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) {
       await this.ensureDirectory(parts.slice(0, i).join('/'), entry);
@@ -52,12 +56,18 @@ export class LayerPaths {
   /** Records that `rel` is now a directory this run made or checked. */
   rememberDirectory(rel: string): void {
     this.knownDirs.add(rel);
+    this.knownFiles.delete(rel);
+  }
+
+  /** Records that this run created a file, symlink or hard link at `rel`. */
+  rememberFile(rel: string): void {
+    this.knownFiles.add(rel);
   }
 
   /** Forgets `rel` and everything under it, after it was removed or replaced. */
   forget(rel: string): void {
-    for (const dir of this.knownDirs) {
-      if (dir === rel || dir.startsWith(`${rel}/`)) this.knownDirs.delete(dir);
+    for (const known of [this.knownDirs, this.knownFiles]) {
+      for (const path of known) if (path === rel || path.startsWith(`${rel}/`)) known.delete(path);
     }
     this.knownDirs.add('');
   }
@@ -69,12 +79,17 @@ export class LayerPaths {
    */
   async linkTarget(linkname: string, entry: string): Promise<string> {
     const rel = cleanArchivePath(linkname, `hard link ${entry} target ${linkname}`);
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
+    const slash = rel.lastIndexOf('/');
+    // A known parent was checked with all its ancestors, and is forgotten when any is replaced.
+    if (!this.knownDirs.has(slash === -1 ? '' : rel.slice(0, slash))) {
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        await this.checkExistingDirectory(parts.slice(0, i).join('/'), entry);
+      }
     }
     await this.settle(rel);
-    const stats = await lstat(this.abs(rel)).catch(() => undefined);
+    if (rel !== '' && this.knownFiles.has(rel)) return rel;
+    const stats = lstatSync(this.abs(rel), { throwIfNoEntry: false });
     if (!stats || stats.isDirectory() || rel === '') {
       throw invalidArgument(`hard link ${entry} points to ${linkname}, which is not a file in this layer`);
     }
@@ -88,8 +103,8 @@ export class LayerPaths {
       await this.checkExistingDirectory(rel, entry);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
-      await mkdir(this.abs(rel));
-      await chmod(this.abs(rel), 0o755); // mkdir's mode is filtered by the umask
+      mkdirSync(this.abs(rel));
+      chmodSync(this.abs(rel), 0o755); // mkdir's mode is filtered by the umask
       this.knownDirs.add(rel);
     }
   }
@@ -97,7 +112,7 @@ export class LayerPaths {
   private async checkExistingDirectory(rel: string, entry: string): Promise<void> {
     if (this.knownDirs.has(rel)) return;
     await this.settle(rel);
-    const stats = await lstat(this.abs(rel));
+    const stats = lstatSync(this.abs(rel));
     if (stats.isSymbolicLink()) throw invalidArgument(`layer entry ${entry} passes through symlink ${rel}`);
     if (!stats.isDirectory()) throw invalidArgument(`layer entry ${entry} needs ${rel} to be a directory`);
     this.knownDirs.add(rel);

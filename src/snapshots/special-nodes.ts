@@ -1,4 +1,4 @@
-import { chmod, lchown, lutimes } from 'node:fs/promises';
+import { chmodSync, lchownSync, lutimesSync } from 'node:fs';
 import { wrap } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 
@@ -60,7 +60,7 @@ export class SpecialNodes {
     } catch (err) {
       throw wrap(err, 'failed to create device nodes');
     }
-    await Promise.all(batch.map(applyMetadata));
+    for (const node of batch) applyMetadata(node);
   }
 }
 
@@ -69,9 +69,9 @@ function mknodArguments(node: SpecialNode): string[] {
   return [node.abs, node.kind === 'char' ? 'c' : 'b', String(node.major), String(node.minor)];
 }
 
-async function applyMetadata(node: SpecialNode): Promise<void> {
-  await lchown(node.abs, node.uid, node.gid);
+function applyMetadata(node: SpecialNode): void {
+  lchownSync(node.abs, node.uid, node.gid);
   // chmod after chown, which clears setuid/setgid. The path is a node we just made, never a symlink.
-  await chmod(node.abs, node.mode);
-  await lutimes(node.abs, node.mtime, node.mtime);
+  chmodSync(node.abs, node.mode);
+  lutimesSync(node.abs, node.mtime, node.mtime);
 }

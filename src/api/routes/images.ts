@@ -5,19 +5,15 @@ import { IMAGE_LIST_FILTERS } from '../../images/list.js';
 import type { LoadReporter } from '../../images/load.js';
 import { IMAGE_PRUNE_FILTERS } from '../../images/prune.js';
 import type { ImageService } from '../../images/service.js';
+import { diskUsageJson, diskUsageTypes } from '../disk-usage.js';
 import type { HttpApp, Request } from '../http/app.js';
 import type { Reply } from '../http/reply.js';
-import {
-  deleteItemsJson,
-  diskUsageJson,
-  historyJson,
-  imageInspectJson,
-  imageSummaryJson,
-} from '../image-shapes.js';
+import { deleteItemsJson, historyJson, imageInspectJson, imageSummaryJson } from '../image-shapes.js';
 import { clientGone, JsonLineStream } from '../json-stream.js';
 import { progressMessage } from '../progress.js';
 import { parseFilters, queryBool, queryString } from '../query.js';
 import { type ApiServices, apiVersionOf, commonHeaders, sendJson } from '../server.js';
+import { compareVersions } from '../versioning.js';
 import { streamPull, streamPush } from './distribution.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -126,9 +122,12 @@ export function registerImageRoutes(app: HttpApp, services: ApiServices, images:
     return sendJson(reply, 200, { ImagesDeleted: deleted, SpaceReclaimed: report.spaceReclaimed });
   });
 
-  app.get('/system/df', async (req, reply) =>
-    sendJson(reply, 200, diskUsageJson(await images.diskUsage(), version(req))),
-  );
+  app.get('/system/df', async (req, reply) => {
+    // `type` is API 1.42; older clients get everything, as dockerd 20.10 gives them.
+    const raw = compareVersions(version(req), '1.42') < 0 ? undefined : (req.query as Query).type;
+    const types = diskUsageTypes(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]);
+    return sendJson(reply, 200, await diskUsageJson(services, images, types, version(req)));
+  });
 
   /** Resolves the names (errors go out as ordinary responses), then streams the tar. */
   async function saveImages(reply: Reply, names: string[]) {

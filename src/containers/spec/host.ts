@@ -2,10 +2,10 @@ import { access, readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { type CgroupFeatures, detectCgroupFeatures, detectCgroupLayout } from '../../cgroups/layout.js';
+import { goArch } from '../../core/platform.js';
 import { capabilitiesFromMask } from './capabilities.js';
 import { hostThermalThrottlePaths } from './paths.js';
 import { type LimitPair, parseProcLimits } from './rlimits.js';
-import { goArch } from './seccomp.js';
 
 /** The cgroup manager runc is told to use, as dockerd's `native.cgroupdriver`. */
 export type CgroupDriver = 'cgroupfs' | 'systemd';

@@ -11,16 +11,10 @@ import {
 export interface SeccompContext {
   /** The container's capabilities ("CAP_…"). */
   capabilities: readonly string[];
-  /** Native architecture, Go style: amd64, arm64, … (see {@link goArch}). */
+  /** Native architecture, Go style: amd64, arm64, … (core/platform goArch). */
   arch: string;
   /** Kernel release, e.g. "6.1.0-13-amd64". */
   kernel: string;
-}
-
-/** Node's `process.arch` in Go's spelling, which seccomp profiles use. */
-export function goArch(nodeArch: string = process.arch): string {
-  const names: Record<string, string> = { x64: 'amd64', ia32: '386', ppc64: 'ppc64le', arm: 'arm' };
-  return names[nodeArch] ?? nodeArch;
 }
 
 /**

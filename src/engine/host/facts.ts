@@ -1,5 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
+import { availableControllers, detectCgroupLayout } from '../../cgroups/layout.js';
 
 /** Filesystem magic numbers (statfs f_type) Docker names in `info`. */
 const FS_NAMES: Record<number, string> = {
@@ -12,7 +13,6 @@ const FS_NAMES: Record<number, string> = {
   1702057286: 'fuse',
   26985: 'nfs',
 };
-const CGROUP2_MAGIC = 0x63677270;
 
 export interface OsRelease {
   prettyName: string;
@@ -39,35 +39,24 @@ export async function backingFilesystem(path: string): Promise<string> {
   }
 }
 
-export interface CgroupLayout {
+/** The cgroup facts GET /info and runtime detection report. */
+export interface HostCgroup {
   /** "1" for v1 (including hybrid), "2" for the unified hierarchy. */
   version: '1' | '2';
-  /** v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified. */
+  /** v1 controllers plus a cgroup2 mount (at /sys/fs/cgroup/unified). */
   hybrid: boolean;
   /** Controllers available to containers. */
   controllers: Set<string>;
 }
 
-async function isCgroup2(path: string): Promise<boolean> {
-  try {
-    return Number((await statfs(path)).type) === CGROUP2_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
-export async function detectCgroupLayout(root = '/sys/fs/cgroup'): Promise<CgroupLayout> {
-  if (await isCgroup2(root)) {
-    const list = await readFile(`${root}/cgroup.controllers`, 'utf8').catch(() => '');
-    return { version: '2', hybrid: false, controllers: new Set(list.trim().split(/\s+/).filter(Boolean)) };
-  }
-  const text = await readFile('/proc/cgroups', 'utf8').catch(() => '');
-  const controllers = new Set<string>();
-  for (const line of text.split('\n')) {
-    const [name, , , enabled] = line.split('\t');
-    if (name && !name.startsWith('#') && enabled === '1') controllers.add(name);
-  }
-  return { version: '1', hybrid: await isCgroup2(`${root}/unified`), controllers };
+/** This host's cgroups, from the one layout detector the runtime uses too. */
+export async function detectHostCgroup(root = '/sys/fs/cgroup'): Promise<HostCgroup> {
+  const layout = await detectCgroupLayout(root);
+  return {
+    version: layout.version === 2 ? '2' : '1',
+    hybrid: layout.version === 1 && layout.hierarchies.some((h) => h.version === 2),
+    controllers: await availableControllers(layout),
+  };
 }
 
 /** Whether systemd is the init process, which the systemd cgroup driver needs. */
@@ -84,11 +73,11 @@ export interface HostFacts {
   architecture: string;
   ncpu: number;
   memTotal: number;
-  cgroup: CgroupLayout;
+  cgroup: HostCgroup;
 }
 
 export async function readHostFacts(): Promise<HostFacts> {
-  const [release, cgroup] = await Promise.all([readOsRelease(), detectCgroupLayout()]);
+  const [release, cgroup] = await Promise.all([readOsRelease(), detectHostCgroup()]);
   return {
     hostname: os.hostname(),
     kernelVersion: os.release(),

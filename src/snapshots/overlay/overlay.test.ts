@@ -38,7 +38,8 @@ describe('overlay snapshotter', { skip }, () => {
     let parent: string | undefined;
     for (const layer of await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar'))) {
       const key = `extract-${parent ?? 'base'}`;
-      const { diffID } = await applyLayer(layerDir(await s.prepare(key, parent)), Readable.from([layer]));
+      const diffID = (await applyLayer(layerDir(await s.prepare(key, parent)), Readable.from([layer])))
+        .diffID!;
       await s.commit(diffID, key);
       parent = diffID;
     }
