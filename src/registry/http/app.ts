@@ -95,7 +95,39 @@ function sendError(logger: Logger, err: FastifyError, request: FastifyRequest, r
   }
   const size = (error.detail as { size?: unknown } | undefined)?.size;
   if (error.status === 416 && typeof size === 'number') reply.header('content-range', `bytes */${size}`);
-  return reply.code(error.status).type('application/json').send(errorBody(error));
+  const send = () => reply.code(error.status).type('application/json').send(errorBody(error));
+  if (request.raw.complete || request.raw.readableEnded) return send();
+  // Answer once the body is in: closing with unread bytes resets the connection.
+  return discardRestOfBody(request).then(send);
+}
+
+/** How much of a refused request's body is read and thrown away before the connection is cut. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * A request refused before its body was read (413 on Content-Length, say):
+ * Node closes the socket after the response, and closing with unread bytes
+ * makes the kernel send a reset, so the client sees EPIPE/ECONNRESET instead
+ * of the error. Read the rest and drop it (up to a limit; past it the
+ * connection is cut), then answer and close.
+ */
+function discardRestOfBody(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  return new Promise((resolve) => {
+    let discarded = 0;
+    raw.removeAllListeners('data');
+    raw.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > DISCARD_LIMIT) {
+        raw.destroy();
+        resolve();
+      }
+    });
+    raw.once('end', () => resolve());
+    raw.once('close', () => resolve());
+    raw.on('error', () => resolve());
+    raw.resume();
+  });
 }
 
 function onResponse(options: RegistryAppOptions, request: FastifyRequest, reply: FastifyReply): void {
