@@ -6,6 +6,7 @@ import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerContainerOpsRoutes } from './routes/container-ops.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -82,6 +83,9 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
 
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
-  if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.containers) {
+    registerContainerRoutes(app, services.containers);
+    registerContainerOpsRoutes(app, services.containers);
+  }
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -140,6 +140,8 @@ export class HealthMonitor {
     cmd: string[],
     timeoutMs: number,
   ): Promise<void> {
+    // A frozen container cannot answer; dockerd's probe would only time out.
+    if (record.State.Paused) return;
     const start = new Date().toISOString();
     const result = await this.deps
       .probe(record, cmd, timeoutMs)

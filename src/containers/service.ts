@@ -426,6 +426,14 @@ export class ContainerService {
         ? signal.toUpperCase()
         : `SIG${signal.toUpperCase()}`;
     await this.runtimeOf(record).kill(record.Id, /^\d+$/.test(name) ? Number(name) : name);
+    // A frozen process cannot act on its stop signal: thaw it, as dockerd does for stop and SIGKILL.
+    const stopSignal = String(record.Config.StopSignal ?? 'SIGTERM');
+    if (record.State.Paused && (name === 'SIGKILL' || name === stopSignal || name === '9')) {
+      await this.runtimeOf(record)
+        .resume(record.Id)
+        .catch(() => {});
+      Object.assign(record.State, { Paused: false, Status: 'running' });
+    }
     this.event(record, 'kill', { signal: String(SIGNALS[name] ?? name) });
   }
 
