@@ -6,6 +6,7 @@ import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerContainerArchiveRoutes } from './routes/container-archive.js';
 import { registerContainerOpsRoutes } from './routes/container-ops.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerImageRoutes } from './routes/images.js';
@@ -86,6 +87,7 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   if (services.containers) {
     registerContainerRoutes(app, services.containers);
     registerContainerOpsRoutes(app, services.containers);
+    registerContainerArchiveRoutes(app, services.containers);
   }
   return { app, handler: app.handler, close: async () => {} };
 }
