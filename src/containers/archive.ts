@@ -14,11 +14,11 @@ import {
 import { cleanArchivePath } from '../snapshots/layer-paths.js';
 import { isMountPoint, mountAll, unmount } from '../snapshots/mount.js';
 import { readTar } from '../snapshots/tar/reader.js';
+import { tarTree } from '../snapshots/tar/tree.js';
 import type { ContainerRecord } from './record.js';
 import { resolveInRoot, resolveRelative } from './root-path.js';
 import type { ContainerService } from './service.js';
 import { resolveUser } from './spec/user.js';
-import { tarTree } from './tree-tar.js';
 
 /** X-Docker-Container-Path-Stat's document (API ContainerPathStat). */
 export interface PathStat {

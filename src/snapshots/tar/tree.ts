@@ -1,9 +1,9 @@
 import type { Stats } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { TarHeader } from '../snapshots/tar/format.js';
-import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from '../snapshots/tar/writer.js';
-import { CAPABILITY_XATTR, getXattr } from '../snapshots/xattr.js';
+import { CAPABILITY_XATTR, getXattr } from '../xattr.js';
+import type { TarHeader } from './format.js';
+import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './writer.js';
 
 const READ_CHUNK = 256 * 1024;
 
