@@ -90,8 +90,8 @@ export class ContainerArchive {
     const held = await this.hold(record);
     try {
       const { stat, host, absPath } = await statIn(held.root, ref, path);
-      const base = posix.basename(absPath) || '.';
-      const tar = tarTree(host, base === '/' ? '.' : base);
+      // Entries are named after the path asked for, not where a symlink led (dockerd's rebase).
+      const tar = tarTree(host, stat.name === '/' ? '.' : stat.name);
       const release = () => void held.release();
       tar.once('close', release);
       return { stat, tar };
@@ -141,23 +141,31 @@ function fileNotFound(path: string, ref: string) {
 
 /** dockerd's StatPath: the last element is not followed; a symlink reports where it leads, inside the root. */
 async function statIn(root: string, ref: string, path: string) {
-  const absPath = posix.join('/', path);
+  const absPath = preserveTrailing(posix.join('/', path), path);
   const dir = await resolveRelative(root, posix.dirname(absPath), true);
-  const base = posix.basename(absPath);
+  const base = absPath.endsWith('/.') ? '.' : posix.basename(absPath);
   const host = `${root}${dir}${base === '' ? '' : `/${base}`}`;
   const stats = await lstat(host).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw fileNotFound(path, ref);
     throw err;
   });
   const linkTarget = stats.isSymbolicLink() ? (await resolveRelative(root, absPath, true)) || '/' : '';
+  const name = base === '' ? '/' : base;
   const stat: PathStat = {
-    name: base || '/',
+    name,
     size: stats.size,
     mode: goFileMode(stats),
     mtime: stats.mtime.toISOString(),
     linkTarget,
   };
   return { stat, host, absPath };
+}
+
+/** moby's PreserveTrailingDotOrSeparator: "dir/." and "dir/" keep their meaning after cleaning. */
+function preserveTrailing(cleaned: string, original: string): string {
+  if ((original.endsWith('/.') || original === '.') && !cleaned.endsWith('/.'))
+    return cleaned === '/' ? '/.' : `${cleaned}/.`;
+  return cleaned;
 }
 
 /** Go's os.FileMode for a stat: permission bits plus Go's own type and special-bit flags. */

@@ -86,6 +86,8 @@ function clean(name: string): string {
 
 /** The entry's local name after swapping its first element; undefined for entries outside `from`. */
 function renamed(rel: string, { from, to }: { from: string; to: string | undefined }): string | undefined {
+  // "dir/." archives name the contents from "."; they go under `to`.
+  if (from === '.') return to === undefined || to === '.' ? rel : rel === '' ? to : `${to}/${rel}`;
   if (to === undefined || from === '' || from === '/') return rel;
   if (rel !== from && !rel.startsWith(`${from}/`)) return undefined;
   const rest = rel.slice(from.length).replace(/^\//, '');
