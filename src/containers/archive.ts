@@ -89,7 +89,7 @@ export class ContainerArchive {
     const record = this.service.store.get(ref);
     const held = await this.hold(record);
     try {
-      const { stat, host, absPath } = await statIn(held.root, ref, path);
+      const { stat, host } = await statIn(held.root, ref, path);
       // Entries are named after the path asked for, not where a symlink led (dockerd's rebase).
       const tar = tarTree(host, stat.name === '/' ? '.' : stat.name);
       const release = () => void held.release();
@@ -158,7 +158,7 @@ async function statIn(root: string, ref: string, path: string) {
     mtime: stats.mtime.toISOString(),
     linkTarget,
   };
-  return { stat, host, absPath };
+  return { stat, host };
 }
 
 /** moby's PreserveTrailingDotOrSeparator: "dir/." and "dir/" keep their meaning after cleaning. */
