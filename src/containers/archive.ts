@@ -15,7 +15,7 @@ import { cleanArchivePath } from '../snapshots/layer-paths.js';
 import { isMountPoint, mountAll, unmount } from '../snapshots/mount.js';
 import { readTar } from '../snapshots/tar/reader.js';
 import { tarTree } from '../snapshots/tar/tree.js';
-import type { ContainerRecord } from './record.js';
+import { type ContainerRecord, ZERO_TIME } from './record.js';
 import { resolveInRoot, resolveRelative } from './root-path.js';
 import type { ContainerService } from './service.js';
 import { resolveUser } from './spec/user.js';
@@ -81,7 +81,7 @@ export class ContainerArchive {
 
   /** HEAD /containers/{id}/archive. */
   stat(ref: string, path: string): Promise<PathStat> {
-    return this.withRoot(ref, (root) => statIn(root, ref, path).then((s) => s.stat));
+    return this.withRoot(ref, (root, record) => statIn(root, ref, path, record).then((s) => s.stat));
   }
 
   /** GET /containers/{id}/archive: the path's stat and a tar of it named after the path's last element. */
@@ -89,7 +89,7 @@ export class ContainerArchive {
     const record = this.service.store.get(ref);
     const held = await this.hold(record);
     try {
-      const { stat, host } = await statIn(held.root, ref, path);
+      const { stat, host } = await statIn(held.root, ref, path, record);
       // Entries are named after the path asked for, not where a symlink led (dockerd's rebase).
       const tar = tarTree(host, stat.name === '/' ? '.' : stat.name);
       const release = () => void held.release();
@@ -140,11 +140,12 @@ function fileNotFound(path: string, ref: string) {
 }
 
 /** dockerd's StatPath: the last element is not followed; a symlink reports where it leads, inside the root. */
-async function statIn(root: string, ref: string, path: string) {
+async function statIn(root: string, ref: string, path: string, record: ContainerRecord) {
   const absPath = preserveTrailing(posix.join('/', path), path);
   const dir = await resolveRelative(root, posix.dirname(absPath), true);
   const base = absPath.endsWith('/.') ? '.' : posix.basename(absPath);
-  const host = `${root}${dir}${base === '' ? '' : `/${base}`}`;
+  const inContainer = `${dir}${base === '' ? '' : `/${base}`}`;
+  const host = bindMountedFile(record, inContainer) ?? `${root}${inContainer}`;
   const stats = await lstat(host).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') throw fileNotFound(path, ref);
     throw err;
@@ -155,10 +156,29 @@ async function statIn(root: string, ref: string, path: string) {
     name,
     size: stats.size,
     mode: goFileMode(stats),
-    mtime: stats.mtime.toISOString(),
+    mtime: goTime(stats.mtimeMs),
     linkTarget,
   };
   return { stat, host };
+}
+
+/**
+ * The host file behind /etc/hostname, /etc/hosts and /etc/resolv.conf: the
+ * container sees berthd's files there (bind mounts), and so does docker cp.
+ */
+function bindMountedFile(record: ContainerRecord, containerPath: string): string | undefined {
+  const files: Record<string, string> = {
+    '/etc/hostname': record.HostnamePath,
+    '/etc/hosts': record.HostsPath,
+    '/etc/resolv.conf': record.ResolvConfPath,
+  };
+  const host = files[containerPath];
+  return host && record.State.StartedAt !== ZERO_TIME ? host : undefined;
+}
+
+/** Go's RFC 3339 with nanoseconds as time.Time marshals it: no trailing zeros in the fraction. */
+function goTime(ms: number): string {
+  return new Date(Math.floor(ms)).toISOString().replace(/\.?0+Z$/, 'Z');
 }
 
 /** moby's PreserveTrailingDotOrSeparator: "dir/." and "dir/" keep their meaning after cleaning. */

@@ -130,6 +130,12 @@ export class HealthMonitor {
     this.timers.delete(id);
   }
 
+  /** The container exited: no more probes, and dockerd then reports it unhealthy. */
+  exited(record: ContainerRecord): void {
+    this.stop(record.Id);
+    if (record.State.Health) record.State.Health.Status = 'unhealthy';
+  }
+
   close(): void {
     for (const id of [...this.timers.keys()]) this.stop(id);
   }

@@ -133,7 +133,7 @@ export class ContainerOps {
   /** POST /containers/prune: removes stopped containers (filters `until`, `label`, `label!`). */
   async prune(
     filters: Record<string, string[]>,
-  ): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+  ): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
     for (const key of Object.keys(filters)) {
       if (!['until', 'label', 'label!'].includes(key)) throw invalidArgument(`Invalid filter '${key}'`);
     }
@@ -166,7 +166,7 @@ export class ContainerOps {
       id: '',
       attributes: { reclaimed: String(reclaimed) },
     });
-    return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
+    return { ContainersDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: reclaimed };
   }
 }
 

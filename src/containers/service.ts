@@ -358,7 +358,7 @@ export class ContainerService {
   }
 
   private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
-    this.health.stop(record.Id);
+    this.health.exited(record);
     const restart =
       record.State.Status !== 'removing' &&
       policyRestarts(checkRestartPolicy(record.HostConfig.RestartPolicy, false), {

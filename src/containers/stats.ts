@@ -132,15 +132,20 @@ export function statsDocument(
           ...(current.cgroup.pids.limit ? { limit: current.cgroup.pids.limit } : {}),
         }
       : {},
+    // cgroup v1 fills every list (empty when the kernel counts nothing); v2 has only the bytes.
     blkio_stats: {
       io_service_bytes_recursive: current ? blkio : null,
-      io_serviced_recursive: null,
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
+      ...Object.fromEntries(
+        [
+          'io_serviced_recursive',
+          'io_queue_recursive',
+          'io_service_time_recursive',
+          'io_wait_time_recursive',
+          'io_merged_recursive',
+          'io_time_recursive',
+          'sectors_recursive',
+        ].map((key) => [key, current && !v2 ? [] : null]),
+      ),
     },
     num_procs: 0,
     storage_stats: {},

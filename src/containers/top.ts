@@ -22,9 +22,7 @@ export async function containerTop(pids: readonly number[], psArgs = '-ef'): Pro
     ({ stdout: output } = await run('ps', args, { maxBuffer: 64 * 1024 * 1024 }));
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw invalidArgument(
-      `Error running ps: ${(err as Error).message.split('\n')[0]}: ${stderr.trim()}`.trim(),
-    );
+    throw invalidArgument(`ps: ${stderr.trim() || (err as Error).message.split('\n')[0]}`);
   }
   return parsePsOutput(output, pids);
 }
