@@ -151,14 +151,21 @@ async function runStats(ctx: CliContext, names: string[], o: StatsOptions): Prom
     ctx.out(render(results.filter((r) => !r.error)));
     return 0;
   }
-  // Live: redraw the whole table every second, as docker does on a terminal (clear screen, home).
+  // Live: redraw in place every second, as docker does on a terminal: cursor home, each
+  // line cleared to its end, the rest of the screen cleared below the table.
+  let first = true;
   for (;;) {
     const results = await snapshot(ctx, await containersToShow(ctx, names, Boolean(o.all)));
     const failed = results.filter((r) => r.error);
     if (explicit && failed.length === results.length)
       throw new StatusError(failed.map((r) => r.error).join('\n'), 1);
     const table = render(results.filter((r) => !r.error));
-    ctx.out(ctx.stdout.isTerminal ? `\x1b[2J\x1b[H${table}` : table);
+    if (!ctx.stdout.isTerminal) ctx.out(table);
+    else {
+      const lines = table.replace(/\n$/, '').split('\n');
+      ctx.out(`${first ? '\x1b[2J' : ''}\x1b[H${lines.map((l) => `${l}\x1b[K\n`).join('')}\x1b[J`);
+      first = false;
+    }
   }
 }
 
