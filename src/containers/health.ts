@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { invalidArgument } from '../core/errors.js';
 import type { ContainerRecord, HealthState } from './record.js';
 
@@ -78,9 +79,9 @@ export interface ProbeResult {
 /** What the monitor needs from the engine. */
 export interface HealthDeps {
   /** Runs `cmd` in the running container; the result's exit code is -1 when it could not run. */
-  probe(record: ContainerRecord, cmd: string[], timeoutMs: number): Promise<ProbeResult>;
+  probe(record: ContainerRecord, cmd: string[], timeoutMs: number, execId: string): Promise<ProbeResult>;
   save(record: ContainerRecord): Promise<void>;
-  event(record: ContainerRecord, action: string): void;
+  event(record: ContainerRecord, action: string, extra?: Record<string, string>): void;
 }
 
 /**
@@ -149,9 +150,15 @@ export class HealthMonitor {
     // A frozen container cannot answer; dockerd's probe would only time out.
     if (record.State.Paused) return;
     const start = new Date().toISOString();
+    // Each probe is an exec, with the exec events dockerd publishes for it.
+    const execId = randomBytes(32).toString('hex');
+    const line = cmd.join(' ');
+    this.deps.event(record, `exec_create: ${line}`, { execID: execId });
+    this.deps.event(record, `exec_start: ${line}`, { execID: execId });
     const result = await this.deps
-      .probe(record, cmd, timeoutMs)
+      .probe(record, cmd, timeoutMs, execId)
       .catch((err: unknown) => ({ exitCode: -1, output: err instanceof Error ? err.message : String(err) }));
+    this.deps.event(record, 'exec_die', { execID: execId, exitCode: String(result.exitCode) });
     const health = record.State.Health;
     // The container stopped (or was restarted) while the probe ran: drop the result.
     if (!health || !this.timers.has(record.Id) || !record.State.Running) return;

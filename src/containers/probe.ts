@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,11 +16,11 @@ export async function runProbe(
   id: string,
   cmd: string[],
   timeoutMs: number,
+  execId: string,
 ): Promise<ProbeResult> {
   const state = await runtime.state(id);
   const spec = JSON.parse(await readFile(join(state.bundle, 'config.json'), 'utf8')) as OciSpec;
   const process = execProcess(spec.process!, { cmd }, { passwd: '', group: '', boundingCapabilities: [] });
-  const execId = `health-${randomBytes(8).toString('hex')}`;
   const session = await runtime.exec(id, execId, { process, attach: { stdout: true, stderr: true } });
   let output = Buffer.alloc(0);
   const collect = (chunk: Buffer) => {

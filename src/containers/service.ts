@@ -70,9 +70,10 @@ export class ContainerService {
 
   constructor(readonly deps: ContainerServiceDeps) {
     this.health = new HealthMonitor({
-      probe: (record, cmd, timeoutMs) => runProbe(this.runtimeOf(record), record.Id, cmd, timeoutMs),
+      probe: (record, cmd, timeoutMs, execId) =>
+        runProbe(this.runtimeOf(record), record.Id, cmd, timeoutMs, execId),
       save: (record) => this.store.save(record),
-      event: (record, action) => this.event(record, action),
+      event: (record, action, extra) => this.event(record, action, extra),
     });
   }
 

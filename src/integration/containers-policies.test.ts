@@ -229,6 +229,25 @@ describe('restart policies and health checks with the real Docker CLI', {
     );
     assert.match(events.stdout, /^fine health_status: healthy$/m);
     assert.match(events.stdout, /^sick health_status: unhealthy$/m);
+    const probes = await run(
+      'events',
+      '--since',
+      '0',
+      '--until',
+      String(Math.ceil(Date.now() / 1000)),
+      '--filter',
+      'container=fine',
+      '--format',
+      '{{.Action}}',
+    );
+    assert.match(probes.stdout, /^exec_start: \/bin\/sh -c true$/m, 'each probe is an exec, with its events');
+    assert.match(probes.stdout, /^exec_die$/m);
+    assert.equal((await run('stop', '-t', '1', 'fine')).code, 0);
+    assert.equal(
+      await inspect('{{.State.Health.Status}}', 'fine'),
+      'unhealthy',
+      'a stopped container is unhealthy, as with dockerd',
+    );
     const none = await run('run', '-d', '--name', 'nocheck', '--no-healthcheck', 'busybox', 'sleep', '600');
     assert.equal(none.code, 0, none.stderr);
     assert.equal(await inspect('{{.State.Health}}', 'nocheck'), '<nil>');
