@@ -62,6 +62,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     const t = queryString(req.query.t);
     await containers.stop(req.params.id!, t === undefined ? undefined : Number(t)).catch(() => {});
     await containers.start(req.params.id!);
+    containers.event(containers.store.get(req.params.id!), 'restart');
     return reply.code(204).send();
   });
   app.post('/containers/:id/kill', async (req, reply) => {
