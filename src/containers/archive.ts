@@ -30,6 +30,13 @@ export interface PathStat {
   linkTarget: string;
 }
 
+/** One freeze of a running container, shared by the requests that need it. */
+interface Freeze {
+  holders: number;
+  ready: Promise<void>;
+  thaw(): Promise<void>;
+}
+
 /** A container's root filesystem, mounted for as long as it is held. */
 interface HeldRoot {
   root: string;
@@ -43,11 +50,14 @@ interface HeldRoot {
  * followed as the container sees them, so nothing outside it is reachable.
  */
 export class ContainerArchive {
+  private readonly freezes = new Map<string, Freeze>();
+  private readonly thawing = new Map<string, Promise<void>>();
+
   constructor(private readonly service: ContainerService) {}
 
   private async hold(record: ContainerRecord): Promise<HeldRoot> {
     const live = this.service.rootfsPath(record.Id);
-    if (record.State.Running && (await isMountPoint(live))) return { root: live, release: async () => {} };
+    if (record.State.Running && (await isMountPoint(live))) return this.freeze(record, live);
     const base = join(this.service.deps.execRoot, 'archive');
     await mkdir(base, { recursive: true, mode: 0o700 });
     const root = await mkdtemp(join(base, `${record.Id.slice(0, 12)}-`));
@@ -62,6 +72,48 @@ export class ContainerArchive {
       release: async () => {
         await unmount(root).catch(() => {});
         await rm(root, { recursive: true, force: true }).catch(() => {});
+      },
+    };
+  }
+
+  /**
+   * A running container is frozen while its files are read or written: its
+   * processes could otherwise swap a checked directory for a symlink between
+   * our check and our use of it (CVE-2018-15664). One already paused stays so.
+   */
+  private async freeze(record: ContainerRecord, root: string): Promise<HeldRoot> {
+    if (record.State.Paused) return { root, release: async () => {} };
+    // Requests share one freeze; the last to finish thaws.
+    let freeze = this.freezes.get(record.Id);
+    if (!freeze) {
+      const runtime = this.service.runtimeOf(record);
+      const entry: Freeze = {
+        holders: 0,
+        // A thaw still under way finishes before the next freeze.
+        ready: (this.thawing.get(record.Id) ?? Promise.resolve()).then(() => runtime.pause(record.Id)),
+        thaw: () => runtime.resume(record.Id).catch(() => {}),
+      };
+      freeze = entry;
+      this.freezes.set(record.Id, entry);
+      entry.ready.catch(() => this.freezes.delete(record.Id));
+    }
+    freeze.holders++;
+    const held = freeze;
+    try {
+      await held.ready;
+    } catch (err) {
+      held.holders--;
+      throw err;
+    }
+    return {
+      root,
+      release: async () => {
+        if (--held.holders > 0) return;
+        this.freezes.delete(record.Id);
+        const thaw = held.thaw();
+        this.thawing.set(record.Id, thaw);
+        await thaw;
+        if (this.thawing.get(record.Id) === thaw) this.thawing.delete(record.Id);
       },
     };
   }
