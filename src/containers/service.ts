@@ -426,10 +426,21 @@ export class ContainerService {
       : signal.toUpperCase().startsWith('SIG')
         ? signal.toUpperCase()
         : `SIG${signal.toUpperCase()}`;
+    // dockerd's killWithSignal: SIGKILL or the stop signal means "exit on next", no restart.
+    const stopSignal = String(record.Config.StopSignal ?? 'SIGTERM');
+    const final = name === 'SIGKILL' || name === stopSignal || name === '9';
+    if (final) record.ManuallyStopped = true;
+    if (record.State.Restarting) {
+      // No process between two runs: a final signal cancels the restart, others do nothing.
+      if (final) {
+        this.restarts.cancel(record.Id);
+        await this.settleStopped(record);
+      }
+      return;
+    }
     await this.runtimeOf(record).kill(record.Id, /^\d+$/.test(name) ? Number(name) : name);
     // A frozen process cannot act on its stop signal: thaw it, as dockerd does for stop and SIGKILL.
-    const stopSignal = String(record.Config.StopSignal ?? 'SIGTERM');
-    if (record.State.Paused && (name === 'SIGKILL' || name === stopSignal || name === '9')) {
+    if (record.State.Paused && final) {
       await this.runtimeOf(record)
         .resume(record.Id)
         .catch(() => {});

@@ -131,6 +131,16 @@ describe('restart policies and health checks with the real Docker CLI', {
     assert.notEqual(Number(await inspect('{{.State.Pid}}', 'comeback')), pid);
   });
 
+  it('docker kill stops an always container for good', async () => {
+    assert.equal(
+      (await run('run', '-d', '--name', 'killed', '--restart', 'always', 'busybox', 'sleep', '600')).code,
+      0,
+    );
+    assert.equal((await run('kill', 'killed')).code, 0);
+    await sleep(1500);
+    assert.equal(await inspect('{{.State.Status}} {{.RestartCount}}', 'killed'), 'exited 0');
+  });
+
   it('health checks make containers healthy or unhealthy, with ps, inspect and events showing it', async () => {
     assert.equal(
       (
