@@ -89,14 +89,14 @@ async function copyFromContainer(ctx: CliContext, container: string, src: string
     // "dir/." copies the directory's contents, not the directory.
     if (endsWithDot(src) && isDir(stat0)) rename = '.';
   } else if (local) {
-    if (isDir(stat0)) throw new StatusError(`cannot copy directory to existing file ${dst}`, 1);
+    if (isDir(stat0)) throw new StatusError('cannot copy directory', 1);
     into = dirname(target);
     rename = basename(target);
   } else {
-    if (dst.endsWith('/')) throw new StatusError(`destination "${dst}" must be a directory`, 1);
+    if (dst.endsWith('/')) throw new StatusError('no such directory', 1);
     const parent = await stat(dirname(target)).catch(() => undefined);
     if (!parent?.isDirectory())
-      throw new StatusError(`lstat ${dirname(target)}: no such file or directory`, 1);
+      throw new StatusError(`invalid output path: directory "${dirname(target)}" does not exist`, 1);
     into = dirname(target);
     rename = basename(target);
   }
@@ -132,12 +132,11 @@ async function copyToContainer(ctx: CliContext, src: string, container: string, 
     destDir = dst;
     name = endsWithDot(src) && info.isDirectory() ? '' : basename(local);
   } else if (dstStat) {
-    if (info.isDirectory())
-      throw new StatusError(`cannot copy directory to existing file ${container}:${dst}`, 1);
+    if (info.isDirectory()) throw new StatusError('cannot copy directory', 1);
     destDir = posix.dirname(dst);
     name = posix.basename(dst);
   } else {
-    if (dst.endsWith('/')) throw new StatusError(`destination "${container}:${dst}" must be a directory`, 1);
+    if (dst.endsWith('/')) throw new StatusError('no such directory', 1);
     destDir = posix.dirname(dst);
     name = posix.basename(dst);
   }
