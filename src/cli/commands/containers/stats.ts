@@ -4,7 +4,7 @@ import { escapePath } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { errorText, StatusError } from '../../errors.js';
-import { formatItems } from '../../format/index.js';
+import { formatItems, formatterRow } from '../../format/index.js';
 
 interface StatsOptions {
   all?: boolean;
@@ -68,7 +68,7 @@ const percent = (v: number) => `${v.toFixed(2)}%`;
 const size = (v: number) => formatHumanSize(v, 3);
 
 /** One table row, as docker's stats formatter fills it. */
-export function statsRow(ref: string, s: StatsJson | undefined, noTrunc: boolean): Record<string, unknown> {
+export function statsRow(ref: string, s: StatsJson | undefined, noTrunc: boolean): Record<string, string> {
   const id = s?.id ?? ref;
   const name = (s?.name ?? '').replace(/^\//, '') || '--';
   if (!s?.memory_stats.limit) {
@@ -139,7 +139,7 @@ async function snapshot(
 async function runStats(ctx: CliContext, names: string[], o: StatsOptions): Promise<number> {
   const render = (results: { ref: string; stats?: StatsJson }[]) =>
     formatItems(
-      results.map((r) => statsRow(r.ref, r.stats, o.trunc === false)),
+      results.map((r) => formatterRow(statsRow(r.ref, r.stats, o.trunc === false))),
       o.format,
       { defaultTable: DEFAULT_TABLE, headers: HEADERS },
     );
