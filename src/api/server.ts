@@ -9,6 +9,8 @@ import type { VolumeService } from '../volumes/index.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerContainerArchiveRoutes } from './routes/container-archive.js';
+import { registerContainerOpsRoutes } from './routes/container-ops.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerDistributionRoutes } from './routes/distribution.js';
 import { registerImageRoutes } from './routes/images.js';
@@ -94,7 +96,11 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
 
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
-  if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.containers) {
+    registerContainerRoutes(app, services.containers);
+    registerContainerOpsRoutes(app, services.containers);
+    registerContainerArchiveRoutes(app, services.containers);
+  }
   if (services.distribution) registerDistributionRoutes(app, services.distribution);
   if (services.networks) registerNetworkRoutes(app, services.networks);
   if (services.volumes) registerVolumeRoutes(app, services.volumes);

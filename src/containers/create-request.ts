@@ -99,7 +99,8 @@ function seccompOf(securityOpt: string[]): SeccompChoice {
   return 'default';
 }
 
-function resourcesOf(h: HostConfigBody): ResourceLimits {
+/** The cgroup limits a HostConfig asks for. */
+export function resourcesOf(h: HostConfigBody): ResourceLimits {
   const r: ResourceLimits = {};
   if (h.Memory) r.memory = h.Memory;
   if (h.MemorySwap) r.memorySwap = h.MemorySwap;

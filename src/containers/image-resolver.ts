@@ -6,6 +6,8 @@ export interface ResolvedImage {
   config: Record<string, unknown>;
   /** The snapshot name of its top layer (its chain ID); undefined for an image with no layers. */
   topLayer: string | undefined;
+  /** The image's size in bytes (its layers'), for `ps --size`. */
+  size?: number;
 }
 
 /** Finds an image by any name `docker run` accepts; NotFound ("No such image: x") when missing. */

@@ -16,10 +16,13 @@ import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
 import { writeContainerFiles } from './files.js';
+import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
+import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
+import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
@@ -66,23 +69,35 @@ export class ContainerService {
     { streams: AttachStreams; resolve: (s: AttachSession) => void; reject: (e: unknown) => void }[]
   >();
 
-  constructor(private readonly deps: ContainerServiceDeps) {}
+  /** Waiting restarts and their back-off (restart policies). */
+  readonly restarts = new RestartScheduler();
+  /** Health checks of running containers. */
+  readonly health: HealthMonitor;
+
+  constructor(readonly deps: ContainerServiceDeps) {
+    this.health = new HealthMonitor({
+      probe: (record, cmd, timeoutMs, execId) =>
+        runProbe(this.runtimeOf(record), record.Id, cmd, timeoutMs, execId),
+      save: (record) => this.store.save(record),
+      event: (record, action, extra) => this.event(record, action, extra),
+    });
+  }
 
   get store(): ContainerStore {
     return this.deps.store;
   }
 
-  private runtimeOf(record: ContainerRecord): Runtime {
+  runtimeOf(record: ContainerRecord): Runtime {
     const runtime = this.deps.runtimes.get(record.Runtime);
     if (!runtime) throw failedPrecondition(`unknown runtime specified ${record.Runtime}`);
     return runtime;
   }
 
-  private rootfsPath(id: string): string {
+  rootfsPath(id: string): string {
     return join(this.deps.execRoot, 'rootfs', id);
   }
 
-  private event(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+  event(record: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
     this.deps.events.publish({
       type: 'container',
       action,
@@ -103,6 +118,7 @@ export class ContainerService {
     const runtimeName = body.HostConfig?.Runtime || this.deps.defaultRuntime;
     if (!this.deps.runtimes.has(runtimeName))
       throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
+    checkRestartPolicy(body.HostConfig?.RestartPolicy, Boolean(body.HostConfig?.AutoRemove));
     const image = await this.deps.images.resolve(body.Image);
     const id = generateId();
     const snapshotKey = `container-${id}`;
@@ -179,7 +195,10 @@ export class ContainerService {
       StdinOnce: body.StdinOnce ?? false,
       Env: env,
       Cmd: typeof cmd === 'string' ? [cmd] : cmd,
-      ...((body.Healthcheck ?? ic.Healthcheck) ? { Healthcheck: body.Healthcheck ?? ic.Healthcheck } : {}),
+      ...healthcheckField(
+        body.Healthcheck as HealthConfig | undefined,
+        ic.Healthcheck as HealthConfig | undefined,
+      ),
       Image: body.Image,
       Volumes: body.Volumes ?? ic.Volumes ?? null,
       WorkingDir: body.WorkingDir || ic.WorkingDir || '',
@@ -226,10 +245,19 @@ export class ContainerService {
     };
   }
 
-  /** Mounts the rootfs, writes the spec and starts the container under the monitor. */
-  async start(ref: string): Promise<void> {
+  /**
+   * Mounts the rootfs, writes the spec and starts the container under the
+   * monitor. A start by the user resets RestartCount, as dockerd's does;
+   * the restart policy's own starts (`auto`) count up.
+   */
+  async start(ref: string, options: { auto?: boolean } = {}): Promise<void> {
     const record = this.store.get(ref);
-    if (record.State.Running) throw notModified('container already started');
+    if (record.State.Running && !(options.auto && record.State.Restarting))
+      throw notModified('container already started');
+    if (!options.auto) {
+      this.restarts.cancel(record.Id);
+      record.RestartCount = 0;
+    }
     if (record.State.Status === 'removing')
       throw conflict('container is marked for removal and cannot be started');
     const runtime = this.runtimeOf(record);
@@ -305,6 +333,7 @@ export class ContainerService {
         StartedAt: new Date().toISOString(),
       });
       record.ManuallyStopped = false;
+      this.health.start(record);
       await this.store.save(record);
       this.event(record, 'start');
       this.follow(record, runtime);
@@ -357,9 +386,20 @@ export class ContainerService {
   }
 
   private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
+    this.health.exited(record);
+    const restart =
+      record.State.Status !== 'removing' &&
+      policyRestarts(checkRestartPolicy(record.HostConfig.RestartPolicy, false), {
+        exitCode: status.exitCode,
+        manuallyStopped: record.ManuallyStopped,
+        restartCount: record.RestartCount,
+      });
+    const ranForMs = status.exitedAt.getTime() - Date.parse(record.State.StartedAt);
+    // dockerd counts a restarting container as running: stop, rm and wait treat it so.
     Object.assign(record.State, {
-      Status: 'exited',
-      Running: false,
+      Status: restart ? 'restarting' : 'exited',
+      Running: restart,
+      Restarting: restart,
       Paused: false,
       Pid: 0,
       ExitCode: status.exitCode,
@@ -372,18 +412,43 @@ export class ContainerService {
         this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
       );
     await this.deps.volumes?.unmount(record);
+    if (restart) record.RestartCount++;
     await this.store.save(record);
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
     await runtime.delete(record.Id, { force: true }).catch(() => {});
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
+    if (restart) {
+      void this.restartLater(record, ranForMs);
+      return;
+    }
     if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
       await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
+  }
+
+  /** Starts a container again after the policy's back-off, unless a stop or rm cancels the wait. */
+  private async restartLater(record: ContainerRecord, ranForMs: number): Promise<void> {
+    const go = await this.restarts.wait(record.Id, this.restarts.nextDelay(record.Id, ranForMs));
+    if (!go || !this.store.find(record.Id)) return;
+    try {
+      await this.start(record.Id, { auto: true });
+    } catch (err) {
+      this.deps.log.warn('restart failed', { id: record.Id, error: err });
+      await this.settleStopped(record);
+    }
+  }
+
+  /** A restarting container whose restart will not happen is simply exited. */
+  private async settleStopped(record: ContainerRecord): Promise<void> {
+    if (!record.State.Restarting) return;
+    Object.assign(record.State, { Status: 'exited', Running: false, Restarting: false });
+    await this.store.save(record);
+    this.waiters.exited(record.Id, record.State.ExitCode);
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
@@ -395,7 +460,26 @@ export class ContainerService {
       : signal.toUpperCase().startsWith('SIG')
         ? signal.toUpperCase()
         : `SIG${signal.toUpperCase()}`;
+    // dockerd's killWithSignal: SIGKILL or the stop signal means "exit on next", no restart.
+    const stopSignal = String(record.Config.StopSignal ?? 'SIGTERM');
+    const final = name === 'SIGKILL' || name === stopSignal || name === '9';
+    if (final) record.ManuallyStopped = true;
+    if (record.State.Restarting) {
+      // No process between two runs: a final signal cancels the restart, others do nothing.
+      if (final) {
+        this.restarts.cancel(record.Id);
+        await this.settleStopped(record);
+      }
+      return;
+    }
     await this.runtimeOf(record).kill(record.Id, /^\d+$/.test(name) ? Number(name) : name);
+    // A frozen process cannot act on its stop signal: thaw it, as dockerd does for stop and SIGKILL.
+    if (record.State.Paused && final) {
+      await this.runtimeOf(record)
+        .resume(record.Id)
+        .catch(() => {});
+      Object.assign(record.State, { Paused: false, Status: 'running' });
+    }
     this.event(record, 'kill', { signal: String(SIGNALS[name] ?? name) });
   }
 
@@ -404,6 +488,13 @@ export class ContainerService {
     const record = this.store.get(ref);
     if (!record.State.Running) throw notModified('container already stopped');
     record.ManuallyStopped = true;
+    if (record.State.Restarting) {
+      // Between two runs there is no process: cancelling the restart is the stop.
+      this.restarts.cancel(record.Id);
+      await this.settleStopped(record);
+      this.event(record, 'stop');
+      return;
+    }
     const runtime = this.runtimeOf(record);
     const stopSignal = signal || String(record.Config.StopSignal ?? 'SIGTERM');
     const timeout = timeoutSeconds ?? Number(record.Config.StopTimeout ?? 10);
@@ -440,6 +531,14 @@ export class ContainerService {
   /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const record = this.store.get(ref);
+    if (record.State.Restarting) {
+      if (!options.force)
+        throw conflict(
+          `You cannot remove a restarting container ${record.Id}. Stop the container before attempting removal or force remove`,
+        );
+      this.restarts.cancel(record.Id);
+      await this.settleStopped(record);
+    }
     if (record.State.Running) {
       if (!options.force) {
         throw conflict(
@@ -473,6 +572,8 @@ export class ContainerService {
         this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
       );
     this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
+    this.restarts.forget(record.Id);
+    this.health.stop(record.Id);
     await this.store.delete(record.Id);
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
@@ -515,18 +616,47 @@ export class ContainerService {
    * followed again; those that exited meanwhile get their real exit code.
    */
   async restore(): Promise<void> {
+    const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
-      if (!record.State.Running) continue;
+      if (!record.State.Running || record.State.Restarting) continue;
       const runtime = this.deps.runtimes.get(record.Runtime);
       if (!runtime) continue;
       const state = await runtime.state(record.Id).catch(() => undefined);
       if (state && (state.status === 'running' || state.status === 'paused') && state.monitorAlive) {
         this.follow(record, runtime);
+        if (state.status === 'running') this.health.start(record);
         continue;
       }
       const exit = state?.exit ?? { exitCode: 255, exitedAt: new Date(), oomKilled: false };
       await this.onExit(record, runtime, exit).catch((err: unknown) =>
         this.deps.log.warn('could not record an exit that happened while berthd was down', {
+          id: record.Id,
+          error: err,
+        }),
+      );
+    }
+    // In the background: the API need not wait for these starts.
+    void this.startByPolicy(stopped);
+  }
+
+  /**
+   * Starts what the restart policies say at daemon start, as dockerd's
+   * restore does: `always`, `unless-stopped` unless the user stopped it,
+   * `on-failure` after a failure with retries left.
+   */
+  private async startByPolicy(records: ContainerRecord[]): Promise<void> {
+    for (const record of records) {
+      if (record.State.Status === 'created' || record.State.Status === 'removing') continue;
+      await this.settleStopped(record);
+      const policy = checkRestartPolicy(record.HostConfig.RestartPolicy, false);
+      const facts = {
+        exitCode: record.State.ExitCode,
+        manuallyStopped: record.ManuallyStopped,
+        restartCount: record.RestartCount,
+      };
+      if (!startsWithDaemon(policy, facts)) continue;
+      await this.start(record.Id).catch((err: unknown) =>
+        this.deps.log.warn('could not start a container its restart policy asks for', {
           id: record.Id,
           error: err,
         }),
@@ -541,6 +671,12 @@ export class ContainerService {
     const paused = all.filter((c) => c.State.Paused).length;
     return { running, paused, stopped: all.length - running - paused };
   }
+}
+
+/** Config.Healthcheck for a new container: its own over the image's; none when neither has one. */
+function healthcheckField(own: HealthConfig | undefined, image: HealthConfig | undefined) {
+  const merged = mergeHealthcheck(own, image);
+  return merged ? { Healthcheck: merged } : {};
 }
 
 function sleep(ms: number): Promise<void> {

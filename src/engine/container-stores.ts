@@ -62,6 +62,7 @@ export async function openContainerService(options: {
           id: details.id,
           config: details.config as Record<string, unknown>,
           topLayer: chainIds(details.rootFS.layers).at(-1),
+          size: details.size,
         };
       },
     },

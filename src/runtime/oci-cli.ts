@@ -80,6 +80,11 @@ export class OciCli {
     await this.run(['resume', id]);
   }
 
+  /** Changes a live container's cgroup limits (`update --resources FILE`, an OCI LinuxResources document). */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await this.run(['update', '--resources', resourcesFile, id]);
+  }
+
   private async run(args: string[]) {
     try {
       return await runCommand(this.binary.path, [...this.globalArgs, ...args]);

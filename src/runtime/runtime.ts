@@ -58,6 +58,20 @@ export function isRuntimeCleaner(runtime: Runtime): runtime is Runtime & Runtime
   return typeof (runtime as Partial<RuntimeCleaner>).removeIncomplete === 'function';
 }
 
+/**
+ * An optional ability (check with {@link isRuntimeUpdater}): changing a
+ * running container's cgroup limits, as `docker update` does.
+ */
+export interface RuntimeUpdater {
+  /** Applies `resources` (OCI `linux.resources`; absent fields stay as they are). */
+  update(id: string, resources: Record<string, unknown>): Promise<void>;
+}
+
+/** True when `runtime` can change a running container's limits. */
+export function isRuntimeUpdater(runtime: Runtime): runtime is Runtime & RuntimeUpdater {
+  return typeof (runtime as Partial<RuntimeUpdater>).update === 'function';
+}
+
 /** What `create` needs. */
 export interface CreateOptions {
   /** Written as the bundle's config.json; `root.path` is replaced when `rootfs` is given. */

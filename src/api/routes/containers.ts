@@ -1,6 +1,6 @@
-import { matchesNetworkFilters } from '../../containers/network-filters.js';
+import { listContainers } from '../../containers/list.js';
 import type { ContainerService } from '../../containers/service.js';
-import { inspectView, summaryView } from '../../containers/views.js';
+import { inspectView } from '../../containers/views.js';
 import { readLog } from '../../runtime/logs/k8s-file.js';
 import type { HttpApp } from '../http/app.js';
 import { parseFilters, queryBool, queryString } from '../query.js';
@@ -30,27 +30,15 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return sendJson(reply, 201, created);
   });
 
-  app.get('/containers/json', (req, reply) => {
-    const all = queryBool(req.query.all);
-    const filters = parseFilters(req.query.filters, PS_FILTERS);
-    let list = containers.store.list().filter((c) => all || c.State.Running);
-    if (filters.status?.length) list = list.filter((c) => filters.status!.includes(c.State.Status));
-    if (filters.name?.length)
-      list = list.filter((c) => filters.name!.some((n) => c.Name.includes(n.replace(/^\//, ''))));
-    if (filters.id?.length) list = list.filter((c) => filters.id!.some((id) => c.Id.startsWith(id)));
-    if (filters.label?.length) {
-      list = list.filter((c) =>
-        filters.label!.every((l) => {
-          const [k, v] = l.split('=', 2) as [string, string | undefined];
-          return v === undefined ? k in c.Labels : c.Labels[k] === v;
-        }),
-      );
-    }
-    list = list.filter((c) => matchesNetworkFilters(c, filters));
-    list.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+  app.get('/containers/json', async (req, reply) => {
     const limit = Number(queryString(req.query.limit) ?? -1);
-    if (limit > 0) list = list.slice(0, limit);
-    return sendJson(reply, 200, list.map(summaryView));
+    const list = await listContainers(containers, {
+      all: queryBool(req.query.all),
+      size: queryBool(req.query.size),
+      limit,
+      filters: parseFilters(req.query.filters, PS_FILTERS),
+    });
+    return sendJson(reply, 200, list);
   });
 
   app.get('/containers/:id/json', (req, reply) =>
@@ -74,6 +62,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     const t = queryString(req.query.t);
     await containers.stop(req.params.id!, t === undefined ? undefined : Number(t)).catch(() => {});
     await containers.start(req.params.id!);
+    containers.event(containers.store.get(req.params.id!), 'restart');
     return reply.code(204).send();
   });
   app.post('/containers/:id/kill', async (req, reply) => {

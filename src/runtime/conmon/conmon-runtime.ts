@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
 import { type CgroupStats, readCgroupStats } from '../../cgroups/stats.js';
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
 import { connectAttachSocket } from '../attach/session.js';
@@ -15,6 +16,7 @@ import type {
   ExitStatus,
   Runtime,
   RuntimeCleaner,
+  RuntimeUpdater,
   TerminalSize,
 } from '../runtime.js';
 import type { ConmonContext } from './context.js';
@@ -33,7 +35,7 @@ const MONITOR_EXIT_TIMEOUT_MS = 10_000;
  * OCI runtime's state and conmon's exit files, so a fresh instance manages
  * what an earlier one (an earlier daemon) created.
  */
-export class ConmonRuntime implements Runtime, RuntimeCleaner {
+export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater {
   constructor(private readonly ctx: ConmonContext) {}
 
   get name(): string {
@@ -162,6 +164,18 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner {
     await this.ctx.cli.resume(id);
   }
 
+  async update(id: string, resources: Record<string, unknown>): Promise<void> {
+    await this.requireLive(id);
+    // The document goes through a file in the bundle: the runtime reads it by path.
+    const file = join(this.ctx.layout.bundle(id).dir, 'resources-update.json');
+    await writeFile(file, JSON.stringify(resources), { mode: 0o600 });
+    try {
+      await this.ctx.cli.update(id, file);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
   async stats(id: string): Promise<CgroupStats> {
     const state = await this.state(id);
     if (state.status === 'stopped' || state.pid === 0)
@@ -198,6 +212,12 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner {
 
   private record(id: string): Promise<ContainerRecord> {
     return readRecord(this.ctx.layout.bundle(id).record, id);
+  }
+
+  private async requireLive(id: string): Promise<void> {
+    const state = await this.state(id);
+    if (state.status !== 'running' && state.status !== 'paused')
+      throw failedPrecondition(`container ${id} is not running`);
   }
 
   private async requireRunning(id: string): Promise<void> {

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+/** The cgroup v1 (or v2) file of a container's init process for `controller`. */
+async function cgroupFile(pid: number, controller: string, file: string): Promise<string> {
+  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
+  const v1 = lines.find((l) => l.split(':')[1]?.split(',').includes(controller));
+  const path = v1
+    ? join('/sys/fs/cgroup', controller, v1.split(':')[2]!)
+    : join('/sys/fs/cgroup', lines[0]!.split(':')[2]!);
+  return (await readFile(join(path, file), 'utf8')).trim();
+}
+
+describe('pause, top, stats, rename, update, prune and ps filters with the real Docker CLI', {
+  skip: docker ? false : 'no docker CLI on this machine',
+}, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+  const inspect = async (format: string, name: string) =>
+    (await run('inspect', '-f', format, name)).stdout.trim();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-ops-'));
+    daemon = await startDaemon({ dir, config: {} });
+    const loaded = await run('load', '-i', busybox);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+  after(async () => {
+    if (daemon) {
+      const all = await run('ps', '-aq');
+      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('pause freezes and unpause thaws, with ps status and errors like dockerd', async () => {
+    assert.equal((await run('run', '-d', '--name', 'frozen', 'busybox', 'sleep', '600')).code, 0);
+    assert.equal((await run('pause', 'frozen')).code, 0);
+    assert.equal(await inspect('{{.State.Status}} {{.State.Paused}}', 'frozen'), 'paused true');
+    const pid = Number(await inspect('{{.State.Pid}}', 'frozen'));
+    assert.equal(await cgroupFile(pid, 'freezer', 'freezer.state').catch(() => 'FROZEN'), 'FROZEN');
+    assert.match(
+      (await run('ps', '--format', '{{.Status}}', '--filter', 'name=frozen')).stdout,
+      /\(Paused\)/,
+    );
+    const again = await run('pause', 'frozen');
+    assert.match(again.stderr, /Container [0-9a-f]{64} is already paused/);
+    assert.equal((await run('unpause', 'frozen')).code, 0);
+    assert.equal(await inspect('{{.State.Status}}', 'frozen'), 'running');
+    const notPaused = await run('unpause', 'frozen');
+    assert.match(notPaused.stderr, /Container [0-9a-f]{64} is not paused/);
+    await run('pause', 'frozen');
+    assert.equal((await run('stop', '-t', '1', 'frozen')).code, 0, 'a paused container can be stopped');
+    assert.equal(await inspect('{{.State.Status}}', 'frozen'), 'exited');
+  });
+
+  it('top lists the container processes with ps columns', async () => {
+    assert.equal(
+      (await run('run', '-d', '--name', 'tops', 'busybox', 'sh', '-c', 'sleep 600 & exec sleep 601')).code,
+      0,
+    );
+    const top = await run('top', 'tops');
+    assert.equal(top.code, 0, top.stderr);
+    const lines = top.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(7).join(' '))
+        .sort(),
+      ['sleep 600', 'sleep 601'],
+    );
+    const aux = await run('top', 'tops', 'aux');
+    assert.match(aux.stdout.split('\n')[0]!, /^USER\s+PID\s+%CPU/);
+    const stopped = await run('top', 'no-such');
+    assert.match(stopped.stderr, /No such container: no-such/);
+  });
+
+  it('stats --no-stream shows real cpu, memory and pids numbers', async () => {
+    assert.equal(
+      (await run('run', '-d', '--name', 'busy', 'busybox', 'sh', '-c', 'while :; do :; done')).code,
+      0,
+    );
+    const stats = await run(
+      'stats',
+      '--no-stream',
+      '--format',
+      '{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.PIDs}}',
+      'busy',
+    );
+    assert.equal(stats.code, 0, stats.stderr);
+    const [name, cpu, mem, pids] = stats.stdout.trim().split('|');
+    assert.equal(name, 'busy');
+    assert.ok(Number.parseFloat(cpu!) > 1, `a spinning shell uses CPU: ${cpu}`);
+    assert.match(mem!, /^\d+(\.\d+)?[KM]iB \/ \d/);
+    assert.equal(pids, '1');
+    const raw = JSON.parse(
+      (
+        await runCommand('curl', [
+          '-s',
+          '--unix-socket',
+          daemon.socket,
+          'http://x/containers/busy/stats?stream=false',
+        ])
+      ).stdout,
+    ) as {
+      cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage: number };
+      precpu_stats: { cpu_usage: { total_usage: number } };
+      memory_stats: { usage: number; limit: number };
+      pids_stats: { current: number };
+    };
+    assert.ok(raw.cpu_stats.cpu_usage.total_usage > raw.precpu_stats.cpu_usage.total_usage);
+    assert.ok(raw.cpu_stats.system_cpu_usage > 0);
+    assert.ok(raw.memory_stats.usage > 0 && raw.memory_stats.limit > 0);
+    assert.equal(raw.pids_stats.current, 1);
+    await run('rm', '-f', 'busy');
+  });
+
+  it('rename moves the name, refuses a taken one, and is an event', async () => {
+    assert.equal((await run('create', '--name', 'old-name', 'busybox', 'true')).code, 0);
+    assert.equal((await run('create', '--name', 'taken', 'busybox', 'true')).code, 0);
+    assert.equal((await run('rename', 'old-name', 'new-name')).code, 0);
+    assert.equal(await inspect('{{.Name}}', 'new-name'), '/new-name');
+    assert.notEqual((await run('inspect', 'old-name')).code, 0);
+    const clash = await run('rename', 'new-name', 'taken');
+    assert.match(clash.stderr, /The container name "\/taken" is already in use/);
+    const same = await run('rename', 'new-name', 'new-name');
+    assert.match(same.stderr, /Renaming a container with the same name as its current name/);
+    const events = await run(
+      'events',
+      '--since',
+      '0',
+      '--until',
+      String(Math.ceil(Date.now() / 1000)),
+      '--filter',
+      'event=rename',
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}',
+    );
+    assert.equal(events.stdout, 'new-name /old-name\n');
+  });
+
+  it('update changes the cgroup limits of a running container and the restart policy', async () => {
+    assert.equal((await run('run', '-d', '--name', 'limits', 'busybox', 'sleep', '600')).code, 0);
+    const r = await run(
+      'update',
+      '--memory',
+      '64m',
+      '--memory-swap',
+      '128m',
+      '--pids-limit',
+      '40',
+      '--cpu-shares',
+      '512',
+      '--restart',
+      'on-failure:2',
+      'limits',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      await inspect(
+        '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}',
+        'limits',
+      ),
+      '67108864 40 512 on-failure:2',
+    );
+    const pid = Number(await inspect('{{.State.Pid}}', 'limits'));
+    const v2 = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).trim().split('\n').length === 1;
+    assert.equal(await cgroupFile(pid, 'memory', v2 ? 'memory.max' : 'memory.limit_in_bytes'), '67108864');
+    assert.equal(await cgroupFile(pid, 'pids', 'pids.max'), '40');
+    const stats = await run('stats', '--no-stream', '--format', '{{.MemUsage}}', 'limits');
+    assert.match(stats.stdout, /\/ 64MiB/);
+    const tooSmall = await run('update', '--memory', '1m', 'limits');
+    assert.match(tooSmall.stderr, /Minimum memory limit allowed is 6MB/);
+  });
+
+  it('ps filters (exited, ancestor, before, since, status) and prune with label filters', async () => {
+    assert.equal((await run('run', '--name', 'ok0', 'busybox', 'true')).code, 0);
+    assert.equal(
+      (await run('run', '--name', 'bad3', '--label', 'keep=yes', 'busybox', 'sh', '-c', 'exit 3')).code,
+      3,
+    );
+    const names = async (...filters: string[]) =>
+      (await run('ps', '-a', ...filters.flatMap((f) => ['--filter', f]), '--format', '{{.Names}}')).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+    assert.deepEqual(await names('exited=3'), ['bad3']);
+    assert.deepEqual(await names('exited=0', 'name=ok0'), ['ok0']);
+    assert.deepEqual(await names('since=ok0'), ['bad3']);
+    assert.ok((await names('before=bad3')).includes('ok0'));
+    assert.ok(!(await names('before=bad3')).includes('bad3'));
+    assert.ok((await names('ancestor=busybox')).includes('ok0'));
+    assert.deepEqual(await names('ancestor=busybox', 'status=exited', 'label=keep=yes'), ['bad3']);
+    const bad = await run('ps', '--filter', 'status=sleepy');
+    assert.match(bad.stderr, /invalid filter 'status=sleepy'/);
+    const prune = await run('container', 'prune', '-f', '--filter', 'label!=keep');
+    assert.equal(prune.code, 0, prune.stderr);
+    assert.match(prune.stdout, /Deleted Containers:/);
+    assert.match(prune.stdout, /Total reclaimed space:/);
+    const left = await names();
+    assert.ok(left.includes('bad3'), 'the labelled one stays');
+    assert.ok(!left.includes('ok0'));
+    assert.ok(left.includes('limits'), 'running containers stay');
+  });
+});
