@@ -1,7 +1,9 @@
 import { summaryView } from '../containers/views.js';
 import { invalidArgument } from '../core/errors.js';
+import { layerDirectorySize } from '../images/layer-size.js';
 import type { ImageService } from '../images/service.js';
 import { imageSummaryJson } from './image-shapes.js';
+import { volumeView } from './routes/volumes.js';
 import type { ApiServices } from './server.js';
 import { compareVersions } from './versioning.js';
 
@@ -36,7 +38,7 @@ export async function diskUsageJson(
     LayersSize: types.has('image') ? imageUsage!.layersSize : 0,
     Images: types.has('image') ? imageUsage!.images.map((image) => imageSummaryJson(image, version)) : null,
     Containers: types.has('container') ? await containerUsage(services, images, imageUsage!.images) : null,
-    Volumes: types.has('volume') ? ((await services.volumeUsage?.()) ?? []) : null,
+    Volumes: types.has('volume') ? await volumeUsage(services) : null,
     BuildCache: types.has('build-cache') ? [] : null,
   };
   if (compareVersions(version, '1.42') < 0) out.BuilderSize = 0;
@@ -74,4 +76,19 @@ function splitAfter(record: Record<string, unknown>, key: string) {
   const entries = Object.entries(record);
   const at = entries.findIndex(([name]) => name === key) + 1;
   return [Object.fromEntries(entries.slice(0, at)), Object.fromEntries(entries.slice(at))] as const;
+}
+
+/** Volumes with UsageData (size of their data, number of containers using them), as dockerd's df. */
+async function volumeUsage(services: ApiServices): Promise<Record<string, unknown>[]> {
+  if (services.volumeUsage) return services.volumeUsage();
+  if (!services.volumes) return [];
+  return Promise.all(
+    services.volumes.list().map(async (volume) => ({
+      ...volumeView(volume),
+      UsageData: {
+        Size: await layerDirectorySize(volume.mountpoint).catch(() => -1),
+        RefCount: volume.users.length,
+      },
+    })),
+  );
 }
