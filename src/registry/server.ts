@@ -20,6 +20,7 @@ import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
 import { managementApi } from './governance/api.js';
 import { createGovernance, type Governance } from './governance/governance.js';
+import { proxyCache } from './governance/proxy.js';
 import { scheduleRetention } from './governance/retention.js';
 import { webUi } from './governance/ui.js';
 import { createRegistryApp } from './http/app.js';
@@ -108,6 +109,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
           plugins: [
             managementApi({ governance, registry, limiter, realm: config.auth.realm }),
             webUi({ governance, limiter }),
+            proxyCache({ governance, registry, logger }),
           ],
         }
       : {}),

@@ -49,7 +49,17 @@ const ROUTES: Route[] = [
     path: '/projects',
     summary: 'Create a project',
     needs: 'system admin',
-    body: { project_name: str, public: bool, storage_limit: int },
+    body: {
+      project_name: str,
+      public: bool,
+      storage_limit: int,
+      proxy_cache: {
+        type: 'object',
+        nullable: true,
+        description: 'system admin only; null makes it an ordinary project again',
+        properties: { url: str, username: str, password: str, namespace: str },
+      },
+    },
   },
   { method: 'get', path: '/projects/{project}', summary: 'A project', needs: 'pull' },
   {
@@ -73,6 +83,12 @@ const ROUTES: Route[] = [
           keepTags: { type: 'array', items: str },
           schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
         },
+      },
+      proxy_cache: {
+        type: 'object',
+        nullable: true,
+        description: 'system admin only; null makes it an ordinary project again',
+        properties: { url: str, username: str, password: str, namespace: str },
       },
     },
   },
