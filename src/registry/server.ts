@@ -21,6 +21,8 @@ import { createGarbageCollector, type GarbageCollector } from './gc/collector.js
 import { managementApi } from './governance/api.js';
 import { createGovernance, type Governance } from './governance/governance.js';
 import { proxyCache } from './governance/proxy.js';
+import { createReplication } from './governance/replication.js';
+import { replicationRoutes } from './governance/replication-api.js';
 import { scheduleRetention } from './governance/retention.js';
 import { webUi } from './governance/ui.js';
 import { createRegistryApp } from './http/app.js';
@@ -88,6 +90,14 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     logger,
     registry,
   );
+  const replication =
+    governance &&
+    createReplication({
+      db: (registry.context.metadata as unknown as { database: SqliteDatabase }).database,
+      registry,
+      governance,
+      logger,
+    });
   const stopRetention =
     governance &&
     scheduleRetention(
@@ -103,12 +113,24 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tokenGrant ? { tokenGrant } : {}),
     gc,
     metrics,
-    audit: governance ? fanOut(createLogAuditSink(logger), governance.audit) : createLogAuditSink(logger),
+    audit: governance
+      ? fanOut(
+          createLogAuditSink(logger),
+          governance.audit,
+          pushEvents((repository, tag) => replication?.onPush(repository, tag)),
+        )
+      : createLogAuditSink(logger),
     ...(governance
       ? {
           plugins: [
-            managementApi({ governance, registry, limiter, realm: config.auth.realm }),
-            webUi({ governance, limiter }),
+            managementApi({
+              governance,
+              registry,
+              limiter,
+              realm: config.auth.realm,
+              extensions: replication ? [replicationRoutes(replication)] : [],
+            }),
+            webUi({ governance, limiter, ...(replication ? { replication } : {}) }),
             proxyCache({ governance, registry, logger }),
           ],
         }
@@ -138,7 +160,9 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     async close() {
       clearInterval(timer);
       stopRetention?.();
+      replication?.close();
       await app.close();
+      await replication?.idle();
       // After the last request: its audit entries are flushed before the database closes.
       governance?.close();
       await registry.close();
@@ -178,6 +202,17 @@ function openGovernance(config: RegistryConfig, logger: Logger, registry: Regist
   registry.context.admitBlob = governance.admitBlob;
   registry.context.guardTags = governance.guardTags;
   return governance;
+}
+
+/** Calls `onPush` for every tag pushed (a manifest PUT by tag that succeeded). */
+function pushEvents(onPush: (repository: string, tag: string) => void): AuditSink {
+  return {
+    record(event) {
+      if (event.method !== 'PUT' || event.status >= 300 || !event.repository || !event.target) return;
+      if (!event.route.endsWith('/manifests/:reference') || event.target.startsWith('sha256:')) return;
+      onPush(event.repository, event.target);
+    },
+  };
 }
 
 function fanOut(...sinks: AuditSink[]): AuditSink {

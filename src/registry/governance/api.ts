@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { BerthError, ErrorKind, invalidArgument, kindOf } from '../../core/errors.js';
 import { parseBasic, verifyLogin } from '../auth/authenticator.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
@@ -19,6 +25,7 @@ import { openApiDocument } from './openapi.js';
 import { isMemberRole, isProjectAction, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
 import type { ProxyCacheSettings } from './proxy.js';
 import { checkEndpoint } from './remote.js';
+import type { ApiHelpers } from './replication-api.js';
 import { type DeleteTag, runRetention } from './retention.js';
 import { checkPatterns, checkRetention, matchesAny } from './rules.js';
 import type { Project } from './store.js';
@@ -29,6 +36,8 @@ export interface ManagementApiDeps {
   registry: Registry;
   limiter: LoginLimiter;
   realm: string;
+  /** More routes (replication, webhooks), behind the same login and error handling. */
+  extensions?: readonly ((app: FastifyInstance, helpers: ApiHelpers) => void)[];
 }
 
 /** An API failure: HTTP status, Harbor-style code and a message naming the field and why. */
@@ -177,6 +186,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     };
 
     app.get('/api/openapi.json', async () => openApiDocument());
+
+    for (const extend of deps.extensions ?? []) extend(app, { requireAdmin, audit });
 
     // Users
     app.get('/api/v2.0/users/current', async (request) => {

@@ -16,6 +16,18 @@ interface Route {
 const str = { type: 'string' };
 const bool = { type: 'boolean' };
 const int = { type: 'integer' };
+const REPLICATION_POLICY = {
+  name: str,
+  direction: { type: 'string', enum: ['push', 'pull'] },
+  project: str,
+  remote: { type: 'object', properties: { url: str, username: str, password: str } },
+  remote_namespace: str,
+  repositories: { type: 'array', items: str },
+  tags: { type: 'array', items: str },
+  trigger: { type: 'string', enum: ['manual', 'scheduled', 'event_based'] },
+  schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
+  enabled: bool,
+};
 const ROLE = { type: 'string', enum: ['project admin', 'maintainer', 'developer', 'guest', 'limited guest'] };
 
 const ROUTES: Route[] = [
@@ -200,6 +212,55 @@ const ROUTES: Route[] = [
     summary: 'The whole audit log, newest first',
     needs: 'system admin',
     query: ['project', 'username', 'operation', 'from', 'to', 'page', 'page_size'],
+  },
+  { method: 'get', path: '/replication/policies', summary: 'Replication rules', needs: 'system admin' },
+  {
+    method: 'post',
+    path: '/replication/policies',
+    summary: 'Create a replication rule (push: project to remote; pull: remote into project)',
+    needs: 'system admin',
+    body: REPLICATION_POLICY,
+  },
+  { method: 'get', path: '/replication/policies/{id}', summary: 'A replication rule', needs: 'system admin' },
+  {
+    method: 'put',
+    path: '/replication/policies/{id}',
+    summary: 'Change a replication rule (keys left out keep their values)',
+    needs: 'system admin',
+    body: REPLICATION_POLICY,
+  },
+  {
+    method: 'delete',
+    path: '/replication/policies/{id}',
+    summary: 'Delete a replication rule',
+    needs: 'system admin',
+  },
+  {
+    method: 'post',
+    path: '/replication/executions',
+    summary: 'Run a rule now (in the background; poll the execution)',
+    needs: 'system admin',
+    body: { policy_id: int },
+  },
+  {
+    method: 'get',
+    path: '/replication/executions',
+    summary: 'Executions, newest first',
+    needs: 'system admin',
+    query: ['policy_id'],
+  },
+  { method: 'get', path: '/replication/executions/{id}', summary: 'An execution', needs: 'system admin' },
+  {
+    method: 'get',
+    path: '/replication/executions/{id}/tasks',
+    summary: 'Per-artifact results of an execution',
+    needs: 'system admin',
+  },
+  {
+    method: 'post',
+    path: '/replication/executions/{id}/retry',
+    summary: 'Run the failed artifacts of an execution again',
+    needs: 'system admin',
   },
   { method: 'get', path: '/system/settings', summary: 'System settings', needs: 'system admin' },
   {

@@ -222,9 +222,17 @@ export function createRemoteClient(endpoint: RemoteEndpoint, timeoutMs = TIMEOUT
       return ((await res.json()) as { tags?: string[] | null }).tags ?? [];
     },
     async catalog() {
-      const res = await request('GET', '/v2/_catalog?n=10000', 'registry:catalog:*');
-      if (!res.ok) return fail(res, 'catalog');
-      return ((await res.json()) as { repositories?: string[] }).repositories ?? [];
+      // Distribution refuses n above its page limit (1000): follow the Link header instead.
+      const names: string[] = [];
+      let path: string | undefined = '/v2/_catalog?n=1000';
+      while (path) {
+        const res = await request('GET', path, 'registry:catalog:*');
+        if (!res.ok) return fail(res, 'catalog');
+        names.push(...(((await res.json()) as { repositories?: string[] }).repositories ?? []));
+        const next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1];
+        path = next ? new URL(next, endpoint.url).pathname + new URL(next, endpoint.url).search : undefined;
+      }
+      return names;
     },
   };
 }
