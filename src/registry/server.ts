@@ -25,6 +25,7 @@ import { createReplication } from './governance/replication.js';
 import { replicationRoutes } from './governance/replication-api.js';
 import { scheduleRetention } from './governance/retention.js';
 import { webUi } from './governance/ui.js';
+import { createWebhooks, webhookRoutes } from './governance/webhooks.js';
 import { createRegistryApp } from './http/app.js';
 import { type AuditSink, createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
@@ -90,13 +91,17 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     logger,
     registry,
   );
+  const database = (registry.context.metadata as unknown as { database: SqliteDatabase }).database;
+  const webhooks = governance && createWebhooks({ db: database, logger });
+  if (governance && webhooks) governance.onAudit((entry) => webhooks.onAudit(entry));
   const replication =
     governance &&
     createReplication({
-      db: (registry.context.metadata as unknown as { database: SqliteDatabase }).database,
+      db: database,
       registry,
       governance,
       logger,
+      onDone: (policy, execution) => webhooks?.onReplication(policy, execution),
     });
   const stopRetention =
     governance &&
@@ -128,7 +133,8 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
               registry,
               limiter,
               realm: config.auth.realm,
-              extensions: replication ? [replicationRoutes(replication)] : [],
+              extensions:
+                replication && webhooks ? [replicationRoutes(replication), webhookRoutes(webhooks)] : [],
             }),
             webUi({ governance, limiter, ...(replication ? { replication } : {}) }),
             proxyCache({ governance, registry, logger }),
@@ -163,6 +169,8 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
       replication?.close();
       await app.close();
       await replication?.idle();
+      webhooks?.close();
+      await webhooks?.idle();
       // After the last request: its audit entries are flushed before the database closes.
       governance?.close();
       await registry.close();

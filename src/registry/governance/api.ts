@@ -158,6 +158,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       }
       return project;
     };
+    for (const extend of deps.extensions ?? []) extend(app, { requireAdmin, audit, require, projectParam });
     const repoParam = (request: FastifyRequest, project: Project): string => {
       const raw = (request.params as { repository: string }).repository;
       let repo: string;
@@ -186,8 +187,6 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     };
 
     app.get('/api/openapi.json', async () => openApiDocument());
-
-    for (const extend of deps.extensions ?? []) extend(app, { requireAdmin, audit });
 
     // Users
     app.get('/api/v2.0/users/current', async (request) => {

@@ -28,6 +28,19 @@ const REPLICATION_POLICY = {
   schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
   enabled: bool,
 };
+const WEBHOOK_POLICY = {
+  name: str,
+  url: str,
+  secret: str,
+  events: {
+    type: 'array',
+    items: {
+      type: 'string',
+      enum: ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED', 'REPLICATION'],
+    },
+  },
+  enabled: bool,
+};
 const ROLE = { type: 'string', enum: ['project admin', 'maintainer', 'developer', 'guest', 'limited guest'] };
 
 const ROUTES: Route[] = [
@@ -261,6 +274,50 @@ const ROUTES: Route[] = [
     path: '/replication/executions/{id}/retry',
     summary: 'Run the failed artifacts of an execution again',
     needs: 'system admin',
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies',
+    summary: "The project's webhook policies",
+    needs: 'change settings',
+  },
+  {
+    method: 'post',
+    path: '/projects/{project}/webhook/policies',
+    summary: 'Create a webhook policy; the secret (given or generated) is returned only here',
+    needs: 'change settings',
+    body: WEBHOOK_POLICY,
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'A webhook policy',
+    needs: 'change settings',
+  },
+  {
+    method: 'put',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'Change a webhook policy',
+    needs: 'change settings',
+    body: WEBHOOK_POLICY,
+  },
+  {
+    method: 'delete',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'Delete a webhook policy',
+    needs: 'change settings',
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies/{id}/deliveries',
+    summary: 'Delivery log, newest first: status, attempts, last HTTP status or error, payload',
+    needs: 'change settings',
+  },
+  {
+    method: 'post',
+    path: '/projects/{project}/webhook/policies/{id}/deliveries/{delivery}/retry',
+    summary: 'Send a delivery again',
+    needs: 'change settings',
   },
   { method: 'get', path: '/system/settings', summary: 'System settings', needs: 'system admin' },
   {

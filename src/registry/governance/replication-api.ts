@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidArgument } from '../../core/errors.js';
+import type { ProjectAction } from './permissions.js';
 import { executionView, policyView, type Replication } from './replication.js';
+import type { Project } from './store.js';
 
 /** What an API extension gets from the management API: its caller checks and audit. */
 export interface ApiHelpers {
@@ -13,6 +15,10 @@ export interface ApiHelpers {
     result?: 'success' | 'failure',
     detail?: string,
   ): void;
+  /** Refuses (and audits) unless the caller may do `action` in `project`. */
+  require(request: FastifyRequest, project: Project, action: ProjectAction, operation?: string): void;
+  /** The `:project` of the route, when the caller may see it (404 otherwise). */
+  projectParam(request: FastifyRequest): Project;
 }
 
 const idOf = (value: unknown, field = 'id') => {
