@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { invalidArgument } from '../../core/errors.js';
 
@@ -161,7 +162,6 @@ export function createRemoteClient(endpoint: RemoteEndpoint, timeoutMs = TIMEOUT
       if (res.status === 404) return undefined;
       if (!res.ok) return fail(res, `GET manifest ${repository}:${reference}`);
       const content = Buffer.from(await res.arrayBuffer());
-      const { createHash } = await import('node:crypto');
       const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
       const claimed = res.headers.get('docker-content-digest');
       if (reference.startsWith('sha256:') && digest !== reference)
