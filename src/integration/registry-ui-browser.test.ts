@@ -123,8 +123,34 @@ describe('berth-registry web UI in headless Chromium', { skip: missing }, () => 
     await page.goto(`${base()}/ui/`);
     assert.match((await page.textContent('main')) ?? '', /team/);
     await shot('projects');
+    // A rule to a registry that is not there: its run fails per artifact, and the page says so.
+    const rule = await fetch(`${base()}/api/v2.0/replication/policies`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        name: 'to-dr',
+        direction: 'push',
+        project: 'team',
+        remote: { url: 'http://127.0.0.1:1' },
+      }),
+    });
+    assert.equal(rule.status, 201);
     await page.goto(`${base()}/ui/replication`);
     assert.equal(await page.textContent('h1'), 'Replication');
+    await page.click('button:has-text("Run now")');
+    for (let i = 0; i < 50 && !/failed/.test((await page.textContent('main')) ?? ''); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await page.reload();
+    }
+    const run = (await page.textContent('main')) ?? '';
+    assert.match(run, /team\/app/);
+    assert.match(run, /failed/);
+    assert.ok(await page.isVisible('button:has-text("Retry the failures")'));
+    await shot('replication-run');
+    await page.goto(`${base()}/ui/replication`);
     await shot('replication');
   });
 });

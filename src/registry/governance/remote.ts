@@ -46,6 +46,13 @@ export function checkEndpoint(value: unknown, field: string): RemoteEndpoint {
   return endpoint;
 }
 
+/** An error's message with its cause (fetch says only "fetch failed"; the cause says why). */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return cause && !err.message.includes(cause) ? `${err.message}: ${cause}` : err.message;
+}
+
 /** A fetched manifest. */
 export interface RemoteManifest {
   content: Buffer;

@@ -10,6 +10,7 @@ import type { Governance } from './governance.js';
 import {
   checkEndpoint,
   createRemoteClient,
+  describeError,
   type RemoteClient,
   type RemoteEndpoint,
   type RemoteManifest,
@@ -452,7 +453,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
           });
         } catch (err) {
           status = 'failed';
-          const message = err instanceof Error ? err.message : String(err);
+          const message = describeError(err);
           finishTask.run('failed', null, message.slice(0, 1000), id);
           deps.governance.record({
             principal: { kind: 'anonymous' },
@@ -467,7 +468,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
       }
     } catch (err) {
       status = 'failed';
-      const message = err instanceof Error ? err.message : String(err);
+      const message = describeError(err);
       insertTask.run(executionId, '', '', '');
       db.prepare(
         "UPDATE replication_tasks SET status = 'failed', detail = ? WHERE id = (SELECT MAX(id) FROM replication_tasks WHERE execution_id = ?)",

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import { describeError } from './remote.js';
 import type { ReplicationExecution, ReplicationPolicy } from './replication.js';
 import type { ApiHelpers } from './replication-api.js';
 import type { AuditEntry } from './store.js';
@@ -215,10 +216,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
       await res.body?.cancel();
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
-      error =
-        err instanceof Error
-          ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
-          : String(err);
+      error = describeError(err);
     }
     const attempts = delivery.attempts + 1;
     const wait = backoff[attempts - 1];
