@@ -248,10 +248,18 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
       'docker-content-digest': digest,
       'docker-distribution-api-version': 'registry/2.0',
     });
-    // The client gets each chunk as it arrives; a client that goes away does not stop the caching.
+    out.flushHeaders();
+    // The client gets each chunk as it arrives, except the last, held back until the digest
+    // verifies: bytes that fail never reach the client as a complete answer. A client that goes
+    // away does not stop the caching.
+    let held: Uint8Array | undefined;
+    const send = async (chunk: Uint8Array) => {
+      if (!out.destroyed && !out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    };
     async function* tee() {
       for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-        if (!out.destroyed && !out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+        if (held) await send(held);
+        held = chunk;
         yield chunk;
       }
     }
@@ -264,6 +272,7 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
     );
     try {
       await store(name, digest, tee());
+      if (held) await send(held);
       out.end();
       logger.info('proxy cache: stored blob', { repository: name, digest, size });
     } catch (err) {
