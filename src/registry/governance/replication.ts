@@ -225,6 +225,8 @@ export interface Replication {
   tasks(executionId: number): ReplicationTask[];
   /** Waits for running executions (tests, shutdown). */
   idle(): Promise<void>;
+  /** Starts the scheduled rules whose period has passed (every minute by itself); returns how many. */
+  runDue(): number;
   /** A push landed in the registry: event-based push rules copy it. */
   onPush(repository: string, tag: string): void;
   close(): void;
@@ -517,20 +519,27 @@ export function createReplication(deps: ReplicationDeps): Replication {
     "UPDATE replication_executions SET status = 'failed', finished_at = ? WHERE status = 'running'",
   ).run(now());
 
-  const timer = setInterval(() => {
+  const runDue = () => {
+    let started = 0;
     for (const p of policies()) {
       if (!p.enabled || p.trigger !== 'scheduled' || !p.schedule) continue;
       const last = db
-        .prepare<[number], { started_at: number }>(
+        .prepare<[number], { started_at: number | null }>(
           "SELECT MAX(started_at) AS started_at FROM replication_executions WHERE policy_id = ? AND trigger = 'scheduled'",
         )
         .get(p.id)?.started_at;
-      if (
-        last === null || last === undefined
-          ? now() - p.createdAt >= PERIOD_MS[p.schedule]
-          : now() - last >= PERIOD_MS[p.schedule]
-      )
-        launch(p, 'scheduled');
+      // The first scheduled run comes one period after the rule was made.
+      if (now() - (last ?? p.createdAt) < PERIOD_MS[p.schedule]) continue;
+      launch(p, 'scheduled');
+      started++;
+    }
+    return started;
+  };
+  const timer = setInterval(() => {
+    try {
+      runDue();
+    } catch (err) {
+      logger.error('replication schedule failed', { error: err });
     }
   }, 60_000);
   timer.unref();
@@ -604,6 +613,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
         launch(p, 'event_based', async () => [[repository, `${remotePrefix}${rest}`, tag]]);
       }
     },
+    runDue,
     close() {
       clearInterval(timer);
     },
