@@ -7,7 +7,13 @@ import { parseRepositoryName } from '../names.js';
 import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
 import type { Governance } from './governance.js';
-import { createRemoteClient, type RemoteClient, type RemoteEndpoint, type RemoteManifest } from './remote.js';
+import {
+  createRemoteClient,
+  describeError,
+  type RemoteClient,
+  type RemoteEndpoint,
+  type RemoteManifest,
+} from './remote.js';
 import type { Project } from './store.js';
 
 /** A proxy-cache project's upstream: where `PROJECT/REST` is fetched from. */
@@ -135,7 +141,11 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
       return manifest;
     } catch (err) {
       // The cached copy (or a 404) is the answer when the upstream is down.
-      logger.warn('proxy cache: upstream manifest fetch failed', { repository: name, reference, error: err });
+      logger.warn('proxy cache: upstream manifest fetch failed', {
+        repository: name,
+        reference,
+        error: describeError(err),
+      });
       return undefined;
     }
   }
@@ -204,7 +214,11 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
     try {
       await job;
     } catch (err) {
-      logger.warn('proxy cache: upstream blob fetch failed', { repository: name, digest, error: err });
+      logger.warn('proxy cache: upstream blob fetch failed', {
+        repository: name,
+        digest,
+        error: describeError(err),
+      });
     } finally {
       inflight.delete(key);
     }
@@ -235,7 +249,11 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
     try {
       blob = await client.getBlob(remoteName, digest);
     } catch (err) {
-      logger.warn('proxy cache: upstream blob fetch failed', { repository: name, digest, error: err });
+      logger.warn('proxy cache: upstream blob fetch failed', {
+        repository: name,
+        digest,
+        error: describeError(err),
+      });
       return false;
     }
     if (!blob) return false;
