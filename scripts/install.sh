@@ -10,13 +10,14 @@ repo=$(pwd)
 # benchmarks compare against (a real dockerd from docker.io; skopeo and
 # htpasswd for the registry's end-to-end tests; CNCF Distribution as
 # docker-registry for the registry benchmark; podman and buildah as peers;
-# postgresql for berth-registry's PostgreSQL metadata store and its tests).
+# postgresql for berth-registry's PostgreSQL metadata store and its tests;
+# chromium for the registry web UI browser test).
 # tini ships the static tini-static that --init bind-mounts; perl-base
 # (always on Debian) runs the relay to conmon's SOCK_SEQPACKET attach sockets.
 packages=(
   runc crun conmon containernetworking-plugins iptables iproute2 conntrack mount kmod procps
   busybox-static debootstrap debian-archive-keyring tini perl-base attr ca-certificates git openssl
-  docker.io docker-compose skopeo apache2-utils docker-registry podman buildah iperf3 postgresql
+  docker.io docker-compose skopeo apache2-utils docker-registry podman buildah iperf3 postgresql chromium
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -20,8 +20,12 @@ import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
 import { managementApi } from './governance/api.js';
 import { createGovernance, type Governance } from './governance/governance.js';
+import { proxyCache } from './governance/proxy.js';
+import { createReplication } from './governance/replication.js';
+import { replicationRoutes } from './governance/replication-api.js';
 import { scheduleRetention } from './governance/retention.js';
 import { webUi } from './governance/ui.js';
+import { createWebhooks, webhookRoutes } from './governance/webhooks.js';
 import { createRegistryApp } from './http/app.js';
 import { type AuditSink, createLogAuditSink } from './http/audit.js';
 import { createRegistryMetrics } from './http/metrics.js';
@@ -91,6 +95,18 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     logger,
     registry,
   );
+  const database = (registry.context.metadata as unknown as { database: SqliteDatabase }).database;
+  const webhooks = governance && createWebhooks({ db: database, logger });
+  if (governance && webhooks) governance.onAudit((entry) => webhooks.onAudit(entry));
+  const replication =
+    governance &&
+    createReplication({
+      db: database,
+      registry,
+      governance,
+      logger,
+      onDone: (policy, execution) => webhooks?.onReplication(policy, execution),
+    });
   const stopRetention =
     governance &&
     scheduleRetention(
@@ -106,12 +122,26 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tokenGrant ? { tokenGrant } : {}),
     gc,
     metrics,
-    audit: governance ? fanOut(createLogAuditSink(logger), governance.audit) : createLogAuditSink(logger),
+    audit: governance
+      ? fanOut(
+          createLogAuditSink(logger),
+          governance.audit,
+          pushEvents((repository, tag) => replication?.onPush(repository, tag)),
+        )
+      : createLogAuditSink(logger),
     ...(governance
       ? {
           plugins: [
-            managementApi({ governance, registry, limiter, realm: config.auth.realm }),
-            webUi({ governance, limiter }),
+            managementApi({
+              governance,
+              registry,
+              limiter,
+              realm: config.auth.realm,
+              extensions:
+                replication && webhooks ? [replicationRoutes(replication), webhookRoutes(webhooks)] : [],
+            }),
+            webUi({ governance, limiter, ...(replication ? { replication } : {}) }),
+            proxyCache({ governance, registry, logger }),
           ],
         }
       : {}),
@@ -140,7 +170,11 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     async close() {
       stopMaintenance();
       stopRetention?.();
+      replication?.close();
       await app.close();
+      await replication?.idle();
+      webhooks?.close();
+      await webhooks?.idle();
       // After the last request: its audit entries are flushed before the database closes.
       governance?.close();
       await registry.close();
@@ -200,6 +234,17 @@ function openGovernance(config: RegistryConfig, logger: Logger, registry: Regist
   registry.context.admitBlob = governance.admitBlob;
   registry.context.guardTags = governance.guardTags;
   return governance;
+}
+
+/** Calls `onPush` for every tag pushed (a manifest PUT by tag that succeeded). */
+function pushEvents(onPush: (repository: string, tag: string) => void): AuditSink {
+  return {
+    record(event) {
+      if (event.method !== 'PUT' || event.status >= 300 || !event.repository || !event.target) return;
+      if (!event.route.endsWith('/manifests/:reference') || event.target.startsWith('sha256:')) return;
+      onPush(event.repository, event.target);
+    },
+  };
 }
 
 function fanOut(...sinks: AuditSink[]): AuditSink {

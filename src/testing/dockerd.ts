@@ -23,9 +23,12 @@ export function dockerdBinary(): string | undefined {
 /**
  * Starts a real dockerd beside everything else: its own data root, exec root,
  * socket, pidfile and a bridge of its own (a dockerd sharing docker0 takes it
- * over), with iptables left alone. Everything is removed by stop().
+ * over), with iptables left alone. `daemonConfig` becomes its daemon.json
+ * (e.g. `registry-mirrors`). Everything is removed by stop().
  */
-export async function startPeerDockerd(): Promise<PeerDockerd> {
+export async function startPeerDockerd(
+  options: { daemonConfig?: Record<string, unknown> } = {},
+): Promise<PeerDockerd> {
   const binary = dockerdBinary();
   if (!binary) throw new Error('dockerd is not installed');
   const dir = await mkdtemp(join(tmpdir(), 'berth-dockerd-'));
@@ -40,7 +43,7 @@ export async function startPeerDockerd(): Promise<PeerDockerd> {
   try {
     await run('ip', ['addr', 'add', `172.30.${octet}.1/24`, 'dev', bridge]);
     await run('ip', ['link', 'set', bridge, 'up']);
-    await writeFile(join(dir, 'daemon.json'), '{}');
+    await writeFile(join(dir, 'daemon.json'), JSON.stringify(options.daemonConfig ?? {}));
   } catch (err) {
     await cleanup();
     throw err;

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { BerthError, ErrorKind, invalidArgument, kindOf } from '../../core/errors.js';
 import { parseBasic, verifyLogin } from '../auth/authenticator.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
@@ -17,6 +23,9 @@ import {
 } from './governance.js';
 import { openApiDocument } from './openapi.js';
 import { isMemberRole, isProjectAction, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
+import type { ProxyCacheSettings } from './proxy.js';
+import { checkEndpoint } from './remote.js';
+import type { ApiHelpers } from './replication-api.js';
 import { type DeleteTag, runRetention } from './retention.js';
 import { checkPatterns, checkRetention, matchesAny } from './rules.js';
 import type { Project } from './store.js';
@@ -27,6 +36,8 @@ export interface ManagementApiDeps {
   registry: Registry;
   limiter: LoginLimiter;
   realm: string;
+  /** More routes (replication, webhooks), behind the same login and error handling. */
+  extensions?: readonly ((app: FastifyInstance, helpers: ApiHelpers) => void)[];
 }
 
 /** An API failure: HTTP status, Harbor-style code and a message naming the field and why. */
@@ -147,6 +158,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       }
       return project;
     };
+    for (const extend of deps.extensions ?? []) extend(app, { requireAdmin, audit, require, projectParam });
     const repoParam = (request: FastifyRequest, project: Project): string => {
       const raw = (request.params as { repository: string }).repository;
       let repo: string;
@@ -260,8 +272,20 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       if (typeof isPublic !== 'boolean') throw invalidArgument('public: must be true or false');
       const limit = storageLimitOf(input['storage_limit'] ?? -1);
       if (store.project(name)) throw new ApiError(409, 'CONFLICT', `project ${name} already exists`);
-      const project = store.createProject(name, isPublic, limit, gov.now());
-      audit(request, 'create_project', name, name, 'success', `public=${isPublic} storage_limit=${limit}`);
+      const proxy = input['proxy_cache'] == null ? undefined : checkProxyCache(input['proxy_cache']);
+      let project = store.createProject(name, isPublic, limit, gov.now());
+      if (proxy) {
+        store.updateProject(name, { settings: { proxyCache: proxy } });
+        project = store.project(name)!;
+      }
+      audit(
+        request,
+        'create_project',
+        name,
+        name,
+        'success',
+        `public=${isPublic} storage_limit=${limit}${proxy ? ` proxy_cache=${proxy.url}` : ''}`,
+      );
       return reply.code(201).header('location', `/api/v2.0/projects/${name}`).send(projectView(project));
     });
     app.get('/api/v2.0/projects/:project', async (request) => projectView(projectParam(request)));
@@ -270,9 +294,12 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       require(request, project, 'change settings', 'update_project');
       const input = body(request);
       const unknown = Object.keys(input).filter(
-        (k) => !['public', 'immutable_tags', 'retention'].includes(k),
+        (k) => !['public', 'immutable_tags', 'retention', 'proxy_cache'].includes(k),
       );
       if (unknown.length > 0) throw invalidArgument(`${unknown[0]}: unknown setting`);
+      // An upstream makes the server connect where told: system admins only, as Harbor's registry endpoints.
+      if (input['proxy_cache'] !== undefined && !gov.isSysadmin(request.principal))
+        deny(request.principal, 'proxy_cache is a system admin setting');
       const isPublic = input['public'];
       if (isPublic !== undefined && typeof isPublic !== 'boolean')
         throw invalidArgument('public: must be true or false');
@@ -280,11 +307,17 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       if (input['immutable_tags'] !== undefined)
         settings.immutableTags = checkPatterns(input['immutable_tags'], 'immutable_tags');
       if (input['retention'] !== undefined) settings.retention = checkRetention(input['retention']);
+      if (input['proxy_cache'] === null) delete settings.proxyCache;
+      else if (input['proxy_cache'] !== undefined)
+        settings.proxyCache = checkProxyCache(input['proxy_cache']);
+      const logged = { ...input };
+      if (logged['proxy_cache'])
+        logged['proxy_cache'] = { ...(logged['proxy_cache'] as object), password: undefined };
       store.updateProject(project.name, {
         ...(isPublic !== undefined ? { public: isPublic } : {}),
         settings,
       });
-      audit(request, 'update_project', project.name, project.name, 'success', JSON.stringify(input));
+      audit(request, 'update_project', project.name, project.name, 'success', JSON.stringify(logged));
       return projectView(store.project(project.name)!);
     });
     app.post('/api/v2.0/projects/:project/retention/run', async (request) => {
@@ -613,12 +646,35 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       repo_count: store.repositories(project.name).length,
       immutable_tags: project.settings.immutableTags ?? [],
       retention: project.settings.retention ?? null,
+      // The upstream's password is never shown.
+      proxy_cache: project.settings.proxyCache
+        ? {
+            url: project.settings.proxyCache.url,
+            username: project.settings.proxyCache.username ?? null,
+            namespace: project.settings.proxyCache.namespace ?? null,
+          }
+        : null,
     };
   }
   function quotaView(project: Project) {
     const { used, linked } = store.usage(project.name);
     return { project: project.name, storage_limit: project.storageLimit, used, pending: linked - used };
   }
+}
+
+function checkProxyCache(value: unknown): ProxyCacheSettings {
+  const input = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { namespace, ...endpoint } = input;
+  const settings: ProxyCacheSettings = checkEndpoint(
+    typeof value === 'object' && value !== null ? endpoint : value,
+    'proxy_cache',
+  );
+  if (namespace !== undefined && namespace !== null && namespace !== '') {
+    if (typeof namespace !== 'string' || !/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/.test(namespace))
+      throw invalidArgument('proxy_cache.namespace: a repository path such as "library"');
+    settings.namespace = namespace;
+  }
+  return settings;
 }
 
 function storageLimitOf(value: unknown): number {

@@ -10,7 +10,14 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import type { TagChange } from '../service/context.js';
 import { type ProjectAction, type Subject, subjectMay } from './permissions.js';
 import { matchesAny } from './rules.js';
-import { createGovernanceStore, type GovernanceStore, type Project, type Robot, type User } from './store.js';
+import {
+  type AuditEntry,
+  createGovernanceStore,
+  type GovernanceStore,
+  type Project,
+  type Robot,
+  type User,
+} from './store.js';
 
 /** Who is asking, resolved against the governance tables. */
 export type Principal =
@@ -109,6 +116,8 @@ export interface Governance {
   now(): number;
   /** Deletes audit entries older than the retention setting; returns how many. */
   purgeAudit(): number;
+  /** Called after every audit entry is appended (webhooks). */
+  onAudit(listener: (entry: Omit<AuditEntry, 'id'>) => void): void;
   /** Stops the hourly audit purge. */
   close(): void;
 }
@@ -131,6 +140,17 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
     const user = store.user(name);
     return user ? { kind: 'user', user } : { kind: 'anonymous' };
+  };
+  const auditListeners: ((entry: Omit<AuditEntry, 'id'>) => void)[] = [];
+  const appendAudit = (entry: Omit<AuditEntry, 'id'>) => {
+    store.appendAudit(entry);
+    for (const listener of auditListeners) {
+      try {
+        listener(entry);
+      } catch (err) {
+        options.logger.warn('audit listener failed', { error: err });
+      }
+    }
   };
   const robotUsable = (robot: Robot) =>
     !robot.disabled && (robot.expiresAt === undefined || robot.expiresAt > now());
@@ -163,7 +183,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
   const nameOf = (who: Principal) =>
     who.kind === 'user' ? who.user.name : who.kind === 'robot' ? who.robot.name : undefined;
   const record: Governance['record'] = (entry) => {
-    store.appendAudit({
+    appendAudit({
       time: now(),
       username: nameOf(entry.principal),
       remoteAddress: entry.remoteAddress,
@@ -357,6 +377,9 @@ export function createGovernance(options: GovernanceOptions): Governance {
     users,
     guardTags,
     purgeAudit,
+    onAudit: (listener) => {
+      auditListeners.push(listener);
+    },
     close() {
       clearInterval(purgeTimer);
       store.flushAudit();
@@ -382,7 +405,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
                 .map((t) => t.tag)
             : [];
         if (ok && operation === 'pull') notePulls(event.repository, isDigest ? tags : [event.target ?? '']);
-        store.appendAudit({
+        appendAudit({
           time: now(),
           username: nameOf(who),
           remoteAddress: event.remoteAddress,

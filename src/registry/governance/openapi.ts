@@ -16,6 +16,31 @@ interface Route {
 const str = { type: 'string' };
 const bool = { type: 'boolean' };
 const int = { type: 'integer' };
+const REPLICATION_POLICY = {
+  name: str,
+  direction: { type: 'string', enum: ['push', 'pull'] },
+  project: str,
+  remote: { type: 'object', properties: { url: str, username: str, password: str } },
+  remote_namespace: str,
+  repositories: { type: 'array', items: str },
+  tags: { type: 'array', items: str },
+  trigger: { type: 'string', enum: ['manual', 'scheduled', 'event_based'] },
+  schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
+  enabled: bool,
+};
+const WEBHOOK_POLICY = {
+  name: str,
+  url: str,
+  secret: str,
+  events: {
+    type: 'array',
+    items: {
+      type: 'string',
+      enum: ['PUSH_ARTIFACT', 'PULL_ARTIFACT', 'DELETE_ARTIFACT', 'QUOTA_EXCEED', 'REPLICATION'],
+    },
+  },
+  enabled: bool,
+};
 const ROLE = { type: 'string', enum: ['project admin', 'maintainer', 'developer', 'guest', 'limited guest'] };
 
 const ROUTES: Route[] = [
@@ -49,7 +74,17 @@ const ROUTES: Route[] = [
     path: '/projects',
     summary: 'Create a project',
     needs: 'system admin',
-    body: { project_name: str, public: bool, storage_limit: int },
+    body: {
+      project_name: str,
+      public: bool,
+      storage_limit: int,
+      proxy_cache: {
+        type: 'object',
+        nullable: true,
+        description: 'system admin only; null makes it an ordinary project again',
+        properties: { url: str, username: str, password: str, namespace: str },
+      },
+    },
   },
   { method: 'get', path: '/projects/{project}', summary: 'A project', needs: 'pull' },
   {
@@ -73,6 +108,12 @@ const ROUTES: Route[] = [
           keepTags: { type: 'array', items: str },
           schedule: { type: 'string', enum: ['hourly', 'daily', 'weekly'] },
         },
+      },
+      proxy_cache: {
+        type: 'object',
+        nullable: true,
+        description: 'system admin only; null makes it an ordinary project again',
+        properties: { url: str, username: str, password: str, namespace: str },
       },
     },
   },
@@ -184,6 +225,99 @@ const ROUTES: Route[] = [
     summary: 'The whole audit log, newest first',
     needs: 'system admin',
     query: ['project', 'username', 'operation', 'from', 'to', 'page', 'page_size'],
+  },
+  { method: 'get', path: '/replication/policies', summary: 'Replication rules', needs: 'system admin' },
+  {
+    method: 'post',
+    path: '/replication/policies',
+    summary: 'Create a replication rule (push: project to remote; pull: remote into project)',
+    needs: 'system admin',
+    body: REPLICATION_POLICY,
+  },
+  { method: 'get', path: '/replication/policies/{id}', summary: 'A replication rule', needs: 'system admin' },
+  {
+    method: 'put',
+    path: '/replication/policies/{id}',
+    summary: 'Change a replication rule (keys left out keep their values)',
+    needs: 'system admin',
+    body: REPLICATION_POLICY,
+  },
+  {
+    method: 'delete',
+    path: '/replication/policies/{id}',
+    summary: 'Delete a replication rule',
+    needs: 'system admin',
+  },
+  {
+    method: 'post',
+    path: '/replication/executions',
+    summary: 'Run a rule now (in the background; poll the execution)',
+    needs: 'system admin',
+    body: { policy_id: int },
+  },
+  {
+    method: 'get',
+    path: '/replication/executions',
+    summary: 'Executions, newest first',
+    needs: 'system admin',
+    query: ['policy_id'],
+  },
+  { method: 'get', path: '/replication/executions/{id}', summary: 'An execution', needs: 'system admin' },
+  {
+    method: 'get',
+    path: '/replication/executions/{id}/tasks',
+    summary: 'Per-artifact results of an execution',
+    needs: 'system admin',
+  },
+  {
+    method: 'post',
+    path: '/replication/executions/{id}/retry',
+    summary: 'Run the failed artifacts of an execution again',
+    needs: 'system admin',
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies',
+    summary: "The project's webhook policies",
+    needs: 'change settings',
+  },
+  {
+    method: 'post',
+    path: '/projects/{project}/webhook/policies',
+    summary: 'Create a webhook policy; the secret (given or generated) is returned only here',
+    needs: 'change settings',
+    body: WEBHOOK_POLICY,
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'A webhook policy',
+    needs: 'change settings',
+  },
+  {
+    method: 'put',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'Change a webhook policy',
+    needs: 'change settings',
+    body: WEBHOOK_POLICY,
+  },
+  {
+    method: 'delete',
+    path: '/projects/{project}/webhook/policies/{id}',
+    summary: 'Delete a webhook policy',
+    needs: 'change settings',
+  },
+  {
+    method: 'get',
+    path: '/projects/{project}/webhook/policies/{id}/deliveries',
+    summary: 'Delivery log, newest first: status, attempts, last HTTP status or error, payload',
+    needs: 'change settings',
+  },
+  {
+    method: 'post',
+    path: '/projects/{project}/webhook/policies/{id}/deliveries/{delivery}/retry',
+    summary: 'Send a delivery again',
+    needs: 'change settings',
   },
   { method: 'get', path: '/system/settings', summary: 'System settings', needs: 'system admin' },
   {

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import type { MemberRole, ProjectAction } from './permissions.js';
+import type { ProxyCacheSettings } from './proxy.js';
 import { migrateGovernance } from './schema.js';
 
 export interface Project {
@@ -30,6 +31,8 @@ export interface ProjectSettings {
   /** Tag patterns that may be neither overwritten nor deleted. */
   immutableTags?: string[];
   retention?: RetentionPolicy;
+  /** Set on a proxy-cache project: the upstream it mirrors. */
+  proxyCache?: ProxyCacheSettings;
 }
 
 export interface User {

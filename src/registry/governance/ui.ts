@@ -12,12 +12,15 @@ import {
   ROBOT_PREFIX,
 } from './governance.js';
 import { isMemberRole, MEMBER_ROLES, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
+import type { Replication } from './replication.js';
 import type { Project } from './store.js';
 
 /** What the web UI is built from. */
 export interface WebUiDeps {
   governance: Governance;
   limiter: LoginLimiter;
+  /** Replication rules and runs (the Replication page) when present. */
+  replication?: Replication;
 }
 
 const SESSION_COOKIE = 'berth_session';
@@ -81,7 +84,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       .send(
         `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)} · berth-registry</title>` +
           `<style>${STYLE}</style></head><body><header><strong>berth-registry</strong>` +
-          `<a href="/ui/">Projects</a>${gov.isSysadmin(who) ? '<a href="/ui/users">Users</a>' : ''}` +
+          `<a href="/ui/">Projects</a>${gov.isSysadmin(who) ? `<a href="/ui/users">Users</a>${deps.replication ? '<a href="/ui/replication">Replication</a>' : ''}` : ''}` +
           `<span style="margin-left:auto">${account}</span></header>` +
           `<main><h1>${esc(title)}</h1>${body}</main></body></html>`,
       );
@@ -219,6 +222,107 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       });
       return reply.redirect(`/ui/projects/${url(name)}`, 303);
     });
+
+    const { replication } = deps;
+    if (replication) {
+      const time = (ms: number | null) =>
+        ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '';
+      const executionRows = (list: ReturnType<Replication['executions']>) =>
+        list
+          .map(
+            (e) =>
+              `<tr><td><a href="/ui/replication/executions/${e.id}">${e.id}</a></td><td>${esc(replication.policies().find((p) => p.id === e.policyId)?.name ?? e.policyId)}</td>
+<td>${esc(e.trigger)}</td><td class="${e.status === 'failed' ? 'fail' : ''}">${esc(e.status)}</td><td>${e.succeeded}/${e.total}</td><td>${e.failed}</td><td>${time(e.startedAt)}</td><td>${time(e.finishedAt)}</td></tr>`,
+          )
+          .join('');
+      app.get('/ui/replication', async (request, reply) => {
+        const who = principalOf(request);
+        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+        const rules = replication
+          .policies()
+          .map(
+            (p) =>
+              `<tr><td>${esc(p.name)}</td><td>${p.direction === 'push' ? `${esc(p.project)} → ${esc(p.remote.url)}/${esc(p.remoteNamespace)}` : `${esc(p.remote.url)}/${esc(p.remoteNamespace)} → ${esc(p.project)}`}</td>
+<td>${esc(p.repositories.join(' ') || '*')}</td><td>${esc(p.tags.join(' ') || '*')}</td><td>${esc(p.trigger)}${p.schedule ? ` (${esc(p.schedule)})` : ''}${p.enabled ? '' : ', disabled'}</td>
+<td><form class="inline" method="post" action="/ui/replication/${p.id}/run"><button>Run now</button></form></td></tr>`,
+          )
+          .join('');
+        return page(
+          reply,
+          who,
+          'Replication',
+          `<table><tr><th>Rule</th><th>From → to</th><th>Repositories</th><th>Tags</th><th>Trigger</th><th></th></tr>${rules}</table>
+<p>Rules are created with the management API (<code>POST /api/v2.0/replication/policies</code>).</p>
+<h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows(replication.executions())}</table>`,
+        );
+      });
+      app.post<{ Params: { id: string } }>('/ui/replication/:id/run', async (request, reply) => {
+        const who = principalOf(request);
+        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+        let started: { id: number };
+        let policy: { project: string; name: string };
+        try {
+          policy = replication.policy(Number(request.params.id));
+          started = replication.start(Number(request.params.id), 'manual');
+        } catch (err) {
+          return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
+        }
+        gov.record({
+          principal: who,
+          remoteAddress: request.ip,
+          operation: 'run_replication',
+          project: policy.project,
+          resource: policy.name,
+          result: 'success',
+          detail: `execution ${started.id}`,
+        });
+        return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
+      });
+      app.get<{ Params: { id: string } }>('/ui/replication/executions/:id', async (request, reply) => {
+        const who = principalOf(request);
+        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+        let execution: ReturnType<Replication['execution']>;
+        try {
+          execution = replication.execution(Number(request.params.id));
+        } catch (err) {
+          return page(
+            reply,
+            who,
+            'Replication run',
+            `<p class="error">${esc((err as Error).message)}</p>`,
+            404,
+          );
+        }
+        const tasks = replication
+          .tasks(execution.id)
+          .map(
+            (t) =>
+              `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
+          )
+          .join('');
+        const retry =
+          execution.failed > 0 && execution.status !== 'running'
+            ? `<form method="post" action="/ui/replication/executions/${execution.id}/retry"><button>Retry the failures</button></form>`
+            : '';
+        return page(
+          reply,
+          who,
+          `Replication run ${execution.id}`,
+          `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
+<h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>${retry}`,
+        );
+      });
+      app.post<{ Params: { id: string } }>('/ui/replication/executions/:id/retry', async (request, reply) => {
+        const who = principalOf(request);
+        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+        try {
+          const started = replication.retry(Number(request.params.id));
+          return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
+        } catch (err) {
+          return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
+        }
+      });
+    }
 
     app.get('/ui/users', async (request, reply) => {
       const who = principalOf(request);

@@ -1,0 +1,217 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DistributionProcess,
+  hasDistribution,
+  startDistribution,
+} from '../registry/testing/distribution.js';
+import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
+import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
+const ADMIN_PASSWORD = 'Replication-admin-1';
+const missing = !skopeo ? 'no skopeo' : !hasDistribution() ? 'no docker-registry to replicate to' : false;
+
+type Json = Record<string, unknown>;
+
+describe('berth-registry replication (to and from CNCF Distribution)', { skip: missing }, () => {
+  let dir: string;
+  let remote: DistributionProcess;
+  let server: RegistryProcess;
+  let peer: PeerDockerd | undefined;
+
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`http://${server.address}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as Json & Json[] };
+  };
+  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
+  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+  const finished = async (id: number) => {
+    for (let i = 0; i < 600; i++) {
+      const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
+      if (execution['status'] !== 'running') return execution;
+      await sleep(100);
+    }
+    throw new Error(`execution ${id} did not finish`);
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-registry-replication-'));
+    remote = await startDistribution();
+    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
+    try {
+      server = await startRegistryProcess(bin('berth-registry'), [
+        '--root',
+        join(dir, 'root'),
+        '--auth',
+        'token',
+      ]);
+    } finally {
+      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    }
+    assert.equal((await admin('POST', '/api/v2.0/projects', { project_name: 'team' })).status, 201);
+    for (const tag of ['1', '2', 'dev']) {
+      const push = await sk([
+        'copy',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `admin:${ADMIN_PASSWORD}`,
+        busybox,
+        `docker://${server.address}/team/app:${tag}`,
+      ]);
+      assert.equal(push.code, 0, push.stderr);
+    }
+  });
+  after(async () => {
+    await peer?.stop();
+    await server?.stop();
+    await remote?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names the field of a bad policy', async () => {
+    const response = await admin('POST', '/api/v2.0/replication/policies', {
+      name: 'bad',
+      direction: 'sideways',
+      project: 'team',
+      remote: { url: `http://${remote.address}` },
+    });
+    assert.equal(response.status, 400);
+    assert.match(JSON.stringify(response.body), /direction/);
+  });
+
+  it('pushes a project by tag pattern, records per-artifact results, and retries failures', async () => {
+    const created = await admin('POST', '/api/v2.0/replication/policies', {
+      name: 'to-distribution',
+      direction: 'push',
+      project: 'team',
+      remote: { url: `http://${remote.address}` },
+      tags: ['?'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const policyId = created.body['id'] as number;
+
+    await remote.stop();
+    const failedRun = await admin('POST', '/api/v2.0/replication/executions', { policy_id: policyId });
+    assert.equal(failedRun.status, 201);
+    const failed = await finished(failedRun.body['id'] as number);
+    assert.equal(failed['status'], 'failed');
+    assert.equal(failed['failed'], 2, JSON.stringify(failed));
+
+    await remote.restart();
+    const retry = await admin('POST', `/api/v2.0/replication/executions/${failedRun.body['id']}/retry`);
+    assert.equal(retry.status, 201);
+    const retried = await finished(retry.body['id'] as number);
+    assert.equal(retried['status'], 'succeeded', JSON.stringify(retried));
+    const tasks = (await admin('GET', `/api/v2.0/replication/executions/${retry.body['id']}/tasks`)).body;
+    assert.deepEqual(tasks.map((t) => [t['destination'], t['tag'], t['status']]).sort(), [
+      ['team/app', '1', 'succeeded'],
+      ['team/app', '2', 'succeeded'],
+    ]);
+    const remoteTags = (await (await fetch(`http://${remote.address}/v2/team/app/tags/list`)).json()) as {
+      tags: string[];
+    };
+    assert.deepEqual(remoteTags.tags.sort(), ['1', '2']);
+  });
+
+  it('pulls from the remote into a project', async () => {
+    assert.equal((await admin('POST', '/api/v2.0/projects', { project_name: 'copy' })).status, 201);
+    const created = await admin('POST', '/api/v2.0/replication/policies', {
+      name: 'from-distribution',
+      direction: 'pull',
+      project: 'copy',
+      remote: { url: `http://${remote.address}` },
+      remote_namespace: 'team',
+      repositories: ['app'],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const run = await admin('POST', '/api/v2.0/replication/executions', { policy_id: created.body['id'] });
+    const done = await finished(run.body['id'] as number);
+    assert.equal(
+      done['status'],
+      'succeeded',
+      JSON.stringify((await admin('GET', `/api/v2.0/replication/executions/${run.body['id']}/tasks`)).body),
+    );
+    const inspect = await sk([
+      'inspect',
+      '--tls-verify=false',
+      '--creds',
+      `admin:${ADMIN_PASSWORD}`,
+      `docker://${server.address}/copy/app:2`,
+    ]);
+    assert.equal(inspect.code, 0, inspect.stderr);
+  });
+
+  it('replicates on push when the rule is event-based', async () => {
+    const created = await admin('POST', '/api/v2.0/replication/policies', {
+      name: 'on-push',
+      direction: 'push',
+      project: 'team',
+      remote: { url: `http://${remote.address}` },
+      remote_namespace: 'events',
+      trigger: 'event_based',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const push = await sk([
+      'copy',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `admin:${ADMIN_PASSWORD}`,
+      busybox,
+      `docker://${server.address}/team/app:3`,
+    ]);
+    assert.equal(push.code, 0, push.stderr);
+    let executions: Json[] = [];
+    for (let i = 0; i < 100 && executions[0]?.['status'] !== 'succeeded'; i++) {
+      executions = (await admin('GET', `/api/v2.0/replication/executions?policy_id=${created.body['id']}`))
+        .body;
+      await sleep(100);
+    }
+    assert.equal(executions[0]?.['trigger'], 'event_based');
+    assert.equal(executions[0]?.['status'], 'succeeded', JSON.stringify(executions));
+    const tags = (await (await fetch(`http://${remote.address}/v2/events/app/tags/list`)).json()) as {
+      tags: string[];
+    };
+    assert.deepEqual(tags.tags, ['3']);
+  });
+
+  it('the replicated image runs from the second registry (dockerd)', {
+    skip: !dockerdBinary() || !dockerCli() ? 'dockerd or the docker CLI is not installed' : false,
+  }, async () => {
+    peer = await startPeerDockerd();
+    const docker = (args: string[]) =>
+      runCommand(dockerCli()!, ['-H', peer!.host, ...args], {
+        env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') },
+        timeoutMs: 180_000,
+      });
+    const pull = await docker(['pull', `${remote.address}/team/app:1`]);
+    assert.equal(pull.code, 0, pull.stderr);
+    const run = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      `${remote.address}/team/app:1`,
+      'echo',
+      'replicated',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout.trim(), 'replicated');
+  });
+});
