@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 import { invalidArgument, notFound } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -6,6 +6,7 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import { parseReference } from '../names.js';
 import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
+import type { BlobContent } from '../storage/driver.js';
 import type { Governance } from './governance.js';
 import {
   checkEndpoint,
@@ -141,7 +142,7 @@ function localSide(registry: Registry): Side {
         .repository(repository)
         .blobs.open(digest as Digest)
         .catch(() => undefined);
-      return open && { size: open.size, stream: open.stream };
+      return open && { size: open.size, stream: readableOf(open.content) };
     },
     async hasBlob(repository, digest) {
       return (await metadata.findLinkedBlob(repository, digest as Digest)) !== undefined;
@@ -650,4 +651,14 @@ export function executionView(e: ReplicationExecution) {
     succeeded: e.succeeded,
     failed: e.failed,
   };
+}
+
+/** The storage hands out blobs as "write yourself to"; replication wants a stream to read. */
+function readableOf(content: BlobContent): Readable {
+  const stream = new PassThrough();
+  content.writeTo(stream).then(
+    () => stream.end(),
+    (err: unknown) => stream.destroy(err as Error),
+  );
+  return stream;
 }
