@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { BuildService } from '../builder/service.js';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
 import type { SystemService } from '../engine/system.js';
@@ -6,6 +7,7 @@ import type { ImageService } from '../images/service.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerBuildRoutes } from './routes/build.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -17,6 +19,7 @@ export interface ApiServices {
   /** Route families are registered for the services given (tests may pass only some). */
   images?: ImageService;
   containers?: ContainerService;
+  builder?: BuildService;
   log: Logger;
 }
 
@@ -83,5 +86,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.builder) registerBuildRoutes(app, services.builder, headers);
   return { app, handler: app.handler, close: async () => {} };
 }

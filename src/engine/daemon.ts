@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { readBuildInfo } from './build-info.js';
+import { openBuildService } from './build-service.js';
 import type { DaemonConfig } from './config/types.js';
 import { openContainerService } from './container-stores.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
@@ -100,7 +101,14 @@ export class Daemon {
         conmonVersion: conmon,
         inventory,
       });
-      const api: ApiServer = await createApiServer({ system, images: images.service, containers, log });
+      const builder = await openBuildService({ config, images, containers, log });
+      const api: ApiServer = await createApiServer({
+        system,
+        images: images.service,
+        containers,
+        builder,
+        log,
+      });
       undo.push(() => api.close());
       const listeners = await openListeners(config, api.app, log);
       undo.push(async () => {

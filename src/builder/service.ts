@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerService } from '../containers/service.js';
+import type { Digest } from '../core/digest.js';
+import type { Logger } from '../core/logger.js';
+import { familiarString, parseNormalizedNamed, tagNameOnly } from '../images/reference.js';
+import type { ImageService } from '../images/service.js';
+import type { KeyValueStore } from '../metadata/kv.js';
+import type { LeaseStore } from '../metadata/leases.js';
+import { unmountUnder } from '../snapshots/mount.js';
+import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { type CommitRequest, commitContainer } from './commit.js';
+import { unpackContext } from './context.js';
+import { BuilderError } from './errors.js';
+import { BuildExecutor, type BuildOptions, type BuildOutput } from './executor.js';
+import { parseBuildPlan } from './instructions.js';
+
+export interface BuildServiceDeps {
+  images: ImageService;
+  containers: ContainerService;
+  snapshotter: Snapshotter;
+  leases: LeaseStore;
+  kv: KeyValueStore;
+  log: Logger;
+  /** Scratch space for contexts and mounts of the builds in progress. */
+  workRoot: string;
+  /** Largest build context accepted, in bytes (uncompressed tar). */
+  maxContextSize?: number;
+}
+
+/** The builder: `docker commit` and `docker build` (the legacy builder's API). */
+export class BuildService {
+  constructor(private readonly deps: BuildServiceDeps) {}
+
+  commit(request: CommitRequest): Promise<Digest> {
+    return commitContainer(this.deps, request);
+  }
+
+  /**
+   * Builds the Dockerfile in the context tar; tags the result. Everything the
+   * build made on the way (containers, mounts, the unpacked context) is gone
+   * when it returns, whether it succeeded or not.
+   */
+  async build(
+    context: AsyncIterable<Buffer>,
+    options: BuildOptions,
+    out: BuildOutput,
+  ): Promise<{ id: Digest; tags: string[] }> {
+    const tags = options.tags.map((t) => {
+      try {
+        return tagNameOnly(parseNormalizedNamed(t));
+      } catch (err) {
+        throw new BuilderError(
+          `invalid tag ${JSON.stringify(t)}: ${err instanceof Error ? err.message : String(err)}`,
+          undefined,
+        );
+      }
+    });
+    const workDir = await mkdtemp(join(this.deps.workRoot, 'build-'));
+    try {
+      const ctx = await unpackContext(context, join(workDir, 'context'), {
+        dockerfile: options.dockerfile,
+        ...(this.deps.maxContextSize !== undefined ? { maxSize: this.deps.maxContextSize } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const plan = parseBuildPlan(ctx.dockerfile);
+      if (Object.keys(options.labels).length > 0) {
+        const last = plan.stages.at(-1)!;
+        last.commands.push({
+          kind: 'label',
+          line: last.line,
+          original: `LABEL ${Object.entries(options.labels)
+            .map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`)
+            .join(' ')}`,
+          pairs: Object.entries(options.labels).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)]),
+        });
+      }
+      const executor = new BuildExecutor(this.deps, plan, ctx, options, out, workDir);
+      const id = await executor.run();
+      for (const tag of tags) await this.deps.images.tag(id, familiarString(tag));
+      return { id, tags: tags.map(familiarString) };
+    } finally {
+      await unmountUnder(workDir).catch(() => {});
+      await rm(workDir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}
