@@ -10,7 +10,7 @@ import { join, posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
-import { ErrorKind, isKind } from '../core/errors.js';
+import { ErrorKind, isKind, kindOf } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerConfig } from '../images/config.js';
 import { snapshotRef } from '../images/layers.js';
@@ -178,7 +178,9 @@ export class BuildExecutor {
     for (const command of stage.commands) {
       this.options.signal?.throwIfAborted();
       this.printStep(command.original);
-      await this.dispatch(state, command, stages, index);
+      await this.dispatch(state, command, stages, index).catch((err: unknown) => {
+        throw withLine(err, command.line);
+      });
       this.out.stream(` ---> ${short(state.imageId)}\n`);
     }
     if (state.imageId) this.out.aux({ ID: state.imageId });
@@ -276,6 +278,7 @@ export class BuildExecutor {
   }
 
   // ---- dispatch ----
+  // History texts follow dockerd's dispatchers: `%q` for CMD, ENTRYPOINT and HEALTHCHECK, `%v` for SHELL and VOLUME.
 
   private async dispatch(
     state: StageState,
@@ -344,11 +347,11 @@ export class BuildExecutor {
       case 'volume': {
         const paths = ins.paths.map(x);
         config.Volumes = { ...(config.Volumes ?? {}), ...Object.fromEntries(paths.map((p) => [p, {}])) };
-        return this.commitMeta(state, `VOLUME ${goQuoteList(paths)}`);
+        return this.commitMeta(state, `VOLUME [${paths.join(' ')}]`);
       }
       case 'shell':
         config.Shell = ins.shell;
-        return this.commitMeta(state, `SHELL ${goQuoteList(ins.shell)}`);
+        return this.commitMeta(state, `SHELL [${ins.shell.join(' ')}]`);
       case 'onbuild':
         config.OnBuild = [...(config.OnBuild ?? []), ins.expression];
         return this.commitMeta(state, `ONBUILD ${ins.expression}`);
@@ -524,7 +527,9 @@ export class BuildExecutor {
     const shown = args.filter((a) => !PROXY_ARGS.has(a.split('=', 1)[0]!)).sort();
     const saveCmd = args.length > 0 ? [`|${shown.length}`, ...shown, ...cmd] : cmd;
     const createdBy = saveCmd.join(' ');
-    const network = ins.network ?? this.options.networkMode;
+    // `default` is what the CLI sends when nothing was asked for.
+    const requested = ins.network ?? this.options.networkMode;
+    const network = requested === 'default' ? undefined : requested;
     if (await this.probe(state, `${createdBy}\n${network ?? ''}`, createdBy)) return;
     const body = {
       Image: state.imageId,
@@ -739,6 +744,12 @@ export class BuildExecutor {
       return false;
     }
   }
+}
+
+/** Any failure of a step names the step's line. */
+function withLine(err: unknown, line: number): unknown {
+  if (err instanceof BuilderError || isKind(err, ErrorKind.Canceled) || !(err instanceof Error)) return err;
+  return stepError(err.message, line, kindOf(err));
 }
 
 function short(id: string | undefined): string {

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
+import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+const MULTI_STAGE = `FROM busybox AS build
+ARG GREETING=hello
+RUN mkdir -p /out && echo "$GREETING from stage one" > /out/message.txt
+FROM busybox
+COPY --from=build /out/message.txt /app/message.txt
+COPY notes.txt /app/
+ENV APP_MODE=production
+WORKDIR /app
+USER nobody
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s CMD cat /app/message.txt
+ENTRYPOINT ["cat"]
+CMD ["/app/message.txt"]
+`;
+
+describe('docker build (legacy builder) against berthd', {
+  skip: docker ? false : 'no docker CLI on this machine',
+}, () => {
+  let dir: string;
+  let ctx: string;
+  let daemon: TestDaemon;
+  const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+  const run = (host: string, ...args: string[]) =>
+    runCommand(docker!, ['-H', host, ...args], { timeoutMs: 120_000, env });
+  const berth = (...args: string[]) =>
+    runCommand(bin('berth'), ['-H', daemon.host, ...args], { timeoutMs: 120_000 });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-build-'));
+    ctx = join(dir, 'ctx');
+    await mkdir(ctx);
+    await writeFile(join(ctx, 'Dockerfile'), MULTI_STAGE);
+    await writeFile(join(ctx, 'notes.txt'), 'notes v1\n');
+    await writeFile(join(ctx, 'secret.txt'), 'do not send\n');
+    await writeFile(join(ctx, '.dockerignore'), 'secret.txt\n');
+    await mkdir(join(dir, 'daemon'));
+    daemon = await startDaemon({ dir: join(dir, 'daemon'), config: {} });
+    const loaded = await run(daemon.host, 'load', '-i', busybox);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+  after(async () => {
+    if (daemon) {
+      const all = await run(daemon.host, 'ps', '-aq');
+      for (const id of all.stdout.split('\n').filter(Boolean)) await run(daemon.host, 'rm', '-f', id);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds a multi-stage Dockerfile whose image runs and prints the file', async () => {
+    const built = await run(daemon.host, 'build', '-t', 'demo:1', ctx);
+    assert.equal(built.code, 0, built.stderr + built.stdout);
+    assert.match(built.stdout, /^Step 1\/13 : FROM busybox AS build$/m);
+    assert.match(built.stdout, /^ ---> Running in [0-9a-f]{12}$/m);
+    assert.match(built.stdout, /^Successfully tagged demo:1$/m);
+    const ran = await run(
+      daemon.host,
+      'run',
+      '--rm',
+      '--entrypoint',
+      'cat',
+      'demo:1',
+      '/app/message.txt',
+      '/app/notes.txt',
+    );
+    assert.equal(ran.stdout, 'hello from stage one\nnotes v1\n', ran.stderr);
+    const ps = await run(daemon.host, 'ps', '-aq');
+    assert.equal(ps.stdout, '', 'no intermediate container is left');
+  });
+
+  it('rebuilds fully from cache, and from the changed COPY on after an edit', async () => {
+    const cached = await run(daemon.host, 'build', '-t', 'demo:1', ctx);
+    assert.equal(cached.code, 0, cached.stderr);
+    assert.equal((cached.stdout.match(/Using cache/g) ?? []).length, 11, cached.stdout);
+    await writeFile(join(ctx, 'notes.txt'), 'notes v2\n');
+    const edited = await run(daemon.host, 'build', '-t', 'demo:1', ctx);
+    const steps = edited.stdout.split(/^Step /m).slice(1);
+    const usingCache = steps.map((s) => s.includes('Using cache'));
+    // Steps 2, 3 and 5 come from cache; 6 (the edited COPY) and everything after run again.
+    assert.deepEqual(usingCache, [
+      false,
+      true,
+      true,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    await writeFile(join(ctx, 'notes.txt'), 'notes v1\n');
+  });
+
+  it('never sends or copies what .dockerignore excludes', async () => {
+    await writeFile(join(ctx, 'Dockerfile.secret'), 'FROM busybox\nCOPY secret.txt /\n');
+    const r = await berth('build', '-f', join(ctx, 'Dockerfile.secret'), ctx);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^Dockerfile line 2: COPY failed: file not found in build context or excluded by \.dockerignore: stat secret\.txt: file does not exist$/m,
+    );
+  });
+
+  it('names the Dockerfile line of each error and leaves no container behind', async () => {
+    const cases: [string, RegExp][] = [
+      ['FROM busybox\nFOO bar\n', /dockerfile parse error line 2: unknown instruction: FOO/],
+      [
+        'FROM busybox\nRUN echo before; exit 3\n',
+        /Dockerfile line 2: The command '\/bin\/sh -c echo before; exit 3' returned a non-zero code: 3; last output:\nbefore/,
+      ],
+      ['FROM busybox\nCOPY --from=nowhere /a /b\n', /Dockerfile line 2: invalid from flag value nowhere/],
+      [
+        'FROM busybox AS a\nCOPY --from=b /x /y\nFROM busybox AS b\n',
+        /Dockerfile line 2: circular dependency detected on stage: b/,
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      await writeFile(join(ctx, 'Dockerfile.bad'), text);
+      const r = await berth('build', '-f', join(ctx, 'Dockerfile.bad'), ctx);
+      assert.notEqual(r.code, 0, text);
+      assert.match(r.stderr, expected);
+    }
+    const ps = await run(daemon.host, 'ps', '-aq');
+    assert.equal(ps.stdout, '');
+  });
+
+  it('berth build -q --iidfile prints and writes the image ID; berth commit makes an image', async () => {
+    const iid = join(dir, 'iid');
+    const r = await berth('build', '-q', '--iidfile', iid, ctx);
+    assert.equal(r.code, 0, r.stderr);
+    const id = (await readFile(iid, 'utf8')).trim();
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    assert.equal(r.stdout.trim(), id);
+    const created = await run(
+      daemon.host,
+      'run',
+      '--name',
+      'to-commit',
+      '--entrypoint',
+      'sh',
+      id,
+      '-c',
+      'echo committed > /tmp/c',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const commit = await berth(
+      'commit',
+      '-c',
+      'CMD ["cat","/tmp/c"]',
+      '-c',
+      'ENTRYPOINT []',
+      '-m',
+      'by test',
+      'to-commit',
+      'committed:1',
+    );
+    assert.equal(commit.code, 0, commit.stderr);
+    await run(daemon.host, 'rm', 'to-commit');
+    const ran = await run(daemon.host, 'run', '--rm', 'committed:1');
+    assert.equal(ran.stdout, 'committed\n', ran.stderr);
+    const history = await run(daemon.host, 'history', '--format', '{{.Comment}}', 'committed:1');
+    assert.equal(history.stdout.split('\n')[0], 'by test');
+  });
+});
+
+describe('the image config and history match dockerd 20.10 legacy builder', {
+  skip: !docker ? 'no docker CLI' : !dockerdBinary() ? 'dockerd (docker.io) is not installed' : false,
+}, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  let peer: PeerDockerd;
+  const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+  const run = (host: string, ...args: string[]) =>
+    runCommand(docker!, ['-H', host, ...args], { timeoutMs: 120_000, env });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-build-peer-'));
+    await mkdir(join(dir, 'ctx'));
+    await writeFile(
+      join(dir, 'ctx', 'Dockerfile'),
+      `${MULTI_STAGE}LABEL a=b\nVOLUME /data\nSTOPSIGNAL SIGINT\nSHELL ["/bin/sh","-ec"]\nRUN echo shell\nONBUILD RUN echo child\n`,
+    );
+    await writeFile(join(dir, 'ctx', 'notes.txt'), 'notes\n');
+    await mkdir(join(dir, 'daemon'));
+    [daemon, peer] = await Promise.all([
+      startDaemon({ dir: join(dir, 'daemon'), config: {} }),
+      startPeerDockerd(),
+    ]);
+    for (const host of [daemon.host, peer.host]) {
+      const loaded = await run(host, 'load', '-i', busybox);
+      assert.equal(loaded.code, 0, loaded.stderr);
+    }
+  });
+  after(async () => {
+    await daemon?.stop();
+    await peer?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('same Cmd, Entrypoint, Env, WorkingDir, User, ports, volumes, labels and history', async () => {
+    const results = [];
+    for (const host of [daemon.host, peer.host]) {
+      const built = await run(host, 'build', '-t', 'same:1', join(dir, 'ctx'));
+      assert.equal(built.code, 0, built.stderr);
+      const config = JSON.parse(
+        (await run(host, 'inspect', '--format', '{{json .Config}}', 'same:1')).stdout,
+      );
+      delete config.Image;
+      const history = (
+        await run(host, 'history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'same:1')
+      ).stdout
+        // COPY's content hash is each builder's own.
+        .replace(/(COPY|ADD) (file|dir|multi):[0-9a-f]{64}/g, '$1 $2:<hash>');
+      results.push({ config, history });
+    }
+    assert.deepEqual(results[0], results[1]);
+  });
+});
