@@ -6,12 +6,21 @@ import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
 import { toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
+import { build } from './workloads/build.js';
 import { imageLoad } from './workloads/images.js';
 import { pendingWorkloads } from './workloads/pending.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 
-const WORKLOADS: Workload[] = [cliStartup, apiLatency, idleRss, runTrue, imageLoad, ...pendingWorkloads];
+const WORKLOADS: Workload[] = [
+  cliStartup,
+  apiLatency,
+  idleRss,
+  runTrue,
+  imageLoad,
+  build,
+  ...pendingWorkloads,
+];
 
 interface Args {
   quick: boolean;

@@ -63,6 +63,8 @@ export async function commitRecord(
     author?: string;
     comment?: string;
     tags?: readonly Reference[];
+    leaseId?: string;
+    onRecorded?: (id: Digest) => void;
   },
 ): Promise<Digest> {
   const mounts = await deps.snapshotter.mounts(record.SnapshotKey);

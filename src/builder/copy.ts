@@ -31,6 +31,8 @@ export interface CopyEntry {
   source?: string;
   body?: Buffer;
   linkname?: string;
+  /** The path the content hash uses: relative to the copied source, so the destination does not change it. */
+  hashPath?: string;
 }
 
 /** Where the files come from and go to. */
@@ -52,6 +54,8 @@ export interface CopyRequest {
   mode?: number;
   /** ADD: local tar archives are extracted. */
   extractArchives: boolean;
+  /** Only the content hash is wanted: the destination is not looked at. */
+  hashOnly?: boolean;
 }
 
 export interface CopyPlan {
@@ -69,7 +73,7 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
   const many = matches.length > 1;
   const destInfo = request.destRoot ? await statInRoot(request.destRoot, dest) : undefined;
   const destIsDir = dest.endsWith('/') || destInfo?.isDirectory() === true;
-  if (many && !destIsDir) {
+  if (many && !destIsDir && !request.hashOnly) {
     throw new CopySourceError(
       `When using ${request.instruction} with more than one source file, the destination must be a directory and end with a /`,
     );
@@ -84,7 +88,12 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
     if (match.fetched) {
       const target = destIsDir ? join(destRel, match.fetched.name) : destRel;
       const entry = fileEntry(target, { mode: 0o600, mtime: match.fetched.mtime }, owner, request.mode);
-      entries.push({ ...entry, size: match.fetched.body.length, body: match.fetched.body });
+      entries.push({
+        ...entry,
+        size: match.fetched.body.length,
+        body: match.fetched.body,
+        hashPath: match.fetched.name,
+      });
       hashed.push(entries.at(-1)!);
       continue;
     }
@@ -93,7 +102,11 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
       const before = entries.length;
       entries.push(dirEntry(destRel, stats, owner, request.mode));
       await walkInto(request, match.abs, match.rel, destRel, owner, entries);
-      hashed.push(...entries.slice(before));
+      for (const entry of entries.slice(before)) {
+        entry.hashPath =
+          entry.path === destRel ? '.' : entry.path.slice(destRel === '' ? 0 : destRel.length + 1);
+        hashed.push(entry);
+      }
     } else if (request.extractArchives && stats.isFile() && (await isArchive(match.abs))) {
       entries.push({
         path: destRel,
@@ -104,11 +117,15 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
         mtime: 0,
         size: stats.size,
         source: match.abs,
+        hashPath: posix.basename(match.rel),
       });
       hashed.push(entries.at(-1)!);
     } else {
       const target = destIsDir ? join(destRel, posix.basename(match.rel)) : destRel;
-      entries.push(await leafEntry(match.abs, target, stats, owner, request.mode));
+      entries.push({
+        ...(await leafEntry(match.abs, target, stats, owner, request.mode)),
+        hashPath: posix.basename(match.rel),
+      });
       hashed.push(entries.at(-1)!);
     }
   }

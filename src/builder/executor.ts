@@ -406,11 +406,13 @@ export class BuildExecutor {
       .digest('hex');
   }
 
-  private async probe(state: StageState, key: string, createdBy: string): Promise<boolean> {
+  private async probe(state: StageState, key: string, createdBy: string | undefined): Promise<boolean> {
     if (this.options.noCache || this.busted) return false;
     const hit =
       (this.deps.kv.get(CACHE_NS, this.cacheKey(state.imageId, key)) as Digest | undefined) ??
-      this.cacheFrom.get(`${state.imageId ?? 'scratch'}\n${createdBy}`);
+      (createdBy === undefined
+        ? undefined
+        : this.cacheFrom.get(`${state.imageId ?? 'scratch'}\n${createdBy}`));
     if (hit) {
       try {
         const entry = await this.deps.images.resolve(hit);
@@ -477,8 +479,9 @@ export class BuildExecutor {
       containerConfig: fullConfig({ ...state.config, Image: parent ?? '', Cmd: cmd }),
       createdBy,
       ...(state.author ? { author: state.author } : {}),
+      leaseId: this.leaseId,
+      onRecorded: (id) => this.remember(parent, key, id),
     });
-    this.remember(parent, key, id);
     state.imageId = id;
     state.config = { ...state.config, Image: id };
   }
@@ -569,10 +572,11 @@ export class BuildExecutor {
           containerConfig: fullConfig({ ...state.config, Image: parent, Cmd: saveCmd, Entrypoint: null }),
           createdBy,
           ...(state.author ? { author: state.author } : {}),
+          leaseId: this.leaseId,
+          onRecorded: (image) => this.remember(parent, `${createdBy}\n${network ?? ''}`, image),
         },
       );
       committed = true;
-      this.remember(parent, `${createdBy}\n${network ?? ''}`, id);
       state.imageId = id;
       state.config = { ...state.config, Image: id };
     } finally {
@@ -638,35 +642,48 @@ export class BuildExecutor {
     const fetched = ins.kind === 'add' ? await fetchUrls(sources, ins.line) : undefined;
     const fromImage =
       ins.from !== undefined ? await this.fromSource(x(ins.from), ins.line, stages, stageIndex) : undefined;
+    const request = {
+      instruction: name,
+      srcRoot: this.context.root,
+      ignore: this.context.ignore,
+      fromContext: true,
+      sources,
+      ...(fetched ? { fetched } : {}),
+      dest,
+      ...(ins.chmod ? { mode: Number.parseInt(ins.chmod, 8) } : {}),
+      extractArchives: ins.kind === 'add',
+    } as const;
+    const planned = async (more: Partial<Parameters<typeof planCopy>[0]>) => {
+      try {
+        return await planCopy({ ...request, destRoot: undefined, ...more });
+      } catch (err) {
+        if (err instanceof CopySourceError) throw stepError(err.message, ins.line, ErrorKind.NotFound);
+        throw err;
+      }
+    };
+    // The cache is probed without mounting anything: the context's content
+    // hash, or for --from the source image's ID (its content is in its ID).
+    const flags = `${ins.chown ?? ''}\n${ins.chmod ?? ''}`;
+    const probeHash = fromImage ? undefined : (await planned({ hashOnly: true })).hash;
+    const key = fromImage
+      ? `${name} --from=${fromImage} ${JSON.stringify(sources)} ${dest}\n${flags}`
+      : `${name} ${probeHash} in ${dest}\n${flags}`;
+    const probeCreatedBy = probeHash
+      ? this.shellComment(state, `${name} ${probeHash} in ${dest} `, false).join(' ')
+      : undefined;
+    if (await this.probe(state, key, probeCreatedBy)) return;
     const fromChain = fromImage ? (await this.deps.images.resolve(fromImage)).chainIds.at(-1) : undefined;
     await this.withView(state.imageId, (destRoot) =>
       this.withView(fromChain, async (fromRoot) => {
         const owner = ins.chown ? await ownerOf(x(ins.chown), destRoot, ins.line) : undefined;
-        let plan: Awaited<ReturnType<typeof planCopy>>;
-        try {
-          plan = await planCopy({
-            instruction: name,
-            srcRoot: fromImage ? (fromRoot ?? this.workDir) : this.context.root,
-            ...(fromImage ? {} : { ignore: this.context.ignore }),
-            fromContext: fromImage === undefined,
-            sources,
-            ...(fetched ? { fetched } : {}),
-            dest,
-            destRoot,
-            ...(owner ? { owner } : {}),
-            ...(ins.chmod ? { mode: Number.parseInt(ins.chmod, 8) } : {}),
-            extractArchives: ins.kind === 'add',
-          });
-        } catch (err) {
-          if (err instanceof CopySourceError) throw stepError(err.message, ins.line, ErrorKind.NotFound);
-          throw err;
-        }
+        const plan = await planned({
+          ...(fromImage ? { srcRoot: fromRoot ?? this.workDir, ignore: undefined, fromContext: false } : {}),
+          destRoot,
+          ...(owner ? { owner } : {}),
+        });
         const cmd = this.shellComment(state, `${name} ${plan.hash} in ${dest} `, false);
-        const createdBy = cmd.join(' ');
-        const key = `${createdBy}\n${ins.chown ?? ''}\n${ins.chmod ?? ''}`;
-        if (await this.probe(state, key, createdBy)) return;
         // The layer is read from the mounted views: commit before they go.
-        await this.commitLayer(state, key, createdBy, cmd, copyLayer(plan.entries));
+        await this.commitLayer(state, key, cmd.join(' '), cmd, copyLayer(plan.entries));
       }),
     );
   }

@@ -36,8 +36,14 @@ export interface ChildImageRequest {
   comment?: string;
   /** Names for the new image. */
   tags?: readonly Reference[];
-  /** Event to publish for the new image besides tags (dockerd publishes none for builds). */
   signal?: AbortSignal;
+  /**
+   * A lease the caller holds for longer (a build's): what is written joins
+   * it instead of a lease of its own, which saves two metadata commits.
+   */
+  leaseId?: string;
+  /** Runs in the transaction that records the image (a build records its cache entry). */
+  onRecorded?: (id: Digest) => void;
 }
 
 /** What the child image writer needs. */
@@ -49,6 +55,8 @@ export interface ChildImageDeps {
   catalog: ImageCatalog;
   events: EventSink;
   engineVersion: string;
+  /** The metadata store's transaction, to record the image, its parent and the caller's extras at once. */
+  transaction: <T>(fn: () => T) => T;
 }
 
 /**
@@ -63,7 +71,7 @@ export class ChildImageWriter {
   async create(request: ChildImageRequest): Promise<Digest> {
     const parent = request.parent ? await this.deps.catalog.byId(request.parent) : undefined;
     if (request.parent && !parent) throw new Error(`parent image ${request.parent} disappeared`);
-    return withLease(this.deps.leases, 'commit', async (lease) => {
+    const work = async (lease: HeldLease) => {
       const layer = request.layer ? await this.storeLayer(request.layer, lease, request.signal) : undefined;
       const empty = layer === undefined || layer.digest === EMPTY_LAYER_DIFF_ID;
       const parentConfig = parent?.config;
@@ -105,8 +113,11 @@ export class ChildImageWriter {
         rootfs: { type: 'layers', diff_ids: diffIds },
       };
       const stored = await this.storeImage(config, layers, chain, lease);
-      this.deps.records.register(stored, request.tags ?? []);
-      if (parent) this.deps.records.setParent(stored.id, parent.id);
+      this.deps.transaction(() => {
+        this.deps.records.register(stored, request.tags ?? []);
+        if (parent) this.deps.records.setParent(stored.id, parent.id);
+        request.onRecorded?.(stored.id);
+      });
       for (const ref of request.tags ?? [])
         publishImageEvent(
           this.deps.events,
@@ -116,6 +127,12 @@ export class ChildImageWriter {
           request.config.Labels ?? {},
         );
       return stored.id;
+    };
+    if (request.leaseId === undefined) return withLease(this.deps.leases, 'commit', work);
+    const leaseId = request.leaseId;
+    return work({
+      id: leaseId,
+      holdContent: (digest) => this.deps.leases.addResource(leaseId, { kind: 'content', digest }),
     });
   }
 
@@ -148,13 +165,14 @@ export class ChildImageWriter {
       digest: sha256Of(manifestBytes),
       size: manifestBytes.length,
     };
-    for (const [bytes, digest] of [
-      [configBytes, configDescriptor.digest],
-      [manifestBytes, target.digest],
-    ] as const) {
-      lease.holdContent(digest);
-      await this.deps.content.writeBytes(bytes, { digest });
-    }
+    this.deps.transaction(() => {
+      lease.holdContent(configDescriptor.digest);
+      lease.holdContent(target.digest);
+    });
+    await Promise.all([
+      this.deps.content.writeBytes(configBytes, { digest: configDescriptor.digest }),
+      this.deps.content.writeBytes(manifestBytes, { digest: target.digest }),
+    ]);
     return { id: configDescriptor.digest, target, config: configDescriptor, layers, chainIds: chain };
   }
 }

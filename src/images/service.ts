@@ -85,6 +85,7 @@ export class ImageService {
       ...shared,
       catalog: this.catalog,
       engineVersion: options.engineVersion,
+      transaction: (fn) => metadata.transaction(fn),
     });
     this.deleter = new ImageDeleter({
       catalog: this.catalog,

@@ -28,12 +28,6 @@ export const pendingWorkloads: Workload[] = [
     'the registry client (issue 7) is not implemented yet',
   ),
   pending(
-    'build',
-    'build a reference multi-stage Dockerfile, cold and fully cached',
-    'cold ≤ 0.5× dockerd’s legacy builder; cached ≤ 1.0×',
-    'the builder (issue 10) is not implemented yet',
-  ),
-  pending(
     'registry',
     'registry: blob throughput, manifest GET req/s and p99 under 100 connections, RSS',
     'throughput ≥ Distribution 2.8, p99 ≤ Distribution’s, RSS ≤ 150 MB under load; idle with UI ≤ 100 MB',
