@@ -375,7 +375,7 @@ async function contentHash(entries: readonly CopyEntry[]): Promise<string> {
   const hash = createHash('sha256');
   for (const entry of entries) {
     hash.update(
-      `${entry.type} ${entry.path} ${entry.mode.toString(8)} ${entry.uid}:${entry.gid} ${entry.size} ${entry.linkname ?? ''}\n`,
+      `${entry.type} ${entry.hashPath ?? entry.path} ${entry.mode.toString(8)} ${entry.uid}:${entry.gid} ${entry.size} ${entry.linkname ?? ''}\n`,
     );
     if (entry.body) hash.update(entry.body);
     else if (entry.source)

@@ -159,7 +159,6 @@ export class BuildExecutor {
   private async runStage(stage: Stage, index: number, stages: readonly Stage[]): Promise<StageState> {
     this.printStep(stage.original);
     const state = await this.fromImage(stage, index, stages);
-    this.out.stream(` ---> ${short(state.imageId)}\n`);
     const triggers = state.config.OnBuild ?? [];
     if (triggers.length > 0) {
       this.out.stream(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
@@ -172,9 +171,13 @@ export class BuildExecutor {
           { ...parseInstruction(node, this.plan.escape), line: stage.line },
           stages,
           index,
-        );
+        ).catch((err: unknown) => {
+          throw withLine(err, stage.line);
+        });
       }
     }
+    // As dockerd's initializeStage: the stage's image is shown after its ONBUILD triggers ran.
+    this.out.stream(` ---> ${short(state.imageId)}\n`);
     for (const command of stage.commands) {
       this.options.signal?.throwIfAborted();
       this.printStep(command.original);

@@ -30,5 +30,6 @@ export async function openBuildService(options: {
     kv: options.images.metadata.kv,
     log: options.log,
     workRoot,
+    maxContextSize: options.config.buildMaxContextSize,
   });
 }
