@@ -7,8 +7,10 @@ import { familiarString, parseNormalizedNamed, tagNameOnly } from '../images/ref
 import type { ImageService } from '../images/service.js';
 import type { KeyValueStore } from '../metadata/kv.js';
 import type { LeaseStore } from '../metadata/leases.js';
+import { detectCompression } from '../snapshots/decompress.js';
 import { unmountUnder } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
+import { buildTar } from '../snapshots/tar/build.js';
 import { type CommitRequest, commitContainer } from './commit.js';
 import { unpackContext } from './context.js';
 import { BuilderError } from './errors.js';
@@ -34,6 +36,41 @@ export class BuildService {
 
   commit(request: CommitRequest): Promise<Digest> {
     return commitContainer(this.deps, request);
+  }
+
+  /**
+   * A remote context (POST /build?remote=URL): a tar (plain or compressed)
+   * is the context; any other body is taken as the Dockerfile alone, as
+   * dockerd does. Git repositories are not supported.
+   */
+  async remoteContext(url: string, dockerfile: string): Promise<AsyncIterable<Buffer>> {
+    if (!/^https?:\/\//.test(url) || /\.git(#.*)?$/.test(url)) {
+      throw new BuilderError(
+        `unable to prepare context: only http(s) URLs of a tar archive or a Dockerfile are supported: ${url}`,
+        undefined,
+      );
+    }
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (err) {
+      throw new BuilderError(
+        `unable to prepare context: failed to GET ${url}: ${err instanceof Error ? err.message : String(err)}`,
+        undefined,
+      );
+    }
+    if (!res.ok)
+      throw new BuilderError(
+        `unable to prepare context: failed to GET ${url} with status ${res.status} ${res.statusText}`,
+        undefined,
+      );
+    const body = Buffer.from(await res.arrayBuffer());
+    const isTar = body.length >= 512 && body.subarray(257, 262).toString('latin1') === 'ustar';
+    const compressed = detectCompression(body.subarray(0, 8)) !== 'none';
+    const tar = isTar || compressed ? body : buildTar([{ name: dockerfile || 'Dockerfile', body }]);
+    return (async function* () {
+      yield tar;
+    })();
   }
 
   /**

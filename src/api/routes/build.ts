@@ -1,7 +1,7 @@
 import { BuilderError } from '../../builder/errors.js';
 import type { BuildOptions } from '../../builder/executor.js';
 import type { BuildService } from '../../builder/service.js';
-import { invalidArgument, notImplemented } from '../../core/errors.js';
+import { invalidArgument } from '../../core/errors.js';
 import { messageOf } from '../errors.js';
 import type { HttpApp } from '../http/app.js';
 import { clientGone, JsonLineStream } from '../json-stream.js';
@@ -38,10 +38,10 @@ export function registerBuildRoutes(
     const stream = new JsonLineStream(reply, headers);
     const signal = clientGone(reply);
     try {
-      if (queryString(query.remote))
-        throw notImplemented('building from a remote context is not supported: send the context as the body');
+      const remote = queryString(query.remote);
+      const context = remote ? await builder.remoteContext(remote, options.dockerfile) : req.raw;
       const result = await builder.build(
-        req.raw,
+        context,
         { ...options, signal },
         {
           stream: (text) => {
