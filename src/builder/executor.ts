@@ -134,6 +134,18 @@ export class BuildExecutor {
         );
       stages = stages.slice(0, index + 1);
     }
+    // As dockerd's buildLabelOptions: one LABEL step per --label, sorted, on the last stage built, not expanded.
+    const lastStage = stages.at(-1)!;
+    for (const key of Object.keys(this.options.labels).sort()) {
+      const value = this.options.labels[key]!;
+      lastStage.commands.push({
+        kind: 'label',
+        line: lastStage.line,
+        original: `LABEL ${key}=${value}`,
+        pairs: [[key, value]],
+        literal: true,
+      });
+    }
     for (const warning of this.plan.warnings) this.out.stream(`${warning}\n`);
     this.total =
       this.plan.metaArgs.length + stages.length + stages.reduce((n, s) => n + s.commands.length, 0);
@@ -312,8 +324,8 @@ export class BuildExecutor {
         const labels = { ...(config.Labels ?? {}) };
         const parts: string[] = [];
         for (const [rawKey, rawValue] of ins.pairs) {
-          const key = x(rawKey);
-          const value = x(rawValue);
+          const key = ins.literal ? rawKey : x(rawKey);
+          const value = ins.literal ? rawValue : x(rawValue);
           labels[key] = value;
           parts.push(`${key}=${value}`);
         }

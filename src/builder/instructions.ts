@@ -19,7 +19,7 @@ export type CommandLine = { exec: string[] } | { shell: string };
 export type Instruction =
   | (Base & { kind: 'run'; command: CommandLine; network?: string })
   | (Base & { kind: 'cmd' | 'entrypoint'; command: CommandLine })
-  | (Base & { kind: 'env' | 'label'; pairs: [string, string][] })
+  | (Base & { kind: 'env' | 'label'; pairs: [string, string][]; literal?: boolean })
   | (Base & { kind: 'arg'; args: { key: string; value?: string }[] })
   | (Base & { kind: 'expose'; ports: string[] })
   | (Base & { kind: 'workdir' | 'user' | 'stopsignal' | 'maintainer'; value: string })

@@ -101,17 +101,6 @@ export class BuildService {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const plan = parseBuildPlan(ctx.dockerfile);
-      if (Object.keys(options.labels).length > 0) {
-        const last = plan.stages.at(-1)!;
-        last.commands.push({
-          kind: 'label',
-          line: last.line,
-          original: `LABEL ${Object.entries(options.labels)
-            .map(([k, v]) => `${JSON.stringify(k)}=${JSON.stringify(v)}`)
-            .join(' ')}`,
-          pairs: Object.entries(options.labels).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)]),
-        });
-      }
       const executor = new BuildExecutor(this.deps, plan, ctx, options, out, workDir);
       const id = await executor.run();
       for (const tag of tags) await this.deps.images.tag(id, familiarString(tag));
