@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,37 @@ HEALTHCHECK --interval=30s --timeout=3s CMD cat /app/message.txt
 ENTRYPOINT ["cat"]
 CMD ["/app/message.txt"]
 `;
+
+/** buildah bud on the same context, with a store of its own; returns that store's directory. */
+async function addBuildah(
+  subjects: { tool: string; once: () => Promise<number> }[],
+  context: string,
+  archive: string,
+): Promise<string | undefined> {
+  const buildah = ['/usr/bin/buildah', '/usr/local/bin/buildah'].find((p) => existsSync(p));
+  if (!buildah) return undefined;
+  const root = await mkdtemp(join(tmpdir(), 'berth-bench-buildah-'));
+  const store = ['--root', join(root, 'root'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs'];
+  await runCommand(buildah, [...store, 'pull', '-q', `docker-archive:${archive}`]);
+  const once = (extra: string[]) => () =>
+    timeCommand(buildah, [
+      ...store,
+      'bud',
+      '--isolation',
+      'chroot',
+      '--layers',
+      '--format',
+      'docker',
+      '-q',
+      ...extra,
+      '-t',
+      'bench-build',
+      context,
+    ]);
+  subjects.push({ tool: 'buildah cold', once: once(['--no-cache']) });
+  subjects.push({ tool: 'buildah cached', once: once([]) });
+  return root;
+}
 
 async function makeContext(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-bench-build-'));
@@ -60,18 +92,30 @@ export const build: Workload = {
         subjects.push({ tool: `${name} cold`, once: once(['--no-cache']) });
         subjects.push({ tool: `${name} cached`, once: once([]) });
       }
-      const samples = await interleave(subjects, runs, warmup);
+      const buildahRoot = await addBuildah(subjects, context, archive);
+      let samples: Map<string, number[]>;
+      try {
+        samples = await interleave(subjects, runs, warmup);
+      } finally {
+        if (buildahRoot) await rm(buildahRoot, { recursive: true, force: true });
+      }
       return {
         measurements: [...samples].map(([tool, values]) => ({ tool, unit: 'ms', values })),
         comparisons: dockerd
           ? [
               { numerator: 'berthd cold', denominator: 'dockerd cold', target: 0.5 },
               { numerator: 'berthd cached', denominator: 'dockerd cached', target: 1.0 },
+              ...(buildahRoot
+                ? [
+                    { numerator: 'berthd cold', denominator: 'buildah cold' },
+                    { numerator: 'berthd cached', denominator: 'buildah cached' },
+                  ]
+                : []),
             ]
           : [],
         notes: [
           'both daemons are driven by the Docker CLI with DOCKER_BUILDKIT=0 (POST /build); each cold build uses --no-cache',
-          'buildah is not measured: it needs its own image store and storage driver set up beside the daemons',
+          'buildah (when installed) runs with its own store in a temp directory: vfs storage driver, chroot isolation, --layers, docker format',
         ],
       };
     } finally {
