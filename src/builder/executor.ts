@@ -306,6 +306,7 @@ export class BuildExecutor {
     const config = state.config;
     switch (ins.kind) {
       case 'env': {
+        // Every value sees the variables as they were before this ENV (`ENV a=1 b=$a` takes the old a).
         const env = [...(config.Env ?? [])];
         const parts: string[] = [];
         for (const [rawKey, rawValue] of ins.pairs) {
@@ -315,7 +316,6 @@ export class BuildExecutor {
           const at = env.findIndex((e) => e.split('=', 1)[0] === key);
           if (at >= 0) env[at] = `${key}=${value}`;
           else env.push(`${key}=${value}`);
-          vars.set(key, value);
         }
         config.Env = env;
         return this.commitMeta(state, `ENV ${parts.join(' ')}`);
@@ -385,7 +385,15 @@ export class BuildExecutor {
         if (o.timeout) health['Timeout'] = o.timeout;
         if (o.startPeriod) health['StartPeriod'] = o.startPeriod;
         if (o.retries) health['Retries'] = o.retries;
-        config.Healthcheck = health;
+        // dockerd's legacy builder merges the image's healthcheck into the new one when it
+        // creates the step's container (same pointer): unset timings keep the previous ones.
+        const previous = (config.Healthcheck ?? {}) as Record<string, unknown>;
+        const merged: Record<string, unknown> = { Test: ins.test };
+        for (const field of ['Interval', 'Timeout', 'StartPeriod', 'Retries']) {
+          const value = health[field] ?? (previous[field] || undefined);
+          if (value !== undefined) merged[field] = value;
+        }
+        config.Healthcheck = merged;
         const text = `&{${goQuoteList(ins.test)} "${goDuration(o.interval ?? 0)}" "${goDuration(o.timeout ?? 0)}" "${goDuration(o.startPeriod ?? 0)}" ${goQuoteRune(o.retries ?? 0)}}`;
         return this.commitMeta(state, `HEALTHCHECK ${text}`);
       }

@@ -195,7 +195,7 @@ describe('the image config and history match dockerd 20.10 legacy builder', {
     await mkdir(join(dir, 'ctx'));
     await writeFile(
       join(dir, 'ctx', 'Dockerfile'),
-      `${MULTI_STAGE}LABEL a=b\nVOLUME /data\nSTOPSIGNAL SIGINT\nSHELL ["/bin/sh","-ec"]\nRUN echo shell\nONBUILD RUN echo child\n`,
+      `${MULTI_STAGE}LABEL a=b\nVOLUME /data\nSTOPSIGNAL SIGINT\nSHELL ["/bin/sh","-ec"]\nRUN echo shell\nONBUILD RUN echo child\nARG VERSION=1.0\nARG UNUSED\nENV abc=hello\nENV abc=bye def=$abc\nRUN echo $VERSION $def > /tmp/version\nHEALTHCHECK NONE\nEXPOSE 53/udp 8000-8001\n`,
     );
     await writeFile(join(dir, 'ctx', 'notes.txt'), 'notes\n');
     await mkdir(join(dir, 'daemon'));
@@ -217,7 +217,17 @@ describe('the image config and history match dockerd 20.10 legacy builder', {
   it('same Cmd, Entrypoint, Env, WorkingDir, User, ports, volumes, labels and history', async () => {
     const results = [];
     for (const host of [daemon.host, peer.host]) {
-      const built = await run(host, 'build', '-t', 'same:1', join(dir, 'ctx'));
+      const built = await run(
+        host,
+        'build',
+        '--build-arg',
+        'VERSION=2.0',
+        '--label',
+        'from.cli=yes',
+        '-t',
+        'same:1',
+        join(dir, 'ctx'),
+      );
       assert.equal(built.code, 0, built.stderr);
       const config = JSON.parse(
         (await run(host, 'inspect', '--format', '{{json .Config}}', 'same:1')).stdout,
