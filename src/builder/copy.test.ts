@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,6 +106,10 @@ describe('build context', () => {
       await assert.rejects(unpackContext(chunks(tar), join(dir, 'b'), { dockerfile: 'Dockerfile' }), {
         message: 'Cannot locate specified Dockerfile: Dockerfile',
       });
+      // A context entry that climbs out of the context directory is refused, nothing written outside.
+      const evil = buildTar([{ name: '../outside.txt', body: 'x' }]);
+      await assert.rejects(unpackContext(chunks(evil), join(dir, 'c', 'ctx'), { dockerfile: 'Dockerfile' }));
+      await assert.rejects(readFile(join(dir, 'c', 'outside.txt')));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

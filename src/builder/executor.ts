@@ -570,6 +570,7 @@ export class BuildExecutor {
         ...(network && network !== 'default' ? { NetworkMode: network } : {}),
       },
     };
+    this.options.signal?.throwIfAborted();
     const { Id: containerId } = await this.deps.containers.create(body as never, undefined);
     this.out.stream(` ---> Running in ${containerId.slice(0, 12)}\n`);
     let committed = false;
@@ -634,8 +635,22 @@ export class BuildExecutor {
         if (lines.length > 10) lines.splice(0, lines.length - 10);
       }
     };
-    const abort = () => void containers.kill(id).catch(() => {});
+    // The client went away: kill the step. Right after start the record may not say
+    // "running" yet (kill refuses then), so try until the process is gone.
+    const abort = () =>
+      void (async () => {
+        for (let i = 0; i < 100; i++) {
+          const ok = await containers.kill(id).then(
+            () => true,
+            () => false,
+          );
+          if (ok || containers.store.get(id).State.Status === 'exited') return;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })().catch(() => {});
     this.options.signal?.addEventListener('abort', abort);
+    // The client may have gone while the container was starting.
+    if (this.options.signal?.aborted) abort();
     try {
       await Promise.all([pump(session.stdout), pump(session.stderr)]);
       const exitCode = await containers.wait(id, 'not-running');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,35 @@ describe('docker build (legacy builder) against berthd', {
     }
     const ps = await run(daemon.host, 'ps', '-aq');
     assert.equal(ps.stdout, '');
+  });
+
+  it('a build whose client goes away mid-RUN leaves no container', async () => {
+    await writeFile(join(ctx, 'Dockerfile.slow'), 'FROM busybox\nRUN echo run-began; sleep 60\n');
+    const child = spawn(bin('berth'), [
+      '-H',
+      daemon.host,
+      'build',
+      '--no-cache',
+      '-f',
+      join(ctx, 'Dockerfile.slow'),
+      ctx,
+    ]);
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        // The step line names the command too: wait for the container's own output.
+        if (/^run-began$/m.test(out)) resolve();
+      });
+      child.on('close', () => reject(new Error(`build ended early: ${out}`)));
+    });
+    child.kill('SIGKILL');
+    let left = 'not checked';
+    for (let i = 0; i < 40 && left !== ''; i++) {
+      left = (await run(daemon.host, 'ps', '-aq')).stdout;
+      if (left !== '') await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(left, '');
   });
 
   it('berth build -q --iidfile prints and writes the image ID; berth commit makes an image', async () => {
