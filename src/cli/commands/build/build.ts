@@ -9,8 +9,9 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { type CommandSpec, collect } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
-import { displayJsonMessages, JsonStreamError } from '../../jsonmessage.js';
+import { decodeJsonStream, displayJsonMessages, JsonStreamError } from '../../jsonmessage.js';
 import { contextMembers, contextTar } from './context-tar.js';
+import { TerminalBuildView } from './terminal-view.js';
 
 export interface BuildCliOptions {
   tag?: string[];
@@ -126,11 +127,14 @@ async function runBuild(ctx: CliContext, args: string[], opts: BuildCliOptions):
     upload,
   });
   let imageId = '';
+  const onAux = (aux: unknown) => {
+    const id = (aux as { ID?: string }).ID;
+    if (id) imageId = id;
+  };
   try {
-    await displayJsonMessages(res, opts.quiet ? { ...ctx.stdout, stream: devNull() } : ctx.stdout, (aux) => {
-      const id = (aux as { ID?: string }).ID;
-      if (id) imageId = id;
-    });
+    if (ctx.stdout.isTerminal && !opts.quiet) await showOnTerminal(ctx, res, onAux);
+    else
+      await displayJsonMessages(res, opts.quiet ? { ...ctx.stdout, stream: devNull() } : ctx.stdout, onAux);
   } catch (err) {
     if (err instanceof JsonStreamError) {
       ctx.err(`${err.message}\n`);
@@ -141,6 +145,24 @@ async function runBuild(ctx: CliContext, args: string[], opts: BuildCliOptions):
   if (opts.quiet) ctx.out(`${imageId}\n`);
   if (opts.iidfile && imageId) await writeFile(opts.iidfile, imageId);
   return 0;
+}
+
+/** The live view: step output in a rolling window, steps with their times. */
+async function showOnTerminal(ctx: CliContext, res: Readable, onAux: (aux: unknown) => void): Promise<void> {
+  const view = new TerminalBuildView((text) => ctx.out(text), 6, ctx.stdout.columns ?? 120);
+  try {
+    for await (const message of decodeJsonStream(res)) {
+      if (message.aux !== undefined) onAux(message.aux);
+      else if (message.errorDetail)
+        throw new JsonStreamError(
+          message.errorDetail.message ?? message.error ?? '',
+          message.errorDetail.code,
+        );
+      else if (message.stream) view.stream(message.stream);
+    }
+  } finally {
+    view.end();
+  }
 }
 
 function devNull() {
