@@ -604,7 +604,9 @@ export class BuildExecutor {
       state.imageId = id;
       state.config = { ...state.config, Image: id };
     } finally {
-      if (this.options.rm || this.options.forceRm || !committed) {
+      // dockerd keeps a failed step's container unless --force-rm; Berth removes it with --rm too
+      // (the default), so a failed build leaves nothing behind. --rm=false keeps both.
+      if (this.options.rm || this.options.forceRm) {
         await this.deps.containers
           .remove(containerId, { force: true })
           .catch((err: unknown) =>
