@@ -60,6 +60,10 @@ describe('COPY planning', () => {
 
   it('expands globs and requires a directory for several sources', async () => {
     assert.deepEqual(await paths(request(['src/*.txt'], '/g/')), ['d g', 'f g/a.txt', 'f g/b.txt']);
+    await assert.rejects(planCopy(request(['src/a.txt', 'src/b.txt'], '/existing')), {
+      message:
+        'When using COPY with more than one source file, the destination must be a directory and end with a /',
+    });
     await assert.rejects(planCopy(request(['src/*.txt'], '/file')), {
       message:
         'When using COPY with more than one source file, the destination must be a directory and end with a /',

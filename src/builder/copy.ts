@@ -73,7 +73,8 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
   const many = matches.length > 1;
   const destInfo = request.destRoot ? await statInRoot(request.destRoot, dest) : undefined;
   const destIsDir = dest.endsWith('/') || destInfo?.isDirectory() === true;
-  if (many && !destIsDir && !request.hashOnly) {
+  // As dockerd: the destination must end in / even when it is an existing directory.
+  if (many && !dest.endsWith('/') && !request.hashOnly) {
     throw new CopySourceError(
       `When using ${request.instruction} with more than one source file, the destination must be a directory and end with a /`,
     );
