@@ -12,6 +12,7 @@ import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
 import { ErrorKind, isKind, kindOf } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { ImageEntry } from '../images/catalog.js';
 import type { ContainerConfig } from '../images/config.js';
 import { snapshotRef } from '../images/layers.js';
 import { IMAGE_LEASE_LABEL } from '../images/leases.js';
@@ -100,7 +101,8 @@ export class BuildExecutor {
   private readonly metaArgs = new Map<string, string | undefined>();
   private readonly usedArgs = new Set<string>();
   private readonly leaseId: string;
-  private cacheFrom = new Map<string, Digest>();
+  /** --cache-from images, narrowed to one once it served a step (as dockerd's ImageCache). */
+  private cacheSources: ImageEntry[] = [];
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -431,49 +433,70 @@ export class BuildExecutor {
 
   private async probe(state: StageState, key: string, createdBy: string | undefined): Promise<boolean> {
     if (this.options.noCache || this.busted) return false;
-    const hit =
-      (this.deps.kv.get(CACHE_NS, this.cacheKey(state.imageId, key)) as Digest | undefined) ??
-      (createdBy === undefined
-        ? undefined
-        : this.cacheFrom.get(`${state.imageId ?? 'scratch'}\n${createdBy}`));
-    if (hit) {
-      try {
-        const entry = await this.deps.images.resolve(hit);
-        state.imageId = entry.id;
-        state.config = structuredClone(entry.config.config ?? {});
-        state.config.Image = entry.id;
-        this.out.stream(' ---> Using cache\n');
-        return true;
-      } catch (err) {
-        if (!isKind(err, ErrorKind.NotFound)) throw err;
-      }
+    const local = this.deps.kv.get(CACHE_NS, this.cacheKey(state.imageId, key)) as Digest | undefined;
+    // A cache entry whose image was removed since is a miss; --cache-from images may still have the step.
+    let entry = local ? await this.deps.images.resolve(local).catch(notFoundAsUndefined) : undefined;
+    if (!entry && createdBy !== undefined) {
+      const fromSources = await this.fromCacheSources(state, createdBy);
+      if (fromSources) entry = await this.deps.images.resolve(fromSources);
     }
-    this.busted = true;
-    return false;
+    if (!entry) {
+      this.busted = true;
+      return false;
+    }
+    state.imageId = entry.id;
+    state.config = structuredClone(entry.config.config ?? {});
+    state.config.Image = entry.id;
+    this.out.stream(' ---> Using cache\n');
+    return true;
   }
 
   private remember(parent: Digest | undefined, key: string, id: Digest): void {
     this.deps.kv.set(CACHE_NS, this.cacheKey(parent, key), id);
   }
 
-  /** --cache-from: each image's local ancestry, as (parent, created_by) → image. */
+  /** --cache-from: the images whose history can stand in for steps (unknown names are skipped, as dockerd). */
   private async loadCacheFrom(): Promise<void> {
     for (const name of this.options.cacheFrom) {
-      let id: Digest | undefined;
-      try {
-        id = (await this.deps.images.resolve(name)).id;
-      } catch {
-        continue;
-      }
-      while (id) {
-        const details = await this.deps.images.inspect(id);
-        const entry = await this.deps.images.resolve(id);
-        const parent = details.parent ? (details.parent as Digest) : undefined;
-        const createdBy = entry.config.history?.at(-1)?.created_by ?? '';
-        this.cacheFrom.set(`${parent ?? 'scratch'}\n${createdBy}`, id);
-        id = parent;
-      }
+      const entry = await this.deps.images.resolve(name).catch(() => undefined);
+      if (entry) this.cacheSources.push(entry);
     }
+  }
+
+  /**
+   * dockerd's ImageCache.GetCache for --cache-from: a source image whose
+   * history starts with the parent's (same entries, same layers) and whose
+   * next entry was made by this step's command gives the step: the source
+   * itself when that was its last entry, else an image of the parent plus
+   * that entry's layer (already unpacked: same chain) and this step's config.
+   */
+  private async fromCacheSources(state: StageState, createdBy: string): Promise<Digest | undefined> {
+    if (this.cacheSources.length === 0) return undefined;
+    const parent = state.imageId ? await this.deps.images.resolve(state.imageId) : undefined;
+    const parentHistory = parent?.config.history ?? [];
+    const parentDiffs = parent?.config.rootfs.diff_ids ?? [];
+    const n = parentHistory.length;
+    for (const target of this.cacheSources) {
+      const history = target.config.history ?? [];
+      const diffs = target.config.rootfs.diff_ids;
+      if (history.length <= n || parentDiffs.length > diffs.length) continue;
+      if (!parentHistory.every((h, i) => JSON.stringify(h) === JSON.stringify(history[i]))) continue;
+      if (!parentDiffs.every((d, i) => d === diffs[i])) continue;
+      const entry = history[n]!;
+      if ((entry.created_by ?? '') !== createdBy) continue;
+      this.cacheSources = [target];
+      if (history.length - 1 === n) return target.id;
+      const layerIndex = history.slice(0, n).filter((h) => !h.empty_layer).length;
+      const blob = entry.empty_layer ? undefined : target.parsedManifest.layers[layerIndex];
+      return this.deps.images.createChild({
+        ...(parent ? { parent: parent.id } : {}),
+        ...(blob ? { existingLayer: { blob, diffId: diffs[layerIndex]! } } : {}),
+        config: fullConfig({ ...state.config, Image: state.imageId ?? '' }),
+        historyEntry: entry,
+        leaseId: this.leaseId,
+      });
+    }
+    return undefined;
   }
 
   // ---- steps ----
@@ -801,6 +824,11 @@ export class BuildExecutor {
       return false;
     }
   }
+}
+
+function notFoundAsUndefined(err: unknown): undefined {
+  if (isKind(err, ErrorKind.NotFound)) return undefined;
+  throw err;
 }
 
 /** Any failure of a step names the step's line. */

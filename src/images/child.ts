@@ -24,6 +24,10 @@ export interface ChildImageRequest {
   parent?: Digest;
   /** The new layer as an uncompressed tar; an empty tar (or none) adds no layer. */
   layer?: AsyncIterable<Buffer>;
+  /** Or a layer already stored (and unpacked), taken from another image. */
+  existingLayer?: { blob: Descriptor; diffId: Digest };
+  /** The history entry to append as it is (a cached step's), instead of a new one. */
+  historyEntry?: HistoryEntry;
   /** The new image's runtime config. */
   config: ContainerConfig;
   /** What the container that made the layer ran (Docker's `container_config`). */
@@ -72,14 +76,19 @@ export class ChildImageWriter {
     const parent = request.parent ? await this.deps.catalog.byId(request.parent) : undefined;
     if (request.parent && !parent) throw new Error(`parent image ${request.parent} disappeared`);
     const work = async (lease: HeldLease) => {
-      const layer = request.layer ? await this.storeLayer(request.layer, lease, request.signal) : undefined;
-      const empty = layer === undefined || layer.digest === EMPTY_LAYER_DIFF_ID;
+      const newLayer = request.layer
+        ? await this.storeLayer(request.layer, lease, request.signal)
+        : undefined;
+      if (request.existingLayer) lease.holdContent(request.existingLayer.blob.digest);
+      const layer = newLayer ?? request.existingLayer?.blob;
+      const layerDiffId = newLayer?.digest ?? request.existingLayer?.diffId;
+      const empty = layer === undefined || layerDiffId === EMPTY_LAYER_DIFF_ID;
       const parentConfig = parent?.config;
       const parentLayers = parent ? [...parent.parsedManifest.layers] : [];
       const diffIds = [...(parentConfig?.rootfs.diff_ids ?? [])];
       const layers: Descriptor[] = parentLayers;
       if (!empty) {
-        diffIds.push(layer.digest);
+        diffIds.push(layerDiffId!);
         layers.push(layer);
       }
       const chain = chainIds(diffIds);
@@ -91,7 +100,7 @@ export class ChildImageWriter {
       }
       const created = nowRfc3339Nano();
       const platform = parentConfig ?? hostPlatform();
-      const history: HistoryEntry = {
+      const history: HistoryEntry = request.historyEntry ?? {
         created,
         ...(request.author ? { author: request.author } : {}),
         ...(request.createdBy !== undefined ? { created_by: request.createdBy } : {}),
@@ -105,7 +114,7 @@ export class ChildImageWriter {
         config: request.config,
         ...(request.container ? { container: request.container } : {}),
         ...(request.containerConfig ? { container_config: request.containerConfig } : {}),
-        created,
+        created: history.created ?? created,
         docker_version: this.deps.engineVersion,
         history: [...(parentConfig?.history ?? []), history],
         os: platform.os ?? 'linux',

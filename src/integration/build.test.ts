@@ -109,6 +109,22 @@ describe('docker build (legacy builder) against berthd', {
     await writeFile(join(ctx, 'notes.txt'), 'notes v1\n');
   });
 
+  it('--cache-from reuses a loaded image’s steps and reproduces its ID', async () => {
+    await writeFile(join(ctx, 'notes.txt'), 'notes for cache-from\n');
+    assert.equal((await run(daemon.host, 'build', '-q', '-t', 'cf:1', ctx)).code, 0);
+    const archive = join(dir, 'cf.tar');
+    assert.equal((await run(daemon.host, 'save', '-o', archive, 'cf:1')).code, 0);
+    const original = (await run(daemon.host, 'inspect', '-f', '{{.Id}}', 'cf:1')).stdout.trim();
+    // Removing it drops its intermediate images and the build cache with them.
+    assert.equal((await run(daemon.host, 'rmi', 'cf:1')).code, 0);
+    assert.equal((await run(daemon.host, 'load', '-i', archive)).code, 0);
+    const rebuilt = await run(daemon.host, 'build', '--cache-from', 'cf:1', '-t', 'cf:2', ctx);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.equal((rebuilt.stdout.match(/Using cache/g) ?? []).length, 11, rebuilt.stdout);
+    assert.equal((await run(daemon.host, 'inspect', '-f', '{{.Id}}', 'cf:2')).stdout.trim(), original);
+    await writeFile(join(ctx, 'notes.txt'), 'notes v1\n');
+  });
+
   it('never sends or copies what .dockerignore excludes', async () => {
     await writeFile(join(ctx, 'Dockerfile.secret'), 'FROM busybox\nCOPY secret.txt /\n');
     const r = await berth('build', '-f', join(ctx, 'Dockerfile.secret'), ctx);
