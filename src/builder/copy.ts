@@ -45,7 +45,7 @@ export interface CopyRequest {
   fromContext: boolean;
   sources: string[];
   /** Sources already fetched (ADD URL), by position in `sources`. */
-  fetched?: Map<number, { name: string; body: Buffer; mtime: number }>;
+  fetched?: Map<number, FetchedSource>;
   /** Absolute destination as written (a trailing slash kept). */
   dest: string;
   /** The parent image's root, to see what exists; undefined for scratch. */
@@ -56,6 +56,15 @@ export interface CopyRequest {
   extractArchives: boolean;
   /** Only the content hash is wanted: the destination is not looked at. */
   hashOnly?: boolean;
+}
+
+/** An ADD URL source, downloaded into a file of the build's scratch directory. */
+export interface FetchedSource {
+  /** The file name the URL gives (its last path segment). */
+  name: string;
+  path: string;
+  size: number;
+  mtime: number;
 }
 
 export interface CopyPlan {
@@ -91,8 +100,8 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
       const entry = fileEntry(target, { mode: 0o600, mtime: match.fetched.mtime }, owner, request.mode);
       entries.push({
         ...entry,
-        size: match.fetched.body.length,
-        body: match.fetched.body,
+        size: match.fetched.size,
+        source: match.fetched.path,
         hashPath: match.fetched.name,
       });
       hashed.push(entries.at(-1)!);
@@ -138,7 +147,7 @@ export async function planCopy(request: CopyRequest): Promise<CopyPlan> {
 interface Match {
   abs: string;
   rel: string;
-  fetched?: { name: string; body: Buffer; mtime: number };
+  fetched?: FetchedSource;
 }
 
 async function expandSources(request: CopyRequest): Promise<Match[]> {

@@ -5,8 +5,11 @@
  * `empty_layer` history), with "Step i/n" output and a per-step cache.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
@@ -22,7 +25,14 @@ import type { LeaseStore } from '../metadata/leases.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { commitRecord } from './commit.js';
-import { type CopyEntry, CopySourceError, copyLayer, parentEntries, planCopy } from './copy.js';
+import {
+  type CopyEntry,
+  CopySourceError,
+  copyLayer,
+  type FetchedSource,
+  parentEntries,
+  planCopy,
+} from './copy.js';
 import type { PatternMatcher } from './dockerignore.js';
 import { BuilderError, stepError } from './errors.js';
 import { fullConfig, goDuration, goQuoteList, goQuoteRune } from './go-format.js';
@@ -702,7 +712,7 @@ export class BuildExecutor {
       dest = posix.join(state.config.WorkingDir || '/', dest) + trailing;
       dest = dest.replace(/\/+$/, trailing ? '/' : '') || '/';
     }
-    const fetched = ins.kind === 'add' ? await fetchUrls(sources, ins.line) : undefined;
+    const fetched = ins.kind === 'add' ? await fetchUrls(sources, ins.line, this.workDir) : undefined;
     const fromImage =
       ins.from !== undefined ? await this.fromSource(x(ins.from), ins.line, stages, stageIndex) : undefined;
     const request = {
@@ -881,8 +891,8 @@ async function ownerOf(
 }
 
 /** ADD's URL sources, fetched: by source position. */
-async function fetchUrls(sources: readonly string[], line: number) {
-  const out = new Map<number, { name: string; body: Buffer; mtime: number }>();
+async function fetchUrls(sources: readonly string[], line: number, dir: string) {
+  const out = new Map<number, FetchedSource>();
   for (const [index, source] of sources.entries()) {
     if (!/^https?:\/\//.test(source)) continue;
     let res: Response;
@@ -891,11 +901,15 @@ async function fetchUrls(sources: readonly string[], line: number) {
     } catch (err) {
       throw stepError(`failed to GET ${source}: ${err instanceof Error ? err.message : String(err)}`, line);
     }
-    if (!res.ok) throw stepError(`failed to GET ${source} with status ${res.status} ${res.statusText}`, line);
-    const body = Buffer.from(await res.arrayBuffer());
+    if (!res.ok || !res.body)
+      throw stepError(`failed to GET ${source} with status ${res.status} ${res.statusText}`, line);
+    // Streamed to disk: a download may be larger than memory.
+    const path = join(dir, `download-${randomBytes(8).toString('hex')}`);
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(path, { mode: 0o600 }));
     const modified = res.headers.get('last-modified');
     const name = posix.basename(new URL(source).pathname) || 'index.html';
-    out.set(index, { name, body, mtime: modified ? Math.floor(Date.parse(modified) / 1000) : 0 });
+    const { size } = await stat(path);
+    out.set(index, { name, path, size, mtime: modified ? Math.floor(Date.parse(modified) / 1000) : 0 });
   }
   return out;
 }
