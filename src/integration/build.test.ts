@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +125,30 @@ describe('docker build (legacy builder) against berthd', {
     assert.equal((rebuilt.stdout.match(/Using cache/g) ?? []).length, 11, rebuilt.stdout);
     assert.equal((await run(daemon.host, 'inspect', '-f', '{{.Id}}', 'cf:2')).stdout.trim(), original);
     await writeFile(join(ctx, 'notes.txt'), 'notes v1\n');
+  });
+
+  it('ADD extracts local archives and fetches URLs; ONBUILD triggers run in the child', async () => {
+    const extra = join(dir, 'ctx-add');
+    await mkdir(join(extra, 'arch'), { recursive: true });
+    await writeFile(join(extra, 'arch', 'inside.txt'), 'from the archive\n');
+    const tar = await runCommand('tar', ['-czf', join(extra, 'pkg.tar.gz'), '-C', join(extra, 'arch'), '.']);
+    assert.equal(tar.code, 0, tar.stderr);
+    const server = createServer((_req, res) => res.end('downloaded\n'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await writeFile(
+        join(extra, 'Dockerfile'),
+        `FROM busybox AS base\nONBUILD RUN echo trigger > /trigger\nFROM base\nADD pkg.tar.gz /x/\nADD http://127.0.0.1:${port}/file.txt /dl/\nCOPY --chown=nobody:nogroup --chmod=600 arch/inside.txt /owned\nCMD ["sh","-c","cat /x/inside.txt /dl/file.txt /trigger; stat -c '%u:%g %a' /owned"]\n`,
+      );
+      const built = await run(daemon.host, 'build', '-t', 'add:1', extra);
+      assert.equal(built.code, 0, built.stderr + built.stdout);
+      assert.match(built.stdout, /^# Executing 1 build trigger$/m);
+      const ran = await run(daemon.host, 'run', '--rm', 'add:1');
+      assert.equal(ran.stdout, 'from the archive\ndownloaded\ntrigger\n65534:65534 600\n', ran.stderr);
+    } finally {
+      server.close();
+    }
   });
 
   it('never sends or copies what .dockerignore excludes', async () => {
