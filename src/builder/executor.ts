@@ -63,6 +63,8 @@ export interface BuildOptions {
   forceRm: boolean;
   networkMode?: string;
   cacheFrom: string[];
+  /** `os/arch[/variant]` the images must be for (`--platform`). */
+  platform?: string;
   hostConfig: Record<string, unknown>;
   signal?: AbortSignal;
 }
@@ -232,9 +234,39 @@ export class BuildExecutor {
     if (state.imageId) {
       const entry = await this.deps.images.resolve(state.imageId);
       state.config = structuredClone(entry.config.config ?? {});
+      if (!previous) this.checkPlatform(stage, name, entry.config);
     }
     state.config.Image = state.imageId ?? '';
     return state;
+  }
+
+  /** FROM --platform (or the build's platform) must match the local image, as dockerd checks it. */
+  private checkPlatform(
+    stage: Stage,
+    name: string,
+    config: { os?: string; architecture?: string; variant?: string },
+  ): void {
+    const wanted = stage.platform
+      ? this.expand(stage.platform, varsOf(this.metaEnv()), stage.line)
+      : this.options.platform;
+    if (!wanted) return;
+    const [os = '', architecture = '', variant] = wanted.toLowerCase().split('/');
+    const actual = [
+      config.os ?? 'linux',
+      config.architecture ?? '',
+      ...(config.variant ? [config.variant] : []),
+    ].join('/');
+    const matches =
+      os === (config.os ?? 'linux') &&
+      (architecture === '' || architecture === config.architecture) &&
+      (variant === undefined || variant === config.variant);
+    if (!matches) {
+      throw stepError(
+        `image with reference ${name} was found but does not match the specified platform: wanted ${wanted}, actual: ${actual}`,
+        stage.line,
+        ErrorKind.NotFound,
+      );
+    }
   }
 
   private async imageId(name: string, line: number, what: string): Promise<Digest> {

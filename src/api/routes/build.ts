@@ -110,6 +110,7 @@ function buildOptionsOf(query: Query): BuildOptions {
   if (extraHosts.length > 0) hostConfig['ExtraHosts'] = extraHosts;
   const target = queryString(query.target);
   const network = queryString(query.networkmode);
+  const platform = queryString(query.platform);
   return {
     tags: listOf(query.t),
     dockerfile: queryString(query.dockerfile) ?? 'Dockerfile',
@@ -121,6 +122,7 @@ function buildOptionsOf(query: Query): BuildOptions {
     forceRm: queryBool(query.forcerm),
     ...(network ? { networkMode: network } : {}),
     cacheFrom: json<string[]>('cachefrom', []),
+    ...(platform ? { platform } : {}),
     hostConfig,
   };
 }
