@@ -76,6 +76,8 @@ export interface BuildOutput {
 }
 
 const CACHE_NS = 'builder.cache';
+/** Marks a RUN step's container, so one a crash left behind is removed at the next start. */
+export const BUILD_CONTAINER_LABEL = 'io.berth.build-step';
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 const PROXY_ARGS = new Set([
   'HTTP_PROXY',
@@ -629,7 +631,7 @@ export class BuildExecutor {
       Env: [...(state.config.Env ?? []), ...args],
       WorkingDir: state.config.WorkingDir ?? '',
       User: state.config.User ?? '',
-      Labels: {},
+      Labels: { [BUILD_CONTAINER_LABEL]: 'true' },
       HostConfig: {
         ...this.options.hostConfig,
         ...(network && network !== 'default' ? { NetworkMode: network } : {}),

@@ -14,7 +14,7 @@ import { buildTar } from '../snapshots/tar/build.js';
 import { type CommitRequest, commitContainer } from './commit.js';
 import { unpackContext } from './context.js';
 import { BuilderError } from './errors.js';
-import { BuildExecutor, type BuildOptions, type BuildOutput } from './executor.js';
+import { BUILD_CONTAINER_LABEL, BuildExecutor, type BuildOptions, type BuildOutput } from './executor.js';
 import { parseBuildPlan } from './instructions.js';
 
 export interface BuildServiceDeps {
@@ -33,6 +33,22 @@ export interface BuildServiceDeps {
 /** The builder: `docker commit` and `docker build` (the legacy builder's API). */
 export class BuildService {
   constructor(private readonly deps: BuildServiceDeps) {}
+
+  /** Removes the RUN containers of builds that a crash interrupted. */
+  async removeLeftovers(): Promise<number> {
+    const left = this.deps.containers.store
+      .list()
+      .filter((c) => c.Labels[BUILD_CONTAINER_LABEL] !== undefined);
+    for (const record of left) {
+      await this.deps.containers.remove(record.Id, { force: true }).catch((err: unknown) =>
+        this.deps.log.warn('could not remove a build container left by a crash', {
+          id: record.Id,
+          error: err,
+        }),
+      );
+    }
+    return left.length;
+  }
 
   commit(request: CommitRequest): Promise<Digest> {
     return commitContainer(this.deps, request);

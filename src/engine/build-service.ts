@@ -9,7 +9,8 @@ import type { ImageStores } from './image-stores.js';
 
 /**
  * Opens the builder. Its scratch space, `<data-root>/builder`, is emptied at
- * start: a build that a crash interrupted left only mounts and files there.
+ * start: a build that a crash interrupted left only mounts and files there,
+ * and the RUN containers it left (labelled as build steps) are removed.
  */
 export async function openBuildService(options: {
   config: DaemonConfig;
@@ -22,7 +23,7 @@ export async function openBuildService(options: {
   await unmountUnder(workRoot).catch(() => {});
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
-  return new BuildService({
+  const service = new BuildService({
     images: options.images.service,
     containers: options.containers,
     snapshotter: options.images.snapshotter,
@@ -32,4 +33,7 @@ export async function openBuildService(options: {
     workRoot,
     maxContextSize: options.config.buildMaxContextSize,
   });
+  const removed = await service.removeLeftovers();
+  if (removed > 0) options.log.info('builder: removed containers of interrupted builds', { count: removed });
+  return service;
 }
