@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { BuildService } from '../builder/service.js';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
 import type { DistributionService } from '../distribution/service.js';
@@ -9,6 +10,7 @@ import type { VolumeService } from '../volumes/index.js';
 import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
+import { registerBuildRoutes } from './routes/build.js';
 import { registerContainerArchiveRoutes } from './routes/container-archive.js';
 import { registerContainerOpsRoutes } from './routes/container-ops.js';
 import { registerContainerRoutes } from './routes/containers.js';
@@ -31,6 +33,7 @@ export interface ApiServices {
   volumes?: VolumeService;
   /** The Volumes of GET /system/df (dockerd's volume objects with UsageData); empty when not given. */
   volumeUsage?: () => Promise<Record<string, unknown>[]>;
+  builder?: BuildService;
   log: Logger;
 }
 
@@ -104,5 +107,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   if (services.distribution) registerDistributionRoutes(app, services.distribution);
   if (services.networks) registerNetworkRoutes(app, services.networks);
   if (services.volumes) registerVolumeRoutes(app, services.volumes);
+  if (services.builder) registerBuildRoutes(app, services.builder, headers);
   return { app, handler: app.handler, close: async () => {} };
 }

@@ -8,11 +8,11 @@ import { machineFacts } from './machine.js';
 import { type PeerPodman, startPeerPodman } from './podman.js';
 import { mergeWithPrevious, toReport, type WorkloadReport, writeReport } from './report.js';
 import type { Peers, Workload } from './workload.js';
+import { build } from './workloads/build.js';
 import { ps100, start50 } from './workloads/containers.js';
 import { imagePull, imagePush } from './workloads/distribution.js';
 import { imageLoad } from './workloads/images.js';
 import { networkThroughput } from './workloads/network.js';
-import { pendingWorkloads } from './workloads/pending.js';
 import { registryThroughput } from './workloads/registry.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
@@ -32,7 +32,7 @@ const WORKLOADS: Workload[] = [
   registryThroughput,
   start50,
   ps100,
-  ...pendingWorkloads,
+  build,
 ];
 
 interface Args {

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
 import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
+import { registerBuildCommands } from './commands/build/register.js';
 import { registerContainerCommands } from './commands/containers/register.js';
 import { registerImageCommands } from './commands/images/register.js';
 import { registerNetworkCommands } from './commands/networks/register.js';
@@ -84,6 +85,7 @@ export function buildProgram(onExit: (code: number) => void): { program: Command
   registerContainerCommands(program, registrar);
   registerNetworkCommands(program, registrar);
   registerBootstrapCommands(program, registrar);
+  registerBuildCommands(program, registrar);
 
   program.allowExcessArguments(true);
   program.action((_opts: unknown, cmd: Command) => {

@@ -11,6 +11,7 @@ import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { VolumeService } from '../volumes/index.js';
 import { readBuildInfo } from './build-info.js';
+import { openBuildService } from './build-service.js';
 import type { DaemonConfig } from './config/types.js';
 import { BridgeContainerNetworking } from './container-networking.js';
 import { openContainerService } from './container-stores.js';
@@ -129,6 +130,7 @@ export class Daemon {
       });
       const distribution = new DistributionService(images.service, () => registrySettings(system.config));
       const networkService = new NetworkService(networks, networking, () => containers, events);
+      const builder = await openBuildService({ config, images, containers, log });
       const api: ApiServer = await createApiServer({
         system,
         images: images.service,
@@ -136,6 +138,7 @@ export class Daemon {
         distribution,
         networks: networkService,
         volumes: volumeService,
+        builder,
         log,
       });
       undo.push(() => api.close());

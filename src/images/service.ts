@@ -7,7 +7,8 @@ import type { MetadataStore } from '../metadata/store.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { writeSaveArchive } from './archive/writer.js';
 import { ParsedBlobs } from './blob-cache.js';
-import { ImageCatalog } from './catalog.js';
+import { ImageCatalog, type ImageEntry } from './catalog.js';
+import { type ChildImageRequest, ChildImageWriter } from './child.js';
 import { type Collected, ImageCollector } from './collector.js';
 import { type DeleteItem, type DeleteOptions, ImageDeleter } from './delete.js';
 import { type EventSink, publishImageEvent } from './events.js';
@@ -72,6 +73,7 @@ export class ImageService {
   private readonly loader: ImageLoader;
   private readonly importer: ImageImporter;
   private readonly unpacker: Unpacker;
+  private readonly children: ChildImageWriter;
 
   private constructor(private readonly options: ImageServiceOptions) {
     const { content, metadata, snapshotter, events, log } = options;
@@ -94,6 +96,12 @@ export class ImageService {
     const shared = { content, leases: metadata.leases, unpacker, records: this.records, events };
     this.loader = new ImageLoader({ ...shared, snapshotter });
     this.importer = new ImageImporter({ ...shared, engineVersion: options.engineVersion });
+    this.children = new ChildImageWriter({
+      ...shared,
+      catalog: this.catalog,
+      engineVersion: options.engineVersion,
+      transaction: (fn) => metadata.transaction(fn),
+    });
     this.deleter = new ImageDeleter({
       catalog: this.catalog,
       records: this.records,
@@ -200,6 +208,21 @@ export class ImageService {
   async import(rootfs: AsyncIterable<Buffer>, request: ImportRequest): Promise<Digest> {
     try {
       return await this.importer.import(rootfs, request);
+    } catch (err) {
+      this.collectInBackground();
+      throw err;
+    }
+  }
+
+  /** The stored image a name or ID means (config, layers, chain IDs); NotFound as `docker inspect`. */
+  resolve(name: string): Promise<ImageEntry> {
+    return this.catalog.resolve(name);
+  }
+
+  /** A new image on `parent` plus at most one layer: `docker commit` and build steps. */
+  async createChild(request: ChildImageRequest): Promise<Digest> {
+    try {
+      return await this.children.create(request);
     } catch (err) {
       this.collectInBackground();
       throw err;

@@ -53,6 +53,7 @@ export function defaultDaemonConfig(): DaemonConfig {
     shutdownTimeout: 15,
     defaultUlimits: {},
     defaultShmSize: DEFAULT_SHM_SIZE,
+    buildMaxContextSize: 16 * 1024 ** 3,
     init: false,
     initPath: undefined,
     noNewPrivileges: false,

@@ -143,6 +143,8 @@ export const DIRECTIVES: Readonly<Record<string, Directive>> = {
   'shutdown-timeout': directive('shutdownTimeout', integerIn(-1)),
   'default-ulimits': directive('defaultUlimits', asUlimits),
   'default-shm-size': directive('defaultShmSize', shmSize),
+  // Berth's own: the largest build context POST /build accepts ("2g"; 0 for no limit).
+  'build-max-context-size': directive('buildMaxContextSize', shmSize),
   init: directive('init', asBoolean),
   'init-path': directive('initPath', asString),
   'no-new-privileges': directive('noNewPrivileges', asBoolean),

@@ -78,6 +78,8 @@ export interface DaemonConfig {
   shutdownTimeout: number;
   defaultUlimits: Record<string, Ulimit>;
   defaultShmSize: number;
+  /** Largest build context (uncompressed tar bytes) a build accepts. */
+  buildMaxContextSize: number;
   init: boolean;
   initPath: string | undefined;
   noNewPrivileges: boolean;
