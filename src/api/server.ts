@@ -107,6 +107,6 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
   if (services.distribution) registerDistributionRoutes(app, services.distribution);
   if (services.networks) registerNetworkRoutes(app, services.networks);
   if (services.volumes) registerVolumeRoutes(app, services.volumes);
-  if (services.builder) registerBuildRoutes(app, services.builder, headers);
+  if (services.builder) registerBuildRoutes(app, services.builder, headers, services.distribution);
   return { app, handler: app.handler, close: async () => {} };
 }

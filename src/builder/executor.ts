@@ -67,6 +67,13 @@ export interface BuildOptions {
   platform?: string;
   hostConfig: Record<string, unknown>;
   signal?: AbortSignal;
+  /** `--pull`: fetch every FROM image even when it is present. */
+  pull?: boolean;
+  /**
+   * Fetches a FROM image from its registry (with the build's credentials and
+   * progress going to the build's output); without it, base images must be local.
+   */
+  pullImage?: (name: string, platform: string | undefined) => Promise<void>;
 }
 
 /** Where the build's output goes: `stream` lines and `aux` records. */
@@ -231,6 +238,7 @@ export class BuildExecutor {
     } else if (stages.slice(index + 1).some((s) => s.name === name.toLowerCase())) {
       throw stepError(`circular dependency detected on stage: ${name.toLowerCase()}`, stage.line);
     } else if (name.toLowerCase() !== 'scratch') {
+      await this.pullBase(stage, name);
       state.imageId = await this.imageId(name, stage.line, `FROM`);
     }
     if (state.imageId) {
@@ -240,6 +248,31 @@ export class BuildExecutor {
     }
     state.config.Image = state.imageId ?? '';
     return state;
+  }
+
+  /** With `--pull`, or when the image is not here, FROM fetches it first, as dockerd's builder does. */
+  private async pullBase(stage: Stage, name: string): Promise<void> {
+    const pull = this.options.pullImage;
+    if (!pull) return;
+    const present = await this.deps.images.resolve(name).then(
+      () => true,
+      () => false,
+    );
+    if (present && !this.options.pull) return;
+    const platform = stage.platform
+      ? this.expand(stage.platform, varsOf(this.metaEnv()), stage.line)
+      : this.options.platform;
+    try {
+      await pull(name, platform);
+    } catch (err) {
+      // A present image is still usable when the registry is not reachable.
+      if (present) return;
+      throw stepError(
+        `FROM ${name}: ${err instanceof Error ? err.message : String(err)}`,
+        stage.line,
+        ErrorKind.NotFound,
+      );
+    }
   }
 
   /** FROM --platform (or the build's platform) must match the local image, as dockerd checks it. */

@@ -54,3 +54,35 @@ export function encodeRegistryAuth(config: AuthConfig): string {
 export function hasCredentials(config: AuthConfig): boolean {
   return Boolean(config.username || config.password || config.identitytoken || config.registrytoken);
 }
+
+/**
+ * Decodes X-Registry-Config (what `docker build` sends): base64url JSON of
+ * {server: AuthConfig}, the servers as config.json names them.
+ */
+export function decodeRegistryConfig(header: string | string[] | undefined): Record<string, AuthConfig> {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return {};
+  try {
+    const json = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    const parsed = JSON.parse(json) as Record<string, unknown>;
+    if (!parsed || typeof parsed !== 'object') return {};
+    const configs: Record<string, AuthConfig> = {};
+    for (const [server, entry] of Object.entries(parsed)) {
+      if (!entry || typeof entry !== 'object') continue;
+      configs[server] = decodeRegistryAuth(Buffer.from(JSON.stringify(entry)).toString('base64url'));
+    }
+    return configs;
+  } catch {
+    return {};
+  }
+}
+
+/** The credentials of X-Registry-Config for one registry host (`docker.io` matches the index's URL). */
+export function authForRegistry(configs: Record<string, AuthConfig>, domain: string): AuthConfig {
+  const hostOf = (server: string) => {
+    const host = server.replace(/^[a-z]+:\/\//i, '').split('/')[0] ?? '';
+    return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+  };
+  for (const [server, auth] of Object.entries(configs)) if (hostOf(server) === domain) return auth;
+  return {};
+}

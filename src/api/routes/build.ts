@@ -2,6 +2,9 @@ import { BuilderError } from '../../builder/errors.js';
 import type { BuildOptions } from '../../builder/executor.js';
 import type { BuildService } from '../../builder/service.js';
 import { invalidArgument } from '../../core/errors.js';
+import { authForRegistry, decodeRegistryConfig } from '../../distribution/auth-config.js';
+import type { DistributionService } from '../../distribution/service.js';
+import { parseNormalizedNamed } from '../../images/reference.js';
 import { messageOf } from '../errors.js';
 import type { HttpApp } from '../http/app.js';
 import { clientGone, JsonLineStream } from '../json-stream.js';
@@ -15,6 +18,7 @@ export function registerBuildRoutes(
   app: HttpApp,
   builder: BuildService,
   headers: Record<string, string>,
+  distribution?: DistributionService,
 ): void {
   app.post('/commit', async (req, reply) => {
     const query = req.query as Query;
@@ -37,12 +41,26 @@ export function registerBuildRoutes(
     const quiet = queryBool(query.q);
     const stream = new JsonLineStream(reply, headers);
     const signal = clientGone(reply);
+    const registryConfig = decodeRegistryConfig(req.raw.headers['x-registry-config']);
+    // FROM images that are missing (or all, with pull=1) come from their registry, progress in the build's stream.
+    const pullImage = distribution
+      ? (name: string, platform: string | undefined) =>
+          distribution.pull({
+            fromImage: name,
+            ...(platform ? { platform } : {}),
+            auth: authForRegistry(registryConfig, parseNormalizedNamed(name).domain),
+            report: (message) => {
+              if (!quiet) stream.write(message);
+            },
+            signal,
+          })
+      : undefined;
     try {
       const remote = queryString(query.remote);
       const context = remote ? await builder.remoteContext(remote, options.dockerfile) : req.raw;
       const result = await builder.build(
         context,
-        { ...options, signal },
+        { ...options, signal, ...(pullImage ? { pullImage } : {}) },
         {
           stream: (text) => {
             if (!quiet) stream.write({ stream: text });
@@ -118,6 +136,7 @@ function buildOptionsOf(query: Query): BuildOptions {
     labels: json<Record<string, string>>('labels', {}),
     ...(target ? { target } : {}),
     noCache: queryBool(query.nocache),
+    pull: queryBool(query.pull),
     rm: queryBool(query.rm, true),
     forceRm: queryBool(query.forcerm),
     ...(network ? { networkMode: network } : {}),

@@ -3,6 +3,7 @@
  * (cli/command/image/build.go with DOCKER_BUILDKIT=0): sends the context tar
  * to POST /build and prints the daemon's log.
  */
+
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { Readable } from 'node:stream';
 import { type CommandSpec, collect } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { decodeJsonStream, displayJsonMessages, JsonStreamError } from '../../jsonmessage.js';
+import { registryConfigHeader } from '../registry/credentials.js';
 import { contextMembers, contextTar } from './context-tar.js';
 import { TerminalBuildView } from './terminal-view.js';
 
@@ -123,7 +125,7 @@ async function runBuild(ctx: CliContext, args: string[], opts: BuildCliOptions):
       shmsize: opts.shmSize || undefined,
       memory: opts.memory || undefined,
     },
-    headers: { 'Content-Type': 'application/x-tar' },
+    headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': await registryConfigHeader() },
     upload,
   });
   let imageId = '';

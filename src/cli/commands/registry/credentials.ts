@@ -164,3 +164,20 @@ export async function registryAuthHeader(registry: string): Promise<string> {
   const auth = await getCredentials(registry);
   return Buffer.from(JSON.stringify(auth)).toString('base64url');
 }
+
+/**
+ * The X-Registry-Config header of a build: the credentials of every registry
+ * config.json knows (auths and credHelpers), keyed as config.json keys them,
+ * as the docker CLI sends them so FROM can pull private images.
+ */
+export async function registryConfigHeader(): Promise<string> {
+  const config = await readConfig();
+  const keys = new Set([...Object.keys(config.auths ?? {}), ...Object.keys(config.credHelpers ?? {})]);
+  const all: Record<string, AuthConfig> = {};
+  for (const key of keys) {
+    const registry = registryOfServerAddress(key);
+    const auth = await getCredentials(registry).catch(() => undefined);
+    if (auth && Object.keys(auth).length > 0) all[key] = auth;
+  }
+  return Buffer.from(JSON.stringify(all)).toString('base64url');
+}
