@@ -7,6 +7,7 @@ import { messageOf, statusOf } from './errors.js';
 import { HttpApp } from './http/app.js';
 import type { Reply } from './http/reply.js';
 import { registerContainerRoutes } from './routes/containers.js';
+import { registerExecRoutes } from './routes/exec.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { API_VERSION, splitVersion, versionError } from './versioning.js';
@@ -78,10 +79,14 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
     if (status === 304) reply.code(304).send();
     else sendJson(reply, status, { message: messageOf(err) });
   });
+  app.setUpgradeErrorStatus(statusOf);
   app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'page not found' }));
 
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
-  if (services.containers) registerContainerRoutes(app, services.containers);
+  if (services.containers) {
+    registerContainerRoutes(app, services.containers);
+    registerExecRoutes(app, services.containers.execs);
+  }
   return { app, handler: app.handler, close: async () => {} };
 }

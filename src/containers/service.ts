@@ -11,10 +11,11 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, AttachStreams, ExitStatus, Runtime } from '../runtime/runtime.js';
+import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
+import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import type { ImageResolver } from './image-resolver.js';
 import { generateId, generateName, normalizeName } from './names.js';
@@ -60,7 +61,19 @@ export class ContainerService {
     { streams: AttachStreams; resolve: (s: AttachSession) => void; reject: (e: unknown) => void }[]
   >();
 
-  constructor(private readonly deps: ContainerServiceDeps) {}
+  /** `docker exec` instances of this service's containers. */
+  readonly execs: ExecService;
+
+  constructor(private readonly deps: ContainerServiceDeps) {
+    this.execs = new ExecService({
+      store: deps.store,
+      runtimeOf: (record) => this.runtimeOf(record),
+      rootfsOf: (id) => this.rootfsPath(id),
+      events: deps.events,
+      log: deps.log,
+      boundingCapabilities: deps.specHost.boundingCapabilities,
+    });
+  }
 
   get store(): ContainerStore {
     return this.deps.store;
@@ -283,7 +296,8 @@ export class ContainerService {
       const created = await runtime.create(record.Id, {
         spec: generated.spec,
         stdin: Boolean(record.Config.OpenStdin),
-        stdinOnce: Boolean(record.Config.StdinOnce),
+        // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
+        stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
         logPath: record.LogPath,
         name: record.Name,
       });
@@ -428,6 +442,7 @@ export class ContainerService {
         this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
       );
     this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
+    this.execs.forgetContainer(record.Id);
     await this.store.delete(record.Id);
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
@@ -463,6 +478,13 @@ export class ContainerService {
       signal?.addEventListener('abort', () => reject(signal.reason));
     });
     return { session, tty, record };
+  }
+
+  /** POST /containers/{id}/resize: the TTY's size. */
+  async resize(ref: string, size: TerminalSize): Promise<void> {
+    const record = this.store.get(ref);
+    if (!record.State.Running) throw conflict(`Container ${record.Id} is not running`);
+    await this.runtimeOf(record).resize(record.Id, size);
   }
 
   /**

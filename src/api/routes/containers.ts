@@ -1,10 +1,12 @@
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView, summaryView } from '../../containers/views.js';
 import { readLog } from '../../runtime/logs/k8s-file.js';
+import { detachKeysOf, pumpSession } from '../hijack.js';
 import type { HttpApp } from '../http/app.js';
 import { parseFilters, queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
 import { acceptHijack, frame, STDERR, STDOUT } from '../streams.js';
+import { sizeFromQuery } from './exec.js';
 
 const PS_FILTERS = [
   'id',
@@ -136,15 +138,18 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
       stderr: queryBool(req.query.stderr),
     };
     const record = containers.store.get(req.params.id!);
+    const keys = detachKeysOf(
+      queryString(req.query.detachKeys),
+      (spec) => `Invalid detach keys (${spec}) provided`,
+    );
     // The 101 goes out at once: docker run waits for it before it starts the container.
     acceptHijack(socket, { multiplexed: !record.Config.Tty });
     const { session, tty } = await containers.attach(req.params.id!, streams, req.signal);
-    session.stdout.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDOUT, d)));
-    session.stderr.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDERR, d)));
-    if (session.stdin) socket.pipe(session.stdin);
-    socket.on('close', () => session.close());
-    const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => s.once('end', () => r()));
-    await Promise.race([session.closed, Promise.all([ended(session.stdout), ended(session.stderr)])]);
-    socket.end();
+    await pumpSession(socket, session, { tty, detachKeys: keys });
+  });
+
+  app.post('/containers/:id/resize', async (req, reply) => {
+    await containers.resize(req.params.id!, sizeFromQuery(req.query));
+    return reply.code(200).send();
   });
 }
