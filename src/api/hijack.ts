@@ -112,7 +112,9 @@ export function pumpSession(
       });
       // The client closed its half: the process's stdin ends (conmon closes it when stdinOnce).
       socket.on('end', () => stdin.end());
-    } else socket.resume();
+    }
+    // Reading the request body may have paused the socket; a 'data' listener alone does not undo that.
+    socket.resume();
     const onClose = () => finish('gone');
     socket.on('close', onClose);
     const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => s.once('end', () => r()));
