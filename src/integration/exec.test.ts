@@ -142,4 +142,40 @@ describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI o
     assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
     assert.match(r.output, /40 120\r\n/);
   });
+
+  it('run -it gives a shell on a TTY that follows resizes', async () => {
+    const r = await runOnPty(
+      [docker!, '-H', daemon.host, 'run', '-it', '--rm', 'busybox', 'sh'],
+      ['tty; stty size\r', '<resize>', 'stty size\r', 'exit 4\r'],
+    );
+    assert.equal(r.code, 4, r.output);
+    assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
+    assert.match(r.output, /40 120\r\n/);
+  });
+
+  it('ctrl-p ctrl-q detaches from run -it, docker attach comes back, custom detach keys work', async () => {
+    const tty = `tty-${process.pid}`;
+    try {
+      const detached = await runOnPty(
+        [docker!, '-H', daemon.host, 'run', '-it', '--name', tty, 'busybox', 'sh'],
+        ['echo first\r', '\x10\x11'],
+      );
+      assert.equal(detached.code, 0, detached.output);
+      const running = await run('inspect', '-f', '{{.State.Running}}', tty);
+      assert.equal(running.stdout, 'true\n');
+      const again = await runOnPty(
+        [docker!, '-H', daemon.host, 'attach', '--detach-keys', 'ctrl-x', tty],
+        ['echo second\r', '\x18'],
+      );
+      // docker attach (the CLI itself) reports a detach as an error and exits 1.
+      assert.equal(again.code, 1, again.output);
+      assert.match(again.output, /second\r\n[^]*read escape sequence/);
+      const last = await runOnPty([docker!, '-H', daemon.host, 'attach', tty], ['exit 6\r']);
+      assert.equal(last.code, 6, last.output);
+      const code = await run('inspect', '-f', '{{.State.ExitCode}}', tty);
+      assert.equal(code.stdout, '6\n');
+    } finally {
+      await run('rm', '-f', tty);
+    }
+  });
 });
