@@ -18,6 +18,7 @@ import { type CreateBody, toSpecRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import type { ImageResolver } from './image-resolver.js';
+import { type LogConfig, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
@@ -36,6 +37,8 @@ export interface ContainerServiceDeps {
   log: Logger;
   execRoot: string;
   specHost: SpecHost;
+  /** The daemon's log-driver and log-opts; json-file without options when not given. */
+  logConfig?: LogConfig;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -110,6 +113,10 @@ export class ContainerService {
     const runtimeName = body.HostConfig?.Runtime || this.deps.defaultRuntime;
     if (!this.deps.runtimes.has(runtimeName))
       throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
+    const logConfig = resolveLogConfig(
+      body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
+      this.deps.logConfig ?? { Type: 'json-file', Config: {} },
+    );
     const image = await this.deps.images.resolve(body.Image);
     const id = generateId();
     const snapshotKey = `container-${id}`;
@@ -120,6 +127,8 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      (record.HostConfig as { LogConfig?: LogConfig }).LogConfig = logConfig;
+      if (logConfig.Type === 'none') record.LogPath = '';
       await this.store.create(record);
       this.event(record, 'create');
       return { Id: id, Warnings: [] };
@@ -298,7 +307,10 @@ export class ContainerService {
         stdin: Boolean(record.Config.OpenStdin),
         // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
         stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
-        logPath: record.LogPath,
+        ...(record.LogPath ? { logPath: record.LogPath } : {}),
+        ...monitorLogOptions(
+          (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
+        ),
         name: record.Name,
       });
       await this.connectPendingAttaches(record.Id, runtime);

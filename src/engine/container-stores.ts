@@ -65,6 +65,7 @@ export async function openContainerService(options: {
     log,
     execRoot: config.execRoot,
     specHost,
+    logConfig: { Type: config.logDriver, Config: { ...config.logOpts } },
   });
   images.service.setUsage({
     containersUsing: (imageId) =>

@@ -169,7 +169,7 @@ describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI o
       );
       // docker attach (the CLI itself) reports a detach as an error and exits 1.
       assert.equal(again.code, 1, again.output);
-      assert.match(again.output, /second\r\n[^]*read escape sequence/);
+      assert.match(again.output, /second\r\n[\s\S]*read escape sequence/);
       const last = await runOnPty([docker!, '-H', daemon.host, 'attach', tty], ['exit 6\r']);
       assert.equal(last.code, 6, last.output);
       const code = await run('inspect', '-f', '{{.State.ExitCode}}', tty);

@@ -1,9 +1,10 @@
+import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView, summaryView } from '../../containers/views.js';
-import { readLog } from '../../runtime/logs/k8s-file.js';
+import { invalidArgument } from '../../core/errors.js';
 import { detachKeysOf, pumpSession } from '../hijack.js';
 import type { HttpApp } from '../http/app.js';
-import { parseFilters, queryBool, queryString } from '../query.js';
+import { parseFilters, parseUnixNanos, queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
 import { acceptHijack, frame, STDERR, STDOUT } from '../streams.js';
 import { sizeFromQuery } from './exec.js';
@@ -107,25 +108,37 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     const record = containers.store.get(req.params.id!);
     const stdout = queryBool(req.query.stdout);
     const stderr = queryBool(req.query.stderr);
-    const timestamps = queryBool(req.query.timestamps);
+    if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
     const follow = queryBool(req.query.follow);
+    const tail = Number.parseInt(queryString(req.query.tail) ?? '', 10);
+    const since = parseUnixNanos(queryString(req.query.since), 'since');
+    const until = parseUnixNanos(queryString(req.query.until), 'until');
     const tty = Boolean(record.Config.Tty);
+    const chunks = containerLogs(record, {
+      stdout,
+      stderr,
+      follow,
+      timestamps: queryBool(req.query.timestamps),
+      details: queryBool(req.query.details),
+      ...(Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
+      ...(since !== undefined && since !== 0n ? { since } : {}),
+      ...(until !== undefined && until !== 0n ? { until } : {}),
+      signal: req.signal,
+      ...(follow && record.State.Running ? { stopped: containers.wait(record.Id, 'not-running') } : {}),
+    });
+    // The first read fails early (a driver that cannot be read) while the answer can still be an error.
+    const first = await chunks.next();
     reply.hijack();
     reply.raw.writeHead(200, {
       ...reply.pendingHeaders(),
       'content-type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
     });
-    const until = follow && record.State.Running ? containers.wait(record.Id, 'not-running') : undefined;
-    for await (const entry of readLog(record.LogPath, {
-      follow: follow && record.State.Running,
-      ...(until ? { until } : {}),
-      signal: req.signal,
-    })) {
-      if ((entry.stream === 'stdout' && !stdout) || (entry.stream === 'stderr' && !stderr)) continue;
-      const payload = timestamps
-        ? Buffer.concat([Buffer.from(`${entry.timestamp} `), entry.content])
-        : entry.content;
-      reply.raw.write(tty ? payload : frame(entry.stream === 'stdout' ? STDOUT : STDERR, payload));
+    reply.raw.flushHeaders();
+    const write = (c: LogChunk) =>
+      reply.raw.write(tty ? c.payload : frame(c.stream === 'stdout' ? STDOUT : STDERR, c.payload));
+    if (!first.done) {
+      write(first.value);
+      for await (const chunk of chunks) write(chunk);
     }
     reply.raw.end();
   });
