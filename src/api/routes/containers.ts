@@ -88,12 +88,14 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
 
   // The CLI registers its wait before start: the headers go out at once, the body when it ends.
   app.post('/containers/:id/wait', async (req, reply) => {
+    // Unknown containers and conditions fail before the headers go out (and never reject unobserved).
+    containers.store.get(req.params.id!);
     const code = containers.wait(
       req.params.id!,
       queryString(req.query.condition) ?? 'not-running',
       req.signal,
     );
-    containers.store.get(req.params.id!);
+    code.catch(() => undefined);
     reply.hijack();
     reply.raw.writeHead(200, { ...reply.pendingHeaders(), 'content-type': 'application/json' });
     reply.raw.flushHeaders();
