@@ -40,21 +40,26 @@ async function attachAndWait(
     stderr: true,
     ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
   });
+  // Detaching leaves the container running: the wait is then abandoned.
+  const waitAbort = new AbortController();
   const waited = client
     .request('POST', `/containers/${c.Id}/wait`, {
       query: { condition: c.HostConfig.AutoRemove ? 'removed' : o.start ? 'next-exit' : 'not-running' },
+      signal: waitAbort.signal,
     })
     .then(waitStatus);
   waited.catch(() => undefined);
+  const stopSignals = o.sigProxy && !tty ? proxySignals(client, c.Id) : () => {};
   if (o.start) {
     try {
       await o.start();
     } catch (err) {
       socket.destroy();
+      waitAbort.abort();
+      stopSignals();
       throw err;
     }
   }
-  const stopSignals = o.sigProxy && !tty ? proxySignals(client, c.Id) : () => {};
   const stopResize = tty ? followTerminalSize(client, `/containers/${c.Id}/resize`) : () => {};
   try {
     const end = await streamHijacked(socket, {
@@ -62,7 +67,10 @@ async function attachAndWait(
       stdin,
       ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
     });
-    if (end === 'detached') return o.onDetach();
+    if (end === 'detached') {
+      waitAbort.abort();
+      return o.onDetach();
+    }
     return await waited;
   } finally {
     stopResize();

@@ -63,17 +63,25 @@ async function runContainer(
         ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
       })
     : undefined;
+  // Detaching leaves the container running: the wait is then abandoned.
+  const waitAbort = new AbortController();
   const waited = client
-    .request('POST', `/containers/${id}/wait`, { query: { condition: o.rm ? 'removed' : 'next-exit' } })
+    .request('POST', `/containers/${id}/wait`, {
+      query: { condition: o.rm ? 'removed' : 'next-exit' },
+      signal: waitAbort.signal,
+    })
     .then(waitStatus);
   waited.catch(() => undefined);
+  // Installed before start, so a signal that comes early is not lost to the default handler.
+  const stopSignals = o.sigProxy !== false && !tty ? proxySignals(client, id) : () => {};
   try {
     await start();
   } catch (err) {
     socket?.destroy();
+    waitAbort.abort();
+    stopSignals();
     throw err;
   }
-  const stopSignals = o.sigProxy !== false && !tty ? proxySignals(client, id) : () => {};
   const stopResize = tty && attached ? followTerminalSize(client, `/containers/${id}/resize`) : () => {};
   try {
     if (socket) {
@@ -82,7 +90,10 @@ async function runContainer(
         stdin: streams.stdin,
         ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
       });
-      if (end === 'detached') return 0;
+      if (end === 'detached') {
+        waitAbort.abort();
+        return 0;
+      }
     }
     return await waited;
   } finally {
