@@ -334,7 +334,12 @@ export class ContainerService {
     } catch (err) {
       await unmount(rootfs).catch(() => {});
       record.State.Error = err instanceof Error ? err.message : String(err);
+      record.State.ExitCode = startFailureExitCode(record.State.Error, record.Path);
       await this.store.save(record).catch(() => {});
+      // dockerd removes an AutoRemove container whose start failed (docker run --rm waits for that).
+      if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
+        await this.remove(record.Id, { force: true }).catch(() => {});
+      }
       throw err;
     }
   }
@@ -530,6 +535,22 @@ export class ContainerService {
     const paused = all.filter((c) => c.State.Paused).length;
     return { running, paused, stopped: all.length - running - paused };
   }
+}
+
+/**
+ * dockerd's exit code for a start that failed (translateContainerdStartErr):
+ * 127 when the command is missing, 126 when it cannot be run, else 128. It
+ * reads the OCI runtime's words because that is all the runtime gives.
+ */
+function startFailureExitCode(message: string, command: string): number {
+  const text = message.toLowerCase();
+  if (
+    text.includes(command.toLowerCase()) &&
+    /executable file not found|no such file or directory/.test(text)
+  )
+    return 127;
+  if (/permission denied|is a directory/.test(text)) return 126;
+  return 128;
 }
 
 function sleep(ms: number): Promise<void> {

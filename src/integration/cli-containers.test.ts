@@ -190,4 +190,18 @@ describe('berth container commands next to the Docker CLI', {
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /got/);
   });
+
+  it('run --rm of a missing or unrunnable command exits 127 or 126 and leaves no container', async () => {
+    for (const [command, code] of [
+      ['nosuchbin', 127],
+      ['/etc', 126],
+    ] as const) {
+      const [ours, theirs] = await cli.both('run', '--rm', 'busybox', command);
+      assert.equal(ours.code, code);
+      assert.equal(theirs.code, code);
+      assert.equal(sameShape(ours.stderr), sameShape(theirs.stderr));
+    }
+    const left = await cli.docker('ps', '-aq', '--filter', 'status=created');
+    assert.equal(left.stdout, '');
+  });
 });
