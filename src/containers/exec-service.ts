@@ -68,6 +68,12 @@ export interface ExecServiceDeps {
 
 /** Finished exec instances stay inspectable this long (dockerd keeps them until the container goes). */
 const KEEP_FINISHED_MS = 10 * 60_000;
+/**
+ * dockerd's exit code for an exec that never ran: 126, whatever the cause.
+ * (Its start error handler sets 127 for a missing command, then its cleanup
+ * overwrites that with 126 — measured on dockerd 20.10.)
+ */
+const EXEC_START_FAILED = 126;
 /** How long a resize waits for a session that has not started yet (dockerd: 10 s). */
 const RESIZE_WAIT_MS = 10_000;
 
@@ -125,7 +131,7 @@ export class ExecService {
   /**
    * Runs the instance. Attached, the streams are connected before the
    * process starts so no output is lost. A process that cannot be started
-   * records 127 (command not found) or 126, as dockerd does.
+   * records 126, as dockerd does.
    */
   async start(id: string, options: { detach: boolean; size?: TerminalSize }): Promise<StartedExec> {
     const instance = this.find(id);
@@ -161,7 +167,7 @@ export class ExecService {
       return { tty: instance.tty, io: session.io, exited };
     } catch (err) {
       instance.running = false;
-      instance.exitCode = exitCodeForFailure(err, instance.entrypoint);
+      instance.exitCode = EXEC_START_FAILED;
       instance.finishedAt = Date.now();
       instance.markStarted();
       throw failedPrecondition(`OCI runtime exec failed: ${runtimeMessage(err)}: unknown`, err);
@@ -280,13 +286,4 @@ function runtimeMessage(err: unknown): string {
   let current: unknown = err;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   return current instanceof Error ? current.message : String(current);
-}
-
-/** dockerd's exit codes for an exec that never ran: 127 when the command is missing, else 126. */
-function exitCodeForFailure(err: unknown, command: string): number {
-  const text = runtimeMessage(err).toLowerCase();
-  const missing =
-    text.includes(command.toLowerCase()) &&
-    (text.includes('executable file not found') || text.includes('no such file or directory'));
-  return missing ? 127 : 126;
 }

@@ -37,7 +37,8 @@ export function resolveLogConfig(requested: Partial<LogConfig> | undefined, daem
     Object.keys(requestedOpts).length === 0 && type === daemon.Type
       ? { ...daemon.Config }
       : { ...requestedOpts };
-  if (!DRIVERS.has(type)) throw invalidArgument(`logger: no log driver named '${type}' is registered`);
+  if (!DRIVERS.has(type))
+    throw invalidArgument(`error looking up logging plugin ${type}: plugin "${type}" not found`);
   if (type !== 'none') {
     for (const name of Object.keys(config)) {
       if (!FILE_OPTS.includes(name))

@@ -42,9 +42,9 @@ describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI o
     assert.deepEqual([split.stdout, split.stderr], ['out\n', 'err\n']);
   });
 
-  it('a missing binary exits 127 with the runtime message, as with dockerd', async () => {
+  it('a missing binary exits 126 with the runtime message, as with dockerd', async () => {
     const r = await run('exec', name, 'nosuchbin');
-    assert.equal(r.code, 127);
+    assert.equal(r.code, 126);
     assert.match(
       r.stdout,
       /OCI runtime exec failed: .*"nosuchbin": executable file not found in \$PATH: unknown/,

@@ -97,7 +97,10 @@ describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI o
     assert.equal(r.code, 1);
     assert.match(r.stderr, /unknown log opt 'foo' for json-file log driver/);
     const d = await run('create', '--log-driver', 'nope', 'busybox');
-    assert.match(d.stderr, /logger: no log driver named 'nope' is registered/);
+    assert.match(
+      d.stderr,
+      /^Error response from daemon: error looking up logging plugin nope: plugin "nope" not found$/m,
+    );
   });
 
   it('max-size is enforced by the monitor that writes the file', async () => {
