@@ -1,4 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
   conflict,
@@ -392,6 +393,8 @@ export class ContainerService {
       : signal.toUpperCase().startsWith('SIG')
         ? signal.toUpperCase()
         : `SIG${signal.toUpperCase()}`;
+    if (!/^\d+$/.test(name) && !(name in osConstants.signals))
+      throw invalidArgument(`Invalid signal: ${signal}`);
     await this.runtimeOf(record).kill(record.Id, /^\d+$/.test(name) ? Number(name) : name);
     this.event(record, 'kill', { signal: String(SIGNALS[name] ?? name) });
   }

@@ -54,9 +54,10 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return sendJson(reply, 200, list.map(summaryView));
   });
 
-  app.get('/containers/:id/json', (req, reply) =>
-    sendJson(reply, 200, inspectView(containers.store.get(req.params.id!))),
-  );
+  app.get('/containers/:id/json', (req, reply) => {
+    const record = containers.store.get(req.params.id!);
+    return sendJson(reply, 200, inspectView(record, { execIds: containers.execs.idsOf(record.Id) ?? [] }));
+  });
 
   app.post('/containers/:id/start', async (req, reply) => {
     await containers.start(req.params.id!);
