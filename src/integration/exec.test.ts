@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -40,6 +40,10 @@ describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI o
     assert.equal((await run('exec', name, 'sh', '-c', 'exit 5')).code, 5);
     const split = await run('exec', name, 'sh', '-c', 'echo out; echo err >&2');
     assert.deepEqual([split.stdout, split.stderr], ['out\n', 'err\n']);
+    // Finished sessions leave nothing in the container's bundle.
+    const id = (await run('inspect', '-f', '{{.Id}}', name)).stdout.trim();
+    const left = await readdir(join(daemon.execRoot, 'containers', id, 'exec')).catch(() => []);
+    assert.deepEqual(left, []);
   });
 
   it('a missing binary exits 126 with the runtime message, as with dockerd', async () => {
