@@ -204,4 +204,17 @@ describe('berth container commands next to the Docker CLI', {
     const left = await cli.docker('ps', '-aq', '--filter', 'status=created');
     assert.equal(left.stdout, '');
   });
+
+  it('-t with a piped stdin is refused as docker refuses it', async () => {
+    for (const args of [
+      ['run', '-it', '--rm', 'busybox', 'true'],
+      ['exec', '-it', `missing-${process.pid}`, 'true'],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual([ours.stderr, ours.code], [asBerth(theirs.stderr), theirs.code]);
+    }
+    // exec looks for the container first, as docker does.
+    const [run] = await cli.both('run', '-it', '--rm', 'busybox', 'true');
+    assert.equal(run.stderr, 'the input device is not a TTY\n');
+  });
 });

@@ -3,7 +3,7 @@ import { escapePath } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { errorText, StatusError } from '../../errors.js';
-import { followTerminalSize, proxySignals, streamHijacked, waitStatus } from './hijack-io.js';
+import { checkTty, followTerminalSize, proxySignals, streamHijacked, waitStatus } from './hijack-io.js';
 
 interface ContainerFacts {
   Id: string;
@@ -101,6 +101,7 @@ export const attachSpec: CommandSpec<AttachOptions> = {
     if (c.State.Paused) throw new StatusError('You cannot attach to a paused container, unpause it first', 1);
     if (c.State.Restarting)
       throw new StatusError('You cannot attach to a restarting container, wait until it is running', 1);
+    checkTty(o.stdin !== false && c.Config.OpenStdin, c.Config.Tty);
     return attachAndWait(ctx, c, {
       stdin: o.stdin !== false,
       sigProxy: o.sigProxy !== false,

@@ -3,7 +3,7 @@ import { escapePath } from '../../client.js';
 import { type CommandSpec, collect } from '../../command-spec.js';
 import { StatusError } from '../../errors.js';
 import { expandEnv, parseKeyValueFile } from './env-file.js';
-import { followTerminalSize, streamHijacked } from './hijack-io.js';
+import { checkTty, followTerminalSize, streamHijacked } from './hijack-io.js';
 
 interface ExecOptions {
   detach?: boolean;
@@ -36,6 +36,9 @@ export const execSpec: CommandSpec<ExecOptions> = {
   },
   run: async (ctx, args, o) => {
     const client = ctx.client();
+    // As docker: "no such container" first, then the TTY check, before an exec instance exists.
+    (await client.request('GET', `/containers/${escapePath(args[0]!)}/json`)).resume();
+    checkTty(Boolean(o.interactive) && !o.detach, Boolean(o.tty));
     const env: string[] = [];
     for (const f of o.envFile ?? []) env.push(...(await parseKeyValueFile(f, true)));
     env.push(...expandEnv(o.env ?? []));

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { FrameDecoder } from '../../../api/streams.js';
 import { DEFAULT_DETACH_KEYS, DetachScanner, parseDetachKeys } from '../../../core/detach-keys.js';
 import type { ApiClient } from '../../client.js';
+import { StatusError } from '../../errors.js';
 
 export interface StreamOptions {
   tty: boolean;
@@ -95,6 +96,11 @@ export function followTerminalSize(client: ApiClient, resizePath: string): () =>
   send();
   out.on('resize', send);
   return () => out.off('resize', send);
+}
+
+/** docker's CheckTty: a TTY with our stdin attached needs stdin to be a terminal. */
+export function checkTty(attachStdin: boolean, tty: boolean): void {
+  if (attachStdin && tty && !process.stdin.isTTY) throw new StatusError('the input device is not a TTY', 1);
 }
 
 /** Signals docker's sig-proxy forwards to the container (those Node can catch). */

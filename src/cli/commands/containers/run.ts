@@ -11,7 +11,7 @@ import {
   declareCreateOptions,
   startFailureCode,
 } from './create-options.js';
-import { followTerminalSize, proxySignals, streamHijacked, waitStatus } from './hijack-io.js';
+import { checkTty, followTerminalSize, proxySignals, streamHijacked, waitStatus } from './hijack-io.js';
 
 interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -32,6 +32,7 @@ async function runContainer(
       "berth: Conflicting options: -a and -d\n\nRun 'berth run --help' for more information",
       125,
     );
+  checkTty(attachedStreams(o, detach).stdin, Boolean(o.tty));
   const body = await createBody(image, command, o, detach);
   const created = await createContainer(ctx, image, body, o.name, 125);
   const id = created.Id;
