@@ -70,6 +70,9 @@ describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI o
     const followed = await run('logs', '-f', c);
     assert.equal(followed.code, 0);
     assert.equal(followed.stdout, 'one\r\ntwo\r\n');
+    // Following a container that has stopped prints what there is and returns.
+    const again = await run('logs', '-f', '--tail', '1', c);
+    assert.deepEqual([again.stdout, again.code], ['two\r\n', 0]);
   });
 
   it('since and until filter by time', async () => {

@@ -112,7 +112,8 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     const stdout = queryBool(req.query.stdout);
     const stderr = queryBool(req.query.stderr);
     if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
-    const follow = queryBool(req.query.follow);
+    // Following a stopped container reads what there is and ends, as dockerd does.
+    const follow = queryBool(req.query.follow) && record.State.Running;
     const tail = Number.parseInt(queryString(req.query.tail) ?? '', 10);
     const since = parseUnixNanos(queryString(req.query.since), 'since');
     const until = parseUnixNanos(queryString(req.query.until), 'until');
@@ -127,7 +128,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
       ...(since !== undefined && since !== 0n ? { since } : {}),
       ...(until !== undefined && until !== 0n ? { until } : {}),
       signal: req.signal,
-      ...(follow && record.State.Running ? { stopped: containers.wait(record.Id, 'not-running') } : {}),
+      ...(follow ? { stopped: containers.wait(record.Id, 'not-running') } : {}),
     });
     // The first read fails early (a driver that cannot be read) while the answer can still be an error.
     const first = await chunks.next();
