@@ -15,6 +15,7 @@ import { registerContainerArchiveRoutes } from './routes/container-archive.js';
 import { registerContainerOpsRoutes } from './routes/container-ops.js';
 import { registerContainerRoutes } from './routes/containers.js';
 import { registerDistributionRoutes } from './routes/distribution.js';
+import { registerExecRoutes } from './routes/exec.js';
 import { registerImageRoutes } from './routes/images.js';
 import { registerNetworkRoutes } from './routes/networks.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -95,12 +96,14 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
     if (status === 304) reply.code(304).send();
     else sendJson(reply, status, { message: messageOf(err) });
   });
+  app.setUpgradeErrorStatus(statusOf);
   app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'page not found' }));
 
   registerSystemRoutes(app, services);
   if (services.images) registerImageRoutes(app, services, services.images);
   if (services.containers) {
     registerContainerRoutes(app, services.containers);
+    registerExecRoutes(app, services.containers.execs);
     registerContainerOpsRoutes(app, services.containers);
     registerContainerArchiveRoutes(app, services.containers);
   }

@@ -117,15 +117,23 @@ export class ApiClient {
    * expects 101 and hands back the raw connection. A non-101 answer is an
    * ApiError with the daemon's message.
    */
-  async hijack(path: string, query: RequestInit['query']): Promise<Duplex> {
+  async hijack(path: string, query: RequestInit['query'], body?: unknown): Promise<Duplex> {
     await this.negotiate();
     const send = this.endpoint.tls ? httpsRequest : httpRequest;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = send({
         ...this.baseOptions(),
         method: 'POST',
         path: `/v${this.apiVersion}${path}${queryString(query)}`,
-        headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'User-Agent': 'Berth-Client/0.1.0 (linux)' },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'tcp',
+          'User-Agent': 'Berth-Client/0.1.0 (linux)',
+          ...(payload
+            ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) }
+            : {}),
+        },
       });
       req.on('upgrade', (_res, socket, head) => {
         if (head.length > 0) socket.unshift(head);
@@ -135,8 +143,13 @@ export class ApiClient {
         void readText(res).then((text) => reject(new ApiError(res.statusCode ?? 500, parseMessage(text))));
       });
       req.on('error', (err) => reject(new ConnectionError(this.endpoint, err)));
-      req.end();
+      req.end(payload);
     });
+  }
+
+  /** A hijacked request with a JSON body (exec start). */
+  hijackWithBody(path: string, body: unknown): Promise<Duplex> {
+    return this.hijack(path, undefined, body);
   }
 
   async negotiate(): Promise<void> {

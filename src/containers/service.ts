@@ -1,4 +1,5 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
   conflict,
@@ -11,13 +12,15 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, AttachStreams, ExitStatus, Runtime } from '../runtime/runtime.js';
+import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
+import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
+import { type LogConfig, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { runProbe } from './probe.js';
@@ -44,6 +47,8 @@ export interface ContainerServiceDeps {
   networking?: ContainerNetworking;
   /** Volumes and binds; without it only --tmpfs is mounted. */
   volumes?: ContainerVolumes;
+  /** The daemon's log-driver and log-opts; json-file without options when not given. */
+  logConfig?: LogConfig;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -74,7 +79,18 @@ export class ContainerService {
   /** Health checks of running containers. */
   readonly health: HealthMonitor;
 
+  /** `docker exec` instances of this service's containers. */
+  readonly execs: ExecService;
+
   constructor(readonly deps: ContainerServiceDeps) {
+    this.execs = new ExecService({
+      store: deps.store,
+      runtimeOf: (record) => this.runtimeOf(record),
+      rootfsOf: (id) => this.rootfsPath(id),
+      events: deps.events,
+      log: deps.log,
+      boundingCapabilities: deps.specHost.boundingCapabilities,
+    });
     this.health = new HealthMonitor({
       probe: (record, cmd, timeoutMs, execId) =>
         runProbe(this.runtimeOf(record), record.Id, cmd, timeoutMs, execId),
@@ -119,6 +135,10 @@ export class ContainerService {
     if (!this.deps.runtimes.has(runtimeName))
       throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
     checkRestartPolicy(body.HostConfig?.RestartPolicy, Boolean(body.HostConfig?.AutoRemove));
+    const logConfig = resolveLogConfig(
+      body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
+      this.deps.logConfig ?? { Type: 'json-file', Config: {} },
+    );
     const image = await this.deps.images.resolve(body.Image);
     const id = generateId();
     const snapshotKey = `container-${id}`;
@@ -129,6 +149,8 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      (record.HostConfig as { LogConfig?: LogConfig }).LogConfig = logConfig;
+      if (logConfig.Type === 'none') record.LogPath = '';
       await this.deps.networking?.prepare(record, body.NetworkingConfig);
       await this.deps.volumes?.prepare(record);
       await this.store.create(record).catch(async (err: unknown) => {
@@ -314,8 +336,12 @@ export class ContainerService {
       const created = await runtime.create(record.Id, {
         spec: generated.spec,
         stdin: Boolean(record.Config.OpenStdin),
-        stdinOnce: Boolean(record.Config.StdinOnce),
-        logPath: record.LogPath,
+        // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
+        stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
+        ...(record.LogPath ? { logPath: record.LogPath } : {}),
+        ...monitorLogOptions(
+          (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
+        ),
         name: record.Name,
       });
       await this.connectPendingAttaches(record.Id, runtime);
@@ -343,7 +369,12 @@ export class ContainerService {
       await this.deps.volumes?.unmount(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
       record.State.Error = err instanceof Error ? err.message : String(err);
+      record.State.ExitCode = startFailureExitCode(record.State.Error, record.Path);
       await this.store.save(record).catch(() => {});
+      // dockerd removes an AutoRemove container whose start failed (docker run --rm waits for that).
+      if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
+        await this.remove(record.Id, { force: true }).catch(() => {});
+      }
       throw err;
     }
   }
@@ -460,6 +491,8 @@ export class ContainerService {
       : signal.toUpperCase().startsWith('SIG')
         ? signal.toUpperCase()
         : `SIG${signal.toUpperCase()}`;
+    if (!/^\d+$/.test(name) && !(name in osConstants.signals))
+      throw invalidArgument(`Invalid signal: ${signal}`);
     // dockerd's killWithSignal: SIGKILL or the stop signal means "exit on next", no restart.
     const stopSignal = String(record.Config.StopSignal ?? 'SIGTERM');
     const final = name === 'SIGKILL' || name === stopSignal || name === '9';
@@ -574,6 +607,7 @@ export class ContainerService {
     this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
+    this.execs.forgetContainer(record.Id);
     await this.store.delete(record.Id);
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
@@ -609,6 +643,13 @@ export class ContainerService {
       signal?.addEventListener('abort', () => reject(signal.reason));
     });
     return { session, tty, record };
+  }
+
+  /** POST /containers/{id}/resize: the TTY's size. */
+  async resize(ref: string, size: TerminalSize): Promise<void> {
+    const record = this.store.get(ref);
+    if (!record.State.Running) throw conflict(`Container ${record.Id} is not running`);
+    await this.runtimeOf(record).resize(record.Id, size);
   }
 
   /**
@@ -677,6 +718,22 @@ export class ContainerService {
 function healthcheckField(own: HealthConfig | undefined, image: HealthConfig | undefined) {
   const merged = mergeHealthcheck(own, image);
   return merged ? { Healthcheck: merged } : {};
+}
+
+/**
+ * dockerd's exit code for a start that failed (translateContainerdStartErr):
+ * 127 when the command is missing, 126 when it cannot be run, else 128. It
+ * reads the OCI runtime's words because that is all the runtime gives.
+ */
+function startFailureExitCode(message: string, command: string): number {
+  const text = message.toLowerCase();
+  if (
+    text.includes(command.toLowerCase()) &&
+    /executable file not found|no such file or directory/.test(text)
+  )
+    return 127;
+  if (/permission denied|is a directory/.test(text)) return 126;
+  return 128;
 }
 
 function sleep(ms: number): Promise<void> {

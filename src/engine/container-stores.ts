@@ -72,6 +72,7 @@ export async function openContainerService(options: {
     specHost,
     ...(options.networking ? { networking: options.networking } : {}),
     ...(options.volumes ? { volumes: options.volumes } : {}),
+    logConfig: { Type: config.logDriver, Config: { ...config.logOpts } },
   });
   images.service.setUsage({
     containersUsing: (imageId) =>

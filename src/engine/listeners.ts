@@ -41,16 +41,26 @@ function listen(server: Server, args: Parameters<Server['listen']>[0]): Promise<
   });
 }
 
+/** Hijacked connections (attach, exec) leave the server's books; shutdown must still end them. */
+const hijacked = new WeakMap<Server, Set<Duplex>>();
+
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     (server as HttpServer).closeAllConnections?.();
+    for (const socket of hijacked.get(server) ?? []) socket.destroy();
   });
 }
 
 /** Keeps a bad request line or garbage bytes from doing anything but closing that one connection. */
 function hardenHttp(server: HttpServer, api: ApiHandlers, log: Logger): void {
-  server.on('upgrade', api.upgradeHandler);
+  const sockets = new Set<Duplex>();
+  hijacked.set(server, sockets);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    api.upgradeHandler(req, socket, head);
+  });
   server.keepAliveTimeout = 120_000;
   server.headersTimeout = 60_000;
   server.requestTimeout = 0;

@@ -86,6 +86,8 @@ export interface CreateOptions {
   logPath?: string;
   /** Bytes after which the monitor starts the log file over. */
   logSizeMax?: number;
+  /** `none` keeps no output at all; default k8s-file at `logPath`. */
+  logDriver?: 'k8s-file' | 'none';
   /** A name for the monitor's logs. */
   name?: string;
   /** A program the monitor runs when the container exits (conmon --exit-command). */

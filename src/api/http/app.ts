@@ -73,6 +73,10 @@ export class HttpApp {
   private readonly hooks: Hook[] = [];
   private onError: ErrorHandler = (_err, _req, reply) => reply.code(500).send();
   private notFound: Handler = (_req, reply) => reply.code(404).send();
+  private upgradeErrorStatus = (err: unknown): number =>
+    typeof (err as { statusCode?: unknown }).statusCode === 'number'
+      ? (err as { statusCode: number }).statusCode
+      : 500;
 
   constructor(private readonly rewriteUrl: (raw: IncomingMessage) => string = (raw) => raw.url ?? '/') {}
 
@@ -104,6 +108,10 @@ export class HttpApp {
   }
   setErrorHandler(handler: ErrorHandler): void {
     this.onError = handler;
+  }
+  /** How an upgrade handler's error becomes a status code (before the connection was taken over). */
+  setUpgradeErrorStatus(statusOf: (err: unknown) => number): void {
+    this.upgradeErrorStatus = statusOf;
   }
   setNotFoundHandler(handler: Handler): void {
     this.notFound = handler;
@@ -149,10 +157,7 @@ export class HttpApp {
       await match.handler(req, socket, head);
     } catch (err) {
       const message = JSON.stringify({ message: err instanceof Error ? err.message : String(err) });
-      const status =
-        typeof (err as { statusCode?: unknown }).statusCode === 'number'
-          ? (err as { statusCode: number }).statusCode
-          : 500;
+      const status = this.upgradeErrorStatus(err);
       if (socket.writable)
         socket.end(
           `HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${message}\n`,

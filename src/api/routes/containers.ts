@@ -1,11 +1,14 @@
 import { listContainers } from '../../containers/list.js';
+import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView } from '../../containers/views.js';
-import { readLog } from '../../runtime/logs/k8s-file.js';
+import { invalidArgument } from '../../core/errors.js';
+import { detachKeysOf, pumpSession } from '../hijack.js';
 import type { HttpApp } from '../http/app.js';
-import { parseFilters, queryBool, queryString } from '../query.js';
+import { parseFilters, parseUnixNanos, queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
 import { acceptHijack, frame, STDERR, STDOUT } from '../streams.js';
+import { sizeFromQuery } from './exec.js';
 
 const PS_FILTERS = [
   'id',
@@ -41,9 +44,10 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return sendJson(reply, 200, list);
   });
 
-  app.get('/containers/:id/json', (req, reply) =>
-    sendJson(reply, 200, inspectView(containers.store.get(req.params.id!))),
-  );
+  app.get('/containers/:id/json', (req, reply) => {
+    const record = containers.store.get(req.params.id!);
+    return sendJson(reply, 200, inspectView(record, { execIds: containers.execs.idsOf(record.Id) ?? [] }));
+  });
 
   app.post('/containers/:id/start', async (req, reply) => {
     await containers.start(req.params.id!);
@@ -79,12 +83,14 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
 
   // The CLI registers its wait before start: the headers go out at once, the body when it ends.
   app.post('/containers/:id/wait', async (req, reply) => {
+    // Unknown containers and conditions fail before the headers go out (and never reject unobserved).
+    containers.store.get(req.params.id!);
     const code = containers.wait(
       req.params.id!,
       queryString(req.query.condition) ?? 'not-running',
       req.signal,
     );
-    containers.store.get(req.params.id!);
+    code.catch(() => undefined);
     reply.hijack();
     reply.raw.writeHead(200, { ...reply.pendingHeaders(), 'content-type': 'application/json' });
     reply.raw.flushHeaders();
@@ -99,25 +105,38 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     const record = containers.store.get(req.params.id!);
     const stdout = queryBool(req.query.stdout);
     const stderr = queryBool(req.query.stderr);
-    const timestamps = queryBool(req.query.timestamps);
-    const follow = queryBool(req.query.follow);
+    if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
+    // Following a stopped container reads what there is and ends, as dockerd does.
+    const follow = queryBool(req.query.follow) && record.State.Running;
+    const tail = Number.parseInt(queryString(req.query.tail) ?? '', 10);
+    const since = parseUnixNanos(queryString(req.query.since), 'since');
+    const until = parseUnixNanos(queryString(req.query.until), 'until');
     const tty = Boolean(record.Config.Tty);
+    const chunks = containerLogs(record, {
+      stdout,
+      stderr,
+      follow,
+      timestamps: queryBool(req.query.timestamps),
+      details: queryBool(req.query.details),
+      ...(Number.isInteger(tail) && tail >= 0 ? { tail } : {}),
+      ...(since !== undefined && since !== 0n ? { since } : {}),
+      ...(until !== undefined && until !== 0n ? { until } : {}),
+      signal: req.signal,
+      ...(follow ? { stopped: containers.wait(record.Id, 'not-running') } : {}),
+    });
+    // The first read fails early (a driver that cannot be read) while the answer can still be an error.
+    const first = await chunks.next();
     reply.hijack();
     reply.raw.writeHead(200, {
       ...reply.pendingHeaders(),
       'content-type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
     });
-    const until = follow && record.State.Running ? containers.wait(record.Id, 'not-running') : undefined;
-    for await (const entry of readLog(record.LogPath, {
-      follow: follow && record.State.Running,
-      ...(until ? { until } : {}),
-      signal: req.signal,
-    })) {
-      if ((entry.stream === 'stdout' && !stdout) || (entry.stream === 'stderr' && !stderr)) continue;
-      const payload = timestamps
-        ? Buffer.concat([Buffer.from(`${entry.timestamp} `), entry.content])
-        : entry.content;
-      reply.raw.write(tty ? payload : frame(entry.stream === 'stdout' ? STDOUT : STDERR, payload));
+    reply.raw.flushHeaders();
+    const write = (c: LogChunk) =>
+      reply.raw.write(tty ? c.payload : frame(c.stream === 'stdout' ? STDOUT : STDERR, c.payload));
+    if (!first.done) {
+      write(first.value);
+      for await (const chunk of chunks) write(chunk);
     }
     reply.raw.end();
   });
@@ -130,15 +149,18 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
       stderr: queryBool(req.query.stderr),
     };
     const record = containers.store.get(req.params.id!);
+    const keys = detachKeysOf(
+      queryString(req.query.detachKeys),
+      (spec) => `Invalid detach keys (${spec}) provided`,
+    );
     // The 101 goes out at once: docker run waits for it before it starts the container.
     acceptHijack(socket, { multiplexed: !record.Config.Tty });
     const { session, tty } = await containers.attach(req.params.id!, streams, req.signal);
-    session.stdout.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDOUT, d)));
-    session.stderr.on('data', (d: Buffer) => socket.write(tty ? d : frame(STDERR, d)));
-    if (session.stdin) socket.pipe(session.stdin);
-    socket.on('close', () => session.close());
-    const ended = (s: NodeJS.ReadableStream) => new Promise<void>((r) => s.once('end', () => r()));
-    await Promise.race([session.closed, Promise.all([ended(session.stdout), ended(session.stderr)])]);
-    socket.end();
+    await pumpSession(socket, session, { tty, detachKeys: keys });
+  });
+
+  app.post('/containers/:id/resize', async (req, reply) => {
+    await containers.resize(req.params.id!, sizeFromQuery(req.query));
+    return reply.code(200).send();
   });
 }

@@ -19,6 +19,7 @@ export function createArgs(
     exitsDir: string;
     logPath: string;
     logSizeMax?: number;
+    logDriver?: 'k8s-file' | 'none';
     terminal: boolean;
     stdin: boolean;
     stdinOnce: boolean;
@@ -40,8 +41,10 @@ export function createArgs(
     '--persist-dir',
     paths.dir,
     '-l',
-    `k8s-file:${options.logPath}`,
-    ...(options.logSizeMax ? ['--log-size-max', String(options.logSizeMax)] : []),
+    options.logDriver === 'none' ? 'none' : `k8s-file:${options.logPath}`,
+    ...(options.logSizeMax && options.logDriver !== 'none'
+      ? ['--log-size-max', String(options.logSizeMax)]
+      : []),
     ...(options.terminal ? ['-t'] : []),
     ...(options.stdin ? ['-i'] : []),
     // Without this conmon closes stdin when an attached client goes away: Docker's StdinOnce.

@@ -79,6 +79,7 @@ export async function createContainer(
 function extras(options: CreateOptions) {
   return {
     ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
+    ...(options.logDriver ? { logDriver: options.logDriver } : {}),
     ...(options.name ? { name: options.name } : {}),
     ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
   };

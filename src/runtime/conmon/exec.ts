@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
@@ -78,9 +78,11 @@ async function exitOf(id: string, paths: ExecPaths, sync: SyncPipe): Promise<Exi
       oomKilled: false,
     };
   } catch {
-    return waitForExecExit(id, paths);
+    return await waitForExecExit(id, paths);
   } finally {
     sync.close();
+    // A container may run many execs (health checks): its bundle keeps none of the finished ones.
+    await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

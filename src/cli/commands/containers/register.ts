@@ -1,7 +1,11 @@
-/** The container commands: run, ps / container ls, and the operations (pause … cp). */
+/** The container commands: top-level (run, ps, exec, logs, …) and under `container`. */
 import type { Command } from 'commander';
-import type { Registrar } from '../../command-spec.js';
+import type { CommandSpec, Registrar } from '../../command-spec.js';
+import { attachSpec, startSpec } from './attach.js';
 import { cpSpec } from './cp.js';
+import { execSpec } from './exec.js';
+import { createSpec, killSpec, restartSpec, rmSpec, stopSpec, waitSpec } from './lifecycle.js';
+import { logsSpec } from './logs.js';
 import { containerPruneSpec } from './prune.js';
 import { psSpec } from './ps.js';
 import { runSpec } from './run.js';
@@ -24,10 +28,23 @@ const OPERATIONS = [
 
 export function registerContainerCommands(program: Command, registrar: Registrar): void {
   const container = registrar.group(program, 'container', 'Manage containers');
-  registrar.add(container, runSpec);
+  const both = <Options>(spec: CommandSpec<Options>) => {
+    registrar.add(container, spec);
+    registrar.add(program, spec);
+  };
+  both(runSpec);
+  both(createSpec);
+  both(startSpec);
+  both(stopSpec);
+  both(restartSpec);
+  both(killSpec);
+  both(waitSpec);
+  both(attachSpec);
+  both(logsSpec);
+  both(execSpec);
+  both(rmSpec('rm'));
   registrar.add(container, psSpec('ls'));
   registrar.add(container, containerPruneSpec);
-  registrar.add(program, runSpec);
   registrar.add(program, psSpec('ps'));
   for (const spec of OPERATIONS) {
     registrar.add(container, spec as never);

@@ -1,68 +1,22 @@
-/** `berth run` (cli/command/container/run.go, the non-interactive path): create, attach, wait, start. */
-import { FrameDecoder } from '../../../api/streams.js';
-import { familiarString, parseNormalizedNamed, tagNameOnly } from '../../../images/reference.js';
+/** `berth run` (cli/command/container/run.go): create, attach, wait, start, stream, exit with the container's code. */
 import { ApiError } from '../../client.js';
-import { type CommandSpec, collect } from '../../command-spec.js';
+import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
 import { StatusError } from '../../errors.js';
-import { pullImage } from '../registry/pull-push.js';
-import { declareNetworkFlags, type NetworkFlagOptions, networkFlagsBody } from './run-network-flags.js';
+import {
+  attachedStreams,
+  type CreateOptions,
+  createBody,
+  createContainer,
+  declareCreateOptions,
+  startFailureCode,
+} from './create-options.js';
+import { checkTty, followTerminalSize, proxySignals, streamHijacked, waitStatus } from './hijack-io.js';
 
-interface RunOptions extends NetworkFlagOptions {
+interface RunOptions extends CreateOptions {
   detach?: boolean;
-  rm?: boolean;
-  name?: string;
-  env?: string[];
-  entrypoint?: string;
-  workdir?: string;
-  user?: string;
-  hostname?: string;
-  network?: string;
-  label?: string[];
-  tty?: boolean;
-  interactive?: boolean;
-  pull?: string;
-}
-
-function createBody(image: string, command: string[], o: RunOptions): Record<string, unknown> {
-  const labels = Object.fromEntries(
-    (o.label ?? []).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]),
-  );
-  const net = networkFlagsBody(o);
-  return {
-    ...net.config,
-    ...(net.networkingConfig ? { NetworkingConfig: net.networkingConfig } : {}),
-    Image: image,
-    Cmd: command.length ? command : null,
-    ...(o.entrypoint !== undefined ? { Entrypoint: o.entrypoint === '' ? [''] : [o.entrypoint] } : {}),
-    Env: o.env ?? [],
-    WorkingDir: o.workdir ?? '',
-    User: o.user ?? '',
-    Hostname: o.hostname ?? '',
-    Labels: labels,
-    Tty: Boolean(o.tty),
-    OpenStdin: Boolean(o.interactive),
-    StdinOnce: Boolean(o.interactive),
-    AttachStdin: Boolean(o.interactive) && !o.detach,
-    AttachStdout: !o.detach,
-    AttachStderr: !o.detach,
-    HostConfig: { ...net.hostConfig, AutoRemove: Boolean(o.rm), NetworkMode: o.network ?? 'default' },
-  };
-}
-
-/** Copies the container's output to ours: demultiplexed, or raw with a TTY. */
-function relayOutput(socket: NodeJS.ReadableStream, tty: boolean): Promise<void> {
-  const decoder = new FrameDecoder();
-  socket.on('data', (chunk: Buffer) => {
-    if (tty) process.stdout.write(chunk);
-    else
-      for (const f of decoder.push(chunk))
-        (f.stream === 2 ? process.stderr : process.stdout).write(f.payload);
-  });
-  return new Promise((resolve) => {
-    socket.on('end', resolve);
-    socket.on('close', resolve);
-  });
+  sigProxy?: boolean;
+  detachKeys?: string;
 }
 
 async function runContainer(
@@ -72,75 +26,81 @@ async function runContainer(
   o: RunOptions,
 ): Promise<number> {
   const client = ctx.client();
-  const pull = o.pull ?? 'missing';
-  if (!['always', 'missing', 'never'].includes(pull)) {
+  const detach = Boolean(o.detach);
+  if (detach && o.attach?.length)
     throw new StatusError(
-      `berth: invalid pull option: '${pull}': must be one of "always", "missing" or "never"`,
+      "berth: Conflicting options: -a and -d\n\nRun 'berth run --help' for more information",
       125,
     );
-  }
-  const create = () =>
-    client.json<{ Id: string }>('POST', '/containers/create', {
-      query: { name: o.name },
-      body: createBody(image, command, o),
-    });
-  let created: { Id: string };
-  try {
-    if (pull === 'always') await pullForRun(ctx, image);
+  checkTty(attachedStreams(o, detach).stdin, Boolean(o.tty));
+  const body = await createBody(image, command, o, detach);
+  const created = await createContainer(ctx, image, body, o.name, 125, o.pull);
+  const id = created.Id;
+  const start = async () => {
     try {
-      created = await create();
+      await client.request('POST', `/containers/${id}/start`).then((r) => r.resume());
     } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404 && /No such image/.test(err.message))) throw err;
-      if (pull !== 'missing') throw err;
-      ctx.err(`Unable to find image '${familiarString(tagNameOnly(parseNormalizedNamed(image)))}' locally\n`);
-      await pullForRun(ctx, image);
-      created = await create();
+      const message = err instanceof ApiError ? `Error response from daemon: ${err.message}` : String(err);
+      throw new StatusError(
+        `berth: ${message}\n\nRun 'berth run --help' for more information`,
+        startFailureCode(message),
+      );
     }
-  } catch (err) {
-    throw new StatusError(`berth: ${err instanceof Error ? err.message : String(err)}`, 125);
-  }
-  if (o.detach) {
-    await client.request('POST', `/containers/${created.Id}/start`).then((r) => r.resume());
-    ctx.out(`${created.Id}\n`);
+  };
+  if (detach) {
+    await start();
+    ctx.out(`${id}\n`);
     return 0;
   }
-  const socket = await client.hijack(`/containers/${created.Id}/attach`, {
-    stream: true,
-    stdout: true,
-    stderr: true,
-    stdin: Boolean(o.interactive),
-  });
-  if (o.interactive) process.stdin.pipe(socket);
-  const output = relayOutput(socket, Boolean(o.tty));
+  const streams = attachedStreams(o, detach);
+  const tty = Boolean(o.tty);
+  const attached = streams.stdin || streams.stdout || streams.stderr;
+  const socket = attached
+    ? await client.hijack(`/containers/${id}/attach`, {
+        stream: true,
+        stdin: streams.stdin,
+        stdout: streams.stdout,
+        stderr: streams.stderr,
+        ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
+      })
+    : undefined;
+  // Detaching leaves the container running: the wait is then abandoned.
+  const waitAbort = new AbortController();
   const waited = client
-    .request('POST', `/containers/${created.Id}/wait`, {
+    .request('POST', `/containers/${id}/wait`, {
       query: { condition: o.rm ? 'removed' : 'next-exit' },
+      signal: waitAbort.signal,
     })
-    .then(async (res) => {
-      let text = '';
-      for await (const chunk of res) text += String(chunk);
-      return (JSON.parse(text) as { StatusCode: number }).StatusCode;
-    });
+    .then(waitStatus);
+  waited.catch(() => undefined);
+  // Installed before start, so a signal that comes early is not lost to the default handler.
+  const stopSignals = o.sigProxy !== false && !tty ? proxySignals(client, id) : () => {};
   try {
-    await client.request('POST', `/containers/${created.Id}/start`).then((r) => r.resume());
+    await start();
   } catch (err) {
-    socket.destroy();
-    throw new StatusError(`berth: ${err instanceof Error ? err.message : String(err)}`, 126);
+    socket?.destroy();
+    waitAbort.abort();
+    stopSignals();
+    throw err;
   }
-  const [code] = await Promise.all([waited, output]);
-  return code;
-}
-
-/** `run`'s pull: progress on stderr, as docker's (stdout is the container's). */
-async function pullForRun(ctx: CliContext, image: string): Promise<void> {
-  const stderr = process.stderr;
-  await pullImage(ctx, image, {
-    out: {
-      stream: stderr,
-      isTerminal: stderr.isTTY === true,
-      columns: stderr.isTTY ? stderr.columns : undefined,
-    },
-  });
+  const stopResize = tty && attached ? followTerminalSize(client, `/containers/${id}/resize`) : () => {};
+  try {
+    if (socket) {
+      const end = await streamHijacked(socket, {
+        tty,
+        stdin: streams.stdin,
+        ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
+      });
+      if (end === 'detached') {
+        waitAbort.abort();
+        return 0;
+      }
+    }
+    return await waited;
+  } finally {
+    stopResize();
+    stopSignals();
+  }
 }
 
 export const runSpec: CommandSpec<RunOptions> = {
@@ -148,22 +108,11 @@ export const runSpec: CommandSpec<RunOptions> = {
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   description: 'Create and run a new container from an image',
   args: { min: 1 },
-  options: (cmd) => {
-    cmd
-      .option('-d, --detach', 'Run container in background and print container ID')
-      .option('--rm', 'Automatically remove the container and its associated anonymous volumes when it exits')
-      .option('--name <string>', 'Assign a name to the container')
-      .option('-e, --env <list>', 'Set environment variables', collect)
-      .option('--entrypoint <string>', 'Overwrite the default ENTRYPOINT of the image')
-      .option('-w, --workdir <string>', 'Working directory inside the container')
-      .option('-u, --user <string>', 'Username or UID (format: "<name|uid>[:<group|gid>]")')
-      .option('-h, --hostname <string>', 'Container host name')
-      .option('--network <network>', 'Connect a container to a network')
-      .option('-l, --label <list>', 'Set meta data on a container', collect)
-      .option('-t, --tty', 'Allocate a pseudo-TTY')
-      .option('-i, --interactive', 'Keep STDIN open even if not attached')
-      .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing');
-    declareNetworkFlags(cmd);
+  options: (cmd, flags) => {
+    cmd.option('-d, --detach', 'Run container in background and print container ID');
+    declareCreateOptions(cmd);
+    flags.bool(cmd, '--sig-proxy', 'Proxy received signals to the process', true);
+    cmd.option('--detach-keys <string>', 'Override the key sequence for detaching a container');
     cmd.passThroughOptions();
   },
   run: (ctx, args, opts) => runContainer(ctx, args[0]!, args.slice(1), opts),

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { runOnPty } from '../testing/pty.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+/** Container ids differ between the two runs; everything else must not. */
+const sameShape = (text: string) => asBerth(text).replace(/[0-9a-f]{64}/g, '<id>');
+
+describe('berth container commands next to the Docker CLI', {
+  skip: docker ? false : 'no docker CLI on this machine',
+}, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  let cli: CliPair;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-cli-containers-'));
+    daemon = await startDaemon({ dir, config: {} });
+    cli = cliPair(daemon.host, docker!);
+    assert.equal((await cli.docker('load', '-i', busybox)).code, 0);
+  });
+  after(async () => {
+    if (daemon) {
+      const all = await cli.docker('ps', '-aq');
+      for (const id of all.stdout.split('\n').filter(Boolean)) await cli.docker('rm', '-f', id);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The same lifecycle script through one CLI: what it printed and each exit code. */
+  async function lifecycle(
+    run: (...args: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>,
+    name: string,
+  ) {
+    const lines: string[] = [];
+    const step = async (...args: string[]) => {
+      const r = await run(...args);
+      lines.push(
+        `$ ${args.join(' ').replaceAll(name, 'C')}`,
+        r.stdout.replaceAll(name, 'C'),
+        r.stderr.replaceAll(name, 'C'),
+        `rc=${r.code}`,
+      );
+    };
+    await step(
+      'run',
+      '-d',
+      '--name',
+      name,
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 7" TERM; echo started; while true; do sleep 0.1; done',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await step('stop', '-t', '5', name);
+    await step('wait', name);
+    await step('start', name);
+    await step('restart', '-t', '1', name);
+    await step('kill', '-s', 'USR1', name);
+    await step('kill', `${name}-missing`);
+    await step('stop', `${name}-missing`, `${name}-other`);
+    await step('logs', '--tail', '1', name);
+    await step('rm', name);
+    await step('rm', '-f', name);
+    await step('rm', '-f', name);
+    await step('start', `${name}-missing`);
+    await step('wait', `${name}-missing`);
+    await step('exec', `${name}-missing`, 'true');
+    return sameShape(lines.join('\n'));
+  }
+
+  it('stop, wait, start, restart, kill, logs and rm print and exit as docker does', async () => {
+    const ours = await lifecycle(cli.berth, `life-b-${process.pid}`);
+    const theirs = await lifecycle(cli.docker, `life-d-${process.pid}`);
+    // The first line holds the new container's id.
+    assert.equal(ours, theirs);
+  });
+
+  it('exec: exit codes, streams, env files, users, a missing command and a stopped container', async () => {
+    const name = `exec-cli-${process.pid}`;
+    assert.equal((await cli.berth('run', '-d', '--name', name, 'busybox', 'sleep', '300')).code, 0);
+    const envFile = join(dir, 'env');
+    await writeFile(envFile, '# comment\nFROM_FILE=yes\n\n');
+    for (const args of [
+      ['exec', name, 'sh', '-c', 'echo out; echo err >&2; exit 5'],
+      [
+        'exec',
+        '--env-file',
+        envFile,
+        '-e',
+        'B=2',
+        '-u',
+        'nobody',
+        '-w',
+        '/tmp',
+        name,
+        'sh',
+        '-c',
+        'echo $FROM_FILE $B $(id -un) $PWD',
+      ],
+      ['exec', name, 'nosuchbin'],
+      ['exec', name, 'ps', '-o', 'pid,comm'],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual(
+        [ours.stdout.replace(/^\s+\d+ ps\n/m, ''), ours.stderr, ours.code],
+        [theirs.stdout.replace(/^\s+\d+ ps\n/m, ''), asBerth(theirs.stderr), theirs.code],
+        args.join(' '),
+      );
+    }
+    const piped = await cli.berthWithInput('typed\n', 'exec', '-i', name, 'cat');
+    assert.equal(piped.stdout, 'typed\n');
+    assert.equal((await cli.berth('exec', '-d', name, 'sleep', '1')).code, 0);
+  });
+
+  it('logs: follow, tail, timestamps and stream selection match docker', async () => {
+    const name = `logs-cli-${process.pid}`;
+    assert.equal(
+      (await cli.berth('run', '--name', name, 'busybox', 'sh', '-c', 'echo a; echo b; echo c >&2')).code,
+      0,
+    );
+    for (const args of [
+      ['logs', name],
+      ['logs', '-n', '2', name],
+      ['logs', '-t', name],
+      ['logs', '-f', name],
+      ['logs', '--details', name],
+      ['logs', '--since', '1h', '--until', '2100-01-01', name],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual(
+        [ours.stdout, ours.stderr, ours.code],
+        [theirs.stdout, theirs.stderr, theirs.code],
+        args.join(' '),
+      );
+    }
+  });
+
+  it('run -it, detach with ctrl-p ctrl-q, attach, start -a and exec -it on a terminal', async () => {
+    const name = `tty-cli-${process.pid}`;
+    const berth = [process.execPath, bin('berth'), '-H', daemon.host];
+    const detached = await runOnPty(
+      [...berth, 'run', '-it', '--name', name, 'busybox', 'sh'],
+      ['stty size\r', '\x10\x11'],
+    );
+    assert.equal(detached.code, 0, detached.output);
+    assert.match(detached.output, /30 100\r\n/);
+    const exec = await runOnPty(
+      [...berth, 'exec', '-it', name, 'sh'],
+      ['tty\r', '<resize>', 'stty size\r', 'exit 9\r'],
+    );
+    assert.equal(exec.code, 9, exec.output);
+    assert.match(exec.output, /\/dev\/pts\/\d+\r\n[\s\S]*40 120\r\n/);
+    const attached = await runOnPty([...berth, 'attach', name], ['echo back\r', 'exit 4\r']);
+    assert.equal(attached.code, 4, attached.output);
+    assert.match(attached.output, /back\r\n/);
+    const again = await runOnPty([...berth, 'start', '-ai', name], ['exit 6\r']);
+    assert.equal(again.code, 6, again.output);
+  });
+
+  it('run without a TTY forwards signals (sig-proxy) and passes the exit code', async () => {
+    const name = `sig-cli-${process.pid}`;
+    const r = await runOnPty(
+      [
+        process.execPath,
+        bin('berth'),
+        '-H',
+        daemon.host,
+        'run',
+        '--name',
+        name,
+        'busybox',
+        'sh',
+        '-c',
+        'trap "echo got; exit 3" INT; while true; do sleep 0.1; done',
+      ],
+      ['\x03'],
+      { pauseSeconds: 3 },
+    );
+    assert.equal(r.code, 3, r.output);
+    assert.match(r.output, /got/);
+  });
+
+  it('run --rm of a missing or unrunnable command exits 127 or 126 and leaves no container', async () => {
+    for (const [command, code] of [
+      ['nosuchbin', 127],
+      ['/etc', 126],
+    ] as const) {
+      const [ours, theirs] = await cli.both('run', '--rm', 'busybox', command);
+      assert.equal(ours.code, code);
+      assert.equal(theirs.code, code);
+      assert.equal(sameShape(ours.stderr), sameShape(theirs.stderr));
+    }
+    const left = await cli.docker('ps', '-aq', '--filter', 'status=created');
+    assert.equal(left.stdout, '');
+  });
+
+  it('-t with a piped stdin is refused as docker refuses it', async () => {
+    for (const args of [
+      ['run', '-it', '--rm', 'busybox', 'true'],
+      ['exec', '-it', `missing-${process.pid}`, 'true'],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual([ours.stderr, ours.code], [asBerth(theirs.stderr), theirs.code]);
+    }
+    // exec looks for the container first, as docker does.
+    const [run] = await cli.both('run', '-it', '--rm', 'busybox', 'true');
+    assert.equal(run.stderr, 'the input device is not a TTY\n');
+  });
+});

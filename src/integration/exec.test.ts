@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runOnPty } from '../testing/pty.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI on this machine' }, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  let name: string;
+  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-exec-'));
+    daemon = await startDaemon({ dir, config: {} });
+    assert.equal((await run('load', '-i', busybox)).code, 0);
+    name = `exec-${process.pid}`;
+    const started = await run('run', '-d', '--name', name, 'busybox', 'sleep', '300');
+    assert.equal(started.code, 0, started.stderr);
+  });
+  after(async () => {
+    if (daemon) {
+      await run('rm', '-f', name);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs beside PID 1 and passes the exit code through', async () => {
+    const ps = await run('exec', name, 'ps');
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /^\s+1 root\s+sleep 300$/m);
+    assert.equal((await run('exec', name, 'sh', '-c', 'exit 5')).code, 5);
+    const split = await run('exec', name, 'sh', '-c', 'echo out; echo err >&2');
+    assert.deepEqual([split.stdout, split.stderr], ['out\n', 'err\n']);
+    // Finished sessions leave nothing in the container's bundle.
+    const id = (await run('inspect', '-f', '{{.Id}}', name)).stdout.trim();
+    const left = await readdir(join(daemon.execRoot, 'containers', id, 'exec')).catch(() => []);
+    assert.deepEqual(left, []);
+  });
+
+  it('a missing binary exits 126 with the runtime message, as with dockerd', async () => {
+    const r = await run('exec', name, 'nosuchbin');
+    assert.equal(r.code, 126);
+    assert.match(
+      r.stdout,
+      /OCI runtime exec failed: .*"nosuchbin": executable file not found in \$PATH: unknown/,
+    );
+  });
+
+  it('env, user, workdir and stdin reach the process', async () => {
+    const r = await runCommand(
+      docker!,
+      [
+        '-H',
+        daemon.host,
+        'exec',
+        '-i',
+        '-e',
+        'A=b',
+        '-u',
+        'nobody',
+        '-w',
+        '/tmp',
+        name,
+        'sh',
+        '-c',
+        'echo $A $(id -un) $PWD; cat',
+      ],
+      { input: 'from stdin\n' },
+    );
+    assert.equal(r.stdout, 'b nobody /tmp\nfrom stdin\n', r.stderr);
+  });
+
+  it('exec -d runs in the background; inspect and events show the exec in Docker’s shape', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    assert.equal((await run('exec', '-d', name, 'sleep', '2')).code, 0);
+    const ps = await run('exec', name, 'ps');
+    assert.match(ps.stdout, /sleep 2$/m);
+    const curl = (...args: string[]) =>
+      runCommand('curl', ['-s', '--unix-socket', daemon.socket, ...args]).then((r) => JSON.parse(r.stdout));
+    const created = await curl(
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"Cmd":["true"],"User":"nobody"}',
+      `http://d/containers/${name}/exec`,
+    );
+    const inspected = await curl(`http://d/exec/${created.Id}/json`);
+    assert.equal(inspected.ID, created.Id);
+    assert.equal(inspected.Running, false);
+    assert.equal(inspected.ExitCode, null);
+    assert.deepEqual(inspected.ProcessConfig, {
+      tty: false,
+      entrypoint: 'true',
+      arguments: [],
+      privileged: false,
+      user: 'nobody',
+    });
+    const events = await run(
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.floor(Date.now() / 1000) + 1),
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.exitCode}}',
+    );
+    assert.match(events.stdout, /^exec_create: true /m);
+    assert.match(events.stdout, /^exec_start: sleep 2 /m);
+    assert.match(events.stdout, /^exec_die 0$/m);
+  });
+
+  it('errors are dockerd’s: a stopped container is a 409, an unknown exec a 404', async () => {
+    const stopped = `exec-stopped-${process.pid}`;
+    assert.equal((await run('create', '--name', stopped, 'busybox', 'true')).code, 0);
+    try {
+      const r = await run('exec', stopped, 'true');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Error response from daemon: Container [0-9a-f]{64} is not running/);
+    } finally {
+      await run('rm', '-f', stopped);
+    }
+    const missing = await runCommand('curl', [
+      '-s',
+      '--unix-socket',
+      daemon.socket,
+      'http://d/exec/nope/json',
+    ]);
+    assert.equal(missing.stdout.trim(), '{"message":"No such exec instance: nope"}');
+  });
+
+  it('exec -it gets a terminal that follows resizes', async () => {
+    const r = await runOnPty(
+      [docker!, '-H', daemon.host, 'exec', '-it', name, 'sh'],
+      ['tty; stty size\r', '<resize>', 'stty size\r', 'exit 3\r'],
+    );
+    assert.equal(r.code, 3, r.output);
+    assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
+    assert.match(r.output, /40 120\r\n/);
+  });
+
+  it('run -it gives a shell on a TTY that follows resizes', async () => {
+    const r = await runOnPty(
+      [docker!, '-H', daemon.host, 'run', '-it', '--rm', 'busybox', 'sh'],
+      ['tty; stty size\r', '<resize>', 'stty size\r', 'exit 4\r'],
+    );
+    assert.equal(r.code, 4, r.output);
+    assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
+    assert.match(r.output, /40 120\r\n/);
+  });
+
+  it('ctrl-p ctrl-q detaches from run -it, docker attach comes back, custom detach keys work', async () => {
+    const tty = `tty-${process.pid}`;
+    try {
+      const detached = await runOnPty(
+        [docker!, '-H', daemon.host, 'run', '-it', '--name', tty, 'busybox', 'sh'],
+        ['echo first\r', '\x10\x11'],
+      );
+      assert.equal(detached.code, 0, detached.output);
+      const running = await run('inspect', '-f', '{{.State.Running}}', tty);
+      assert.equal(running.stdout, 'true\n');
+      const again = await runOnPty(
+        [docker!, '-H', daemon.host, 'attach', '--detach-keys', 'ctrl-x', tty],
+        ['echo second\r', '\x18'],
+      );
+      // docker attach (the CLI itself) reports a detach as an error and exits 1.
+      assert.equal(again.code, 1, again.output);
+      assert.match(again.output, /second\r\n[\s\S]*read escape sequence/);
+      const last = await runOnPty([docker!, '-H', daemon.host, 'attach', tty], ['exit 6\r']);
+      assert.equal(last.code, 6, last.output);
+      const code = await run('inspect', '-f', '{{.State.ExitCode}}', tty);
+      assert.equal(code.stdout, '6\n');
+    } finally {
+      await run('rm', '-f', tty);
+    }
+  });
+});

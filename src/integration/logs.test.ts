@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI on this machine' }, () => {
+  let dir: string;
+  let daemon: TestDaemon;
+  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+  const names: string[] = [];
+  const name = (label: string) => {
+    const n = `logs-${label}-${process.pid}`;
+    names.push(n);
+    return n;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
+    // The daemon's log-opts reach containers that name no options of their own.
+    daemon = await startDaemon({ dir, config: { 'log-opts': { 'max-size': '4k', labels: 'team' } } });
+    assert.equal((await run('load', '-i', busybox)).code, 0);
+  });
+  after(async () => {
+    if (daemon) {
+      for (const n of names) await run('rm', '-f', n);
+      await daemon.stop();
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('selects streams, tails, stamps and details like docker', async () => {
+    const c = name('basic');
+    const script = 'for i in 1 2 3; do echo out$i; echo err$i >&2; done';
+    assert.equal((await run('run', '--name', c, '-l', 'team=blue', 'busybox', 'sh', '-c', script)).code, 0);
+    const all = await run('logs', c);
+    assert.deepEqual([all.stdout, all.stderr], ['out1\nout2\nout3\n', 'err1\nerr2\nerr3\n']);
+    // The two pipes are read apart, so only the order within a stream is fixed.
+    const tail = await run('logs', '--tail', '2', c);
+    assert.equal(`${tail.stdout}${tail.stderr}`.split('\n').length - 1, 2);
+    assert.match(tail.stdout, /^(out[23]\n)*$/);
+    const stamped = await run('logs', '-t', c);
+    assert.match(stamped.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z out1\n/);
+    const details = await run('logs', '--details', c);
+    assert.match(details.stdout, /^team=blue out1\n/);
+    const inspect = await run('inspect', '-f', '{{json .HostConfig.LogConfig}}', c);
+    assert.equal(inspect.stdout, '{"Type":"json-file","Config":{"labels":"team","max-size":"4k"}}\n');
+  });
+
+  it('follows until the container exits; TTY output is raw', async () => {
+    const c = name('follow');
+    const started = await run(
+      'run',
+      '-d',
+      '-t',
+      '--name',
+      c,
+      'busybox',
+      'sh',
+      '-c',
+      'echo one; sleep 1; echo two',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const followed = await run('logs', '-f', c);
+    assert.equal(followed.code, 0);
+    assert.equal(followed.stdout, 'one\r\ntwo\r\n');
+    // Following a container that has stopped prints what there is and returns.
+    const again = await run('logs', '-f', '--tail', '1', c);
+    assert.deepEqual([again.stdout, again.code], ['two\r\n', 0]);
+  });
+
+  it('since and until filter by time', async () => {
+    const c = name('time');
+    assert.equal((await run('run', '--name', c, 'busybox', 'echo', 'x')).code, 0);
+    assert.equal((await run('logs', '--since', '2100-01-01T00:00:00Z', c)).stdout, '');
+    assert.equal((await run('logs', '--until', '2000-01-01T00:00:00Z', c)).stdout, '');
+    assert.equal((await run('logs', '--since', '2000-01-01T00:00:00Z', c)).stdout, 'x\n');
+  });
+
+  it('the none driver keeps nothing and says so like dockerd', async () => {
+    const c = name('none');
+    assert.equal((await run('run', '--name', c, '--log-driver', 'none', 'busybox', 'echo', 'x')).code, 0);
+    const r = await run('logs', c);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      'Error response from daemon: configured logging driver does not support reading\n',
+    );
+    assert.equal((await run('inspect', '-f', '{{.LogPath}}', c)).stdout, '\n');
+  });
+
+  it('bad drivers and options are refused at create', async () => {
+    const r = await run('create', '--log-opt', 'foo=bar', 'busybox');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unknown log opt 'foo' for json-file log driver/);
+    const d = await run('create', '--log-driver', 'nope', 'busybox');
+    assert.match(
+      d.stderr,
+      /^Error response from daemon: error looking up logging plugin nope: plugin "nope" not found$/m,
+    );
+  });
+
+  it('max-size is enforced by the monitor that writes the file', async () => {
+    const c = name('size');
+    const r = await run(
+      'run',
+      '--name',
+      c,
+      '--log-opt',
+      'max-size=2k',
+      'busybox',
+      'sh',
+      '-c',
+      'i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done',
+    );
+    assert.equal(r.code, 0);
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    assert.ok((await stat(path)).size <= 2048);
+    const logs = await run('logs', c);
+    assert.match(logs.stdout, /line-299\n$/);
+    assert.doesNotMatch(logs.stdout, /^line-0$/m);
+  });
+});
