@@ -23,8 +23,7 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
 }, () => {
   const fixture = withBusyboxDaemon('berth-ops-');
   const run = fixture.run;
-  const inspect = async (format: string, name: string) =>
-    (await run('inspect', '-f', format, name)).stdout.trim();
+  const inspect = fixture.inspect;
 
   it('pause freezes and unpause thaws, with ps status and errors like dockerd', async () => {
     assert.equal((await run('run', '-d', '--name', 'frozen', 'busybox', 'sleep', '600')).code, 0);

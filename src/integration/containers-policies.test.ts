@@ -21,8 +21,7 @@ describe('restart policies and health checks with the real Docker CLI', {
 }, () => {
   const fixture = withBusyboxDaemon('berth-policies-');
   const run = fixture.run;
-  const inspect = async (format: string, name: string) =>
-    (await run('inspect', '-f', format, name)).stdout.trim();
+  const inspect = fixture.inspect;
 
   it('on-failure:3 restarts a failing container three times, then leaves it exited', async () => {
     const started = await run(

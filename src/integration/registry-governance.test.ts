@@ -9,7 +9,7 @@ import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
-  busyboxSkopeoSource,
+  pushBusybox,
   skopeo,
   skopeoBinary,
   startGovernedRegistry,
@@ -104,25 +104,11 @@ describe('berth-registry governance with skopeo (token mode)', {
 
   it('dev pushes, guest pulls but may not push, anonymous is refused; the audit log says so', async () => {
     const ref = `docker://${host}/team/app:1`;
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'dev:Ddev-pass-1',
-      busyboxSkopeoSource,
-      ref,
-    ]);
+    const push = await pushBusybox(ref, 'dev:Ddev-pass-1');
     assert.equal(push.code, 0, push.stderr);
     const pull = await skopeo(['inspect', '--tls-verify=false', '--creds', 'guest:Gguest-pass-1', ref]);
     assert.equal(pull.code, 0, pull.stderr);
-    const guestPush = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'guest:Gguest-pass-1',
-      busyboxSkopeoSource,
-      `docker://${host}/team/app:guest`,
-    ]);
+    const guestPush = await pushBusybox(`docker://${host}/team/app:guest`, 'guest:Gguest-pass-1');
     assert.notEqual(guestPush.code, 0);
     assert.match(guestPush.stderr, /denied/);
     const anonymous = await skopeo(['inspect', '--tls-verify=false', '--no-creds', ref]);

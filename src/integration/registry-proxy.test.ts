@@ -12,7 +12,7 @@ import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
-  busyboxSkopeoSource,
+  pushBusybox,
   skopeo,
   skopeoBinary,
   startGovernedRegistry,
@@ -38,12 +38,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-proxy-'));
     upstream = await startDistribution();
-    const seed = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      busyboxSkopeoSource,
-      `docker://${upstream.address}/library/busybox:latest`,
-    ]);
+    const seed = await pushBusybox(`docker://${upstream.address}/library/busybox:latest`);
     assert.equal(seed.code, 0, seed.stderr);
     server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
   });
@@ -109,14 +104,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
   });
 
   it('refuses pushes to a proxy-cache project', async () => {
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `admin:${ADMIN_PASSWORD}`,
-      busyboxSkopeoSource,
-      `docker://${server.address}/hub/mine:1`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/hub/mine:1`, `admin:${ADMIN_PASSWORD}`);
     assert.notEqual(push.code, 0);
     assert.match(push.stderr, /proxy cache/);
   });

@@ -13,8 +13,8 @@ import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
-  busyboxSkopeoSource,
   type Json,
+  pushBusybox,
   skopeo,
   skopeoBinary,
   startGovernedRegistry,
@@ -51,14 +51,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
     server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     assert.equal((await admin('POST', '/api/v2.0/projects', { project_name: 'team' })).status, 201);
     for (const tag of ['1', '2', 'dev']) {
-      const push = await skopeo([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `admin:${ADMIN_PASSWORD}`,
-        busyboxSkopeoSource,
-        `docker://${server.address}/team/app:${tag}`,
-      ]);
+      const push = await pushBusybox(`docker://${server.address}/team/app:${tag}`, `admin:${ADMIN_PASSWORD}`);
       assert.equal(push.code, 0, push.stderr);
     }
   });
@@ -152,14 +145,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
       trigger: 'event_based',
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `admin:${ADMIN_PASSWORD}`,
-      busyboxSkopeoSource,
-      `docker://${server.address}/team/app:3`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/team/app:3`, `admin:${ADMIN_PASSWORD}`);
     assert.equal(push.code, 0, push.stderr);
     let executions: Json[] = [];
     for (let i = 0; i < 100 && executions[0]?.['status'] !== 'succeeded'; i++) {

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import {
-  busyboxSkopeoSource,
   callRegistryApi,
-  skopeo,
+  pushBusybox,
   skopeoBinary,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
@@ -65,14 +64,7 @@ describe('berth-registry web UI in headless Chromium', { skip: missing }, () => 
     assert.equal(await page.textContent('h1'), 'Project team');
 
     for (const tag of ['1.0', 'latest']) {
-      const push = await skopeo([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `admin:${ADMIN_PASSWORD}`,
-        busyboxSkopeoSource,
-        `docker://${server.address}/team/app:${tag}`,
-      ]);
+      const push = await pushBusybox(`docker://${server.address}/team/app:${tag}`, `admin:${ADMIN_PASSWORD}`);
       assert.equal(push.code, 0, push.stderr);
     }
     await page.reload();

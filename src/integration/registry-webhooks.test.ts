@@ -9,8 +9,8 @@ import { SIGNATURE_HEADER, signatureOf } from '../registry/governance/webhooks.j
 import type { RegistryProcess } from '../registry/testing/process.js';
 import {
   adminApi,
-  busyboxSkopeoSource,
   type Json,
+  pushBusybox,
   skopeo,
   skopeoBinary,
   startGovernedRegistry,
@@ -97,25 +97,11 @@ describe('berth-registry webhooks', { skip: skopeoBinary ? false : 'no skopeo' }
 
     const creds = `admin:${ADMIN_PASSWORD}`;
     assert.equal((await admin('PUT', '/api/v2.0/projects/team/quota', { storage_limit: 1000 })).status, 200);
-    const refused = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      busyboxSkopeoSource,
-      `docker://${server.address}/team/big:1`,
-    ]);
+    const refused = await pushBusybox(`docker://${server.address}/team/big:1`, creds);
     assert.notEqual(refused.code, 0, refused.stderr + refused.stdout);
     await waitFor('QUOTA_EXCEED');
     assert.equal((await admin('PUT', '/api/v2.0/projects/team/quota', { storage_limit: -1 })).status, 200);
-    const push = await skopeo([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      busyboxSkopeoSource,
-      `docker://${server.address}/team/app:1`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/team/app:1`, creds);
     assert.equal(push.code, 0, push.stderr);
     await waitFor('PUSH_ARTIFACT');
     const pull = await skopeo([

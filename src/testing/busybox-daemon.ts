@@ -13,6 +13,8 @@ export interface BusyboxDaemon {
   readonly daemon: TestDaemon;
   /** The real Docker CLI against the daemon. */
   run(...args: string[]): Promise<RunResult>;
+  /** `docker inspect -f FORMAT NAME`, trimmed. */
+  inspect(format: string, name: string): Promise<string>;
   /** Starts berthd again on the same data root, after the test stopped or killed it. */
   startAgain(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export function withBusyboxDaemon(tempPrefix: string): BusyboxDaemon {
       return daemon;
     },
     run,
+    inspect: async (format, name) => (await run('inspect', '-f', format, name)).stdout.trim(),
     startAgain: async () => {
       daemon = await startDaemon({ dir: join(fixture.dir, 'daemon') });
     },

@@ -8,12 +8,20 @@ export type Json = Record<string, unknown>;
 /** skopeo, when this machine has it. */
 export const skopeoBinary = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 
-/** The busybox fixture as a skopeo source reference. */
-export const busyboxSkopeoSource = `docker-archive:${busyboxArchive}`;
-
 /** Runs skopeo without a signature policy (the test registries are unsigned). */
 export function skopeo(args: string[]): Promise<RunResult> {
   return runCommand(skopeoBinary!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
+}
+
+/** Copies the busybox fixture to `destination` (docker://…) over plain HTTP, as `creds` (user:password) when given. */
+export function pushBusybox(destination: string, creds?: string): Promise<RunResult> {
+  return skopeo([
+    'copy',
+    '--dest-tls-verify=false',
+    ...(creds ? ['--dest-creds', creds] : []),
+    `docker-archive:${busyboxArchive}`,
+    destination,
+  ]);
 }
 
 /**
