@@ -1,29 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
-import type { Logger } from '../core/logger.js';
 import { familiarString, parseNormalizedNamed, tagNameOnly } from '../images/reference.js';
-import type { ImageService } from '../images/service.js';
-import type { KeyValueStore } from '../metadata/kv.js';
-import type { LeaseStore } from '../metadata/leases.js';
 import { detectCompression } from '../snapshots/decompress.js';
 import { unmountUnder } from '../snapshots/mount.js';
-import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { buildTar } from '../snapshots/tar/build.js';
 import { type CommitRequest, commitContainer } from './commit.js';
 import { unpackContext } from './context.js';
 import { BuilderError } from './errors.js';
-import { BUILD_CONTAINER_LABEL, BuildExecutor, type BuildOptions, type BuildOutput } from './executor.js';
+import {
+  BUILD_CONTAINER_LABEL,
+  BuildExecutor,
+  type BuildOptions,
+  type BuildOutput,
+  type ExecutorDeps,
+} from './executor.js';
 import { parseBuildPlan } from './instructions.js';
 
-export interface BuildServiceDeps {
-  images: ImageService;
-  containers: ContainerService;
-  snapshotter: Snapshotter;
-  leases: LeaseStore;
-  kv: KeyValueStore;
-  log: Logger;
+export interface BuildServiceDeps extends ExecutorDeps {
   /** Scratch space for contexts and mounts of the builds in progress. */
   workRoot: string;
   /** Largest build context accepted, in bytes (uncompressed tar). */

@@ -1,44 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { buildTar } from '../snapshots/tar/build.js';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
+import { dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 describe('docker cp, export and diff with the real Docker CLI', {
   skip: docker ? false : 'no docker CLI on this machine',
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
-  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
-  const curl = (...args: string[]) => runCommand('curl', ['-s', '--unix-socket', daemon.socket, ...args]);
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-archive-'));
-    await mkdir(join(dir, 'daemon'));
-    daemon = await startDaemon({ dir: join(dir, 'daemon'), config: {} });
-    const loaded = await run('load', '-i', busybox);
-    assert.equal(loaded.code, 0, loaded.stderr);
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await run('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const fixture = withBusyboxDaemon('berth-archive-');
+  const run = fixture.run;
+  const curl = (...args: string[]) =>
+    runCommand('curl', ['-s', '--unix-socket', fixture.daemon.socket, ...args]);
 
   it('copies a file and a directory in and out of a running and a stopped container', async () => {
     assert.equal((await run('run', '-d', '--name', 'live', 'busybox', 'sleep', '600')).code, 0);
     assert.equal((await run('create', '--name', 'still', 'busybox', 'true')).code, 0);
-    const local = join(dir, 'local');
+    const local = join(fixture.dir, 'local');
     await mkdir(join(local, 'tree', 'sub'), { recursive: true });
     await writeFile(join(local, 'note.txt'), 'hello from the host\n');
     await writeFile(join(local, 'tree', 'sub', 'deep.txt'), 'deep\n');
@@ -46,7 +28,7 @@ describe('docker cp, export and diff with the real Docker CLI', {
       assert.equal((await run('cp', join(local, 'note.txt'), `${name}:/tmp/`)).code, 0);
       const tree = await run('cp', join(local, 'tree'), `${name}:/opt`);
       assert.equal(tree.code, 0, tree.stderr);
-      const back = join(dir, `back-${name}`);
+      const back = join(fixture.dir, `back-${name}`);
       await mkdir(back);
       const out = await run('cp', `${name}:/tmp/note.txt`, join(back, 'copy.txt'));
       assert.equal(out.code, 0, out.stderr);
@@ -54,10 +36,13 @@ describe('docker cp, export and diff with the real Docker CLI', {
       assert.equal((await run('cp', `${name}:/opt`, join(back, 'opt'))).code, 0);
       assert.equal(await readFile(join(back, 'opt', 'sub', 'deep.txt'), 'utf8'), 'deep\n');
     }
-    const listing = await runCommand('sh', ['-c', `${docker} -H ${daemon.host} cp live:/etc - | tar t`]);
+    const listing = await runCommand('sh', [
+      '-c',
+      `${docker} -H ${fixture.daemon.host} cp live:/etc - | tar t`,
+    ]);
     assert.match(listing.stdout, /^etc\/$/m);
     assert.match(listing.stdout, /^etc\/passwd$/m);
-    const missing = await run('cp', 'live:/no/such/file', join(dir, 'x'));
+    const missing = await run('cp', 'live:/no/such/file', join(fixture.dir, 'x'));
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /Could not find the file \/no\/such\/file in container live/);
   });
@@ -86,7 +71,7 @@ describe('docker cp, export and diff with the real Docker CLI', {
   });
 
   it('resolves symlinks inside the container root: no way out to the host', async () => {
-    const hostDir = join(dir, 'host-secret');
+    const hostDir = join(fixture.dir, 'host-secret');
     await mkdir(hostDir);
     await writeFile(join(hostDir, 'secret'), 'host only\n');
     const climb = `${'../'.repeat(12)}${hostDir.slice(1)}`;
@@ -100,22 +85,22 @@ describe('docker cp, export and diff with the real Docker CLI', {
       `mkdir -p ${hostDir} && ln -s ${climb} /up && ln -s / /root-link`,
     );
     assert.equal(made.code, 0, made.stderr);
-    const read = await run('cp', 'esc:/up/secret', join(dir, 'stolen'));
+    const read = await run('cp', 'esc:/up/secret', join(fixture.dir, 'stolen'));
     assert.notEqual(read.code, 0, 'the host file must not be readable through the link');
-    await assert.rejects(readFile(join(dir, 'stolen')));
-    const local = join(dir, 'payload');
+    await assert.rejects(readFile(join(fixture.dir, 'stolen')));
+    const local = join(fixture.dir, 'payload');
     await writeFile(local, 'payload\n');
     const wrote = await run('cp', local, 'esc:/up/');
     assert.equal(wrote.code, 0, wrote.stderr);
     assert.deepEqual((await readdir(hostDir)).sort(), ['secret'], 'nothing written on the host');
-    const inside = await runCommand('sh', ['-c', `${docker} -H ${daemon.host} export esc | tar t`]);
+    const inside = await runCommand('sh', ['-c', `${docker} -H ${fixture.daemon.host} export esc | tar t`]);
     assert.match(
       inside.stdout,
       new RegExp(`^${hostDir.slice(1)}/payload$`, 'm'),
       'it landed inside the container',
     );
     // A hostile archive: names that climb out of the destination are refused.
-    const evil = join(dir, 'evil.tar');
+    const evil = join(fixture.dir, 'evil.tar');
     await writeFile(
       evil,
       buildTar([{ name: '../../../../../../../../../tmp/berth-escape-probe', body: 'x' }]),
@@ -134,7 +119,7 @@ describe('docker cp, export and diff with the real Docker CLI', {
     assert.match(put.stdout, /400$/);
     await assert.rejects(readFile('/tmp/berth-escape-probe'));
     // A symlink planted by the archive itself cannot lead a later entry out either.
-    const planted = join(dir, 'planted.tar');
+    const planted = join(fixture.dir, 'planted.tar');
     await writeFile(
       planted,
       buildTar([
@@ -168,11 +153,14 @@ describe('docker cp, export and diff with the real Docker CLI', {
       'echo x > /tmp/new && rm /bin/vi && echo y >> /etc/passwd',
     );
     assert.equal(made.code, 0, made.stderr);
-    const exported = await runCommand('sh', ['-c', `${docker} -H ${daemon.host} export changed | tar t`]);
+    const exported = await runCommand('sh', [
+      '-c',
+      `${docker} -H ${fixture.daemon.host} export changed | tar t`,
+    ]);
     assert.match(exported.stdout, /^bin\/sh$/m);
     assert.match(exported.stdout, /^tmp\/new$/m);
     assert.doesNotMatch(exported.stdout, /^bin\/vi$/m);
-    const out = join(dir, 'changed.tar');
+    const out = join(fixture.dir, 'changed.tar');
     assert.equal((await run('export', '-o', out, 'changed')).code, 0);
     const diff = await run('diff', 'changed');
     assert.equal(diff.code, 0, diff.stderr);

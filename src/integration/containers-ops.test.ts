@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { describe, it } from 'node:test';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
+import { dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 /** The cgroup v1 (or v2) file of a container's init process for `controller`. */
 async function cgroupFile(pid: number, controller: string, file: string): Promise<string> {
@@ -23,26 +21,9 @@ async function cgroupFile(pid: number, controller: string, file: string): Promis
 describe('pause, top, stats, rename, update, prune and ps filters with the real Docker CLI', {
   skip: docker ? false : 'no docker CLI on this machine',
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
-  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
-  const inspect = async (format: string, name: string) =>
-    (await run('inspect', '-f', format, name)).stdout.trim();
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-ops-'));
-    daemon = await startDaemon({ dir, config: {} });
-    const loaded = await run('load', '-i', busybox);
-    assert.equal(loaded.code, 0, loaded.stderr);
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await run('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const fixture = withBusyboxDaemon('berth-ops-');
+  const run = fixture.run;
+  const inspect = fixture.inspect;
 
   it('pause freezes and unpause thaws, with ps status and errors like dockerd', async () => {
     assert.equal((await run('run', '-d', '--name', 'frozen', 'busybox', 'sleep', '600')).code, 0);
@@ -110,7 +91,7 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
         await runCommand('curl', [
           '-s',
           '--unix-socket',
-          daemon.socket,
+          fixture.daemon.socket,
           'http://x/containers/busy/stats?stream=false',
         ])
       ).stdout,

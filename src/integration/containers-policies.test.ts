@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
-import { runCommand } from '../testing/run.js';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
+import { dockerCli } from '../testing/paths.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 /** Polls `probe` until it returns true or `ms` pass; the last value decides. */
 async function eventually(probe: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
@@ -24,26 +19,9 @@ async function eventually(probe: () => Promise<boolean>, ms = 20_000): Promise<b
 describe('restart policies and health checks with the real Docker CLI', {
   skip: docker ? false : 'no docker CLI on this machine',
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
-  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
-  const inspect = async (format: string, name: string) =>
-    (await run('inspect', '-f', format, name)).stdout.trim();
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-policies-'));
-    daemon = await startDaemon({ dir, config: {} });
-    const loaded = await run('load', '-i', busybox);
-    assert.equal(loaded.code, 0, loaded.stderr);
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await run('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const fixture = withBusyboxDaemon('berth-policies-');
+  const run = fixture.run;
+  const inspect = fixture.inspect;
 
   it('on-failure:3 restarts a failing container three times, then leaves it exited', async () => {
     const started = await run(
@@ -106,8 +84,8 @@ describe('restart policies and health checks with the real Docker CLI', {
     await sleep(1000);
     assert.equal(await inspect('{{.State.Status}}', 'keeps'), 'exited');
     assert.equal(await inspect('{{.State.Status}}', 'unless'), 'exited');
-    await daemon.stop();
-    daemon = await startDaemon({ dir });
+    await fixture.daemon.stop();
+    await fixture.startAgain();
     assert.ok(await eventually(async () => (await inspect('{{.State.Status}}', 'keeps')) === 'running'));
     assert.equal(
       await inspect('{{.State.Status}}', 'unless'),

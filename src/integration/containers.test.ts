@@ -1,36 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
+import { waitExit } from '../testing/daemon.js';
+import { bin, dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 describe('containers with the real Docker CLI', {
   skip: docker ? false : 'no docker CLI on this machine',
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
-  const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-containers-'));
-    daemon = await startDaemon({ dir, config: {} });
-    const loaded = await run('load', '-i', busybox);
-    assert.equal(loaded.code, 0, loaded.stderr);
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await run('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const fixture = withBusyboxDaemon('berth-containers-');
+  const run = fixture.run;
 
   it('docker run --rm busybox echo hi prints hi and exits 0', async () => {
     const r = await run('run', '--rm', 'busybox', 'echo', 'hi');
@@ -94,7 +76,7 @@ describe('containers with the real Docker CLI', {
 
   it('berth run and berth ps work like the Docker CLI', async () => {
     const berth = (...args: string[]) =>
-      runCommand(bin('berth'), ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+      runCommand(bin('berth'), ['-H', fixture.daemon.host, ...args], { timeoutMs: 60_000 });
     const hi = await berth('run', '--rm', 'busybox', 'sh', '-c', 'echo hi; echo oops >&2; exit 5');
     assert.deepEqual([hi.code, hi.stdout, hi.stderr], [5, 'hi\n', 'oops\n']);
     assert.equal((await berth('run', '-d', '--name', 'pslisted', 'busybox', 'sleep', '300')).code, 0);
@@ -138,13 +120,13 @@ describe('containers with the real Docker CLI', {
     );
     assert.equal(started.code, 0, started.stderr);
     const pid = (await run('inspect', '--format', '{{.State.Pid}}', 'survivor')).stdout.trim();
-    daemon.process.kill('SIGKILL');
-    await waitExit(daemon.process);
+    fixture.daemon.process.kill('SIGKILL');
+    await waitExit(fixture.daemon.process);
     assert.ok(
       (await readFile(`/proc/${pid}/status`, 'utf8')).includes('State:'),
       'the container process lives on',
     );
-    daemon = await startDaemon({ dir });
+    await fixture.startAgain();
     const ps = await run('ps', '--format', '{{.Names}} {{.Status}}');
     assert.match(ps.stdout, /^survivor Up /m);
     const stop = await run('stop', '-t', '5', 'survivor');

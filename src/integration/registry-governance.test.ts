@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sha256Of } from '../core/digest.js';
-import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import {
+  adminApi,
+  pushBusybox,
+  skopeo,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
+import { busyboxArchive, dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 const ADMIN_PASSWORD = 'Integration-admin-1';
 
 /** Writes an OCI layout holding one image whose only layer is `bytes` of random data (uncompressed tar). */
@@ -66,42 +71,18 @@ async function bigImageLayout(dir: string, bytes: number): Promise<void> {
   );
 }
 
-describe('berth-registry governance with skopeo (token mode)', { skip: skopeo ? false : 'no skopeo' }, () => {
+describe('berth-registry governance with skopeo (token mode)', {
+  skip: skopeoBinary ? false : 'no skopeo',
+}, () => {
   let dir: string;
   let server: RegistryProcess;
   let host: string;
 
-  const api = async (method: string, path: string, user: string, password: string, body?: unknown) => {
-    const response = await fetch(`http://${host}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const admin = (method: string, path: string, body?: unknown) =>
-    api(method, path, 'admin', ADMIN_PASSWORD, body);
-  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
-  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+  const admin = adminApi(() => host, ADMIN_PASSWORD);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-governance-'));
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     host = server.address;
     assert.equal(
       (await admin('POST', '/api/v2.0/projects', { project_name: 'team', public: false })).status,
@@ -123,28 +104,14 @@ describe('berth-registry governance with skopeo (token mode)', { skip: skopeo ? 
 
   it('dev pushes, guest pulls but may not push, anonymous is refused; the audit log says so', async () => {
     const ref = `docker://${host}/team/app:1`;
-    const push = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'dev:Ddev-pass-1',
-      busybox,
-      ref,
-    ]);
+    const push = await pushBusybox(ref, 'dev:Ddev-pass-1');
     assert.equal(push.code, 0, push.stderr);
-    const pull = await sk(['inspect', '--tls-verify=false', '--creds', 'guest:Gguest-pass-1', ref]);
+    const pull = await skopeo(['inspect', '--tls-verify=false', '--creds', 'guest:Gguest-pass-1', ref]);
     assert.equal(pull.code, 0, pull.stderr);
-    const guestPush = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'guest:Gguest-pass-1',
-      busybox,
-      `docker://${host}/team/app:guest`,
-    ]);
+    const guestPush = await pushBusybox(`docker://${host}/team/app:guest`, 'guest:Gguest-pass-1');
     assert.notEqual(guestPush.code, 0);
     assert.match(guestPush.stderr, /denied/);
-    const anonymous = await sk(['inspect', '--tls-verify=false', '--no-creds', ref]);
+    const anonymous = await skopeo(['inspect', '--tls-verify=false', '--no-creds', ref]);
     assert.notEqual(anonymous.code, 0);
     assert.match(anonymous.stderr, /unauthorized/);
 
@@ -174,7 +141,7 @@ describe('berth-registry governance with skopeo (token mode)', { skip: skopeo ? 
     assert.equal((await admin('PUT', quota, { storage_limit: 10 * 1024 * 1024 })).status, 200);
     const before = (await admin('GET', quota)).body;
     await bigImageLayout(join(dir, 'big'), 20 * 1024 * 1024);
-    const push = await sk([
+    const push = await skopeo([
       'copy',
       '--dest-tls-verify=false',
       '--dest-creds',
@@ -204,38 +171,13 @@ describe('berth-registry governance with docker (token mode)', { skip: noDocker 
       timeoutMs: 180_000,
       ...(input ? { input } : {}),
     });
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://${server.address}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const admin = adminApi(() => server.address, ADMIN_PASSWORD);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-governance-docker-'));
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     peer = await startPeerDockerd();
-    const load = await docker(
-      ['load', '-i', join(fixturesDir, 'images', 'busybox.docker-archive.tar')],
-      'anon',
-    );
+    const load = await docker(['load', '-i', busyboxArchive], 'anon');
     assert.equal(load.code, 0, load.stderr);
     assert.equal(
       (await admin('POST', '/api/v2.0/projects', { project_name: 'team', public: false })).status,

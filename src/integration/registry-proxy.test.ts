@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +8,20 @@ import {
   hasDistribution,
   startDistribution,
 } from '../registry/testing/distribution.js';
-import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import {
+  adminApi,
+  pushBusybox,
+  skopeo,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
+import { dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 const ADMIN_PASSWORD = 'Proxy-admin-1';
-const missing = !skopeo
+const missing = !skopeoBinary
   ? 'no skopeo'
   : !hasDistribution()
     ? 'no docker-registry (Debian package docker-registry) to act as the upstream'
@@ -28,43 +33,14 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
   let server: RegistryProcess;
   let peer: PeerDockerd | undefined;
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://${server.address}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
-  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+  const admin = adminApi(() => server.address, ADMIN_PASSWORD);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-proxy-'));
     upstream = await startDistribution();
-    const seed = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      busybox,
-      `docker://${upstream.address}/library/busybox:latest`,
-    ]);
+    const seed = await pushBusybox(`docker://${upstream.address}/library/busybox:latest`);
     assert.equal(seed.code, 0, seed.stderr);
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
   });
   after(async () => {
     await peer?.stop();
@@ -92,7 +68,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal((created.body['proxy_cache'] as { url: string }).url, `http://${upstream.address}`);
 
-    const first = await sk([
+    const first = await skopeo([
       'copy',
       '--src-tls-verify=false',
       `docker://${server.address}/hub/library/busybox:latest`,
@@ -101,7 +77,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
     assert.equal(first.code, 0, first.stderr);
 
     await upstream.stop();
-    const second = await sk([
+    const second = await skopeo([
       'copy',
       '--src-tls-verify=false',
       `docker://${server.address}/hub/library/busybox:latest`,
@@ -109,7 +85,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
     ]);
     assert.equal(second.code, 0, second.stderr);
     // An image the upstream never had is still unknown.
-    const absent = await sk([
+    const absent = await skopeo([
       'inspect',
       '--tls-verify=false',
       `docker://${server.address}/hub/library/nothing:1`,
@@ -128,14 +104,7 @@ describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: mis
   });
 
   it('refuses pushes to a proxy-cache project', async () => {
-    const push = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `admin:${ADMIN_PASSWORD}`,
-      busybox,
-      `docker://${server.address}/hub/mine:1`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/hub/mine:1`, `admin:${ADMIN_PASSWORD}`);
     assert.notEqual(push.code, 0);
     assert.match(push.stderr, /proxy cache/);
   });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +9,25 @@ import {
   hasDistribution,
   startDistribution,
 } from '../registry/testing/distribution.js';
-import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import {
+  adminApi,
+  type Json,
+  pushBusybox,
+  skopeo,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
+import { dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 const ADMIN_PASSWORD = 'Replication-admin-1';
-const missing = !skopeo ? 'no skopeo' : !hasDistribution() ? 'no docker-registry to replicate to' : false;
-
-type Json = Record<string, unknown>;
+const missing = !skopeoBinary
+  ? 'no skopeo'
+  : !hasDistribution()
+    ? 'no docker-registry to replicate to'
+    : false;
 
 describe('berth-registry replication (to and from CNCF Distribution)', { skip: missing }, () => {
   let dir: string;
@@ -27,19 +35,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
   let server: RegistryProcess;
   let peer: PeerDockerd | undefined;
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://${server.address}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Json & Json[] };
-  };
-  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
-  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+  const admin = adminApi<Json & Json[]>(() => server.address, ADMIN_PASSWORD);
   const finished = async (id: number) => {
     for (let i = 0; i < 600; i++) {
       const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
@@ -52,29 +48,10 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-replication-'));
     remote = await startDistribution();
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     assert.equal((await admin('POST', '/api/v2.0/projects', { project_name: 'team' })).status, 201);
     for (const tag of ['1', '2', 'dev']) {
-      const push = await sk([
-        'copy',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `admin:${ADMIN_PASSWORD}`,
-        busybox,
-        `docker://${server.address}/team/app:${tag}`,
-      ]);
+      const push = await pushBusybox(`docker://${server.address}/team/app:${tag}`, `admin:${ADMIN_PASSWORD}`);
       assert.equal(push.code, 0, push.stderr);
     }
   });
@@ -148,7 +125,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
       'succeeded',
       JSON.stringify((await admin('GET', `/api/v2.0/replication/executions/${run.body['id']}/tasks`)).body),
     );
-    const inspect = await sk([
+    const inspect = await skopeo([
       'inspect',
       '--tls-verify=false',
       '--creds',
@@ -168,14 +145,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
       trigger: 'event_based',
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const push = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `admin:${ADMIN_PASSWORD}`,
-      busybox,
-      `docker://${server.address}/team/app:3`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/team/app:3`, `admin:${ADMIN_PASSWORD}`);
     assert.equal(push.code, 0, push.stderr);
     let executions: Json[] = [];
     for (let i = 0; i < 100 && executions[0]?.['status'] !== 'succeeded'; i++) {

@@ -4,16 +4,19 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
-import { bin, fixturesDir } from '../testing/paths.js';
-import { runCommand } from '../testing/run.js';
+import type { RegistryProcess } from '../registry/testing/process.js';
+import {
+  callRegistryApi,
+  pushBusybox,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
 
 const CHROMIUM = process.env['BERTH_CHROMIUM'] ?? '/usr/bin/chromium';
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 const ADMIN_PASSWORD = 'Browser-admin-1';
 const missing = !existsSync(CHROMIUM)
   ? `chromium is not installed at ${CHROMIUM} (Debian package chromium; scripts/install.sh installs it)`
-  : !skopeo
+  : !skopeoBinary
     ? 'no skopeo'
     : false;
 
@@ -35,19 +38,7 @@ describe('berth-registry web UI in headless Chromium', { skip: missing }, () => 
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-ui-browser-'));
     shots = process.env['BERTH_UI_SCREENSHOTS'] ?? join(dir, 'shots');
     await mkdir(shots, { recursive: true });
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     const { chromium } = await import('playwright-core');
     // Root has no user namespaces for Chromium's sandbox here; the page is our own.
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -73,19 +64,7 @@ describe('berth-registry web UI in headless Chromium', { skip: missing }, () => 
     assert.equal(await page.textContent('h1'), 'Project team');
 
     for (const tag of ['1.0', 'latest']) {
-      const push = await runCommand(
-        skopeo!,
-        [
-          '--insecure-policy',
-          'copy',
-          '--dest-tls-verify=false',
-          '--dest-creds',
-          `admin:${ADMIN_PASSWORD}`,
-          `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`,
-          `docker://${server.address}/team/app:${tag}`,
-        ],
-        { timeoutMs: 120_000 },
-      );
+      const push = await pushBusybox(`docker://${server.address}/team/app:${tag}`, `admin:${ADMIN_PASSWORD}`);
       assert.equal(push.code, 0, push.stderr);
     }
     await page.reload();
@@ -124,19 +103,19 @@ describe('berth-registry web UI in headless Chromium', { skip: missing }, () => 
     assert.match((await page.textContent('main')) ?? '', /team/);
     await shot('projects');
     // A rule to a registry that is not there: its run fails per artifact, and the page says so.
-    const rule = await fetch(`${base()}/api/v2.0/replication/policies`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
+    const rule = await callRegistryApi(
+      server.address,
+      'admin',
+      ADMIN_PASSWORD,
+      'POST',
+      '/api/v2.0/replication/policies',
+      {
         name: 'to-dr',
         direction: 'push',
         project: 'team',
         remote: { url: 'http://127.0.0.1:1' },
-      }),
-    });
+      },
+    );
     assert.equal(rule.status, 201);
     await page.goto(`${base()}/ui/replication`);
     assert.equal(await page.textContent('h1'), 'Replication');

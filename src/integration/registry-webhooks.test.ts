@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,17 +6,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SIGNATURE_HEADER, signatureOf } from '../registry/governance/webhooks.js';
-import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
-import { bin, fixturesDir } from '../testing/paths.js';
-import { runCommand } from '../testing/run.js';
+import type { RegistryProcess } from '../registry/testing/process.js';
+import {
+  adminApi,
+  type Json,
+  pushBusybox,
+  skopeo,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
 
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
 const ADMIN_PASSWORD = 'Webhook-admin-1';
 const SECRET = 'a-shared-secret-of-enough-length';
 
-type Json = Record<string, unknown>;
-
-describe('berth-registry webhooks', { skip: skopeo ? false : 'no skopeo' }, () => {
+describe('berth-registry webhooks', { skip: skopeoBinary ? false : 'no skopeo' }, () => {
   let dir: string;
   let server: RegistryProcess;
   let receiver: Server;
@@ -26,19 +28,7 @@ describe('berth-registry webhooks', { skip: skopeo ? false : 'no skopeo' }, () =
   const received: { event: string; verified: boolean; body: Json }[] = [];
   let refuseNext = 1;
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://${server.address}${path}`, {
-      method,
-      headers: {
-        authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, body: (await response.json()) as Json & Json[] };
-  };
-  const sk = (args: string[]) => runCommand(skopeo!, ['--insecure-policy', ...args], { timeoutMs: 120_000 });
-  const busybox = `docker-archive:${join(fixturesDir, 'images', 'busybox.docker-archive.tar')}`;
+  const admin = adminApi<Json & Json[]>(() => server.address, ADMIN_PASSWORD);
   const waitFor = async (event: string) => {
     for (let i = 0; i < 200; i++) {
       if (received.some((r) => r.event === event)) return;
@@ -73,19 +63,7 @@ describe('berth-registry webhooks', { skip: skopeo ? false : 'no skopeo' }, () =
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const address = receiver.address();
     receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
-    const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN_PASSWORD;
-    try {
-      server = await startRegistryProcess(bin('berth-registry'), [
-        '--root',
-        join(dir, 'root'),
-        '--auth',
-        'token',
-      ]);
-    } finally {
-      if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-      else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    }
+    server = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD);
     assert.equal((await admin('POST', '/api/v2.0/projects', { project_name: 'team' })).status, 201);
   });
   after(async () => {
@@ -119,28 +97,14 @@ describe('berth-registry webhooks', { skip: skopeo ? false : 'no skopeo' }, () =
 
     const creds = `admin:${ADMIN_PASSWORD}`;
     assert.equal((await admin('PUT', '/api/v2.0/projects/team/quota', { storage_limit: 1000 })).status, 200);
-    const refused = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      busybox,
-      `docker://${server.address}/team/big:1`,
-    ]);
+    const refused = await pushBusybox(`docker://${server.address}/team/big:1`, creds);
     assert.notEqual(refused.code, 0, refused.stderr + refused.stdout);
     await waitFor('QUOTA_EXCEED');
     assert.equal((await admin('PUT', '/api/v2.0/projects/team/quota', { storage_limit: -1 })).status, 200);
-    const push = await sk([
-      'copy',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      creds,
-      busybox,
-      `docker://${server.address}/team/app:1`,
-    ]);
+    const push = await pushBusybox(`docker://${server.address}/team/app:1`, creds);
     assert.equal(push.code, 0, push.stderr);
     await waitFor('PUSH_ARTIFACT');
-    const pull = await sk([
+    const pull = await skopeo([
       'inspect',
       '--tls-verify=false',
       '--creds',

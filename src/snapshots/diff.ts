@@ -1,11 +1,12 @@
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { conflict } from '../core/errors.js';
 import type { TarHeader } from './tar/format.js';
+import { baseHeader, headerOfPath } from './tar/fs-header.js';
 import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './tar/writer.js';
 import { isOverlayWhiteout, OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from './whiteout.js';
-import { CAPABILITY_XATTR, getXattr, OVERLAY_OPAQUE_XATTR } from './xattr.js';
+import { getXattr, OVERLAY_OPAQUE_XATTR } from './xattr.js';
 
 /** Options for {@link diffUpper}. */
 export interface DiffOptions {
@@ -42,7 +43,7 @@ async function* layerChunks(upperDir: string, options: DiffOptions): AsyncGenera
       yield* encodeEntry(markerHeader(whiteoutName(rel), stats));
       continue;
     }
-    const header = await headerFor(abs, rel, stats, hardLinks);
+    const header = await headerOfPath(abs, rel, stats, hardLinks, { directoryXattrs: true });
     if (!header) continue;
     yield* encodeEntry(header);
     if (header.type === 'file' && header.size > 0) yield* fileBody(abs, header.size);
@@ -68,47 +69,6 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-async function headerFor(
-  abs: string,
-  rel: string,
-  stats: Stats,
-  hardLinks: Map<string, string>,
-): Promise<TarHeader | undefined> {
-  const header = baseHeader(rel, stats);
-  if (stats.isDirectory())
-    return { ...header, name: `${rel}/`, type: 'directory', xattrs: await xattrsOf(abs) };
-  if (stats.isSymbolicLink()) return { ...header, type: 'symlink', linkname: await readlink(abs) };
-  if (stats.isFIFO()) return { ...header, type: 'fifo' };
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) {
-    const type = stats.isCharacterDevice() ? 'char' : 'block';
-    return { ...header, type, devmajor: major(stats.rdev), devminor: minor(stats.rdev) };
-  }
-  if (!stats.isFile()) return undefined; // sockets
-  if (stats.nlink > 1) {
-    const inode = `${stats.dev}:${stats.ino}`;
-    const first = hardLinks.get(inode);
-    if (first !== undefined) return { ...header, type: 'link', linkname: first };
-    hardLinks.set(inode, rel);
-  }
-  return { ...header, type: 'file', size: stats.size, xattrs: await xattrsOf(abs) };
-}
-
-function baseHeader(name: string, stats: Stats): TarHeader {
-  return {
-    name,
-    type: 'file',
-    mode: stats.mode & 0o7777,
-    uid: stats.uid,
-    gid: stats.gid,
-    size: 0,
-    mtime: Math.floor(stats.mtimeMs / 1000),
-    linkname: '',
-    devmajor: 0,
-    devminor: 0,
-    xattrs: new Map(),
-  };
-}
-
 /** An empty regular file standing for a whiteout, with its owner and permission bits. */
 function markerHeader(name: string, stats: Stats): TarHeader {
   return { ...baseHeader(name, stats), mode: stats.mode & 0o777 };
@@ -117,11 +77,6 @@ function markerHeader(name: string, stats: Stats): TarHeader {
 function whiteoutName(rel: string): string {
   const slash = rel.lastIndexOf('/');
   return `${rel.slice(0, slash + 1)}${WHITEOUT_PREFIX}${rel.slice(slash + 1)}`;
-}
-
-async function xattrsOf(abs: string): Promise<Map<string, Buffer>> {
-  const capability = await getXattr(abs, CAPABILITY_XATTR);
-  return capability ? new Map([[CAPABILITY_XATTR, capability]]) : new Map();
 }
 
 async function hidesNothing(rel: string, lowerDirs: readonly string[] | undefined): Promise<boolean> {
@@ -152,13 +107,4 @@ async function* fileBody(abs: string, size: number): AsyncGenerator<Buffer> {
     await file.close();
   }
   yield bodyPadding(size);
-}
-
-/** Linux's dev_t split (glibc's gnu_dev_major / gnu_dev_minor). */
-function major(rdev: number): number {
-  return Number(((BigInt(rdev) >> 8n) & 0xfffn) | ((BigInt(rdev) >> 32n) & ~0xfffn));
-}
-
-function minor(rdev: number): number {
-  return Number((BigInt(rdev) & 0xffn) | ((BigInt(rdev) >> 12n) & ~0xffn));
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, found from this compiled file (dist/testing/). */
@@ -9,6 +9,9 @@ export const bin = (name: 'berthd' | 'berth' | 'berth-registry') => resolve(repo
 
 /** The shared fixtures live beside the repository; BERTH_FIXTURES overrides. */
 export const fixturesDir = process.env.BERTH_FIXTURES ?? resolve(repoRoot, '..', 'shared', 'fixtures');
+
+/** busybox as `docker save` wrote it. */
+export const busyboxArchive = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 /** The real Docker CLI, when this machine has one. */
 export function dockerCli(): string | undefined {

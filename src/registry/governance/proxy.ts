@@ -6,6 +6,7 @@ import { registryError } from '../errors.js';
 import { parseRepositoryName } from '../names.js';
 import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
+import { uploadWhole } from '../service/uploads.js';
 import type { Governance } from './governance.js';
 import {
   createRemoteClient,
@@ -225,14 +226,7 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
   }
 
   async function store(name: string, digest: string, body: AsyncIterable<Uint8Array>) {
-    const uploads = registry.repository(name).uploads;
-    const upload = await uploads.start();
-    try {
-      await uploads.complete(upload.id, digest as never, body);
-    } catch (err) {
-      await uploads.cancel(upload.id).catch(() => {});
-      throw err;
-    }
+    await uploadWhole(registry.repository(name).uploads, digest as Digest, body);
   }
 
   /** Sends the upstream's bytes to the client as they are stored; false when the upstream lacks it or fails first. */

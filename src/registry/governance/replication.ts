@@ -6,6 +6,7 @@ import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import { parseReference } from '../names.js';
 import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
+import { uploadWhole } from '../service/uploads.js';
 import type { BlobContent } from '../storage/driver.js';
 import type { Governance } from './governance.js';
 import {
@@ -148,14 +149,7 @@ function localSide(registry: Registry): Side {
       return (await metadata.findLinkedBlob(repository, digest as Digest)) !== undefined;
     },
     async pushBlob(repository, digest, _size, body) {
-      const uploads = registry.repository(repository).uploads;
-      const upload = await uploads.start();
-      try {
-        await uploads.complete(upload.id, digest as Digest, body);
-      } catch (err) {
-        await uploads.cancel(upload.id).catch(() => {});
-        throw err;
-      }
+      await uploadWhole(registry.repository(repository).uploads, digest as Digest, body);
     },
   };
 }

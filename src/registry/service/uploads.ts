@@ -191,3 +191,21 @@ async function commitBlob(context: RegistryContext, id: string, digest: Digest, 
   if (existing?.size === size) await context.storage.uploads.remove(id);
   else await context.storage.uploads.commit(id, digest);
 }
+
+/**
+ * Stores a whole blob through a session of its own (the registry fetching it, no client
+ * pushing); a failed or refused blob leaves no session behind.
+ */
+export async function uploadWhole(
+  uploads: RepositoryUploads,
+  digest: Digest,
+  body: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const upload = await uploads.start();
+  try {
+    await uploads.complete(upload.id, digest, body);
+  } catch (err) {
+    await uploads.cancel(upload.id).catch(() => {});
+    throw err;
+  }
+}

@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { CAPABILITY_XATTR, getXattr } from '../xattr.js';
-import type { TarHeader } from './format.js';
+import { headerOfPath } from './fs-header.js';
 import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './writer.js';
 
 const READ_CHUNK = 256 * 1024;
@@ -31,7 +30,7 @@ async function* entry(
   stats: Stats,
   links: Map<string, string>,
 ): AsyncGenerator<Buffer> {
-  const header = await headerFor(abs, name, stats, links);
+  const header = await headerOfPath(abs, name, stats, links, { directoryXattrs: false });
   if (header && name !== '') {
     yield* encodeEntry(header);
     if (header.type === 'file' && header.size > 0) yield* fileBody(abs, header.size);
@@ -43,52 +42,6 @@ async function* entry(
     const childStats = await lstat(childAbs).catch(() => undefined);
     if (childStats) yield* entry(childAbs, name === '' ? child : `${name}/${child}`, childStats, links);
   }
-}
-
-async function headerFor(
-  abs: string,
-  name: string,
-  stats: Stats,
-  links: Map<string, string>,
-): Promise<TarHeader | undefined> {
-  const base: TarHeader = {
-    name,
-    type: 'file',
-    mode: stats.mode & 0o7777,
-    uid: stats.uid,
-    gid: stats.gid,
-    size: 0,
-    mtime: Math.floor(stats.mtimeMs / 1000),
-    linkname: '',
-    devmajor: 0,
-    devminor: 0,
-    xattrs: new Map(),
-  };
-  if (stats.isDirectory()) return { ...base, name: `${name}/`, type: 'directory' };
-  if (stats.isSymbolicLink()) return { ...base, type: 'symlink', linkname: await readlink(abs) };
-  if (stats.isFIFO()) return { ...base, type: 'fifo' };
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) {
-    const rdev = BigInt(stats.rdev);
-    return {
-      ...base,
-      type: stats.isCharacterDevice() ? 'char' : 'block',
-      devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-      devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
-    };
-  }
-  if (!stats.isFile()) return undefined;
-  if (stats.nlink > 1) {
-    const inode = `${stats.dev}:${stats.ino}`;
-    const first = links.get(inode);
-    if (first !== undefined) return { ...base, type: 'link', linkname: first };
-    links.set(inode, name);
-  }
-  const capability = await getXattr(abs, CAPABILITY_XATTR);
-  return {
-    ...base,
-    size: stats.size,
-    xattrs: capability ? new Map([[CAPABILITY_XATTR, capability]]) : new Map(),
-  };
 }
 
 async function* fileBody(abs: string, size: number): AsyncGenerator<Buffer> {

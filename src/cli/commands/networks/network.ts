@@ -6,6 +6,7 @@ import { CancelledError, errorText, StatusError } from '../../errors.js';
 import { filtersJson, parseFilters, validateFilterFlag } from '../../filters.js';
 import { formatItems } from '../../format/index.js';
 import { inspectObjects } from '../../inspect.js';
+import { keyValues, labelsColumn } from '../../key-values.js';
 import { confirm } from '../images/prune.js';
 
 interface NetworkSummary {
@@ -31,16 +32,6 @@ const LS_HEADERS = {
   CreatedAt: 'CREATED AT',
 };
 
-/** "key=value" flags as a map (docker's opts.ConvertKVStringsToMap). */
-function keyValues(list: readonly string[] | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (list ?? []).map((item) => {
-      const eq = item.indexOf('=');
-      return eq < 0 ? [item, ''] : [item.slice(0, eq), item.slice(eq + 1)];
-    }),
-  );
-}
-
 interface LsOptions {
   quiet: boolean;
   trunc: boolean;
@@ -61,9 +52,7 @@ async function runLs(ctx: CliContext, opts: LsOptions): Promise<number> {
       Scope: n.Scope,
       IPv6: String(n.EnableIPv6),
       Internal: String(n.Internal),
-      Labels: Object.entries(n.Labels ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
+      Labels: labelsColumn(n.Labels),
       CreatedAt: n.Created,
     }));
   const format = opts.quiet ? '{{.ID}}' : opts.format || 'table';

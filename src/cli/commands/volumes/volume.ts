@@ -5,6 +5,7 @@ import { CancelledError, errorText, StatusError } from '../../errors.js';
 import { addFilter, filtersJson, parseFilters, validateFilterFlag } from '../../filters.js';
 import { formatItems } from '../../format/index.js';
 import { inspectObjects } from '../../inspect.js';
+import { keyValues, labelsColumn } from '../../key-values.js';
 import { humanSize } from '../images/image-rows.js';
 import { confirm } from '../images/prune.js';
 
@@ -27,15 +28,6 @@ const LS_HEADERS = {
   CreatedAt: 'CREATED AT',
 };
 
-function keyValues(list: readonly string[] | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (list ?? []).map((item) => {
-      const eq = item.indexOf('=');
-      return eq < 0 ? [item, ''] : [item.slice(0, eq), item.slice(eq + 1)];
-    }),
-  );
-}
-
 const lsSpec: CommandSpec<{ quiet: boolean; format?: string; filter?: string[] }> = {
   name: 'ls',
   aliases: ['list'],
@@ -55,9 +47,7 @@ const lsSpec: CommandSpec<{ quiet: boolean; format?: string; filter?: string[] }
       .sort((a, b) => a.Name.localeCompare(b.Name))
       .map((v) => ({
         ...v,
-        Labels: Object.entries(v.Labels ?? {})
-          .map(([k, val]) => `${k}=${val}`)
-          .join(','),
+        Labels: labelsColumn(v.Labels),
       }));
     const format = opts.quiet ? '{{.Name}}' : opts.format || 'table';
     ctx.out(formatItems(rows, format, { defaultTable: LS_TABLE, headers: LS_HEADERS }));
