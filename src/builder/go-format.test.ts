@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { goDuration, goQuoteList, goQuoteRune } from './go-format.js';
+import { fullConfig, goDuration, goQuoteList, goQuoteRune } from './go-format.js';
 import { parseGoDuration } from './instructions.js';
 
 describe('Go formatting in history entries', () => {
@@ -24,5 +24,19 @@ describe('Go formatting in history entries', () => {
     assert.equal(parseGoDuration('250ms'), 250e6);
     assert.equal(parseGoDuration('10'), undefined);
     assert.equal(parseGoDuration('5x'), undefined);
+  });
+});
+
+describe('the image config as Docker writes it', () => {
+  it('sorts the keys of labels, exposed ports and volumes as Go writes maps', () => {
+    const config = fullConfig({
+      Labels: { 'z.last': '1', 'a.first': '2', Mid: '3' },
+      ExposedPorts: { '8080/tcp': {}, '443/tcp': {} },
+      Volumes: { '/var': {}, '/data': {} },
+    });
+    assert.equal(
+      JSON.stringify([config.Labels, config.ExposedPorts, config.Volumes]),
+      '[{"Mid":"3","a.first":"2","z.last":"1"},{"443/tcp":{},"8080/tcp":{}},{"/data":{},"/var":{}}]',
+    );
   });
 });

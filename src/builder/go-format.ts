@@ -36,6 +36,11 @@ export function goQuoteRune(value: number): string {
   return `'\\u${value.toString(16).padStart(4, '0')}'`;
 }
 
+/** Go's encoding/json writes map keys sorted; the config's bytes (and so the image ID) depend on it. */
+function sortedMap<T>(map: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** Docker's container.Config with every field it always writes, in its order. */
 export function fullConfig(config: ContainerConfig): ContainerConfig {
   return {
@@ -46,7 +51,7 @@ export function fullConfig(config: ContainerConfig): ContainerConfig {
     AttachStdout: config.AttachStdout ?? false,
     AttachStderr: config.AttachStderr ?? false,
     ...(config.ExposedPorts && Object.keys(config.ExposedPorts).length > 0
-      ? { ExposedPorts: config.ExposedPorts }
+      ? { ExposedPorts: sortedMap(config.ExposedPorts) }
       : {}),
     Tty: config.Tty ?? false,
     OpenStdin: config.OpenStdin ?? false,
@@ -56,13 +61,13 @@ export function fullConfig(config: ContainerConfig): ContainerConfig {
     ...(config.Healthcheck ? { Healthcheck: config.Healthcheck } : {}),
     ...(config.ArgsEscaped ? { ArgsEscaped: true } : {}),
     Image: config.Image ?? '',
-    Volumes: config.Volumes && Object.keys(config.Volumes).length > 0 ? config.Volumes : null,
+    Volumes: config.Volumes && Object.keys(config.Volumes).length > 0 ? sortedMap(config.Volumes) : null,
     WorkingDir: config.WorkingDir ?? '',
     Entrypoint: config.Entrypoint ?? null,
     ...(config.NetworkDisabled ? { NetworkDisabled: true } : {}),
     ...(config.MacAddress ? { MacAddress: config.MacAddress } : {}),
     OnBuild: config.OnBuild && config.OnBuild.length > 0 ? config.OnBuild : null,
-    Labels: config.Labels && Object.keys(config.Labels).length > 0 ? config.Labels : null,
+    Labels: config.Labels && Object.keys(config.Labels).length > 0 ? sortedMap(config.Labels) : null,
     ...(config.StopSignal ? { StopSignal: config.StopSignal } : {}),
     ...(config.StopTimeout !== undefined ? { StopTimeout: config.StopTimeout } : {}),
     ...(config.Shell && config.Shell.length > 0 ? { Shell: config.Shell } : {}),
