@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { runCommand } from '../testing/run.js';
+
+// Container hardening, checked from inside real containers (runc) the way a user would:
+// by reading /proc/self/status and trying what Docker's defaults forbid.
+
+const docker = dockerCli();
+const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
+
+/** Docker's 14 default capabilities (moby oci/caps/defaults.go) as a CapEff mask. */
+const DOCKER_DEFAULT_CAPS = [
+  0, // CHOWN
+  1, // DAC_OVERRIDE
+  3, // FOWNER
+  4, // FSETID
+  5, // KILL
+  6, // SETGID
+  7, // SETUID
+  8, // SETPCAP
+  10, // NET_BIND_SERVICE
+  13, // NET_RAW
+  18, // SYS_CHROOT
+  27, // MKNOD
+  29, // AUDIT_WRITE
+  31, // SETFCAP
+].reduce((mask, bit) => mask | (1n << BigInt(bit)), 0n);
+
+function statusField(status: string, field: string): string {
+  const line = status.split('\n').find((l) => l.startsWith(`${field}:`));
+  assert.ok(line, `no ${field} in:\n${status}`);
+  return line.slice(field.length + 1).trim();
+}
+
+describe('container hardening, proved from inside', {
+  skip: docker ? false : 'no docker CLI on this machine',
+}, () => {
+  let daemon: TestDaemon;
+  const cli = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });
+  /** `docker run --rm [flags] busybox sh -c script`, asserting it ran. */
+  const inside = async (flags: string[], script: string) => {
+    const r = await cli('run', '--rm', ...flags, 'busybox', 'sh', '-c', script);
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+    return r;
+  };
+
+  before(async () => {
+    daemon = await startDaemon({ config: {} });
+    const loaded = await cli('load', '-i', busybox);
+    assert.equal(loaded.code, 0, loaded.stderr);
+  });
+  after(async () => {
+    if (daemon) await daemon.stop();
+  });
+
+  it("has exactly Docker's 14 default capabilities, seccomp filtering and no masked escalation", async () => {
+    const { stdout } = await inside([], 'cat /proc/self/status');
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapEff')}`), DOCKER_DEFAULT_CAPS);
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapBnd')}`), DOCKER_DEFAULT_CAPS);
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapInh')}`), 0n);
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapAmb')}`), 0n);
+    assert.equal(statusField(stdout, 'Seccomp'), '2', 'seccomp in filter mode');
+    // Docker leaves no_new_privs off unless asked for.
+    assert.equal(statusField(stdout, 'NoNewPrivs'), '0');
+  });
+
+  it('seccomp refuses a new user namespace, which no capability would stop', async () => {
+    // CLONE_NEWUSER needs no capability, so EPERM here can only come from the filter;
+    // the same call with seccomp=unconfined succeeds.
+    const confined = await inside([], 'unshare -U true 2>&1; echo rc=$?');
+    assert.match(confined.stdout, /Operation not permitted/);
+    assert.match(confined.stdout, /rc=1$/m);
+    const unconfined = await inside(['--security-opt', 'seccomp=unconfined'], 'unshare -U true; echo rc=$?');
+    assert.equal(unconfined.stdout, 'rc=0\n');
+  });
+
+  it('mount, other namespaces and kernel module calls are refused', async () => {
+    const { stdout } = await inside(
+      [],
+      [
+        'mount -t tmpfs none /mnt; echo mount=$?',
+        'unshare -n true; echo unshare_net=$?',
+        'unshare -m true; echo unshare_mnt=$?',
+        'insmod /bin/busybox 2>&1; echo insmod=$?',
+        'rmmod berth_none; echo rmmod=$?',
+      ].join('; '),
+    );
+    for (const call of ['mount', 'unshare_net', 'unshare_mnt', 'insmod', 'rmmod']) {
+      assert.match(stdout, new RegExp(`^${call}=[1-9]`, 'm'), `${call} should fail:\n${stdout}`);
+    }
+    assert.doesNotMatch(stdout, /=0$/m);
+    // init_module itself was refused, not the file.
+    assert.match(stdout, /can't insert '\/bin\/busybox': Operation not permitted/);
+  });
+
+  it('/proc files that leak host state are masked and /proc/sys, /sys are read-only', async () => {
+    const { stdout } = await inside(
+      [],
+      [
+        'for f in /proc/kcore /proc/keys /proc/timer_list /proc/latency_stats /proc/sched_debug; do',
+        '  if [ -e $f ]; then echo "$f $(wc -c < $f)"; else echo "$f absent"; fi',
+        'done',
+        'ls -A /proc/acpi /sys/firmware | grep -v : | grep -c . || true',
+        'echo berth > /proc/sys/kernel/hostname 2>/dev/null; echo procsys=$?',
+        'mkdir /sys/fs/berth 2>/dev/null; echo sys=$?',
+        'echo 1 > /proc/sysrq-trigger 2>/dev/null; echo sysrq=$?',
+        'grep -E " /sys | /proc/sys | /proc/bus " /proc/mounts | cut -d" " -f2,4 | cut -d, -f1',
+      ].join('\n'),
+    );
+    const lines = stdout.split('\n');
+    for (const f of [
+      '/proc/kcore',
+      '/proc/keys',
+      '/proc/timer_list',
+      '/proc/latency_stats',
+      '/proc/sched_debug',
+    ]) {
+      const line = lines.find((l) => l.startsWith(`${f} `));
+      // Masked: /dev/null bound over it (0 bytes) — or the host kernel has no such file.
+      assert.ok(line === `${f} 0` || line === `${f} absent`, `${f} not masked: ${line}`);
+    }
+    assert.ok(lines.includes('0'), '/proc/acpi and /sys/firmware are empty tmpfs');
+    for (const refused of ['procsys', 'sys', 'sysrq'])
+      assert.match(stdout, new RegExp(`^${refused}=1$`, 'm'));
+    for (const path of ['/sys', '/proc/sys', '/proc/bus'])
+      assert.ok(lines.includes(`${path} ro`), `${path} not ro`);
+  });
+
+  it('--security-opt no-new-privileges sets NoNewPrivs, so setuid binaries cannot raise privileges', async () => {
+    const { stdout } = await inside(
+      ['--security-opt', 'no-new-privileges'],
+      'grep NoNewPrivs /proc/self/status',
+    );
+    assert.equal(stdout, 'NoNewPrivs:\t1\n');
+  });
+
+  it('--cap-drop ALL leaves nothing; --cap-add adds only what was asked', async () => {
+    const none = await inside(
+      ['--cap-drop', 'ALL'],
+      'grep -E "CapEff|CapBnd" /proc/self/status; chown 1 /tmp; echo chown=$?',
+    );
+    assert.match(none.stdout, /^CapEff:\t0{16}$/m);
+    assert.match(none.stdout, /^CapBnd:\t0{16}$/m);
+    assert.match(none.stdout, /^chown=1$/m);
+    const one = await inside(
+      ['--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN'],
+      'grep CapEff /proc/self/status',
+    );
+    assert.equal(one.stdout, `CapEff:\t${(1n << 12n).toString(16).padStart(16, '0')}\n`);
+    const more = await inside(['--cap-add', 'SYS_PTRACE'], 'grep CapEff /proc/self/status');
+    assert.equal(BigInt(`0x${statusField(more.stdout, 'CapEff')}`), DOCKER_DEFAULT_CAPS | (1n << 19n));
+  });
+
+  it('--read-only makes the root filesystem read-only but leaves /dev/shm writable', async () => {
+    const { stdout } = await inside(
+      ['--read-only'],
+      'touch /berth 2>&1; echo root=$?; touch /dev/shm/berth; echo shm=$?',
+    );
+    assert.match(stdout, /Read-only file system/);
+    assert.match(stdout, /^root=1$/m);
+    assert.match(stdout, /^shm=0$/m);
+  });
+
+  it("--privileged lifts exactly what Docker lifts: all of the host's capabilities, no seccomp, devices, rw /sys", async () => {
+    // This host's root lacks CAP_SYS_RESOURCE; privileged gets the host's set, not a fixed one.
+    const hostStatus = await readFile('/proc/self/status', 'utf8');
+    const hostBnd = BigInt(`0x${statusField(hostStatus, 'CapBnd')}`);
+    const { stdout } = await inside(
+      ['--privileged'],
+      'cat /proc/self/status; echo devices=$(ls /dev | wc -l); grep " /sys " /proc/mounts | cut -d" " -f4 | cut -d, -f1; echo keys=$(wc -c < /proc/keys)',
+    );
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapEff')}`), hostBnd);
+    assert.equal(BigInt(`0x${statusField(stdout, 'CapBnd')}`), hostBnd);
+    assert.equal(statusField(stdout, 'Seccomp'), '0');
+    assert.match(stdout, /^rw$/m, '/sys is read-write');
+    const devices = Number(/^devices=(\d+)$/m.exec(stdout)?.[1]);
+    const defaultDevices = Number((await inside([], 'ls /dev | wc -l')).stdout.trim());
+    assert.ok(
+      devices > defaultDevices,
+      `privileged sees the host's devices (${devices} vs ${defaultDevices})`,
+    );
+    // /proc/keys is no longer masked (it lists this session's keys, or at least exists readable).
+    assert.match(stdout, /^keys=\d+$/m);
+  });
+});
