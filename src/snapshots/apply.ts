@@ -1,7 +1,7 @@
 import { chmod, lchown, lstat, lutimes, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalidArgument, wrap } from '../core/errors.js';
+import { errnoCode, invalidArgument, wrap } from '../core/errors.js';
 import { DigestingCounter, decompressed } from './decompress.js';
 import {
   applyXattrs,
@@ -108,10 +108,22 @@ class LayerApplier {
       case 'symlink':
         return makeSymlink(abs, header);
       case 'link':
-        return makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        return this.applyHardLink(abs, header);
       default:
         await this.replace(rel);
         return this.specials.add(specialNode(rel, abs, header));
+    }
+  }
+
+  /** A hard link to an earlier entry; a target the layer never made is the layer's fault, not ours. */
+  private async applyHardLink(abs: string, header: TarHeader): Promise<void> {
+    try {
+      await makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'EPERM' && errnoCode(err) !== 'EISDIR') throw err;
+      throw invalidArgument(`hard link ${header.name} target ${header.linkname}: not a file of the layer`, {
+        cause: err,
+      });
     }
   }
 
