@@ -106,6 +106,8 @@ class LayerApplier {
       case 'file':
         return this.applyFile(rel, entry);
       case 'symlink':
+        // symlink(2) refuses an empty target with a bare ENOENT; name the entry instead.
+        if (header.linkname === '') throw invalidArgument(`symlink ${header.name} has an empty target`);
         return makeSymlink(abs, header);
       case 'link':
         return this.applyHardLink(abs, header);
