@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BerthError } from '../core/errors.js';
-import { fuzzParameters } from '../testing/fuzz.js';
+import { assertProperty } from '../testing/fuzz.js';
 import { applyLayer } from './apply.js';
 import { buildTar, type EntrySpec } from './tar/build.js';
 
@@ -94,11 +94,11 @@ describe('applyLayer under fuzzed input', () => {
   };
 
   it('hostile entry lists stay inside the root or fail clearly', async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 8 }), async (entries) => {
         assertClearError(await applyOnce(buildTar(entries)));
       }),
-      fuzzParameters(200),
+      200,
     );
   });
 
@@ -111,11 +111,11 @@ describe('applyLayer under fuzzed input', () => {
       { name: 'dir/.wh.gone' },
       { name: `long/${'n'.repeat(150)}`, body: 'long name' },
     ]);
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(mutated(base), async (tar) => {
         assertClearError(await applyOnce(tar));
       }),
-      fuzzParameters(200),
+      200,
     );
   });
 });

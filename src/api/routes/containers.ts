@@ -1,6 +1,7 @@
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView, summaryView } from '../../containers/views.js';
 import { readLog } from '../../runtime/logs/k8s-file.js';
+import { checkCreateBody } from '../create-body.js';
 import type { HttpApp } from '../http/app.js';
 import { parseFilters, queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
@@ -25,6 +26,7 @@ const PS_FILTERS = [
 
 export function registerContainerRoutes(app: HttpApp, containers: ContainerService): void {
   app.post('/containers/create', async (req, reply) => {
+    checkCreateBody(req.body);
     const created = await containers.create((req.body ?? {}) as never, queryString(req.query.name));
     return sendJson(reply, 201, created);
   });
@@ -85,12 +87,14 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
 
   // The CLI registers its wait before start: the headers go out at once, the body when it ends.
   app.post('/containers/:id/wait', async (req, reply) => {
+    // Look the container up before waiting: a wait promise rejected while this handler
+    // throws would be an unhandled rejection, which ends the daemon.
+    containers.store.get(req.params.id!);
     const code = containers.wait(
       req.params.id!,
       queryString(req.query.condition) ?? 'not-running',
       req.signal,
     );
-    containers.store.get(req.params.id!);
     reply.hijack();
     reply.raw.writeHead(200, { ...reply.pendingHeaders(), 'content-type': 'application/json' });
     reply.raw.flushHeaders();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { BerthError } from '../../core/errors.js';
-import { fuzzParameters } from '../../testing/fuzz.js';
+import { assertProperty } from '../../testing/fuzz.js';
 import { parseDaemonJson } from './daemon-json.js';
 import { DIRECTIVES } from './directives.js';
 import { EXTRA_DIRECTIVES } from './extra-directives.js';
@@ -29,8 +29,8 @@ const build = (entries: Map<string, unknown>) =>
   });
 
 describe('daemon.json under fuzzed input', () => {
-  it('odd values for real and made-up keys give an error naming the file and a key, never an exception', () => {
-    fc.assert(
+  it('odd values for real and made-up keys give an error naming the file and a key, never an exception', async () => {
+    await assertProperty(
       fc.property(fc.dictionary(key, oddValue, { maxKeys: 4 }), (object) => {
         const entries = new Map(Object.entries(object));
         try {
@@ -42,11 +42,11 @@ describe('daemon.json under fuzzed input', () => {
           assert.ok(named || entries.size === 0, `no key named in: ${err.message}`);
         }
       }),
-      fuzzParameters(500),
+      500,
     );
   });
 
-  it('mutated JSON text is parsed or refused with the file named', () => {
+  it('mutated JSON text is parsed or refused with the file named', async () => {
     const text = JSON.stringify({
       debug: true,
       'log-level': 'info',
@@ -63,7 +63,7 @@ describe('daemon.json under fuzzed input', () => {
         const s = text.slice(0, at) + insert + text.slice(at);
         return cut % 3 === 0 ? s.slice(0, cut) : s;
       });
-    fc.assert(
+    await assertProperty(
       fc.property(fc.oneof(mutatedText, fc.string({ unit: 'binary' })), (s) => {
         try {
           build(parseDaemonJson(PATH, Buffer.from(s)));
@@ -72,7 +72,7 @@ describe('daemon.json under fuzzed input', () => {
           assert.ok(err.message.includes(PATH), err.message);
         }
       }),
-      fuzzParameters(500),
+      500,
     );
   });
 });
