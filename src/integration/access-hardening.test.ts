@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,6 +80,36 @@ describe('berthd socket access', () => {
     if (gid !== undefined) {
       const member = await curlAs(['--reuid=65534', '--regid=65534', `--groups=${gid}`]);
       assert.equal(member.stdout, '200', member.stderr);
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('berthd on TCP without TLS', () => {
+  it('refuses to start unless --tls=false says so, then serves the API there', async () => {
+    const port = await freePort();
+    const refused = await startDaemon({ args: ['-H', `tcp://127.0.0.1:${port}`], expectExit: true });
+    try {
+      assert.notEqual(refused.process.exitCode, 0);
+      assert.match(refused.output(), /TLS/);
+    } finally {
+      await refused.stop();
+    }
+    const daemon = await startDaemon({ args: ['-H', `tcp://127.0.0.1:${port}`, '--tls=false'] });
+    try {
+      const pong = await raw({ host: '127.0.0.1', port }, 'GET', '/_ping');
+      assert.equal(pong.body, 'OK');
+      assert.match(daemon.output(), /without TLS/);
+    } finally {
+      await daemon.stop();
     }
   });
 });
