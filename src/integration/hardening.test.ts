@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
@@ -29,6 +31,19 @@ const DOCKER_DEFAULT_CAPS = [
   29, // AUDIT_WRITE
   31, // SETFCAP
 ].reduce((mask, bit) => mask | (1n << BigInt(bit)), 0n);
+
+const SUID_PROBE = `#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "child") == 0) { printf("euid=%d\\n", (int)geteuid()); return 0; }
+  if (setgroups(0, NULL) || setgid(65534) || setuid(65534)) { perror("drop"); return 2; }
+  execl("/suidcheck", "/suidcheck", "child", (char *)NULL);
+  perror("exec");
+  return 3;
+}
+`;
 
 function statusField(status: string, field: string): string {
   const line = status.split('\n').find((l) => l.startsWith(`${field}:`));
@@ -136,6 +151,51 @@ describe('container hardening, proved from inside', {
       'grep NoNewPrivs /proc/self/status',
     );
     assert.equal(stdout, 'NoNewPrivs:\t1\n');
+  });
+
+  it('no-new-privileges stops a setuid-root binary from raising a dropped user back to root', {
+    skip: existsSync('/usr/bin/gcc') ? false : 'no C compiler to build the setuid probe',
+  }, async () => {
+    // A static probe: as root it drops to nobody and executes itself, setuid root, which
+    // prints the effective uid it ended up with.
+    const dir = await mkdtemp(join(tmpdir(), 'berth-suid-'));
+    try {
+      await writeFile(join(dir, 'suidcheck.c'), SUID_PROBE);
+      const cc = await runCommand('gcc', [
+        '-static',
+        '-O2',
+        '-o',
+        join(dir, 'suidcheck'),
+        join(dir, 'suidcheck.c'),
+      ]);
+      assert.equal(cc.code, 0, cc.stderr);
+      const tar = await runCommand('tar', [
+        '--owner=0',
+        '--group=0',
+        '--mode=4755',
+        '-C',
+        dir,
+        '-cf',
+        join(dir, 'img.tar'),
+        'suidcheck',
+      ]);
+      assert.equal(tar.code, 0, tar.stderr);
+      const imported = await cli('import', join(dir, 'img.tar'), 'berth-suid-probe:1');
+      assert.equal(imported.code, 0, imported.stderr);
+      const escalated = await cli('run', '--rm', 'berth-suid-probe:1', '/suidcheck');
+      assert.equal(escalated.stdout, 'euid=0\n', `the probe works: ${escalated.stderr}`);
+      const stopped = await cli(
+        'run',
+        '--rm',
+        '--security-opt',
+        'no-new-privileges',
+        'berth-suid-probe:1',
+        '/suidcheck',
+      );
+      assert.equal(stopped.stdout, 'euid=65534\n', stopped.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('--cap-drop ALL leaves nothing; --cap-add adds only what was asked', async () => {
