@@ -145,7 +145,10 @@ describe('berth-registry token mode refuses forged, stale and misdirected tokens
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-access-'));
-    await writeFile(join(dir, 'htpasswd'), `alice:${bcrypt.hashSync(password, 5)}\n`);
+    await writeFile(
+      join(dir, 'htpasswd'),
+      `alice:${bcrypt.hashSync(password, 5)}\ncarol:${bcrypt.hashSync('carols-pa55', 5)}\n`,
+    );
     await writeFile(join(dir, 'config.yml'), `auth:\n  mode: token\n  htpasswd: ${join(dir, 'htpasswd')}\n`);
     registry = await startRegistryProcess(bin('berth-registry'), [
       '--config',
@@ -279,6 +282,23 @@ describe('berth-registry token mode refuses forged, stale and misdirected tokens
     assert.equal(upload.status, 401, upload.body);
     const del = await raw(target, 'DELETE', '/v2/team/secret/manifests/v1', pull);
     assert.equal(del.status, 401, del.body);
+  });
+
+  it('password guessing is throttled: after 10 failures even the right password is refused', async () => {
+    const login = (pw: string) =>
+      raw(target, 'GET', '/token?service=berth-registry', {
+        authorization: `Basic ${Buffer.from(`carol:${pw}`).toString('base64')}`,
+      });
+    assert.equal((await login('carols-pa55')).status, 200);
+    for (let i = 0; i < 10; i++) assert.equal((await login(`guess-${i}`)).status, 401, `guess ${i}`);
+    const locked = await login('carols-pa55');
+    assert.equal(locked.status, 429, locked.body);
+    assert.match(locked.body, /TOOMANYREQUESTS/);
+    // Another user from the same address is not locked out with her.
+    assert.equal(
+      (await raw(target, 'GET', '/token?service=berth-registry', { authorization: basic })).status,
+      200,
+    );
   });
 
   it('the password and tokens never appear in the registry log', async () => {
