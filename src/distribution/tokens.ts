@@ -5,6 +5,7 @@
  * and retries. Tokens are cached per realm, service, scope and user until
  * they expire.
  */
+import { createHash } from 'node:crypto';
 import { unauthenticated } from '../core/errors.js';
 import type { AuthConfig } from './auth-config.js';
 import type { Endpoint } from './endpoints.js';
@@ -39,7 +40,9 @@ export class TokenCache {
     signal?: AbortSignal,
   ): Promise<string> {
     if (auth.registrytoken) return auth.registrytoken;
-    const key = JSON.stringify([realm.realm, realm.service, [...scopes].sort(), auth.username ?? '']);
+    // Keyed by a digest of the whole credential, not the user name alone: a wrong password
+    // for a user who logged in earlier must not be answered with that user's cached token.
+    const key = JSON.stringify([realm.realm, realm.service, [...scopes].sort(), credentialKey(auth)]);
     const cached = this.tokens.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.token;
     const fetched = await fetchToken(endpoint, realm, scopes, auth, signal);
@@ -53,6 +56,11 @@ export class TokenCache {
       if ((JSON.parse(key) as string[])[0] === realm.realm) this.tokens.delete(key);
     }
   }
+}
+
+function credentialKey(auth: AuthConfig): string {
+  const secret = JSON.stringify([auth.username ?? '', auth.password ?? '', auth.identitytoken ?? '']);
+  return createHash('sha256').update(secret).digest('hex');
 }
 
 async function fetchToken(

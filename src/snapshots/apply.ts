@@ -1,7 +1,7 @@
 import { chmodSync, lchownSync, lstatSync, lutimesSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { invalidArgument, wrap } from '../core/errors.js';
+import { errnoCode, invalidArgument, wrap } from '../core/errors.js';
 import { DigestingCounter, decompressed } from './decompress.js';
 import {
   applyXattrs,
@@ -115,14 +115,28 @@ class LayerApplier {
         await this.applyFile(rel, entry);
         return this.paths.rememberFile(rel);
       case 'symlink':
+        // symlink(2) refuses an empty target with a bare ENOENT; name the entry instead.
+        if (header.linkname === '') throw invalidArgument(`symlink ${header.name} has an empty target`);
         makeSymlink(abs, header.linkname, header);
         return this.paths.rememberFile(rel);
       case 'link':
-        makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+        await this.applyHardLink(abs, header);
         return this.paths.rememberFile(rel);
       default:
         await this.replace(rel);
         return this.specials.add(specialNode(rel, abs, header));
+    }
+  }
+
+  /** A hard link to an earlier entry; a target the layer never made is the layer's fault, not ours. */
+  private async applyHardLink(abs: string, header: TarHeader): Promise<void> {
+    try {
+      makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'EPERM' && errnoCode(err) !== 'EISDIR') throw err;
+      throw invalidArgument(`hard link ${header.name} target ${header.linkname}: not a file of the layer`, {
+        cause: err,
+      });
     }
   }
 

@@ -119,6 +119,12 @@ export class HttpApp {
 
   /** The listener to attach to every http/https server the daemon opens. */
   readonly handler: RequestListener = (raw: IncomingMessage, res: ServerResponse) => {
+    // A streamed upload (load, import, build context) that a handler refuses half-way
+    // leaves the rest of its body in the socket, and the next request on that keep-alive
+    // connection would wait forever behind it: such replies close the connection.
+    const hasBody =
+      raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !String(raw.headers['content-type'] ?? '').includes('json')) res.shouldKeepAlive = false;
     void this.dispatch(raw, res);
   };
 

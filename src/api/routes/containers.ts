@@ -3,6 +3,7 @@ import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView } from '../../containers/views.js';
 import { invalidArgument } from '../../core/errors.js';
+import { checkCreateBody } from '../create-body.js';
 import { detachKeysOf, pumpSession } from '../hijack.js';
 import type { HttpApp } from '../http/app.js';
 import { parseFilters, parseUnixNanos, queryBool, queryString } from '../query.js';
@@ -29,6 +30,7 @@ const PS_FILTERS = [
 
 export function registerContainerRoutes(app: HttpApp, containers: ContainerService): void {
   app.post('/containers/create', async (req, reply) => {
+    checkCreateBody(req.body);
     const created = await containers.create((req.body ?? {}) as never, queryString(req.query.name));
     return sendJson(reply, 201, created);
   });

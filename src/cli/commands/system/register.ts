@@ -9,6 +9,7 @@ import { eventsCommand } from '../events.js';
 import { infoCommand } from '../info.js';
 import { inspectSpec } from '../inspect.js';
 import { versionCommand } from '../version.js';
+import { checkSpec } from './check.js';
 import { dfSpec } from './df.js';
 
 interface FormatOption {
@@ -60,4 +61,5 @@ export function registerSystemCommands(program: Command, registrar: Registrar): 
   const system = registrar.group(program, 'system', 'Manage Berth');
   for (const spec of [versionSpec, infoSpec, eventsSpec]) registrar.add(system, spec);
   registrar.add(system, dfSpec);
+  registrar.add(system, checkSpec);
 }
