@@ -205,6 +205,19 @@ describe('berth container commands next to the Docker CLI', {
     assert.equal(left.stdout, '');
   });
 
+  it('run --rm of a container that exits at once, silent or not, returns its exit code every time', async () => {
+    // The attach stream can end before start has answered; that must not lose the exit code.
+    for (let i = 0; i < 8; i++) {
+      const silent = await cli.berth('run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'exit 3');
+      assert.equal(silent.code, 3, silent.stderr);
+      assert.equal(silent.stdout, '');
+      const loud = await cli.berth('run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 4');
+      assert.equal(loud.code, 4, loud.stderr);
+      assert.equal(loud.stdout, 'out\n');
+      assert.equal(loud.stderr, 'err\n');
+    }
+  });
+
   it('-t with a piped stdin is refused as docker refuses it', async () => {
     for (const args of [
       ['run', '-it', '--rm', 'busybox', 'true'],

@@ -50,11 +50,18 @@ async function attachAndWait(
     .then(waitStatus);
   waited.catch(() => undefined);
   const stopSignals = o.sigProxy && !tty ? proxySignals(client, c.Id) : () => {};
+  // Read the stream from before start: the container may print and end while start answers.
+  const streamed = streamHijacked(socket, {
+    tty,
+    stdin,
+    ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
+  });
   if (o.start) {
     try {
       await o.start();
     } catch (err) {
       socket.destroy();
+      await streamed;
       waitAbort.abort();
       stopSignals();
       throw err;
@@ -62,11 +69,7 @@ async function attachAndWait(
   }
   const stopResize = tty ? followTerminalSize(client, `/containers/${c.Id}/resize`) : () => {};
   try {
-    const end = await streamHijacked(socket, {
-      tty,
-      stdin,
-      ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
-    });
+    const end = await streamed;
     if (end === 'detached') {
       waitAbort.abort();
       return o.onDetach();

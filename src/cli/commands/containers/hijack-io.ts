@@ -54,6 +54,8 @@ export function streamHijacked(socket: Duplex, options: StreamOptions): Promise<
     socket.on('end', () => finish('ended'));
     socket.on('close', () => finish('ended'));
     socket.on('error', () => finish('ended'));
+    // A socket that closed before we listened emits nothing more.
+    if (socket.destroyed) queueMicrotask(() => finish('ended'));
     let keys: Buffer;
     try {
       keys = parseDetachKeys(options.detachKeys || DEFAULT_DETACH_KEYS);

@@ -75,22 +75,28 @@ async function runContainer(
   waited.catch(() => undefined);
   // Installed before start, so a signal that comes early is not lost to the default handler.
   const stopSignals = o.sigProxy !== false && !tty ? proxySignals(client, id) : () => {};
+  // Read the stream from before start: a short-lived container can print and end
+  // (and the daemon close the attach connection) while start is still answering.
+  const streamed = socket
+    ? streamHijacked(socket, {
+        tty,
+        stdin: streams.stdin,
+        ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
+      })
+    : undefined;
   try {
     await start();
   } catch (err) {
     socket?.destroy();
+    await streamed;
     waitAbort.abort();
     stopSignals();
     throw err;
   }
   const stopResize = tty && attached ? followTerminalSize(client, `/containers/${id}/resize`) : () => {};
   try {
-    if (socket) {
-      const end = await streamHijacked(socket, {
-        tty,
-        stdin: streams.stdin,
-        ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
-      });
+    if (streamed) {
+      const end = await streamed;
       if (end === 'detached') {
         waitAbort.abort();
         return 0;
