@@ -104,9 +104,9 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
         await Promise.race([waitExit(child), sleep(10_000)]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      // A daemon that only tried to start (expectExit) may have failed after making its
-      // networks, or may share its data root with a live daemon, whose networks stay.
-      const shared = options.expectExit && (await pidfileHolderAlive(join(dir, 'berthd.pid'), child.pid));
+      // A daemon that failed to start may have made its networks first, or may share
+      // its data root with a live daemon (which then keeps them).
+      const shared = await pidfileHolderAlive(join(dir, 'berthd.pid'), child.pid);
       if (!stopOptions.keepNetworks && !shared) await removeDaemonNetworks(join(dir, 'data')).catch(() => {});
       if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
@@ -116,7 +116,10 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     return daemon;
   }
   for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`berthd exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) {
+      await daemon.stop();
+      throw new Error(`berthd exited with ${child.exitCode}:\n${output}`);
+    }
     if (
       await stat(socket).then(
         () => socketAccepts(socket),
