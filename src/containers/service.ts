@@ -585,6 +585,14 @@ export class ContainerService {
     }
     if (record.State.Status === 'removing') return;
     record.State.Status = 'removing';
+    // Saved before anything is torn down: a crash from here on leaves a record that
+    // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
+    await this.store.save(record);
+    await this.destroy(record, options.volumes ?? false);
+  }
+
+  /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
+  private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
     await this.runtimeOf(record)
       .delete(record.Id, { force: true })
       .catch(() => {});
@@ -595,7 +603,7 @@ export class ContainerService {
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
       );
     await this.deps.volumes
-      ?.release(record, { removeAnonymous: options.volumes ?? false })
+      ?.release(record, { removeAnonymous: removeAnonymousVolumes })
       .catch((err: unknown) =>
         this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
       );
@@ -657,6 +665,13 @@ export class ContainerService {
    * followed again; those that exited meanwhile get their real exit code.
    */
   async restore(): Promise<void> {
+    // Removals a crash interrupted are finished first, as dockerd does at start.
+    for (const record of this.store.list()) {
+      if (record.State.Status !== 'removing') continue;
+      await this.destroy(record, false).catch((err: unknown) =>
+        this.deps.log.warn('could not finish removing a container', { id: record.Id, error: err }),
+      );
+    }
     const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
       if (!record.State.Running || record.State.Restarting) continue;
