@@ -71,7 +71,10 @@ export async function commitRecord(
   const { upper, lowers } = overlayDirs(mounts);
   return deps.images.createChild({
     parent: record.Image as Digest,
-    layer: diffUpper(upper, { lowerDirs: lowers }),
+    layer: diffUpper(upper, {
+      lowerDirs: lowers,
+      ...(deps.snapshotter.idMap ? { idMap: deps.snapshotter.idMap } : {}),
+    }),
     container: record.Id,
     ...options,
   });

@@ -1,10 +1,22 @@
+import type { IdMap } from '../core/id-map.js';
 import type { ContainerRecord } from './record.js';
 
 /** Where a starting container's network namespace comes from, and its name resolution files. */
 export interface NetworkSandbox {
   /** `host`: the host's namespace; `private`: a new one from the runtime (loopback only); a path: join it. */
   netns: 'host' | 'private' | { path: string };
+  /**
+   * A user namespace that owns `netns` and that the container joins
+   * (`userns-remap`), held until `release` (called once the runtime created the container).
+   */
+  userns?: { path: string; release(): Promise<void> };
   files: { hostname: string; hosts: string; resolvConf: string };
+}
+
+/** How a container is attached. */
+export interface AttachOptions {
+  /** The container runs in a user namespace with these mappings: its network namespace must be owned by it. */
+  userns?: IdMap;
 }
 
 /**
@@ -16,7 +28,7 @@ export interface ContainerNetworking {
   /** At create: checks the network mode and records the networks (and their endpoint settings) to join. */
   prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void>;
   /** At start, before the spec is made: namespace, endpoints, published ports, hosts/resolv.conf/hostname. */
-  attach(record: ContainerRecord): Promise<NetworkSandbox>;
+  attach(record: ContainerRecord, options?: AttachOptions): Promise<NetworkSandbox>;
   /** At exit or a failed start: endpoints detached, leases and host ports freed, namespace deleted. */
   detach(record: ContainerRecord): Promise<void>;
   /** At remove: nothing of the container may stay behind. */

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { chown, mkdir, readFile } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +9,7 @@ import {
   isKind,
   notModified,
 } from '../core/errors.js';
+import type { IdMap } from '../core/id-map.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
@@ -49,6 +50,8 @@ export interface ContainerServiceDeps {
   volumes?: ContainerVolumes;
   /** The daemon's log-driver and log-opts; json-file without options when not given. */
   logConfig?: LogConfig;
+  /** `userns-remap`: each container gets a user namespace with these mappings, unless `--userns=host`. */
+  idMap?: IdMap;
 }
 
 const SIGNALS: Record<string, number> = {
@@ -135,6 +138,7 @@ export class ContainerService {
     if (!this.deps.runtimes.has(runtimeName))
       throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
     checkRestartPolicy(body.HostConfig?.RestartPolicy, Boolean(body.HostConfig?.AutoRemove));
+    this.checkUsernsConflicts(body);
     const logConfig = resolveLogConfig(
       body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
       this.deps.logConfig ?? { Type: 'json-file', Config: {} },
@@ -164,6 +168,41 @@ export class ContainerService {
       this.deps.refs.deleteOwner({ kind: 'container', id });
       throw err;
     }
+  }
+
+  /** The user namespace a container of a remapped daemon gets; none with `--userns=host`. */
+  private remappedUserns(record: { HostConfig?: unknown }): IdMap | undefined {
+    const mode = (record.HostConfig as { UsernsMode?: string } | undefined)?.UsernsMode ?? '';
+    return mode === 'host' ? undefined : this.deps.idMap;
+  }
+
+  /** dockerd's conflicts between a remapped container and the host's namespaces. */
+  private checkUsernsConflicts(body: CreateBody): void {
+    if (!this.remappedUserns(body)) return;
+    const h = body.HostConfig ?? {};
+    if (h.Privileged) {
+      throw invalidArgument(
+        'privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode',
+      );
+    }
+    if (h.NetworkMode === 'host')
+      throw invalidArgument("cannot share the host's network namespace when user namespaces are enabled");
+    if (h.PidMode === 'host')
+      throw invalidArgument('cannot share the host PID namespace when user namespaces are enabled');
+  }
+
+  /**
+   * Lets the remapped root reach and own the container's own files
+   * (hostname, hosts, resolv.conf), as dockerd does: the records directory
+   * and the container's directory are passable by its group.
+   */
+  private async shareFilesWithRemappedRoot(record: ContainerRecord, files: string[]): Promise<void> {
+    const idMap = this.deps.idMap;
+    if (!idMap) return;
+    const { uid, gid } = idMap.root;
+    await chown(this.store.root, 0, gid);
+    await chown(this.store.dir(record.Id), 0, gid);
+    for (const file of files) await chown(file, uid, gid);
   }
 
   private freeName(): string {
@@ -286,7 +325,8 @@ export class ContainerService {
     const rootfs = this.rootfsPath(record.Id);
     await mkdir(rootfs, { recursive: true });
     // The network is made while the rootfs is mounted: neither needs the other.
-    const sandboxed = this.networkSandbox(record);
+    const userns = this.remappedUserns(record);
+    const sandboxed = this.networkSandbox(record, userns);
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
@@ -294,6 +334,17 @@ export class ContainerService {
       const sandbox = await sandboxed;
       const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
+      if (userns) {
+        request.userns = {
+          uidMappings: [...userns.uids],
+          gidMappings: [...userns.gids],
+          ...(sandbox.userns ? { path: sandbox.userns.path } : {}),
+        };
+        await this.shareFilesWithRemappedRoot(
+          record,
+          [files.hostname, files.hosts, files.resolvConf].filter((f): f is string => Boolean(f)),
+        );
+      }
       if (this.deps.networking) request.network = sandbox.netns;
       if (this.deps.volumes) request.mounts = await this.deps.volumes.mount(record, rootfs);
       const [passwd, group] = await Promise.all([
@@ -344,6 +395,8 @@ export class ContainerService {
         ),
         name: record.Name,
       });
+      // The container is in its user namespace now: whatever held it open may go.
+      await (await sandboxed).userns?.release();
       await this.connectPendingAttaches(record.Id, runtime);
       await runtime.start(record.Id);
       Object.assign(record.State, {
@@ -364,7 +417,7 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
-      await sandboxed.catch(() => {});
+      await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
       await unmount(rootfs).catch(() => {});
@@ -380,8 +433,8 @@ export class ContainerService {
   }
 
   /** The namespace and files to start with: from networking, or loopback only with generated files. */
-  private async networkSandbox(record: ContainerRecord): Promise<NetworkSandbox> {
-    if (this.deps.networking) return this.deps.networking.attach(record);
+  private async networkSandbox(record: ContainerRecord, userns: IdMap | undefined): Promise<NetworkSandbox> {
+    if (this.deps.networking) return this.deps.networking.attach(record, userns ? { userns } : {});
     const h = record.HostConfig as {
       ExtraHosts?: string[];
       Dns?: string[];

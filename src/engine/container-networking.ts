@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { NetworkSandbox } from '../containers/networking.js';
+import type { AttachOptions, NetworkSandbox } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
 import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
@@ -17,6 +17,7 @@ import {
   toDockerPortMap,
 } from '../network/index.js';
 import { blankEndpointSettings, type EndpointSettings, filledEndpointSettings } from './endpoint-settings.js';
+import { createRemappedNetns, type HeldUserns } from './userns-netns.js';
 
 type HostNetConfig = {
   NetworkMode?: string;
@@ -108,13 +109,17 @@ export class BridgeContainerNetworking {
     }
   }
 
-  async attach(record: ContainerRecord): Promise<NetworkSandbox> {
+  async attach(record: ContainerRecord, options: AttachOptions = {}): Promise<NetworkSandbox> {
     const mode = networkModeOf(record);
     if (mode.startsWith('container:')) {
       const other = this.containers().get(mode.slice('container:'.length));
       if (!other.State.Running) throw conflict(`cannot join network of a non running container: ${other.Id}`);
       return {
         netns: { path: `/proc/${other.State.Pid}/ns/net` },
+        // The other container's namespace is owned by its user namespace: join that one too.
+        ...(options.userns
+          ? { userns: { path: `/proc/${other.State.Pid}/ns/user`, release: async () => {} } }
+          : {}),
         files: { hostname: other.HostnamePath, hosts: other.HostsPath, resolvConf: other.ResolvConfPath },
       };
     }
@@ -122,7 +127,10 @@ export class BridgeContainerNetworking {
       return { netns: mode === 'host' ? 'host' : 'private', files: await this.writeFiles(record, mode) };
     }
     const path = netnsPathOf(record.Id);
-    await createNetns(record.Id);
+    let userns: HeldUserns | undefined;
+    if (options.userns)
+      userns = await createRemappedNetns(path, options.userns, () => removeStaleNetns(record.Id));
+    else await createNetns(record.Id);
     try {
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
@@ -136,8 +144,13 @@ export class BridgeContainerNetworking {
         );
       }
       this.fillTopLevel(record, path);
-      return { netns: { path }, files: await this.writeFiles(record, 'bridge') };
+      return {
+        netns: { path },
+        ...(userns ? { userns } : {}),
+        files: await this.writeFiles(record, 'bridge'),
+      };
     } catch (err) {
+      await userns?.release();
       await this.detach(record).catch(() => {});
       throw err;
     }
@@ -318,8 +331,7 @@ async function createNetns(containerId: string): Promise<void> {
   const placeholder = () => writeFile(path, '', { flag: 'wx', mode: 0o444 });
   await placeholder().catch(async (err: unknown) => {
     if (errnoCode(err) !== 'EEXIST') throw err;
-    await runCommand('ip', ['netns', 'delete', netnsName(containerId)]).catch(() => {});
-    await rm(path, { force: true });
+    await removeStaleNetns(containerId);
     await placeholder();
   });
   try {
@@ -329,6 +341,12 @@ async function createNetns(containerId: string): Promise<void> {
     await runCommand('ip', ['netns', 'add', netnsName(containerId)]);
     await bringUpLoopback(path, containerId);
   }
+}
+
+/** A namespace a crash left behind. */
+async function removeStaleNetns(containerId: string): Promise<void> {
+  await runCommand('ip', ['netns', 'delete', netnsName(containerId)]).catch(() => {});
+  await rm(netnsPathOf(containerId), { force: true });
 }
 
 function settingsOf(record: ContainerRecord): Settings {

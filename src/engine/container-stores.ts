@@ -5,6 +5,7 @@ import { ContainerService } from '../containers/service.js';
 import { readSpecHost } from '../containers/spec/index.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerVolumes } from '../containers/volumes.js';
+import type { IdMap } from '../core/id-map.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import { chainIds } from '../images/chain.js';
@@ -29,6 +30,8 @@ export async function openContainerService(options: {
   log: Logger;
   networking?: ContainerNetworking;
   volumes?: ContainerVolumes;
+  /** `userns-remap`: containers get a user namespace with these mappings unless `--userns=host`. */
+  idMap?: IdMap;
 }): Promise<ContainerService> {
   const { config, images, log } = options;
   const store = await ContainerStore.open(join(config.dataRoot, 'containers'), log);
@@ -72,6 +75,7 @@ export async function openContainerService(options: {
     specHost,
     ...(options.networking ? { networking: options.networking } : {}),
     ...(options.volumes ? { volumes: options.volumes } : {}),
+    ...(options.idMap ? { idMap: options.idMap } : {}),
     logConfig: { Type: config.logDriver, Config: { ...config.logOpts } },
   });
   images.service.setUsage({

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ApiServer, createApiServer } from '../api/server.js';
@@ -25,6 +25,7 @@ import { openNetworks } from './network-stores.js';
 import { claimPidfile } from './pidfile.js';
 import { registrySettings } from './registry-config.js';
 import { emptyInventory, SystemService } from './system.js';
+import { checkPassable, prepareRemappedRoot, resolveUsernsRemap } from './userns-remap.js';
 
 const run = promisify(execFile);
 
@@ -66,6 +67,19 @@ export class Daemon {
       await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
       const pidfile = await claimPidfile(config.pidfile);
       undo.push(() => pidfile.release());
+      // userns-remap: images, containers and volumes live under <data-root>/<uid>.<gid>, as in dockerd,
+      // and the exec root lets the remapped root pass through to the container's rootfs.
+      const remap = config.usernsRemap ? await resolveUsernsRemap(config.usernsRemap) : undefined;
+      const storeRoot = remap ? await prepareRemappedRoot(config.dataRoot, remap.idMap) : config.dataRoot;
+      if (remap) {
+        await checkPassable(config.execRoot, remap.idMap);
+        await chmod(config.execRoot, 0o711);
+        log.info(`userns-remap: containers run as ${remap.user}:${remap.group}`, {
+          uid: remap.idMap.root.uid,
+          gid: remap.idMap.root.gid,
+        });
+      }
+      const stores: DaemonConfig = { ...config, dataRoot: storeRoot };
 
       const [build, host, prepared, id, backingFs, conmon] = await Promise.all([
         readBuildInfo(),
@@ -84,7 +98,8 @@ export class Daemon {
       const events = new EventBus();
       // Images: content store, metadata, overlay snapshots (see image-stores.ts).
       const images = await openImageStores({
-        dataRoot: config.dataRoot,
+        dataRoot: storeRoot,
+        ...(remap ? { idMap: remap.idMap } : {}),
         events,
         log,
         engineVersion: build.version,
@@ -98,10 +113,15 @@ export class Daemon {
         dnsSearch: config.dnsSearch,
         dnsOptions: config.dnsOpts,
       });
-      const volumeService = await VolumeService.open({ root: join(config.dataRoot, 'volumes'), logger: log });
+      const volumeService = await VolumeService.open({
+        root: join(storeRoot, 'volumes'),
+        logger: log,
+        ...(remap ? { owner: remap.idMap.root } : {}),
+      });
       const volumes = new LocalContainerVolumes(volumeService, () => containers.store, log);
       const containers = await openContainerService({
-        config,
+        config: stores,
+        ...(remap ? { idMap: remap.idMap } : {}),
         runtimes,
         images,
         events,
@@ -127,10 +147,11 @@ export class Daemon {
         events,
         conmonVersion: conmon,
         inventory,
+        ...(remap ? { storeRoot } : {}),
       });
       const distribution = new DistributionService(images.service, () => registrySettings(system.config));
       const networkService = new NetworkService(networks, networking, () => containers, events);
-      const builder = await openBuildService({ config, images, containers, log });
+      const builder = await openBuildService({ config: stores, images, containers, log });
       const api: ApiServer = await createApiServer({
         system,
         images: images.service,

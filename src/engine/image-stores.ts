@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { openLocalContentStore } from '../content/local.js';
+import type { IdMap } from '../core/id-map.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../images/events.js';
 import { ImageService } from '../images/service.js';
@@ -22,6 +23,8 @@ export interface ImageStoresOptions {
   events: EventSink;
   log: Logger;
   engineVersion: string;
+  /** `userns-remap`: layers are unpacked with owners shifted to these host IDs. */
+  idMap?: IdMap;
 }
 
 /**
@@ -43,7 +46,9 @@ export async function openImageStores(options: ImageStoresOptions): Promise<Imag
     const content = await openLocalContentStore(join(options.dataRoot, 'content'));
     const metadata = await openMetadataStore(join(options.dataRoot, 'metadata.db'));
     undo.push(async () => metadata.close());
-    const snapshotter = await createOverlaySnapshotter(join(options.dataRoot, 'overlay2'));
+    const snapshotter = await createOverlaySnapshotter(join(options.dataRoot, 'overlay2'), {
+      ...(options.idMap ? { idMap: options.idMap } : {}),
+    });
     undo.push(() => snapshotter.close());
     const service = await ImageService.open({
       content,

@@ -47,6 +47,8 @@ export interface SystemServiceOptions {
   events: EventBus;
   inventory?: InventoryCounts;
   conmonVersion: string | undefined;
+  /** `<data-root>/<uid>.<gid>` of a `userns-remap` daemon: what dockerd reports as its root dir. */
+  storeRoot?: string;
 }
 
 /** Answers /version and /info from the daemon's configuration and the host's facts. */
@@ -197,7 +199,7 @@ export class SystemService {
       NCPU: host.ncpu,
       MemTotal: host.memTotal,
       GenericResources: null,
-      DockerRootDir: config.dataRoot,
+      DockerRootDir: this.options.storeRoot ?? config.dataRoot,
       HttpProxy: process.env.HTTP_PROXY ?? process.env.http_proxy ?? '',
       HttpsProxy: process.env.HTTPS_PROXY ?? process.env.https_proxy ?? '',
       NoProxy: process.env.NO_PROXY ?? process.env.no_proxy ?? '',

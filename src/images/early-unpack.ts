@@ -114,6 +114,7 @@ export class EarlyUnpacker {
       prepared = true;
       const applied = await applyLayer(dir, queue, {
         ...(signal ? { signal } : {}),
+        ...(snapshotter.idMap ? { idMap: snapshotter.idMap } : {}),
         hash: !plain,
       });
       this.done.set(path, { key, dir, ...(plain ? {} : { diffId: applied.diffID as Digest }) });

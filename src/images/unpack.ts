@@ -153,6 +153,7 @@ export class Unpacker {
     try {
       applied = await applyLayer(dir, counted, {
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(this.deps.snapshotter.idMap ? { idMap: this.deps.snapshotter.idMap } : {}),
         hash: !verified,
       });
     } catch (err) {

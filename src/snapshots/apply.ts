@@ -2,6 +2,7 @@ import { chmodSync, lchownSync, lstatSync, lutimesSync, readdirSync } from 'node
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errnoCode, invalidArgument, wrap } from '../core/errors.js';
+import type { IdMap } from '../core/id-map.js';
 import { DigestingCounter, decompressed } from './decompress.js';
 import {
   applyXattrs,
@@ -36,6 +37,12 @@ export interface ApplyOptions {
    * cost of unpacking large files. The result then has no diffID.
    */
   hash?: boolean;
+  /**
+   * A remapped daemon's ID mappings (`userns-remap`): every owner in the tar
+   * is a container ID and is written as the host ID it maps to. An owner no
+   * range covers fails the apply.
+   */
+  idMap?: IdMap;
 }
 
 /** What applying a layer learned about it. */
@@ -72,6 +79,8 @@ export async function applyLayer(
   try {
     for await (const entry of readTar(counter.tap(decompressed(layer)))) {
       options.signal?.throwIfAborted();
+      if (options.idMap)
+        Object.assign(entry.header, options.idMap.toHost(entry.header.uid, entry.header.gid));
       await applier.apply(entry);
     }
     await applier.finish();

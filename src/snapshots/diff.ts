@@ -2,6 +2,7 @@ import type { Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { conflict } from '../core/errors.js';
+import type { IdMap } from '../core/id-map.js';
 import type { TarHeader } from './tar/format.js';
 import { baseHeader, headerOfPath } from './tar/fs-header.js';
 import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './tar/writer.js';
@@ -17,6 +18,8 @@ export interface DiffOptions {
   lowerDirs?: readonly string[];
   /** Stops reading between entries; the stream then errors. */
   signal?: AbortSignal;
+  /** A remapped daemon's ID mappings: host owners are written as the container IDs they stand for. */
+  idMap?: IdMap;
 }
 
 const READ_CHUNK = 256 * 1024;
@@ -40,15 +43,16 @@ async function* layerChunks(upperDir: string, options: DiffOptions): AsyncGenera
     const abs = `${upperDir}/${rel}`;
     if (isOverlayWhiteout(stats)) {
       if (await hidesNothing(rel, options.lowerDirs)) continue;
-      yield* encodeEntry(markerHeader(whiteoutName(rel), stats));
+      yield* encodeEntry(markerHeader(whiteoutName(rel), stats, options.idMap));
       continue;
     }
     const header = await headerOfPath(abs, rel, stats, hardLinks, { directoryXattrs: true });
     if (!header) continue;
+    if (options.idMap) Object.assign(header, options.idMap.toContainer(header.uid, header.gid));
     yield* encodeEntry(header);
     if (header.type === 'file' && header.size > 0) yield* fileBody(abs, header.size);
     if (stats.isDirectory() && String(await getXattr(abs, OVERLAY_OPAQUE_XATTR)) === 'y') {
-      yield* encodeEntry(markerHeader(`${rel}/${OPAQUE_WHITEOUT}`, stats));
+      yield* encodeEntry(markerHeader(`${rel}/${OPAQUE_WHITEOUT}`, stats, options.idMap));
     }
   }
   yield END_OF_ARCHIVE;
@@ -70,8 +74,10 @@ function compareBytes(a: string, b: string): number {
 }
 
 /** An empty regular file standing for a whiteout, with its owner and permission bits. */
-function markerHeader(name: string, stats: Stats): TarHeader {
-  return { ...baseHeader(name, stats), mode: stats.mode & 0o777 };
+/** Whiteouts and opaque markers: their owner means nothing, and a remapped one is written as root. */
+function markerHeader(name: string, stats: Stats, idMap?: IdMap): TarHeader {
+  const header = { ...baseHeader(name, stats), mode: stats.mode & 0o777 };
+  return idMap ? { ...header, uid: 0, gid: 0 } : header;
 }
 
 function whiteoutName(rel: string): string {

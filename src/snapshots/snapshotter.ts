@@ -1,3 +1,5 @@
+import type { IdMap } from '../core/id-map.js';
+
 /**
  * The snapshotter contract, after containerd's `core/snapshots`.
  *
@@ -72,6 +74,12 @@ export interface WalkFilter {
 
 /** Manages layered filesystem snapshots. All methods reject with BerthError kinds. */
 export interface Snapshotter {
+  /**
+   * Set when owners in this snapshotter's layers are host IDs of a user
+   * namespace mapping (`userns-remap`): layers go in through
+   * `applyLayer(…, { idMap })` and come out through `diffUpper(…, { idMap })`.
+   */
+  readonly idMap?: IdMap;
   /** Metadata of a snapshot by key or name; NotFound if none. */
   stat(key: string): Promise<SnapshotInfo>;
   /**

@@ -21,6 +21,8 @@ export interface VolumeServiceOptions {
   /** `<data-root>/volumes`. */
   root: string;
   logger?: Logger;
+  /** Owner of new volumes' data directories: the remapped root of a `userns-remap` daemon. */
+  owner?: { uid: number; gid: number };
 }
 
 /**
@@ -45,7 +47,7 @@ export class VolumeService {
 
   /** Loads the volumes under `root`. */
   static async open(options: VolumeServiceOptions): Promise<VolumeService> {
-    const service = new VolumeService(new VolumeStore(options.root), options.logger);
+    const service = new VolumeService(new VolumeStore(options.root, options.owner), options.logger);
     const onBad = (name: string, error: unknown) =>
       service.logger.warn('skipping unreadable volume', { name, error });
     for (const record of await service.store.loadAll(onBad)) service.volumes.set(record.name, record);

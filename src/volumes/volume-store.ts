@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, failedPrecondition } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
@@ -15,7 +15,11 @@ import type { VolumeRecord } from './types.js';
  * the leftover of an interrupted create and is ignored.
  */
 export class VolumeStore {
-  constructor(readonly root: string) {}
+  /** `owner`: who a new data directory belongs to (the remapped root under `userns-remap`). */
+  constructor(
+    readonly root: string,
+    private readonly owner?: { uid: number; gid: number },
+  ) {}
 
   /** The host directory holding a volume's data. */
   dataDir(name: string): string {
@@ -39,7 +43,8 @@ export class VolumeStore {
 
   /** Makes the data directory (if needed) and writes the record. */
   async save(record: VolumeRecord): Promise<void> {
-    await mkdir(this.dataDir(record.name), { recursive: true, mode: 0o755 });
+    const made = await mkdir(this.dataDir(record.name), { recursive: true, mode: 0o755 });
+    if (made && this.owner) await chown(this.dataDir(record.name), this.owner.uid, this.owner.gid);
     await writeFileAtomic(join(this.root, record.name, 'volume.json'), JSON.stringify(record, null, 2));
   }
 

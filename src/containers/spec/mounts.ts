@@ -157,6 +157,17 @@ function adjust(
   userPaths: Set<string>,
 ): OciMount {
   const options = mount.options ?? [];
+  // sysfs can only be mounted by the user namespace that owns the network namespace; a new user
+  // namespace joining a network namespace it does not own gets the host's /sys bound read-only
+  // instead, as podman does.
+  if (
+    mount.type === 'sysfs' &&
+    container.userns &&
+    !container.userns.path &&
+    typeof container.network === 'object'
+  ) {
+    return { destination: mount.destination, type: 'bind', source: '/sys', options: ['rbind', ...options] };
+  }
   const writableForPrivileged =
     container.privileged && (mount.destination === '/sys' || mount.type === 'cgroup');
   // Inside a user namespace the cgroup mount cannot be remounted read-only (dockerd clears it too).

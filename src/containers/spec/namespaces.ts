@@ -34,7 +34,9 @@ export function chooseNamespaces(container: ContainerRequest, cgroupVersion: 1 |
     ...fromMode('pid', container.pid),
     ...fromMode('ipc', ipc),
     ...(cgroupns === 'private' ? [{ type: 'cgroup' as const }] : []),
-    ...(container.userns ? [{ type: 'user' as const }] : []),
+    ...(container.userns
+      ? [{ type: 'user' as const, ...(container.userns.path ? { path: container.userns.path } : {}) }]
+      : []),
   ];
   return {
     namespaces,

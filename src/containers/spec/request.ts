@@ -107,8 +107,11 @@ export interface ContainerRequest {
   uts?: 'private' | 'host';
   /** Default: private on cgroup v2, host on v1 (Docker's default-cgroupns-mode). */
   cgroupns?: 'private' | 'host';
-  /** A user namespace with these mappings (daemon `userns-remap`). */
-  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[] };
+  /**
+   * A user namespace with these mappings (daemon `userns-remap`): a new one,
+   * or the one at `path` (made with these mappings, owning the network namespace).
+   */
+  userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[]; path?: string };
   devices?: DeviceMapping[];
   sysctls?: Record<string, string>;
   ulimits?: Ulimit[];

@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
+import type { IdMap } from '../../core/id-map.js';
 import { diskUsage } from '../disk-usage.js';
 import {
   type Mount,
@@ -26,12 +27,19 @@ import { type SnapshotRecord, type SnapshotState, SnapshotStateFile } from './st
  * mount's option page once mount.ts makes the paths relative. Directories
  * that no record names (left by a crash mid-prepare or mid-remove) are
  * deleted on open.
+ *
+ * With `idMap` (a `userns-remap` daemon) every layer directory starts owned
+ * by the remapped root, so a container's root owns its root directory, and
+ * callers unpack layers with shifted owners (`snapshotter.idMap`).
  */
-export async function createOverlaySnapshotter(root: string): Promise<Snapshotter> {
+export async function createOverlaySnapshotter(
+  root: string,
+  options: { idMap?: IdMap } = {},
+): Promise<Snapshotter> {
   await mkdir(join(root, 'snapshots'), { recursive: true, mode: 0o700 });
   const state = await SnapshotStateFile.open(join(root, 'metadata.json'));
   await removeOrphans(join(root, 'snapshots'), state.current);
-  return new OverlaySnapshotter(root, state);
+  return new OverlaySnapshotter(root, state, options.idMap);
 }
 
 async function removeOrphans(dir: string, state: Readonly<SnapshotState>): Promise<void> {
@@ -47,6 +55,7 @@ class OverlaySnapshotter implements Snapshotter {
   constructor(
     private readonly root: string,
     private readonly state: SnapshotStateFile,
+    readonly idMap?: IdMap,
   ) {}
 
   async stat(key: string): Promise<SnapshotInfo> {
@@ -172,6 +181,7 @@ class OverlaySnapshotter implements Snapshotter {
   private async makeSnapshotDir(id: string, kind: SnapshotKind): Promise<string> {
     const temp = await mkdtemp(join(this.root, 'snapshots', 'new-'));
     await mkdir(join(temp, 'fs'), { mode: 0o755 });
+    if (this.idMap) await chown(join(temp, 'fs'), this.idMap.root.uid, this.idMap.root.gid);
     if (kind === SnapshotKind.Active) await mkdir(join(temp, 'work'), { mode: 0o700 });
     const dir = join(this.root, 'snapshots', id);
     await rename(temp, dir);
