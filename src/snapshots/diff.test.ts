@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
+import { IdMap } from '../core/id-map.js';
 import { applyLayer } from './apply.js';
 import { diffUpper } from './diff.js';
 import { dockerArchiveLayers, fixturesDir } from './fixture-archive.js';
@@ -88,5 +89,43 @@ describe('diffUpper', () => {
     const again = await freshDir();
     await applyLayer(again, Readable.from([tar]));
     assert.deepEqual(await listTree(again), await listTree(first));
+  });
+});
+
+describe('applyLayer and diffUpper with an ID map (userns-remap)', () => {
+  const idMap = new IdMap(
+    [{ containerID: 0, hostID: 100000, size: 65536 }],
+    [{ containerID: 0, hostID: 200000, size: 65536 }],
+  );
+  let scratch: string;
+  before(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'berth-diff-idmap-'));
+  });
+  after(() => rm(scratch, { recursive: true, force: true }));
+
+  it('writes container owners as host IDs and reads them back as container IDs', async () => {
+    const dir = await mkdtemp(join(scratch, 'l-'));
+    const tar = buildTar([
+      { name: 'etc/', type: 'directory', mode: 0o755 },
+      { name: 'etc/owned', body: 'x', uid: 1000, gid: 50 },
+      { name: 'etc/rootfile', body: 'y' },
+    ]);
+    await applyLayer(dir, Readable.from([tar]), { idMap });
+    assert.equal((await lstat(join(dir, 'etc/owned'))).uid, 101000);
+    assert.equal((await lstat(join(dir, 'etc/owned'))).gid, 200050);
+    assert.equal((await lstat(join(dir, 'etc/rootfile'))).uid, 100000);
+    const owners: string[] = [];
+    for await (const { header } of readTar(diffUpper(dir, { idMap })))
+      owners.push(`${header.name} ${header.uid}:${header.gid}`);
+    assert.deepEqual(owners, ['etc/ 0:0', 'etc/owned 1000:50', 'etc/rootfile 0:0']);
+  });
+
+  it('refuses an owner outside the mapping, naming it', async () => {
+    const dir = await mkdtemp(join(scratch, 'l-'));
+    const tar = buildTar([{ name: 'far', body: 'x', uid: 70000 }]);
+    await assert.rejects(
+      applyLayer(dir, Readable.from([tar]), { idMap }),
+      /Container ID 70000 cannot be mapped to a host ID/,
+    );
   });
 });
