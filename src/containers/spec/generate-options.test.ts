@@ -78,6 +78,28 @@ describe('generateSpec: options', () => {
     assert.deepEqual(userns.spec.linux.uidMappings, mapping);
     assert.ok(!mountAt(userns.spec, '/sys/fs/cgroup')?.options?.includes('ro'));
     assert.equal(userns.spec.linux.sysctl?.['net.ipv4.ping_group_range'], undefined);
+    assert.equal(mountAt(userns.spec, '/sys')?.type, 'sysfs');
+    // Joining a user namespace made with the network namespace: both by path, sysfs mounted as usual.
+    const joined = await generateSpec(
+      input({
+        network: { path: '/run/netns/x' },
+        userns: { uidMappings: mapping, gidMappings: mapping, path: '/proc/7/ns/user' },
+      }),
+      host(),
+    );
+    assert.deepEqual(
+      joined.spec.linux.namespaces.find((ns) => ns.type === 'user'),
+      { type: 'user', path: '/proc/7/ns/user' },
+    );
+    assert.equal(mountAt(joined.spec, '/sys')?.type, 'sysfs');
+    // A new user namespace in a network namespace it does not own cannot mount sysfs: the host's, read-only.
+    const foreign = await generateSpec(
+      input({ network: { path: '/run/netns/x' }, userns: { uidMappings: mapping, gidMappings: mapping } }),
+      host(),
+    );
+    assert.equal(mountAt(foreign.spec, '/sys')?.type, 'bind');
+    assert.equal(mountAt(foreign.spec, '/sys')?.source, '/sys');
+    assert.ok(mountAt(foreign.spec, '/sys')?.options?.includes('ro'));
   });
   it('maps resources like dockerd, dropping what the host cannot enforce', async () => {
     const { spec, warnings } = await generateSpec(

@@ -48,7 +48,7 @@ export const input = (container: Partial<ContainerRequest> = {}): SpecInput => (
 });
 
 /** The spec's mount at `destination`. */
-export const mountAt = (
-  spec: { mounts: { destination: string; options?: string[] }[] },
+export const mountAt = <M extends { destination: string; options?: string[] }>(
+  spec: { mounts: M[] },
   destination: string,
-) => spec.mounts.find((m) => m.destination === destination);
+): M | undefined => spec.mounts.find((m) => m.destination === destination);
