@@ -3,6 +3,7 @@ import { chmod, lchown, lstat, mkdir, mkdtemp, readFile, rm, utimes } from 'node
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { errnoCode, invalidArgument, notFound, permissionDenied } from '../core/errors.js';
+import type { IdMap } from '../core/id-map.js';
 import { decompressed } from '../snapshots/decompress.js';
 import {
   makeDirectory,
@@ -143,7 +144,7 @@ export class ContainerArchive {
     try {
       const { stat, host } = await statIn(held.root, ref, path, record);
       // Entries are named after the path asked for, not where a symlink led (dockerd's rebase).
-      const tar = tarTree(host, stat.name === '/' ? '.' : stat.name);
+      const tar = tarTree(host, stat.name === '/' ? '.' : stat.name, this.service.deps.idMap);
       const release = () => void held.release();
       tar.once('close', release);
       return { stat, tar };
@@ -157,7 +158,7 @@ export class ContainerArchive {
   async export(ref: string): Promise<Readable> {
     const record = this.service.store.get(ref);
     const held = await this.hold(record);
-    const tar = tarTree(held.root, '');
+    const tar = tarTree(held.root, '', this.service.deps.idMap);
     tar.once('close', () => void held.release());
     return tar;
   }
@@ -182,6 +183,7 @@ export class ContainerArchive {
       await extractInto(root, dest, body, {
         noOverwriteDirNonDir: Boolean(options.noOverwriteDirNonDir),
         owner,
+        idMap: this.service.deps.idMap,
       });
     });
   }
@@ -281,11 +283,17 @@ async function extractInto(
   root: string,
   dest: string,
   body: AsyncIterable<Buffer>,
-  options: { noOverwriteDirNonDir: boolean; owner: { uid: number; gid: number } | undefined },
+  options: {
+    noOverwriteDirNonDir: boolean;
+    owner: { uid: number; gid: number } | undefined;
+    /** A remapped daemon: the tar's owners are container IDs, written as host IDs (dockerd's untar IDMap). */
+    idMap: IdMap | undefined;
+  },
 ): Promise<void> {
   const dirTimes: { abs: string; mtime: number }[] = [];
   for await (const entry of readTar(decompressed(body))) {
     const header = { ...entry.header, ...(options.owner ?? {}) };
+    if (options.idMap) Object.assign(header, options.idMap.toHost(header.uid, header.gid));
     const rel = cleanArchivePath(header.name, `archive entry ${header.name}`);
     if (rel === '') continue;
     const target = `${dest}/${rel}`;

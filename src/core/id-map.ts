@@ -7,6 +7,9 @@ export interface IdRange {
   size: number;
 }
 
+/** The kernel's overflowuid/overflowgid: unmapped IDs as a user namespace sees them. */
+const OVERFLOW_ID = 65534;
+
 /**
  * The user and group ID mappings of a remapped daemon (`userns-remap`):
  * which host IDs stand for container IDs. Layers are unpacked with their
@@ -26,6 +29,18 @@ export class IdMap {
   /** Host owner of a container owner; InvalidArgument (dockerd's text) for an ID no range covers. */
   toHost(uid: number, gid: number): { uid: number; gid: number } {
     return { uid: shift(this.uids, uid, 'toHost'), gid: shift(this.gids, gid, 'toHost') };
+  }
+
+  /**
+   * What a process of the container sees as the owner of a host file: the
+   * mapped ID, or the kernel's overflow ID 65534 for one outside the ranges.
+   */
+  seenInContainer(uid: number, gid: number): { uid: number; gid: number } {
+    const seen = (ranges: readonly IdRange[], id: number) => {
+      const range = ranges.find((r) => id >= r.hostID && id < r.hostID + r.size);
+      return range ? range.containerID + (id - range.hostID) : OVERFLOW_ID;
+    };
+    return { uid: seen(this.uids, uid), gid: seen(this.gids, gid) };
   }
 
   /** Container owner of a host owner; InvalidArgument for an ID outside the ranges. */

@@ -85,6 +85,29 @@ describe('userns-remap', {
     assert.deepEqual(nets.stdout.split(/\s+/).filter(Boolean).sort(), ['eth0', 'lo']);
   });
 
+  it('docker cp writes container owners as remapped host IDs and reads them back', async () => {
+    const local = join(dir, 'copied.txt');
+    await writeFile(local, 'from the host\n');
+    const copyIn = await run('cp', local, 'sleeper:/root/copied.txt');
+    assert.equal(copyIn.code, 0, copyIn.stderr);
+    const inside = await run(
+      'exec',
+      'sleeper',
+      'sh',
+      '-c',
+      'stat -c %u:%g /root/copied.txt; echo more >> /root/copied.txt && echo appended',
+    );
+    assert.equal(inside.stdout, '0:0\nappended\n', inside.stderr);
+    const out = join(dir, 'out.tar');
+    const copyOut = await runCommand('sh', [
+      '-c',
+      `${docker} -H ${daemon!.host} cp sleeper:/root/copied.txt - > ${out}`,
+    ]);
+    assert.equal(copyOut.code, 0, copyOut.stderr);
+    const listing = await runCommand('tar', ['--numeric-owner', '-tvf', out]);
+    assert.match(listing.stdout, /^-\S+ 0\/0 /);
+  });
+
   it('creates files in binds and volumes owned by the remapped uid on the host', async () => {
     const shared = join(dir, 'shared');
     await mkdir(shared, { mode: 0o777 });

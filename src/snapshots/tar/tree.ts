@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import type { IdMap } from '../../core/id-map.js';
 import { headerOfPath } from './fs-header.js';
 import { bodyPadding, END_OF_ARCHIVE, encodeEntry } from './writer.js';
 
@@ -12,15 +13,16 @@ const READ_CHUNK = 256 * 1024;
  * `name` ("etc", "etc/passwd"; '' names a directory's children without a
  * prefix, as `docker export` does). Directories come before their children,
  * names in byte order; hard links within the tree stay links; sockets are
- * skipped, as Go's archive/tar writer in dockerd does.
+ * skipped, as Go's archive/tar writer in dockerd does. With `idMap` (a
+ * remapped container's root) owners are written as the container sees them.
  */
-export function tarTree(source: string, name: string): Readable {
-  return Readable.from(chunks(source, name), { objectMode: false });
+export function tarTree(source: string, name: string, idMap?: IdMap): Readable {
+  return Readable.from(chunks(source, name, idMap), { objectMode: false });
 }
 
-async function* chunks(source: string, name: string): AsyncGenerator<Buffer> {
+async function* chunks(source: string, name: string, idMap: IdMap | undefined): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
-  yield* entry(source, name, await lstat(source), links);
+  yield* entry(source, name, await lstat(source), links, idMap);
   yield END_OF_ARCHIVE;
 }
 
@@ -29,8 +31,10 @@ async function* entry(
   name: string,
   stats: Stats,
   links: Map<string, string>,
+  idMap: IdMap | undefined,
 ): AsyncGenerator<Buffer> {
   const header = await headerOfPath(abs, name, stats, links, { directoryXattrs: false });
+  if (header && idMap) Object.assign(header, idMap.seenInContainer(header.uid, header.gid));
   if (header && name !== '') {
     yield* encodeEntry(header);
     if (header.type === 'file' && header.size > 0) yield* fileBody(abs, header.size);
@@ -40,7 +44,8 @@ async function* entry(
   for (const child of children) {
     const childAbs = `${abs}/${child}`;
     const childStats = await lstat(childAbs).catch(() => undefined);
-    if (childStats) yield* entry(childAbs, name === '' ? child : `${name}/${child}`, childStats, links);
+    if (childStats)
+      yield* entry(childAbs, name === '' ? child : `${name}/${child}`, childStats, links, idMap);
   }
 }
 
