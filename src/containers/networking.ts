@@ -17,6 +17,8 @@ export interface NetworkSandbox {
 export interface AttachOptions {
   /** The container runs in a user namespace with these mappings: its network namespace must be owned by it. */
   userns?: IdMap;
+  /** An existing user namespace (by path) to make the network namespace in, instead of a new one. */
+  joinUserns?: string;
 }
 
 /**

@@ -176,6 +176,16 @@ export class ContainerService {
     return mode === 'host' ? undefined : this.deps.idMap;
   }
 
+  /**
+   * The user namespace of the container whose IPC or PID namespace this one
+   * joins: namespaces are shared within one user namespace (dockerd joins it too).
+   */
+  private joinedUserns(record: ContainerRecord): string | undefined {
+    const h = record.HostConfig as { IpcMode?: string; PidMode?: string };
+    const other = [h.IpcMode, h.PidMode].find((mode) => mode?.startsWith('container:'));
+    return other ? `/proc/${this.pidOf(other.slice('container:'.length))}/ns/user` : undefined;
+  }
+
   /** dockerd's conflicts between a remapped container and the host's namespaces. */
   private checkUsernsConflicts(body: CreateBody): void {
     if (!this.remappedUserns(body)) return;
@@ -326,7 +336,8 @@ export class ContainerService {
     await mkdir(rootfs, { recursive: true });
     // The network is made while the rootfs is mounted: neither needs the other.
     const userns = this.remappedUserns(record);
-    const sandboxed = this.networkSandbox(record, userns);
+    const joinedUserns = userns ? this.joinedUserns(record) : undefined;
+    const sandboxed = this.networkSandbox(record, userns, joinedUserns);
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
@@ -338,7 +349,7 @@ export class ContainerService {
         request.userns = {
           uidMappings: [...userns.uids],
           gidMappings: [...userns.gids],
-          ...(sandbox.userns ? { path: sandbox.userns.path } : {}),
+          ...(sandbox.userns ? { path: sandbox.userns.path } : joinedUserns ? { path: joinedUserns } : {}),
         };
         await this.shareFilesWithRemappedRoot(
           record,
@@ -433,8 +444,16 @@ export class ContainerService {
   }
 
   /** The namespace and files to start with: from networking, or loopback only with generated files. */
-  private async networkSandbox(record: ContainerRecord, userns: IdMap | undefined): Promise<NetworkSandbox> {
-    if (this.deps.networking) return this.deps.networking.attach(record, userns ? { userns } : {});
+  private async networkSandbox(
+    record: ContainerRecord,
+    userns: IdMap | undefined,
+    joinedUserns: string | undefined,
+  ): Promise<NetworkSandbox> {
+    if (this.deps.networking)
+      return this.deps.networking.attach(record, {
+        ...(userns ? { userns } : {}),
+        ...(joinedUserns ? { joinUserns: joinedUserns } : {}),
+      });
     const h = record.HostConfig as {
       ExtraHosts?: string[];
       Dns?: string[];

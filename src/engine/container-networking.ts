@@ -129,7 +129,12 @@ export class BridgeContainerNetworking {
     const path = netnsPathOf(record.Id);
     let userns: HeldUserns | undefined;
     if (options.userns)
-      userns = await createRemappedNetns(path, options.userns, () => removeStaleNetns(record.Id));
+      userns = await createRemappedNetns(
+        path,
+        options.userns,
+        () => removeStaleNetns(record.Id),
+        options.joinUserns,
+      );
     else await createNetns(record.Id);
     try {
       const settings = settingsOf(record);

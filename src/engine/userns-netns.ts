@@ -29,12 +29,17 @@ export async function createRemappedNetns(
   netnsPath: string,
   idMap: IdMap,
   removeStaleNetns: () => Promise<void>,
+  /** Make the network namespace in this existing user namespace (another container's) instead. */
+  joinUserns?: string,
 ): Promise<HeldUserns> {
   await removeStaleNetns();
   await writeFile(netnsPath, '', { flag: 'wx', mode: 0o444 });
-  const child = spawn('unshare', ['--user', '--net', 'sh', '-c', 'echo $$; read _'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const holder = ['sh', '-c', 'echo $$; read _'];
+  const child = joinUserns
+    ? spawn('nsenter', [`--user=${joinUserns}`, 'unshare', '--net', ...holder], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn('unshare', ['--user', '--net', ...holder], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.on('error', () => {}); // the holder may be gone already
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
@@ -53,8 +58,10 @@ export async function createRemappedNetns(
     });
     const pid = Number(first);
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`unshare failed: ${stderr.trim()}`);
-    await writeFile(`/proc/${pid}/uid_map`, mapText(idMap.uids));
-    await writeFile(`/proc/${pid}/gid_map`, mapText(idMap.gids));
+    if (!joinUserns) {
+      await writeFile(`/proc/${pid}/uid_map`, mapText(idMap.uids));
+      await writeFile(`/proc/${pid}/gid_map`, mapText(idMap.gids));
+    }
     // Bound only now: before its user namespace has mappings the kernel refuses (EPERM).
     await runCommand('mount', ['--bind', `/proc/${pid}/ns/net`, netnsPath]);
     await runCommand('nsenter', [`--net=${netnsPath}`, 'ip', 'link', 'set', 'lo', 'up']);

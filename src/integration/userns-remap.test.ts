@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -83,6 +83,25 @@ describe('userns-remap', {
     // The network namespace belongs to the container: its /sys shows its own interfaces.
     const nets = await run('exec', 'sleeper', 'ls', '/sys/class/net');
     assert.deepEqual(nets.stdout.split(/\s+/).filter(Boolean).sort(), ['eth0', 'lo']);
+  });
+
+  it("joins another container's namespaces through its user namespace, docker exec included", async () => {
+    for (const [name, flags] of [
+      ['joins-pid', ['--pid', 'container:sleeper', '--ipc', 'container:sleeper']],
+      ['joins-net', ['--net', 'container:sleeper']],
+    ] as const) {
+      const started = await run('run', '-d', '--name', name, ...flags, 'busybox', 'sleep', '300');
+      assert.equal(started.code, 0, started.stderr);
+      const exec = await run('exec', name, 'sh', '-c', 'id -u; readlink /proc/1/ns/user');
+      assert.equal(exec.code, 0, exec.stderr);
+      const sleeperPid = (await run('inspect', '-f', '{{.State.Pid}}', 'sleeper')).stdout.trim();
+      const ownPid = (await run('inspect', '-f', '{{.State.Pid}}', name)).stdout.trim();
+      assert.equal(exec.stdout.split('\n')[0], '0');
+      // Both containers are in one user namespace.
+      assert.equal(await readlink(`/proc/${ownPid}/ns/user`), await readlink(`/proc/${sleeperPid}/ns/user`));
+    }
+    const ps = await run('exec', 'joins-pid', 'ps', '-o', 'args');
+    assert.match(ps.stdout, /sleep 300/);
   });
 
   it('docker cp writes container owners as remapped host IDs and reads them back', async () => {

@@ -57,8 +57,15 @@ export async function removeDaemonNetworks(dataRoot: string): Promise<void> {
     ))
   )
     return;
-  for (const id of await readdir(join(dataRoot, 'containers')).catch(() => [] as string[])) {
-    await runCommand('ip', ['netns', 'delete', netnsName(id)]).catch(() => {});
+  // A userns-remap daemon keeps its containers under <data-root>/<uid>.<gid>/containers.
+  const roots = [
+    dataRoot,
+    ...(await readdir(dataRoot)).filter((n) => /^\d+\.\d+$/.test(n)).map((n) => join(dataRoot, n)),
+  ];
+  for (const root of roots) {
+    for (const id of await readdir(join(root, 'containers')).catch(() => [] as string[])) {
+      await runCommand('ip', ['netns', 'delete', netnsName(id)]).catch(() => {});
+    }
   }
   const manager = await NetworkManager.open({
     stateDir,
