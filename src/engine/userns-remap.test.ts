@@ -59,8 +59,12 @@ describe('resolveUsernsRemap', () => {
     await assert.rejects(resolveUsernsRemap('a:b:c', files), /userns-remap: invalid value "a:b:c"/);
   });
 
-  it('places a new default range after every range in use', () => {
+  it('places a new default range in the first gap from 100000 on', () => {
     assert.equal(nextFreeStart(['']), 100000);
-    assert.equal(nextFreeStart(['a:100000:65536\nb:300000:10\n', 'c:165536:65536\n']), 300010);
+    assert.equal(nextFreeStart(['a:3000000000:65536\n']), 100000);
+    assert.equal(nextFreeStart(['a:100000:65536\nb:300000:10\n', 'c:165536:65536\n']), 231072);
+    assert.equal(nextFreeStart(['a:100000:65536\nb:200000:10\n', 'c:165536:65536\n']), 231072);
+    assert.equal(nextFreeStart(['a:100000:65536\nb:231071:10\n']), 231081);
+    assert.equal(nextFreeStart(['a:100000:65536\nb:300000:10\n']), 165536);
   });
 });

@@ -182,15 +182,28 @@ async function ensureDefaultUser(files: AccountFiles): Promise<void> {
   await run('usermod', args);
 }
 
-/** The first ID past every range in the files, at least {@link FIRST_SUBORDINATE_ID}. */
+/**
+ * Where a new range of {@link DEFAULT_RANGE_SIZE} IDs fits: the first gap at
+ * or after {@link FIRST_SUBORDINATE_ID} that no range in the files overlaps,
+ * as dockerd's search does.
+ */
 export function nextFreeStart(texts: readonly string[]): number {
-  let next = FIRST_SUBORDINATE_ID;
+  const used: { start: number; end: number }[] = [];
   for (const text of texts) {
     for (const line of text.split('\n')) {
       const [, start, count] = line.trim().split(':');
-      const end = Number(start) + Number(count);
-      if (Number.isSafeInteger(end) && end > next) next = end;
+      const from = Number(start);
+      const size = Number(count);
+      if (Number.isSafeInteger(from) && Number.isSafeInteger(size) && size > 0) {
+        used.push({ start: from, end: from + size });
+      }
     }
   }
-  return next;
+  used.sort((a, b) => a.start - b.start);
+  let candidate = FIRST_SUBORDINATE_ID;
+  for (const range of used) {
+    if (candidate + DEFAULT_RANGE_SIZE <= range.start) break;
+    candidate = Math.max(candidate, range.end);
+  }
+  return candidate;
 }
