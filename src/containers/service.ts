@@ -183,7 +183,11 @@ export class ContainerService {
   private joinedUserns(record: ContainerRecord): string | undefined {
     const h = record.HostConfig as { IpcMode?: string; PidMode?: string };
     const other = [h.IpcMode, h.PidMode].find((mode) => mode?.startsWith('container:'));
-    return other ? `/proc/${this.pidOf(other.slice('container:'.length))}/ns/user` : undefined;
+    if (!other) return undefined;
+    const ref = other.slice('container:'.length);
+    // A --userns=host container has no user namespace of its own to join.
+    if (!this.remappedUserns(this.store.get(ref))) return undefined;
+    return `/proc/${this.pidOf(ref)}/ns/user`;
   }
 
   /** dockerd's conflicts between a remapped container and the host's namespaces. */

@@ -1,4 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ContainerRecord, JsonObject } from '../containers/record.js';
 import type { OciMount } from '../containers/spec/oci.js';
 import type { ContainerStore } from '../containers/store.js';
@@ -24,6 +25,8 @@ export class LocalContainerVolumes implements ContainerVolumes {
     private readonly volumes: VolumeService,
     private readonly containers: () => ContainerStore,
     private readonly log: Logger,
+    /** userns-remap: bind sources Berth creates belong to the remapped root, as dockerd's do. */
+    private readonly owner?: { uid: number; gid: number },
   ) {}
 
   async prepare(record: ContainerRecord): Promise<void> {
@@ -91,7 +94,13 @@ export class LocalContainerVolumes implements ContainerVolumes {
         throw invalidArgument(
           `invalid mount config for type "bind": bind source path does not exist: ${spec.source}`,
         );
-      await mkdir(spec.source, { recursive: true, mode: 0o755 });
+      const made = await mkdir(spec.source, { recursive: true, mode: 0o755 });
+      if (made && this.owner) {
+        // Only the directories made here, from the first one down to the source.
+        for (let dir = spec.source; dir.length >= made.length; dir = dirname(dir)) {
+          await chown(dir, this.owner.uid, this.owner.gid);
+        }
+      }
     }
   }
 

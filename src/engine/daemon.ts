@@ -118,7 +118,12 @@ export class Daemon {
         logger: log,
         ...(remap ? { owner: remap.idMap.root } : {}),
       });
-      const volumes = new LocalContainerVolumes(volumeService, () => containers.store, log);
+      const volumes = new LocalContainerVolumes(
+        volumeService,
+        () => containers.store,
+        log,
+        remap?.idMap.root,
+      );
       const containers = await openContainerService({
         config: stores,
         ...(remap ? { idMap: remap.idMap } : {}),

@@ -153,6 +153,12 @@ describe('userns-remap', {
       join(daemon!.dataRoot, `${first}.${first}`, 'volumes', 'userns-vol', '_data', 'made'),
     );
     assert.equal(volume.uid, first);
+    // A bind source that does not exist is made for the remapped root, as dockerd makes it.
+    const made = join(dir, 'auto', 'made');
+    const auto = await run('run', '--rm', '-v', `${made}:/m`, 'busybox', 'touch', '/m/x');
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.equal((await stat(join(dir, 'auto'))).uid, first);
+    assert.equal((await stat(join(made, 'x'))).uid, first);
   });
 
   it("cannot do host root's things: a 0600 file of the real root stays closed", async () => {
