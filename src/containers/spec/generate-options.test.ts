@@ -100,6 +100,13 @@ describe('generateSpec: options', () => {
     assert.equal(mountAt(foreign.spec, '/sys')?.type, 'bind');
     assert.equal(mountAt(foreign.spec, '/sys')?.source, '/sys');
     assert.ok(mountAt(foreign.spec, '/sys')?.options?.includes('ro'));
+    // The host's IPC namespace: a user namespace cannot mount mqueue for it.
+    const hostIpc = await generateSpec(
+      input({ ipc: 'host', userns: { uidMappings: mapping, gidMappings: mapping } }),
+      host(),
+    );
+    assert.equal(mountAt(hostIpc.spec, '/dev/mqueue'), undefined);
+    assert.equal(mountAt(userns.spec, '/dev/mqueue')?.type, 'mqueue');
   });
   it('maps resources like dockerd, dropping what the host cannot enforce', async () => {
     const { spec, warnings } = await generateSpec(

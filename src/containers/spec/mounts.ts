@@ -137,6 +137,9 @@ export function buildMounts(
     .filter((mount) => !ownPaths.has(mount.destination))
     .filter((mount) => !(ownPaths.has('/dev') && mount.destination.startsWith('/dev/')))
     .filter((mount) => !(mount.destination === '/dev/shm' && container.ipc === 'none'))
+    // Only the IPC namespace's owner may mount mqueue: a user namespace in the host's gets none
+    // (mq_open still works; only the listing file system is missing).
+    .filter((mount) => !(mount.type === 'mqueue' && container.userns && container.ipc === 'host'))
     .map((mount) =>
       mount.destination === '/dev/shm'
         ? { ...mount, options: [...(mount.options ?? []), `size=${shmSize}`] }
