@@ -104,6 +104,24 @@ describe('userns-remap', {
     assert.match(ps.stdout, /sleep 300/);
   });
 
+  it('starts with --ipc host (no mqueue of its own) and with --net none', async () => {
+    const ipc = await run(
+      'run',
+      '--rm',
+      '--ipc',
+      'host',
+      'busybox',
+      'sh',
+      '-c',
+      'id -u; touch /dev/shm/x && echo ok',
+    );
+    assert.equal(ipc.code, 0, ipc.stderr);
+    assert.equal(ipc.stdout, '0\nok\n');
+    const none = await run('run', '--rm', '--net', 'none', 'busybox', 'ls', '/sys/class/net');
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, 'lo\n');
+  });
+
   it('docker cp writes container owners as remapped host IDs and reads them back', async () => {
     const local = join(dir, 'copied.txt');
     await writeFile(local, 'from the host\n');
