@@ -45,7 +45,14 @@ export async function createRemappedNetns(
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    // unshare or nsenter missing: the line below never comes, and the error says why.
+    child.once('error', (err) => {
+      stderr += err.message;
+      resolve();
+    });
+  });
   const release = async () => {
     child.stdin.end('\n');
     await exited;
