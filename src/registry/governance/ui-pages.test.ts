@@ -271,6 +271,16 @@ describe('berth-registry web UI: artifacts, search, operations', () => {
     assert.match(page.body, /<td>to-dr<\/td>.*<td>app other<\/td>/s);
   });
 
+  it('counts project storage as the quota does', async () => {
+    const db = (server.registry.context.metadata as unknown as { database: SqliteDatabase }).database;
+    const queries = createUiQueries(db);
+    const { createGovernanceStore } = await import('./store.js');
+    const store = createGovernanceStore(db);
+    for (const project of ['secret', 'open', 'nothing'])
+      assert.deepEqual(queries.usage(project), store.usage(project));
+    assert.ok(queries.usage('secret').used > 0);
+  });
+
   it('searches through the repository name index, project by project', () => {
     const db = (server.registry.context.metadata as unknown as { database: SqliteDatabase }).database;
     const queries = createUiQueries(db);

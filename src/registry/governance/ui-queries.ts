@@ -141,6 +141,25 @@ export function createUiQueries(db: SqliteDatabase) {
       };
     },
 
+    /**
+     * A project's storage as the governance store counts it (unique blobs
+     * `used` by its manifests, `linked` by everything uploaded into it), over
+     * the name range instead of a scan of every repository.
+     */
+    usage(project: string): { used: number; linked: number } {
+      const range = [`${project}/`, `${project}0`];
+      const sum = (sql: string) =>
+        db.prepare<unknown[], { bytes: number | null }>(sql).get(...range)?.bytes ?? 0;
+      return {
+        used: sum(`SELECT sum(size) AS bytes FROM blobs WHERE digest IN (
+          SELECT x.child_digest FROM repositories r JOIN manifest_references x ON x.repository_id = r.id
+          WHERE r.name >= ? AND r.name < ? AND x.kind = 'blob')`),
+        linked: sum(`SELECT sum(size) AS bytes FROM blobs WHERE digest IN (
+          SELECT x.digest FROM repositories r JOIN repository_blobs x ON x.repository_id = r.id
+          WHERE r.name >= ? AND r.name < ?)`),
+      };
+    },
+
     /** A project's repositories by name, optionally those whose name contains `search`. */
     repositories(project: string, search: string, limit: number, offset: number): PageOf<RepositoryRowView> {
       const range = [`${project}/`, `${project}0`];

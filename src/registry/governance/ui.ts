@@ -54,6 +54,7 @@ export interface WebUiDeps {
 
 const SESSION_COOKIE = 'berth_session';
 const SESSION_MS = 8 * 60 * 60 * 1000;
+const USAGE_CACHE_MS = 30_000;
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#222}header{background:#1d3557;color:#fff;
 padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center}header a{color:#fff}main{padding:1em 1.5em}
@@ -121,6 +122,21 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   const form = (request: FastifyRequest) =>
     request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
   const queries = createUiQueries(deps.database);
+  // A project's storage is a walk over its repositories' blobs (milliseconds
+  // for hundreds of repositories): pages reuse a figure for a while, and any
+  // audited change in the project but a pull drops it.
+  const usageCache = new Map<string, { at: number; value: { used: number; linked: number } }>();
+  gov.onAudit((entry) => {
+    if (entry.project && entry.operation !== 'pull') usageCache.delete(entry.project);
+  });
+  const usage = (project: string) => {
+    const cached = usageCache.get(project);
+    if (cached && Date.now() - cached.at < USAGE_CACHE_MS) return cached.value;
+    const value = queries.usage(project);
+    if (usageCache.size >= 10_000) usageCache.clear();
+    usageCache.set(project, { at: Date.now(), value });
+    return value;
+  };
   const visibility = (who: Principal): Visibility => {
     if (gov.isSysadmin(who)) return { all: true };
     if (who.kind === 'robot')
@@ -209,7 +225,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       const at = pageOf(q);
       const { total, rows } = queries.projects(visibility(who), search, PAGE_SIZE, at.offset);
       const list = rows.map(({ project: p, repositories }) => {
-        const { used } = store.usage(p.name);
+        const { used } = usage(p.name);
         const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
         const bar =
           p.storageLimit < 0
@@ -427,7 +443,7 @@ ${replicationRuleForm()}
             ? `<a href="${base}/retention">Retention</a>${deps.webhooks ? `<a href="${base}/webhooks">Webhooks</a>` : ''}`
             : '',
         ].join('');
-        const { used, linked } = store.usage(project.name);
+        const { used, linked } = usage(project.name);
         return page(
           reply,
           who,
