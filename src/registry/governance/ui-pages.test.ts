@@ -196,6 +196,9 @@ describe('berth-registry web UI: artifacts, search, operations', () => {
     assert.match(found.body, /page 1 of 1 \(1\)/);
     const devProjects = await get('/ui/', dev);
     assert.doesNotMatch(devProjects.body, />secret<\/a>/);
+    const users = await get('/ui/users?q=de', admin);
+    assert.match(users.body, /<td>dev<\/td>/);
+    assert.doesNotMatch(users.body, /<td>admin<\/td>/);
     const repositories = await get('/ui/projects/secret?q=zzz', admin);
     assert.match(repositories.body, /page 1 of 1 \(0\)/);
   });

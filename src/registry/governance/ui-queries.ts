@@ -271,6 +271,61 @@ export function createUiQueries(db: SqliteDatabase) {
       return new Map(rows.map((r) => [r.digest, r.size]));
     },
 
+    /** Users by name, optionally those whose name contains `search`, with their projects. */
+    users(
+      search: string,
+      limit: number,
+      offset: number,
+    ): PageOf<{ name: string; sysadmin: boolean; projects: string }> {
+      const filter = search ? ` WHERE u.name LIKE ? ESCAPE '\\'` : '';
+      const args = search ? [likeContaining(search)] : [];
+      return {
+        total: count(`SELECT count(*) AS n FROM users u${filter}`, args),
+        rows: db
+          .prepare<unknown[], { name: string; sysadmin: number; projects: string | null }>(
+            `SELECT u.name, u.sysadmin, (SELECT group_concat(p.name, ', ') FROM members m
+               JOIN projects p ON p.id = m.project_id WHERE m.user_id = u.id) AS projects
+             FROM users u${filter} ORDER BY u.name LIMIT ? OFFSET ?`,
+          )
+          .all(...args, limit, offset)
+          .map((r) => ({ name: r.name, sysadmin: r.sysadmin === 1, projects: r.projects ?? '' })),
+      };
+    },
+
+    /** A replication run's per-artifact tasks in order (the table belongs to replication.ts). */
+    replicationTasks(
+      executionId: number,
+      limit: number,
+      offset: number,
+    ): PageOf<{
+      source: string;
+      destination: string;
+      tag: string;
+      digest: string | null;
+      status: string;
+      detail: string | null;
+    }> {
+      return {
+        total: count('SELECT count(*) AS n FROM replication_tasks WHERE execution_id = ?', [executionId]),
+        rows: db
+          .prepare<
+            [number, number, number],
+            {
+              source: string;
+              destination: string;
+              tag: string;
+              digest: string | null;
+              status: string;
+              detail: string | null;
+            }
+          >(
+            `SELECT source, destination, tag, digest, status, detail FROM replication_tasks
+             WHERE execution_id = ? ORDER BY id LIMIT ? OFFSET ?`,
+          )
+          .all(executionId, limit, offset),
+      };
+    },
+
     /** Garbage collections, newest first. */
     gcRuns(limit: number, offset: number): PageOf<GcRunView> {
       return {

@@ -329,40 +329,45 @@ ${replicationRuleForm()}
         });
         return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
       });
-      app.get<{ Params: { id: string } }>('/ui/replication/executions/:id', async (request, reply) => {
-        const who = principalOf(request);
-        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-        let execution: ReturnType<Replication['execution']>;
-        try {
-          execution = replication.execution(Number(request.params.id));
-        } catch (err) {
+      app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+        '/ui/replication/executions/:id',
+        async (request, reply) => {
+          const who = principalOf(request);
+          if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+          let execution: ReturnType<Replication['execution']>;
+          try {
+            execution = replication.execution(Number(request.params.id));
+          } catch (err) {
+            return page(
+              reply,
+              who,
+              'Replication run',
+              `<p class="error">${esc((err as Error).message)}</p>`,
+              404,
+            );
+          }
+          const at = pageOf(request.query);
+          const { total, rows } = queries.replicationTasks(execution.id, PAGE_SIZE, at.offset);
+          const tasks = rows
+            .map(
+              (t) =>
+                `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
+            )
+            .join('');
+          const retry =
+            execution.failed > 0 && execution.status !== 'running'
+              ? `<form method="post" action="/ui/replication/executions/${execution.id}/retry"><button>Retry the failures</button></form>`
+              : '';
           return page(
             reply,
             who,
-            'Replication run',
-            `<p class="error">${esc((err as Error).message)}</p>`,
-            404,
+            `Replication run ${execution.id}`,
+            `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
+<h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>
+${pager(request.query, at.number, total)}${retry}`,
           );
-        }
-        const tasks = replication
-          .tasks(execution.id)
-          .map(
-            (t) =>
-              `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
-          )
-          .join('');
-        const retry =
-          execution.failed > 0 && execution.status !== 'running'
-            ? `<form method="post" action="/ui/replication/executions/${execution.id}/retry"><button>Retry the failures</button></form>`
-            : '';
-        return page(
-          reply,
-          who,
-          `Replication run ${execution.id}`,
-          `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
-<h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>${retry}`,
-        );
-      });
+        },
+      );
       app.post<{ Params: { id: string } }>('/ui/replication/executions/:id/retry', async (request, reply) => {
         const who = principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
@@ -375,20 +380,23 @@ ${replicationRuleForm()}
       });
     }
 
-    app.get('/ui/users', async (request, reply) => {
+    app.get<{ Querystring: Record<string, string | undefined> }>('/ui/users', async (request, reply) => {
       const who = principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
-      const rows = store
-        .users()
-        .map(
-          (u) =>
-            `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(store.projectsOf(u.name).join(', '))}</td></tr>`,
-        );
+      const q = request.query;
+      const search = (q['q'] ?? '').slice(0, 200);
+      const at = pageOf(q);
+      const { total, rows } = queries.users(search, PAGE_SIZE, at.offset);
+      const list = rows.map(
+        (u) =>
+          `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(u.projects)}</td></tr>`,
+      );
       return page(
         reply,
         who,
         'Users',
-        `<table><tr><th>User</th><th>Role</th><th>Projects</th></tr>${rows.join('')}</table>
+        `${searchBox(search, 'user name')}<table><tr><th>User</th><th>Role</th><th>Projects</th></tr>${list.join('')}</table>
+${pager(q, at.number, total)}
 <h2>New user</h2><form method="post" action="/ui/users"><input name="username" placeholder="user name">
 <input type="password" name="password" placeholder="password" autocomplete="new-password"> <button>Create</button></form>
 <p>Passwords: 8 to 128 characters with an upper-case letter, a lower-case letter and a digit.</p>`,
