@@ -309,13 +309,16 @@ ${pager(request.query, at.number, total)}`,
 
 /** The rule-creation form of the Replication page. */
 export function replicationRuleForm(): string {
-  return `<h2>New rule</h2><form method="post" action="/ui/replication/rules">
-<p><input name="name" placeholder="rule name"> <select name="direction"><option value="push">push: local → remote</option><option value="pull">pull: remote → local</option></select>
-<input name="project" placeholder="local project"></p>
-<p><input name="url" placeholder="remote https://host:port" size="30"> <input name="username" placeholder="remote user" autocomplete="off">
-<input type="password" name="password" placeholder="remote password" autocomplete="new-password"></p>
-<p><input name="remote_namespace" placeholder="remote namespace (empty: the project's name)"> <input name="repositories" placeholder="repositories (patterns; empty: all)">
-<input name="tags" placeholder="tags (patterns; empty: all)"></p>
-<p><select name="trigger"><option value="manual">manual</option><option value="event_based">on push</option><option value="scheduled">scheduled</option></select>
-<select name="schedule"><option>hourly</option><option>daily</option><option>weekly</option></select> <button>Create rule</button></p></form>`;
+  return `<h2>New rule</h2><form method="post" action="/ui/replication/rules"><dl>
+<dt>Name</dt><dd><input name="name" placeholder="to-dr"></dd>
+<dt>Direction</dt><dd><select name="direction"><option value="push">push: local → remote</option><option value="pull">pull: remote → local</option></select></dd>
+<dt>Local project</dt><dd><input name="project" placeholder="team"></dd>
+<dt>Remote registry</dt><dd><input name="url" placeholder="https://host:port" size="30"> <input name="username" placeholder="user" autocomplete="off">
+<input type="password" name="password" placeholder="password" autocomplete="new-password"></dd>
+<dt>Remote namespace</dt><dd><input name="remote_namespace" size="30" placeholder="empty: the project's name"></dd>
+<dt>Repositories</dt><dd><input name="repositories" size="30" placeholder="patterns; empty: all"></dd>
+<dt>Tags</dt><dd><input name="tags" size="30" placeholder="patterns; empty: all"></dd>
+<dt>Trigger</dt><dd><select name="trigger"><option value="manual">manual</option><option value="event_based">on push</option><option value="scheduled">scheduled</option></select>
+<select name="schedule"><option>hourly</option><option>daily</option><option>weekly</option></select> (schedule of a scheduled rule)</dd>
+</dl><p><button>Create rule</button></p></form>`;
 }
