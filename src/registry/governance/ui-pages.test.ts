@@ -171,6 +171,51 @@ describe('berth-registry web UI: artifacts, search, operations', () => {
     assert.equal(garbage.statusCode, 404);
   });
 
+  it('shows the platforms of an index and when a tag was last pulled', async () => {
+    const auth = await bearer('secret/app');
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: image,
+            size: 1,
+            platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+          },
+        ],
+      }),
+    );
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v2/secret/app/manifests/multi',
+      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.index.v1+json' },
+      payload: index,
+    });
+    assert.equal(put.statusCode, 201, put.body);
+    const page = await get(
+      `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(sha256Of(index))}`,
+      admin,
+    );
+    assert.match(
+      page.body,
+      /<h2>Platforms<\/h2>.*<td>linux\/arm64\/v8<\/td><td><a href="[^"]+artifacts\/sha256%3A/s,
+    );
+    assert.match(page.body, /<td>multi<\/td><td>[^<]+<\/td><td>never<\/td>/);
+    const pulled = await app.inject({
+      method: 'GET',
+      url: '/v2/secret/app/manifests/multi',
+      headers: { authorization: auth, accept: 'application/vnd.oci.image.index.v1+json' },
+    });
+    assert.equal(pulled.statusCode, 200);
+    const after = await get(
+      `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(sha256Of(index))}`,
+      admin,
+    );
+    assert.match(after.body, /<td>multi<\/td><td>[^<]+<\/td><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<\/td>/);
+  });
+
   it('keeps private projects private on artifact pages and in search', async () => {
     const path = `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(image)}`;
     assert.equal((await get(path)).headers.location, '/ui/login');
@@ -223,10 +268,10 @@ describe('berth-registry web UI: artifacts, search, operations', () => {
     assert.doesNotMatch((await get('/ui/projects/secret', dev)).body, /Retention/);
 
     const dry = await post('/ui/projects/secret/retention', admin, [['dry_run', 'true']]);
-    assert.match(dry.body, /Dry run: would delete 0 of 2 tags/);
+    assert.match(dry.body, /Dry run: would delete 0 of 3 tags/);
     assert.match(
       (await get('/ui/projects/secret/retention', admin)).body,
-      /dry run: would delete 0 of 2 tags/,
+      /dry run: would delete 0 of 3 tags/,
     );
 
     const bad = await post('/ui/projects/secret/webhooks', admin, [
