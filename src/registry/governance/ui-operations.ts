@@ -250,7 +250,8 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
           .map(
             (d) =>
               `<tr><td>${d.id}</td><td>${esc(d.event)}</td><td class="${d.status === 'failed' ? 'fail' : ''}">${esc(d.status)}</td><td>${d.attempts}</td>
-<td>${esc(d.lastStatus ?? '')}</td><td>${esc(d.lastError ?? '')}</td><td>${time(d.createdAt)}</td><td>${time(d.deliveredAt)}</td></tr>`,
+<td>${esc(d.lastStatus ?? '')}</td><td>${esc(d.lastError ?? '')}</td><td>${time(d.createdAt)}</td><td>${time(d.deliveredAt)}</td>
+<td>${d.status === 'failed' ? `<form class="inline" method="post" action="/ui/projects/${url(project.name)}/webhooks/${policy.id}/deliveries/${d.id}/retry"><button>Redeliver</button></form>` : ''}</td></tr>`,
           )
           .join('');
         return page(
@@ -259,9 +260,35 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
           `Webhook ${policy.name}`,
           `<p><a href="/ui/projects/${url(project.name)}/webhooks">All webhooks of ${esc(project.name)}</a></p>
 <dl><dt>URL</dt><dd>${esc(policy.url)}</dd><dt>Events</dt><dd>${esc(policy.events.join(' '))}</dd><dt>State</dt><dd>${policy.enabled ? 'enabled' : 'disabled'}</dd></dl>
-<h2>Deliveries</h2><table><tr><th>#</th><th>Event</th><th>Status</th><th>Attempts</th><th>HTTP</th><th>Error</th><th>Queued</th><th>Delivered</th></tr>${list}</table>
+<h2>Deliveries</h2><table><tr><th>#</th><th>Event</th><th>Status</th><th>Attempts</th><th>HTTP</th><th>Error</th><th>Queued</th><th>Delivered</th><th></th></tr>${list}</table>
 ${pager(request.query, at.number, total)}`,
         );
+      },
+    );
+    app.post<{ Params: { project: string; id: string; delivery: string } }>(
+      '/ui/projects/:project/webhooks/:id/deliveries/:delivery/retry',
+      async (request, reply) => {
+        const who = principalOf(request);
+        const project = settingsProject(request, who);
+        if (!project) return refuse(reply, who, NOT_SETTINGS);
+        let queued: ReturnType<Webhooks['redeliver']>;
+        let policy: ReturnType<Webhooks['policy']>;
+        try {
+          policy = webhooks.policy(project.name, Number(request.params.id));
+          queued = webhooks.redeliver(policy.id, Number(request.params.delivery));
+        } catch (err) {
+          return error(reply, who, 'Webhook', err, 404);
+        }
+        gov.record({
+          principal: who,
+          remoteAddress: request.ip,
+          operation: 'redeliver_webhook',
+          project: project.name,
+          resource: policy.name,
+          result: 'success',
+          detail: `delivery ${queued.id}`,
+        });
+        return reply.redirect(`/ui/projects/${url(project.name)}/webhooks/${policy.id}`, 303);
       },
     );
   }

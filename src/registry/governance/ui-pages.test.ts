@@ -299,6 +299,19 @@ describe('berth-registry web UI: artifacts, search, operations', () => {
     assert.equal(deliveries.statusCode, 200);
     assert.match(deliveries.body, /<td>PUSH_ARTIFACT<\/td>/);
     assert.equal((await get(`/ui/projects/secret/webhooks/${id}`, dev)).statusCode, 403);
+    const delivery = /<td>(\d+)<\/td><td>PUSH_ARTIFACT<\/td>/.exec(deliveries.body)?.[1];
+    assert.ok(delivery);
+    const retry = `/ui/projects/secret/webhooks/${id}/deliveries/${delivery}/retry`;
+    assert.equal((await post(retry, dev, [])).statusCode, 403);
+    assert.equal(
+      (await post(`/ui/projects/secret/webhooks/${id}/deliveries/999/retry`, admin, [])).statusCode,
+      404,
+    );
+    assert.equal((await post(retry, admin, [])).statusCode, 303);
+    assert.match(
+      (await get('/ui/projects/secret/logs?operation=redeliver_webhook', admin)).body,
+      /delivery \d+/,
+    );
   });
 
   it('creates replication rules from the form, for system admins only', async () => {
