@@ -67,9 +67,12 @@ dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weig
 
 /**
  * A small server-rendered web UI over the same governance decisions as the
- * API: log in, projects with quota bars, repositories and their tags,
- * members, the audit log. Sessions live in memory (a restart logs everyone
- * out); the cookie is HttpOnly and SameSite=Strict, and forms check Origin.
+ * API: log in, projects with quota bars, repositories and their artifacts,
+ * members, robots, users, the audit log, replication; artifact detail and
+ * search (ui-artifacts.ts), GC, retention, webhooks and the replication rule
+ * form (ui-operations.ts). Long lists are paged in SQL (ui-queries.ts).
+ * Sessions live in memory (a restart logs everyone out); the cookie is
+ * HttpOnly and SameSite=Strict, and forms check Origin.
  */
 export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   const gov = deps.governance;
