@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callRegistryApi, startGovernedRegistry } from '../../testing/governed-registry.js';
@@ -67,6 +67,7 @@ export const registryFootprint: Workload = {
       rows.set(tool, row);
     };
     const rounds = Math.max(1, Math.min(runs, 10));
+    const loadBefore = loadavg()[0] ?? 0;
     for (let round = 0; round < rounds; round++) {
       const work = await mkdtemp(join(tmpdir(), 'berth-bench-footprint-'));
       const server = await startGovernedRegistry(join(work, 'root'), PASSWORD);
@@ -126,7 +127,7 @@ export const registryFootprint: Workload = {
         `each round starts a fresh berth-registry (token auth, governance, web UI), measures its RSS 2 s after the first page, creates ${PROJECTS} projects through the API and writes ${PROJECTS * PER_PROJECT} repositories with a tagged image each into its database`,
         `then ${REQUESTS} sequential GETs per page as the admin (every project visible): the projects list, pages 1–10 of a 500-repository project, a search matching 20–220 repositories; p50 and p99 are per round, the table shows their median over rounds`,
         'the projects list shows each project’s storage, a walk over its repositories’ blobs: the first view after a change computes it (the “first view” row), later views reuse it for up to 30 s',
-        '95 MiB is the target’s 100 MB; client and server share the 2 cores',
+        `95 MiB is the target’s 100 MB; client and server share the machine’s cores (1-minute load average ${loadBefore.toFixed(1)} before the run, ${(loadavg()[0] ?? 0).toFixed(1)} after: latencies grow with other work on the machine)`,
       ],
     };
   },
