@@ -188,7 +188,9 @@ export function createUiQueries(db: SqliteDatabase) {
         total: count(`SELECT count(*) AS n ${from}`, all),
         rows: db
           .prepare<unknown[], RepositoryRowView>(
-            `SELECT ${REPOSITORY_COLUMNS} ${from} ORDER BY r.name LIMIT ? OFFSET ?`,
+            // Names first, counts only for the page's rows: a deep page sorts names, not subquery results.
+            `SELECT ${REPOSITORY_COLUMNS} FROM repositories r WHERE r.id IN (
+               SELECT r.id ${from} ORDER BY r.name LIMIT ? OFFSET ?) ORDER BY r.name`,
           )
           .all(...all, limit, offset),
       };
