@@ -17,7 +17,7 @@ const PAGES: { label: string; path: (i: number) => string }[] = [
   { label: 'projects list', path: () => '/ui/' },
   // Alternating pages: OFFSET deep into a project's 500 repositories costs too.
   { label: 'repository list', path: (i) => `/ui/projects/team-07?page=${(i % 10) + 1}` },
-  { label: 'search', path: (i) => `/ui/search?q=service-00${i % 50}` },
+  { label: 'search', path: (i) => `/ui/search?q=service-00${i % 50}&page=${(i % 4) + 1}` },
 ];
 
 const percentile = (sorted: readonly number[], p: number) =>
@@ -125,7 +125,7 @@ export const registryFootprint: Workload = {
       ],
       notes: [
         `each round starts a fresh berth-registry (token auth, governance, web UI), measures its RSS 2 s after the first page, creates ${PROJECTS} projects through the API and writes ${PROJECTS * PER_PROJECT} repositories with a tagged image each into its database`,
-        `then ${REQUESTS} sequential GETs per page as the admin (every project visible): the projects list, pages 1–10 of a 500-repository project, a search matching 20–220 repositories; p50 and p99 are per round, the table shows their median over rounds`,
+        `then ${REQUESTS} sequential GETs per page as the admin (every project visible): the projects list, pages 1–10 of a 500-repository project, searches matching 200 or 2,000 repositories (pages 1–4 of the results); p50 and p99 are per round, the table shows their median over rounds`,
         'the projects list shows each project’s storage, a walk over its repositories’ blobs: the first view after a change computes it (the “first view” row), later views reuse it for up to 30 s',
         `95 MiB is the target’s 100 MB; client and server share the machine’s cores (1-minute load average ${loadBefore.toFixed(1)} before the run, ${(loadavg()[0] ?? 0).toFixed(1)} after: latencies grow with other work on the machine)`,
       ],
