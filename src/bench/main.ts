@@ -14,6 +14,7 @@ import { imagePull, imagePush } from './workloads/distribution.js';
 import { imageLoad } from './workloads/images.js';
 import { networkThroughput } from './workloads/network.js';
 import { registryThroughput } from './workloads/registry.js';
+import { registryFootprint } from './workloads/registry-footprint.js';
 import { runTrue } from './workloads/run.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 import { layerUnpack } from './workloads/unpack.js';
@@ -30,6 +31,7 @@ const WORKLOADS: Workload[] = [
   imagePull,
   imagePush,
   registryThroughput,
+  registryFootprint,
   start50,
   ps100,
   build,

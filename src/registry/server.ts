@@ -140,7 +140,16 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
               extensions:
                 replication && webhooks ? [replicationRoutes(replication), webhookRoutes(webhooks)] : [],
             }),
-            webUi({ governance, limiter, ...(replication ? { replication } : {}) }),
+            webUi({
+              governance,
+              limiter,
+              database,
+              registry,
+              gc,
+              deleteTag: (repository, tag) => registry.repository(repository).manifests.delete({ tag }),
+              ...(replication ? { replication } : {}),
+              ...(webhooks ? { webhooks } : {}),
+            }),
             proxyCache({ governance, registry, logger }),
           ],
         }

@@ -114,7 +114,7 @@ describe('berth-registry web UI', () => {
     const project = (await get('/ui/projects/team', cookie)).body;
     assert.match(project, /<code>docker pull [^<]*\/team\/app<\/code>/);
     const repository = (await get('/ui/projects/team/repositories/app', cookie)).body;
-    assert.match(repository, new RegExp(`${sha256Of(manifest).slice(0, 19)}…</code></td><td>1</td>`));
+    assert.match(repository, new RegExp(`${sha256Of(manifest).slice(0, 19)}…</code></a></td><td>1</td>`));
   });
 
   it('creates a robot account whose secret is shown once and logs in', async () => {

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyLogin } from '../auth/authenticator.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
+import type { GarbageCollector } from '../gc/collector.js';
+import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import type { Registry } from '../service/registry.js';
 import {
   checkPasswordPolicy,
   checkProjectName,
@@ -13,7 +16,23 @@ import {
 } from './governance.js';
 import { isMemberRole, MEMBER_ROLES, type ProjectAction, ROBOT_ACTIONS } from './permissions.js';
 import type { Replication } from './replication.js';
+import type { DeleteTag } from './retention.js';
 import type { Project } from './store.js';
+import { artifactPages } from './ui-artifacts.js';
+import {
+  esc,
+  formatBytes,
+  PAGE_SIZE,
+  pageOf,
+  pager,
+  repositoryPath,
+  searchBox,
+  type UiContext,
+  url,
+} from './ui-kit.js';
+import { operationPages, replicationRuleForm } from './ui-operations.js';
+import { createUiQueries, type Visibility } from './ui-queries.js';
+import type { Webhooks } from './webhooks.js';
 
 /** What the web UI is built from. */
 export interface WebUiDeps {
@@ -21,29 +40,21 @@ export interface WebUiDeps {
   limiter: LoginLimiter;
   /** Replication rules and runs (the Replication page) when present. */
   replication?: Replication;
+  /** The registry database (paged lists and search read it). */
+  database: SqliteDatabase;
+  /** Manifests and blobs (artifact detail, referrers). */
+  registry: Registry;
+  /** The Garbage collection page (system admins) when present. */
+  gc?: GarbageCollector;
+  /** The Webhooks pages of projects when present. */
+  webhooks?: Webhooks;
+  /** Removes a tag (retention runs from the UI). */
+  deleteTag: DeleteTag;
 }
 
 const SESSION_COOKIE = 'berth_session';
 const SESSION_MS = 8 * 60 * 60 * 1000;
-
-const esc = (value: unknown) =>
-  String(value ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-const url = (value: string) => encodeURIComponent(value);
-
-function formatBytes(bytes: number): string {
-  if (bytes < 0) return 'unlimited';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+const USAGE_CACHE_MS = 30_000;
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#222}header{background:#1d3557;color:#fff;
 padding:.6em 1.2em;display:flex;gap:1.5em;align-items:center}header a{color:#fff}main{padding:1em 1.5em}
@@ -51,13 +62,17 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}td,th{border-botto
 text-align:left}th{background:#f4f4f4}.bar{background:#e5e5e5;width:12em;height:.8em;display:inline-block}
 .bar span{background:#2a9d8f;height:100%;display:block}.bar span.full{background:#e63946}code{font-size:.9em}
 .error{color:#b00020}form.inline{display:inline}input,select,button{font:inherit;padding:.2em .4em}
-nav a{margin-right:1em}.fail{color:#b00020}`;
+nav a{margin-right:1em}.fail{color:#b00020}pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}dd{margin:0}`;
 
 /**
  * A small server-rendered web UI over the same governance decisions as the
- * API: log in, projects with quota bars, repositories and their tags,
- * members, the audit log. Sessions live in memory (a restart logs everyone
- * out); the cookie is HttpOnly and SameSite=Strict, and forms check Origin.
+ * API: log in, projects with quota bars, repositories and their artifacts,
+ * members, robots, users, the audit log, replication; artifact detail and
+ * search (ui-artifacts.ts), GC, retention, webhooks and the replication rule
+ * form (ui-operations.ts). Long lists are paged in SQL (ui-queries.ts).
+ * Sessions live in memory (a restart logs everyone out); the cookie is
+ * HttpOnly and SameSite=Strict, and forms check Origin.
  */
 export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   const gov = deps.governance;
@@ -84,7 +99,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       .send(
         `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)} · berth-registry</title>` +
           `<style>${STYLE}</style></head><body><header><strong>berth-registry</strong>` +
-          `<a href="/ui/">Projects</a>${gov.isSysadmin(who) ? `<a href="/ui/users">Users</a>${deps.replication ? '<a href="/ui/replication">Replication</a>' : ''}` : ''}` +
+          `<a href="/ui/">Projects</a><a href="/ui/search">Search</a>${gov.isSysadmin(who) ? `<a href="/ui/users">Users</a>${deps.replication ? '<a href="/ui/replication">Replication</a>' : ''}${deps.gc ? '<a href="/ui/gc">Garbage collection</a>' : ''}` : ''}` +
           `<span style="margin-left:auto">${account}</span></header>` +
           `<main><h1>${esc(title)}</h1>${body}</main></body></html>`,
       );
@@ -109,6 +124,43 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   };
   const form = (request: FastifyRequest) =>
     request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+  const queries = createUiQueries(deps.database);
+  // A project's storage is a walk over its repositories' blobs (milliseconds
+  // for hundreds of repositories): pages reuse a figure for a while, and any
+  // audited change in the project but a pull drops it.
+  const usageCache = new Map<string, { at: number; value: { used: number; linked: number } }>();
+  gov.onAudit((entry) => {
+    if (entry.project && entry.operation !== 'pull') usageCache.delete(entry.project);
+  });
+  const usage = (project: string) => {
+    const cached = usageCache.get(project);
+    if (cached && Date.now() - cached.at < USAGE_CACHE_MS) return cached.value;
+    const value = queries.usage(project);
+    if (usageCache.size >= 10_000) usageCache.clear();
+    usageCache.set(project, { at: Date.now(), value });
+    return value;
+  };
+  const visibility = (who: Principal): Visibility => {
+    if (gov.isSysadmin(who)) return { all: true };
+    if (who.kind === 'robot')
+      return {
+        names: store
+          .projects()
+          .filter((p) => gov.may(who, p, 'pull'))
+          .map((p) => p.name),
+      };
+    return { user: who.kind === 'user' ? who.user.name : undefined };
+  };
+  const context: UiContext = {
+    gov,
+    queries,
+    principalOf,
+    page,
+    refuse,
+    visibleProject,
+    form,
+    visibility,
+  };
 
   return async (app) => {
     app.addContentTypeParser(
@@ -169,21 +221,22 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       return reply.redirect('/ui/login', 303);
     });
 
-    app.get('/ui/', async (request, reply) => {
+    app.get<{ Querystring: Record<string, string | undefined> }>('/ui/', async (request, reply) => {
       const who = principalOf(request);
-      const rows = store
-        .projects()
-        .filter((p) => gov.may(who, p, 'pull'))
-        .map((p) => {
-          const { used } = store.usage(p.name);
-          const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
-          const bar =
-            p.storageLimit < 0
-              ? ''
-              : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
-          return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
-<td>${store.repositories(p.name).length}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
-        });
+      const q = request.query;
+      const search = (q['q'] ?? '').slice(0, 200);
+      const at = pageOf(q);
+      const { total, rows } = queries.projects(visibility(who), search, PAGE_SIZE, at.offset);
+      const list = rows.map(({ project: p, repositories }) => {
+        const { used } = usage(p.name);
+        const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
+        const bar =
+          p.storageLimit < 0
+            ? ''
+            : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
+        return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
+<td>${repositories}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
+      });
       const create = gov.isSysadmin(who)
         ? `<h2>New project</h2><form method="post" action="/ui/projects"><input name="name" placeholder="name">
 <label><input type="checkbox" name="public" value="true"> public</label>
@@ -193,7 +246,8 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         reply,
         who,
         'Projects',
-        `<table><tr><th>Project</th><th>Access</th><th>Repositories</th><th>Storage</th></tr>${rows.join('')}</table>${create}`,
+        `${searchBox(search, 'project name')}<table><tr><th>Project</th><th>Access</th><th>Repositories</th><th>Storage</th></tr>${list.join('')}</table>
+${pager(q, at.number, total)}${create}`,
       );
     });
     app.post('/ui/projects', async (request, reply) => {
@@ -252,7 +306,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
           who,
           'Replication',
           `<table><tr><th>Rule</th><th>From → to</th><th>Repositories</th><th>Tags</th><th>Trigger</th><th></th></tr>${rules}</table>
-<p>Rules are created with the management API (<code>POST /api/v2.0/replication/policies</code>).</p>
+${replicationRuleForm()}
 <h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows(replication.executions())}</table>`,
         );
       });
@@ -278,40 +332,45 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         });
         return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
       });
-      app.get<{ Params: { id: string } }>('/ui/replication/executions/:id', async (request, reply) => {
-        const who = principalOf(request);
-        if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-        let execution: ReturnType<Replication['execution']>;
-        try {
-          execution = replication.execution(Number(request.params.id));
-        } catch (err) {
+      app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
+        '/ui/replication/executions/:id',
+        async (request, reply) => {
+          const who = principalOf(request);
+          if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
+          let execution: ReturnType<Replication['execution']>;
+          try {
+            execution = replication.execution(Number(request.params.id));
+          } catch (err) {
+            return page(
+              reply,
+              who,
+              'Replication run',
+              `<p class="error">${esc((err as Error).message)}</p>`,
+              404,
+            );
+          }
+          const at = pageOf(request.query);
+          const { total, rows } = queries.replicationTasks(execution.id, PAGE_SIZE, at.offset);
+          const tasks = rows
+            .map(
+              (t) =>
+                `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
+            )
+            .join('');
+          const retry =
+            execution.failed > 0 && execution.status !== 'running'
+              ? `<form method="post" action="/ui/replication/executions/${execution.id}/retry"><button>Retry the failures</button></form>`
+              : '';
           return page(
             reply,
             who,
-            'Replication run',
-            `<p class="error">${esc((err as Error).message)}</p>`,
-            404,
+            `Replication run ${execution.id}`,
+            `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
+<h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>
+${pager(request.query, at.number, total)}${retry}`,
           );
-        }
-        const tasks = replication
-          .tasks(execution.id)
-          .map(
-            (t) =>
-              `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
-          )
-          .join('');
-        const retry =
-          execution.failed > 0 && execution.status !== 'running'
-            ? `<form method="post" action="/ui/replication/executions/${execution.id}/retry"><button>Retry the failures</button></form>`
-            : '';
-        return page(
-          reply,
-          who,
-          `Replication run ${execution.id}`,
-          `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
-<h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>${retry}`,
-        );
-      });
+        },
+      );
       app.post<{ Params: { id: string } }>('/ui/replication/executions/:id/retry', async (request, reply) => {
         const who = principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
@@ -324,20 +383,23 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       });
     }
 
-    app.get('/ui/users', async (request, reply) => {
+    app.get<{ Querystring: Record<string, string | undefined> }>('/ui/users', async (request, reply) => {
       const who = principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
-      const rows = store
-        .users()
-        .map(
-          (u) =>
-            `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(store.projectsOf(u.name).join(', '))}</td></tr>`,
-        );
+      const q = request.query;
+      const search = (q['q'] ?? '').slice(0, 200);
+      const at = pageOf(q);
+      const { total, rows } = queries.users(search, PAGE_SIZE, at.offset);
+      const list = rows.map(
+        (u) =>
+          `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(u.projects)}</td></tr>`,
+      );
       return page(
         reply,
         who,
         'Users',
-        `<table><tr><th>User</th><th>Role</th><th>Projects</th></tr>${rows.join('')}</table>
+        `${searchBox(search, 'user name')}<table><tr><th>User</th><th>Role</th><th>Projects</th></tr>${list.join('')}</table>
+${pager(q, at.number, total)}
 <h2>New user</h2><form method="post" action="/ui/users"><input name="username" placeholder="user name">
 <input type="password" name="password" placeholder="password" autocomplete="new-password"> <button>Create</button></form>
 <p>Passwords: 8 to 128 characters with an upper-case letter, a lower-case letter and a digit.</p>`,
@@ -366,55 +428,77 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       return reply.redirect('/ui/users', 303);
     });
 
-    app.get<{ Params: { project: string } }>('/ui/projects/:project', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
-      const host = request.host;
-      const repos = store.repositories(project.name).map(
-        (r) =>
-          `<tr><td><a href="/ui/projects/${url(project.name)}/repositories/${url(r.name.slice(project.name.length + 1))}">${esc(r.name)}</a></td>
-<td>${r.artifacts}</td><td>${r.tags}</td><td><code>docker pull ${esc(host)}/${esc(r.name)}</code></td></tr>`,
-      );
-      const links = [
-        gov.may(who, project, 'read audit log')
-          ? `<a href="/ui/projects/${url(project.name)}/members">Members</a><a href="/ui/projects/${url(project.name)}/logs">Audit log</a>`
-          : '',
-        gov.may(who, project, 'manage robots')
-          ? `<a href="/ui/projects/${url(project.name)}/robots">Robot accounts</a>`
-          : '',
-      ].join('');
-      const { used, linked } = store.usage(project.name);
-      return page(
-        reply,
-        who,
-        `Project ${project.name}`,
-        `<nav>${links}</nav><p>${project.public ? 'Public' : 'Private'}; storage ${formatBytes(used)} of ${formatBytes(project.storageLimit)}${linked > used ? ` (${formatBytes(linked - used)} pending)` : ''}.</p>
-<table><tr><th>Repository</th><th>Artifacts</th><th>Tags</th><th>Pull</th></tr>${repos.join('')}</table>`,
-      );
-    });
-
-    app.get<{ Params: { project: string; repository: string } }>(
-      '/ui/projects/:project/repositories/:repository',
+    app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
+      '/ui/projects/:project',
       async (request, reply) => {
         const who = principalOf(request);
         const project = visibleProject(who, request.params.project);
         if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
-        const name = `${project.name}/${request.params.repository}`;
-        const rows = store.artifacts(name).map(
-          (a) =>
-            `<tr><td><code>${esc(a.digest.slice(0, 19))}…</code></td><td>${a.tags.map(esc).join(', ')}</td>
-<td>${esc(a.mediaType)}</td><td>${esc(new Date(a.pushedAt).toISOString())}</td>
-<td><code>docker pull ${esc(request.host)}/${esc(name)}${a.tags[0] ? `:${esc(a.tags[0])}` : `@${esc(a.digest)}`}</code></td></tr>`,
+        const host = request.host;
+        const q = request.query;
+        const search = (q['q'] ?? '').slice(0, 200);
+        const at = pageOf(q);
+        const { total, rows } = queries.repositories(project.name, search, PAGE_SIZE, at.offset);
+        const repos = rows.map(
+          (r) =>
+            `<tr><td><a href="${repositoryPath(r.name)}">${esc(r.name)}</a></td>
+<td>${r.artifacts}</td><td>${r.tags}</td><td><code>docker pull ${esc(host)}/${esc(r.name)}</code></td></tr>`,
         );
+        const base = `/ui/projects/${url(project.name)}`;
+        const links = [
+          gov.may(who, project, 'read audit log')
+            ? `<a href="${base}/members">Members</a><a href="${base}/logs">Audit log</a>`
+            : '',
+          gov.may(who, project, 'manage robots') ? `<a href="${base}/robots">Robot accounts</a>` : '',
+          gov.may(who, project, 'change settings')
+            ? `<a href="${base}/retention">Retention</a>${deps.webhooks ? `<a href="${base}/webhooks">Webhooks</a>` : ''}`
+            : '',
+        ].join('');
+        const { used, linked } = usage(project.name);
         return page(
           reply,
           who,
-          name,
-          `<table><tr><th>Digest</th><th>Tags</th><th>Type</th><th>Pushed</th><th>Pull</th></tr>${rows.join('')}</table>`,
+          `Project ${project.name}`,
+          `<nav>${links}</nav><p>${project.public ? 'Public' : 'Private'}; storage ${formatBytes(used)} of ${formatBytes(project.storageLimit)}${linked > used ? ` (${formatBytes(linked - used)} pending)` : ''}.</p>
+${searchBox(search, 'repository name')}<table><tr><th>Repository</th><th>Artifacts</th><th>Tags</th><th>Pull</th></tr>${repos.join('')}</table>
+${pager(q, at.number, total)}`,
         );
       },
     );
+
+    app.get<{
+      Params: { project: string; repository: string };
+      Querystring: Record<string, string | undefined>;
+    }>('/ui/projects/:project/repositories/:repository', async (request, reply) => {
+      const who = principalOf(request);
+      const project = visibleProject(who, request.params.project);
+      if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
+      const name = `${project.name}/${request.params.repository}`;
+      const q = request.query;
+      const at = pageOf(q);
+      const { total, rows } = queries.artifacts(name, PAGE_SIZE, at.offset);
+      const list = rows.map(
+        (a) =>
+          `<tr><td><a href="${repositoryPath(name)}/artifacts/${url(a.digest)}"><code>${esc(a.digest.slice(0, 19))}…</code></a></td><td>${a.tags.map(esc).join(', ')}</td>
+<td>${esc(a.artifactType ?? a.mediaType)}</td><td>${formatBytes(a.size)}</td><td>${esc(new Date(a.pushedAt).toISOString())}</td>
+<td><code>docker pull ${esc(request.host)}/${esc(name)}${a.tags[0] ? `:${esc(a.tags[0])}` : `@${esc(a.digest)}`}</code></td></tr>`,
+      );
+      return page(
+        reply,
+        who,
+        name,
+        `<table><tr><th>Digest</th><th>Tags</th><th>Type</th><th>Size</th><th>Pushed</th><th>Pull</th></tr>${list.join('')}</table>
+${pager(q, at.number, total)}`,
+      );
+    });
+
+    artifactPages(app, context, deps.registry);
+    operationPages(app, context, {
+      ...(deps.gc ? { gc: deps.gc } : {}),
+      ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+      ...(deps.replication ? { replication: deps.replication } : {}),
+      deleteTag: deps.deleteTag,
+    });
 
     app.get<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
       const who = principalOf(request);

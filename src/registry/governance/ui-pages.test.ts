@@ -1,0 +1,357 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { sha256Of } from '../../core/digest.js';
+import { silentLogger } from '../../core/logger.js';
+import { buildConfig } from '../config.js';
+import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import { type RunningRegistry, startRegistryServer } from '../server.js';
+import { imageManifest } from '../testing/harness.js';
+import { createUiQueries } from './ui-queries.js';
+
+const ADMIN = 'Ui-pages-admin1';
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe('berth-registry web UI: artifacts, search, operations', () => {
+  let server: RunningRegistry;
+  let app: FastifyInstance;
+  let root: string;
+  let admin: string;
+  let dev: string;
+  const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+
+  const login = async (username: string, password: string) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ui/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username, password }).toString(),
+    });
+    return String(response.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+  };
+  const get = (url: string, cookie = '') =>
+    app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+  const post = (url: string, cookie: string, fields: [string, string][]) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(fields).toString(),
+    });
+  const bearer = async (repository: string) => {
+    const token = await app.inject({
+      method: 'GET',
+      url: `/token?scope=repository:${repository}:pull,push`,
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}` },
+    });
+    return `Bearer ${(token.json() as { token: string }).token}`;
+  };
+  const pushBlob = async (repository: string, auth: string, content: string) => {
+    const digest = sha256Of(content);
+    const response = await app.inject({
+      method: 'POST',
+      url: `/v2/${repository}/blobs/uploads/?digest=${digest}`,
+      headers: { authorization: auth, 'content-type': 'application/octet-stream' },
+      payload: content,
+    });
+    assert.equal(response.statusCode, 201);
+    return { digest, size: Buffer.byteLength(content) };
+  };
+  const putManifest = async (repository: string, auth: string, reference: string, manifest: Buffer) => {
+    const response = await app.inject({
+      method: 'PUT',
+      url: `/v2/${repository}/manifests/${reference}`,
+      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      payload: manifest,
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    return sha256Of(manifest);
+  };
+
+  let image: string;
+  let signature: string;
+
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'berth-registry-ui-pages-'));
+    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN;
+    const config = buildConfig(
+      { auth: { mode: 'token' }, gc: { interval: 0 } },
+      { addr: '127.0.0.1:0', root },
+    );
+    server = await startRegistryServer(config, silentLogger);
+    app = server.app;
+    admin = await login('admin', ADMIN);
+    assert.equal((await post('/ui/projects', admin, [['name', 'secret']])).statusCode, 303);
+    assert.equal(
+      (
+        await post('/ui/projects', admin, [
+          ['name', 'open'],
+          ['public', 'true'],
+        ])
+      ).statusCode,
+      303,
+    );
+    assert.equal(
+      (
+        await post('/ui/users', admin, [
+          ['username', 'dev'],
+          ['password', 'Dev-pass-1'],
+        ])
+      ).statusCode,
+      303,
+    );
+    dev = await login('dev', 'Dev-pass-1');
+
+    // An image whose config history and annotations carry HTML, and a signature referring to it.
+    const auth = await bearer('secret/app');
+    const imageConfig = JSON.stringify({
+      os: 'linux',
+      architecture: 'amd64',
+      config: { Cmd: ['/bin/sh'], Labels: { note: XSS } },
+      history: [{ created: '2026-01-01T00:00:00Z', created_by: `/bin/sh -c echo ${XSS}` }],
+    });
+    const manifest = imageManifest(
+      await pushBlob('secret/app', auth, imageConfig),
+      [await pushBlob('secret/app', auth, 'layer bytes of the ui test')],
+      { annotations: { 'org.example.note': XSS } },
+    );
+    image = await putManifest('secret/app', auth, '1.0', manifest);
+    const empty = await pushBlob('secret/app', auth, '{}');
+    signature = await putManifest(
+      'secret/app',
+      auth,
+      'sha256-signature',
+      imageManifest({ ...empty }, [], {
+        artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+        subject: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: image,
+          size: manifest.length,
+        },
+      }),
+    );
+    const openAuth = await bearer('open/tool');
+    const openConfig = await pushBlob('open/tool', openAuth, '{"os":"linux"}');
+    await putManifest('open/tool', openAuth, 'latest', imageManifest(openConfig, []));
+  });
+  after(async () => {
+    await server?.close();
+    if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
+    else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('shows an artifact: tags, size, layers, config history and its referrers, escaped', async () => {
+    const repository = await get('/ui/projects/secret/repositories/app', admin);
+    assert.match(
+      repository.body,
+      new RegExp(`href="/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(image)}"`),
+    );
+    const page = await get(
+      `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(image)}`,
+      admin,
+    );
+    assert.equal(page.statusCode, 200);
+    const body = page.body;
+    assert.match(body, /<h2>Tags<\/h2><table>.*<td>1\.0<\/td>/s);
+    assert.match(body, /<h2>Layers<\/h2>/);
+    assert.match(body, new RegExp(sha256Of('layer bytes of the ui test')));
+    assert.match(body, /<h3>History<\/h3>/);
+    assert.match(body, /linux\/amd64/);
+    assert.match(body, /<h2>Referrers<\/h2><table>.*cosign\.artifact\.sig/s);
+    assert.match(body, new RegExp(signature));
+    assert.doesNotMatch(body, /<img src=x/);
+    assert.match(body, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    const unknown = await get(`/ui/projects/secret/repositories/app/artifacts/${sha256Of('nothing')}`, admin);
+    assert.equal(unknown.statusCode, 404);
+    const garbage = await get('/ui/projects/secret/repositories/app/artifacts/..%2F..%2Fetc', admin);
+    assert.equal(garbage.statusCode, 404);
+  });
+
+  it('shows the platforms of an index and when a tag was last pulled', async () => {
+    const auth = await bearer('secret/app');
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: image,
+            size: 1,
+            platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+          },
+        ],
+      }),
+    );
+    const put = await app.inject({
+      method: 'PUT',
+      url: '/v2/secret/app/manifests/multi',
+      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.index.v1+json' },
+      payload: index,
+    });
+    assert.equal(put.statusCode, 201, put.body);
+    const page = await get(
+      `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(sha256Of(index))}`,
+      admin,
+    );
+    assert.match(
+      page.body,
+      /<h2>Platforms<\/h2>.*<td>linux\/arm64\/v8<\/td><td><a href="[^"]+artifacts\/sha256%3A/s,
+    );
+    assert.match(page.body, /<td>multi<\/td><td>[^<]+<\/td><td>never<\/td>/);
+    const pulled = await app.inject({
+      method: 'GET',
+      url: '/v2/secret/app/manifests/multi',
+      headers: { authorization: auth, accept: 'application/vnd.oci.image.index.v1+json' },
+    });
+    assert.equal(pulled.statusCode, 200);
+    const after = await get(
+      `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(sha256Of(index))}`,
+      admin,
+    );
+    assert.match(after.body, /<td>multi<\/td><td>[^<]+<\/td><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d<\/td>/);
+  });
+
+  it('keeps private projects private on artifact pages and in search', async () => {
+    const path = `/ui/projects/secret/repositories/app/artifacts/${encodeURIComponent(image)}`;
+    assert.equal((await get(path)).headers.location, '/ui/login');
+    assert.equal((await get(path, dev)).statusCode, 403);
+    const adminSearch = await get('/ui/search?q=app', admin);
+    assert.match(adminSearch.body, />secret\/app<\/a>/);
+    const devSearch = await get('/ui/search?q=o', dev);
+    assert.doesNotMatch(devSearch.body, /secret\/app/);
+    assert.match(devSearch.body, />open\/tool<\/a>/);
+    const anonymous = await get('/ui/search?q=tool');
+    assert.match(anonymous.body, />open\/tool<\/a>/);
+    // LIKE wildcards are literal.
+    assert.match((await get('/ui/search?q=%25', admin)).body, /0 repositories match/);
+    const reflected = await get(`/ui/search?q=${encodeURIComponent(XSS)}`, admin);
+    assert.doesNotMatch(reflected.body, /<img src=x/);
+    assert.match(reflected.body, /&lt;img src=x/);
+  });
+
+  it('pages and searches the lists', async () => {
+    const found = await get('/ui/?q=ope', admin);
+    assert.match(found.body, />open<\/a>/);
+    assert.doesNotMatch(found.body, />secret<\/a>/);
+    assert.match(found.body, /page 1 of 1 \(1\)/);
+    const devProjects = await get('/ui/', dev);
+    assert.doesNotMatch(devProjects.body, />secret<\/a>/);
+    const users = await get('/ui/users?q=de', admin);
+    assert.match(users.body, /<td>dev<\/td>/);
+    assert.doesNotMatch(users.body, /<td>admin<\/td>/);
+    const repositories = await get('/ui/projects/secret?q=zzz', admin);
+    assert.match(repositories.body, /page 1 of 1 \(0\)/);
+  });
+
+  it('runs garbage collection and lists the runs, for system admins only', async () => {
+    assert.equal((await get('/ui/gc', dev)).statusCode, 403);
+    assert.equal((await post('/ui/gc', dev, [['dry_run', 'true']])).statusCode, 403);
+    const run = await post('/ui/gc', admin, [['dry_run', 'true']]);
+    assert.equal(run.statusCode, 303);
+    const list = await get('/ui/gc', admin);
+    assert.match(list.body, /<td>1<\/td><td>[^<]+<\/td><td>[^<]+<\/td>\s*<td>dry run<\/td>/);
+  });
+
+  it('runs retention and manages webhooks with "change settings"', async () => {
+    await post('/ui/projects/secret/members', admin, [
+      ['username', 'dev'],
+      ['role', 'developer'],
+    ]);
+    assert.equal((await get('/ui/projects/secret/retention', dev)).statusCode, 403);
+    assert.equal((await post('/ui/projects/secret/retention', dev, [])).statusCode, 403);
+    assert.equal((await get('/ui/projects/secret/webhooks', dev)).statusCode, 403);
+    assert.doesNotMatch((await get('/ui/projects/secret', dev)).body, /Retention/);
+
+    const dry = await post('/ui/projects/secret/retention', admin, [['dry_run', 'true']]);
+    assert.match(dry.body, /Dry run: would delete 0 of 3 tags/);
+    assert.match(
+      (await get('/ui/projects/secret/retention', admin)).body,
+      /dry run: would delete 0 of 3 tags/,
+    );
+
+    const bad = await post('/ui/projects/secret/webhooks', admin, [
+      ['name', 'hook'],
+      ['url', 'ftp://x'],
+      ['event', 'PUSH_ARTIFACT'],
+    ]);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /url: an http:\/\/ or https:\/\/ URL/);
+    const created = await post('/ui/projects/secret/webhooks', admin, [
+      ['name', 'hook'],
+      ['url', `http://127.0.0.1:1/hook?x=${XSS}`],
+      ['event', 'PUSH_ARTIFACT'],
+    ]);
+    assert.equal(created.statusCode, 201);
+    assert.match(created.body, /shown only now/);
+    assert.doesNotMatch(created.body, /<img/);
+    const id = /href="\/ui\/projects\/secret\/webhooks\/(\d+)"/.exec(created.body)?.[1];
+    assert.ok(id);
+    // A push queues a delivery, which fails against port 1 and shows in the log.
+    const auth = await bearer('secret/app');
+    const config = await pushBlob('secret/app', auth, '{"os":"linux","n":2}');
+    await putManifest('secret/app', auth, '2.0', imageManifest(config, []));
+    const deliveries = await get(`/ui/projects/secret/webhooks/${id}`, admin);
+    assert.equal(deliveries.statusCode, 200);
+    assert.match(deliveries.body, /<td>PUSH_ARTIFACT<\/td>/);
+    assert.equal((await get(`/ui/projects/secret/webhooks/${id}`, dev)).statusCode, 403);
+    const delivery = /<td>(\d+)<\/td><td>PUSH_ARTIFACT<\/td>/.exec(deliveries.body)?.[1];
+    assert.ok(delivery);
+    const retry = `/ui/projects/secret/webhooks/${id}/deliveries/${delivery}/retry`;
+    assert.equal((await post(retry, dev, [])).statusCode, 403);
+    assert.equal(
+      (await post(`/ui/projects/secret/webhooks/${id}/deliveries/999/retry`, admin, [])).statusCode,
+      404,
+    );
+    assert.equal((await post(retry, admin, [])).statusCode, 303);
+    assert.match(
+      (await get('/ui/projects/secret/logs?operation=redeliver_webhook', admin)).body,
+      /delivery \d+/,
+    );
+  });
+
+  it('creates replication rules from the form, for system admins only', async () => {
+    const fields: [string, string][] = [
+      ['name', 'to-dr'],
+      ['direction', 'push'],
+      ['project', 'secret'],
+      ['url', 'http://127.0.0.1:1'],
+      ['repositories', 'app other'],
+      ['trigger', 'manual'],
+    ];
+    assert.equal((await post('/ui/replication/rules', dev, fields)).statusCode, 403);
+    const bad = await post('/ui/replication/rules', admin, [...fields.slice(0, 2), ['project', 'nope']]);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /project: the name of an existing project/);
+    assert.equal((await post('/ui/replication/rules', admin, fields)).statusCode, 303);
+    const page = await get('/ui/replication', admin);
+    assert.match(page.body, /<td>to-dr<\/td>.*<td>app other<\/td>/s);
+  });
+
+  it('counts project storage as the quota does', async () => {
+    const db = (server.registry.context.metadata as unknown as { database: SqliteDatabase }).database;
+    const queries = createUiQueries(db);
+    const { createGovernanceStore } = await import('./store.js');
+    const store = createGovernanceStore(db);
+    for (const project of ['secret', 'open', 'nothing'])
+      assert.deepEqual(queries.usage(project), store.usage(project));
+    assert.ok(queries.usage('secret').used > 0);
+  });
+
+  it('searches through the repository name index, project by project', () => {
+    const db = (server.registry.context.metadata as unknown as { database: SqliteDatabase }).database;
+    const queries = createUiQueries(db);
+    for (const who of [{ all: true as const }, { user: 'dev' }, { user: undefined }]) {
+      const plan = queries.searchPlan(who, 'app').join('\n');
+      assert.match(
+        plan,
+        /SEARCH r USING (COVERING )?INDEX sqlite_autoindex_repositories_1 \(name>\? AND name<\?\)/,
+        plan,
+      );
+    }
+  });
+});
