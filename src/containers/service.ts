@@ -12,7 +12,15 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
+import { LogRotator } from '../runtime/logs/rotation.js';
+import {
+  type AttachSession,
+  type AttachStreams,
+  type ExitStatus,
+  isRuntimeLogReopener,
+  type Runtime,
+  type TerminalSize,
+} from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
@@ -20,7 +28,7 @@ import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
-import { type LogConfig, monitorLogOptions, resolveLogConfig } from './log-config.js';
+import { type LogConfig, logRotationOf, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { runProbe } from './probe.js';
@@ -68,6 +76,8 @@ const SIGNALS: Record<string, number> = {
  */
 export class ContainerService {
   private readonly waiters = new Waiters();
+  /** Log rotation (max-file) of running containers, by id. */
+  private readonly rotators = new Map<string, LogRotator>();
   /** Attaches made before start (docker run attaches first): connected between create and start. */
   private readonly pendingAttaches = new Map<
     string,
@@ -408,6 +418,7 @@ export class ContainerService {
 
   /** Watches for the container's exit, records it, cleans up and honours AutoRemove. */
   follow(record: ContainerRecord, runtime: Runtime): void {
+    this.rotateLogs(record, runtime);
     runtime
       .wait(record.Id)
       .then((status) => this.onExit(record, runtime, status))
@@ -416,8 +427,38 @@ export class ContainerService {
       );
   }
 
+  /** Rotates the log of a running container whose log options keep more than one file. */
+  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+    const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
+    const rotation = config && logRotationOf(config);
+    if (!rotation || rotation.maxFile < 2 || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
+    void this.rotators.get(record.Id)?.stop();
+    const rotator = new LogRotator({
+      ...rotation,
+      path: record.LogPath,
+      reopen: () => runtime.reopenLog(record.Id),
+      onError: (err) => this.deps.log.warn('log rotation failed', { id: record.Id, error: err }),
+    });
+    this.rotators.set(record.Id, rotator);
+    rotator.start();
+  }
+
+  /** At daemon shutdown: stops watching logs; conmon keeps them bounded meanwhile. */
+  async detachLogRotation(): Promise<void> {
+    const rotators = [...this.rotators.values()];
+    this.rotators.clear();
+    await Promise.all(rotators.map((r) => r.detach()));
+  }
+
+  private async stopRotatingLogs(id: string): Promise<void> {
+    const rotator = this.rotators.get(id);
+    this.rotators.delete(id);
+    await rotator?.stop();
+  }
+
   private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
     this.health.exited(record);
+    await this.stopRotatingLogs(record.Id);
     const restart =
       record.State.Status !== 'removing' &&
       policyRestarts(checkRestartPolicy(record.HostConfig.RestartPolicy, false), {

@@ -109,6 +109,7 @@ export class Daemon {
         networking,
         volumes,
       });
+      undo.push(() => containers.detachLogRotation());
       await networking.reconcile();
       await volumes.reconcile();
       const inventory = {

@@ -1,6 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
+import { rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -18,7 +19,8 @@ import { errnoCode } from '../../core/errors.js';
  *
  * Concatenating the contents of a stream's records gives back its exact
  * bytes. With --log-size-max, conmon starts a new empty file (rename over
- * the old one) when the next write would pass the limit: older output is lost.
+ * the old one) when the next write would pass the limit; berthd rotates the
+ * file before that (rotation.ts).
  */
 export interface LogRecord {
   /** The timestamp as written. */
@@ -82,64 +84,148 @@ export interface ReadLogOptions {
   pollMs?: number;
 }
 
+/** Marks, in {@link readLogEntries}, the end of what was written before the read began. */
+export const CAUGHT_UP = Symbol('caught up');
+
 /**
- * Reads a k8s-file log from the start, record by record. While following,
- * a file that conmon replaced (log-size-max) is read again from its start.
- * A missing file reads as empty.
+ * Reads a container's k8s-file log from its oldest record: the rotated files
+ * (`<path>.N` … `<path>.1`, see rotation.ts) then the current one. While
+ * following, a current file that was rotated away (renamed, or replaced by
+ * conmon's log-size-max) is read to its end, then any rotated file not read
+ * yet, then the new current file from its start: nothing twice, nothing
+ * skipped that still exists. A missing file reads as empty.
  */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<LogRecord> {
+  for await (const entry of readLogEntries(path, options)) if (entry !== CAUGHT_UP) yield entry;
+}
+
+/** {@link readLog} with {@link CAUGHT_UP} between the records there were and those that came. */
+export async function* readLogEntries(
+  path: string,
+  options: ReadLogOptions = {},
+): AsyncGenerator<LogRecord | typeof CAUGHT_UP> {
   let stopping = false;
   void options.until?.then(
     () => (stopping = true),
     () => (stopping = true),
   );
-  let file = await openLog(path);
-  let position = 0;
-  let rest = Buffer.alloc(0);
-  const buffer = Buffer.alloc(64 * 1024);
-  try {
-    while (!options.signal?.aborted) {
-      const { bytesRead } = file ? await file.read(buffer, 0, buffer.length, position) : { bytesRead: 0 };
-      if (bytesRead > 0) {
-        position += bytesRead;
-        const lines = Buffer.concat([rest, buffer.subarray(0, bytesRead)]);
-        let start = 0;
-        for (let end = lines.indexOf(NEWLINE); end !== -1; end = lines.indexOf(NEWLINE, start)) {
-          const record = parseLogLine(lines.subarray(start, end));
-          if (record) yield record;
-          start = end + 1;
-        }
-        rest = Buffer.from(lines.subarray(start));
-        continue;
-      }
-      if (!options.follow || stopping) break;
-      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
-      if (await replaced(path, file, position)) {
-        await file?.close();
-        file = await openLog(path);
-        position = 0;
-        rest = Buffer.alloc(0);
+  /** How far each file has been read, by inode (files gone from the directory are dropped). */
+  const positions = new Map<number, number>();
+  // Every earlier file from where it was left, then the current one: a file that
+  // turns out to be current is read once, by its cursor, from where the pass left it.
+  async function* earlierFiles(current: LogCursor | undefined): AsyncGenerator<LogRecord> {
+    const present = new Set<number>();
+    for (const file of await openRotated(path)) {
+      try {
+        present.add(file.ino);
+        if (file.ino === current?.ino) continue;
+        file.seek(positions.get(file.ino) ?? 0);
+        yield* file.records();
+        positions.set(file.ino, file.consumed);
+      } finally {
+        await file.close();
       }
     }
-  } finally {
-    await file?.close();
+    if (current) present.add(current.ino);
+    for (const ino of positions.keys()) if (!present.has(ino)) positions.delete(ino);
   }
-}
-
-async function openLog(path: string): Promise<FileHandle | undefined> {
+  // The current file first: a rotation while the others open then shows as a known inode.
+  let current = await LogCursor.open(path);
   try {
-    return await open(path, 'r');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
+    yield* earlierFiles(current);
+    if (current) yield* current.records();
+    yield CAUGHT_UP;
+    if (!options.follow) return;
+    while (!options.signal?.aborted) {
+      if (current) yield* current.records();
+      const now = await stat(path).catch(() => undefined);
+      if (now && current && now.ino === current.ino && now.size < current.position) current.seek(0);
+      else if (now && now.ino !== current?.ino) {
+        // Replaced: finish the old file (conmon closed it before the new one appeared), then the rest.
+        if (current) {
+          yield* current.records();
+          positions.set(current.ino, current.consumed);
+          await current.close();
+        }
+        current = await LogCursor.open(path);
+        current?.seek(positions.get(current.ino) ?? 0);
+        yield* earlierFiles(current);
+        continue;
+      }
+      if (stopping) break;
+      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  } finally {
+    await current?.close();
   }
 }
 
-/** True when `path` is no longer the file we read (renamed over) or shrank below what we read. */
-async function replaced(path: string, file: FileHandle | undefined, position: number): Promise<boolean> {
-  const current = await stat(path).catch(() => undefined);
-  if (!current) return false;
-  if (!file) return true;
-  const ours = await file.stat();
-  return ours.ino !== current.ino || current.size < position;
+/** An open log file and how far it has been read. */
+class LogCursor {
+  position = 0;
+  private rest = Buffer.alloc(0);
+  private readonly buffer = Buffer.alloc(64 * 1024);
+
+  private constructor(
+    private readonly file: FileHandle,
+    readonly ino: number,
+  ) {}
+
+  /** Opens `path`; undefined when it does not exist. */
+  static async open(path: string): Promise<LogCursor | undefined> {
+    try {
+      const file = await open(path, 'r');
+      return new LogCursor(file, (await file.stat()).ino);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** The complete records written since the last call. */
+  async *records(): AsyncGenerator<LogRecord> {
+    for (;;) {
+      const { bytesRead } = await this.file.read(this.buffer, 0, this.buffer.length, this.position);
+      if (bytesRead === 0) return;
+      this.position += bytesRead;
+      const lines = Buffer.concat([this.rest, this.buffer.subarray(0, bytesRead)]);
+      let start = 0;
+      for (let end = lines.indexOf(NEWLINE); end !== -1; end = lines.indexOf(NEWLINE, start)) {
+        const record = parseLogLine(lines.subarray(start, end));
+        if (record) yield record;
+        start = end + 1;
+      }
+      this.rest = Buffer.from(lines.subarray(start));
+    }
+  }
+
+  /** Where the next record starts: what was read, less a line not complete yet. */
+  get consumed(): number {
+    return this.position - this.rest.length;
+  }
+
+  /** Reads on from `position` (a record boundary). */
+  seek(position: number): void {
+    this.position = position;
+    this.rest = Buffer.alloc(0);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/**
+ * The earlier files of `path` that exist, oldest first: the rotated ones, then
+ * berthd's names of the files conmon wrote since (finished ones not rotated in yet,
+ * and the empty one ready for its next reopen).
+ */
+async function openRotated(path: string): Promise<LogCursor[]> {
+  const cursors: LogCursor[] = [];
+  const written = (await writtenLogPaths(path)).map((w) => w.path);
+  for (const rotated of [...(await rotatedLogPaths(path)), ...written]) {
+    const cursor = await LogCursor.open(rotated);
+    if (cursor) cursors.push(cursor);
+  }
+  return cursors;
 }
