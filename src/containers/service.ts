@@ -478,16 +478,18 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    if (restart) record.RestartCount++;
+    await this.store.save(record);
+    // dockerd's order: die, then the network disconnects and volume unmounts.
+    if (status.oomKilled) this.event(record, 'oom');
+    this.event(record, 'die', { exitCode: String(status.exitCode) });
     await this.deps.networking
       ?.detach(record)
       .catch((err: unknown) =>
         this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
       );
     await this.deps.volumes?.unmount(record);
-    if (restart) record.RestartCount++;
     await this.store.save(record);
-    if (status.oomKilled) this.event(record, 'oom');
-    this.event(record, 'die', { exitCode: String(status.exitCode) });
     await runtime.delete(record.Id, { force: true }).catch(() => {});
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);

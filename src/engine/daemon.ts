@@ -93,12 +93,18 @@ export class Daemon {
       // Networks: bridges, rules and DNS servers come back before any container starts.
       const networks = await openNetworks(config, log);
       undo.push(() => networks.close());
-      const networking = new BridgeContainerNetworking(networks, () => containers.store, log, {
-        dns: config.dns,
-        dnsSearch: config.dnsSearch,
-        dnsOptions: config.dnsOpts,
+      const networking = new BridgeContainerNetworking(
+        networks,
+        () => containers.store,
+        log,
+        { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts },
+        events,
+      );
+      const volumeService = await VolumeService.open({
+        root: join(config.dataRoot, 'volumes'),
+        logger: log,
+        events,
       });
-      const volumeService = await VolumeService.open({ root: join(config.dataRoot, 'volumes'), logger: log });
       const volumes = new LocalContainerVolumes(volumeService, () => containers.store, log);
       const containers = await openContainerService({
         config,
