@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -34,6 +34,7 @@ import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
+import { readFileInRoot } from './root-path.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
@@ -307,8 +308,8 @@ export class ContainerService {
       if (this.deps.networking) request.network = sandbox.netns;
       if (this.deps.volumes) request.mounts = await this.deps.volumes.mount(record, rootfs);
       const [passwd, group] = await Promise.all([
-        readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
-        readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
+        readFileInRoot(rootfs, '/etc/passwd'),
+        readFileInRoot(rootfs, '/etc/group'),
       ]);
       const ic = record.Config as {
         Entrypoint?: string[] | null;
