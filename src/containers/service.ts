@@ -459,7 +459,6 @@ export class ContainerService {
 
   private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
     this.health.exited(record);
-    await this.stopRotatingLogs(record.Id);
     const restart =
       record.State.Status !== 'removing' &&
       policyRestarts(checkRestartPolicy(record.HostConfig.RestartPolicy, false), {
@@ -492,6 +491,8 @@ export class ContainerService {
     await this.deps.volumes?.unmount(record);
     await this.store.save(record);
     await runtime.delete(record.Id, { force: true }).catch(() => {});
+    // The monitor is gone (delete waits for it): nothing writes the log any more.
+    await this.stopRotatingLogs(record.Id);
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {

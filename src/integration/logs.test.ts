@@ -168,6 +168,36 @@ describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI o
     const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
     const files = (await readdir(dirname(path))).filter((f) => /^container\.log(\.\d+)?$/.test(f));
     assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
-    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 20 * 1024, f);
+    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 15 * 1024, f);
+  });
+
+  it('max-file after a burst faster than the rotation: pieces of max-size with the newest lines', async () => {
+    const c = name('burst');
+    const script = 'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done';
+    const r = await run(
+      'run',
+      '--name',
+      c,
+      '--log-opt',
+      'max-size=10k',
+      '--log-opt',
+      'max-file=3',
+      'busybox',
+      'sh',
+      '-c',
+      script,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (await run('logs', c)).stdout.trim().split('\n');
+    const ns = lines.map((l) => Number(l.replace('line-', '')));
+    assert.equal(ns.at(-1), 19999);
+    assert.ok(
+      ns.every((n, i) => i === 0 || n === ns[i - 1]! + 1),
+      'contiguous',
+    );
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const files = (await readdir(dirname(path))).filter((f) => f.startsWith('container.log'));
+    assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
+    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 15 * 1024, f);
   });
 });

@@ -1,7 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
-import { rotatedLogPaths, writtenLogPaths } from './rotation.js';
+import { parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -119,9 +119,16 @@ export async function* readLogEntries(
       try {
         present.add(file.ino);
         if (file.ino === current?.ino) continue;
-        file.seek(positions.get(file.ino) ?? 0);
+        let from = positions.get(file.ino) ?? 0;
+        // A piece of a file cut at rotation: what was read of the original is not read again.
+        const origin = file.origin;
+        const seen = origin && positions.get(origin.ino);
+        if (origin) from = Math.max(from, origin.length + Math.max(0, (seen ?? 0) - origin.offset));
+        file.seek(from);
         yield* file.records();
         positions.set(file.ino, file.consumed);
+        if (origin)
+          positions.set(origin.ino, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
       } finally {
         await file.close();
       }
@@ -169,15 +176,25 @@ class LogCursor {
   private constructor(
     private readonly file: FileHandle,
     readonly ino: number,
+    /** For a piece cut from a bigger file: that file and where the piece was in it. */
+    readonly origin: ReturnType<typeof parseOrigin>,
   ) {}
 
   /** Opens `path`; undefined when it does not exist. */
   static async open(path: string): Promise<LogCursor | undefined> {
+    let file: FileHandle;
     try {
-      const file = await open(path, 'r');
-      return new LogCursor(file, (await file.stat()).ino);
+      file = await open(path, 'r');
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const head = Buffer.alloc(64);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      return new LogCursor(file, (await file.stat()).ino, parseOrigin(head.subarray(0, bytesRead)));
+    } catch (err) {
+      await file.close();
       throw err;
     }
   }

@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { link, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../../core/errors.js';
 
@@ -135,7 +135,10 @@ export class LogRotator {
     await this.running;
   }
 
-  /** Stops watching once the writer is gone: finished files are rotated in, the extra names removed. */
+  /**
+   * Stops watching once the writer is gone (call it after the monitor exited):
+   * finished files are rotated in, the extra names removed.
+   */
   async stop(): Promise<void> {
     await this.detach();
     await this.tick(true).catch(this.options.onError);
@@ -156,7 +159,7 @@ export class LogRotator {
   }
 
   private async tick(final: boolean): Promise<void> {
-    const { path, maxSize, maxFile } = this.options;
+    const { path, maxSize } = this.options;
     const tmp = `${path}.tmp`;
     const [current, ready] = await Promise.all([statOrUndefined(path), statOrUndefined(tmp)]);
     const written = await Promise.all(
@@ -168,12 +171,17 @@ export class LogRotator {
       .sort((a, b) => a.stat!.mtimeMs - b.stat!.mtimeMs || a.n - b.n);
     for (const w of finished) {
       if (w.stat!.size === 0) await unlink(w.path).catch(ignoreMissing);
-      else await rotateIn(path, w.path, maxFile);
+      else await rotateIn(path, w.path, this.options);
     }
     const next = (written.at(-1)?.n ?? 0) + 1;
     if (final) {
       for (const w of written) if (!finished.includes(w)) await unlink(w.path).catch(ignoreMissing);
       await unlink(tmp).catch(ignoreMissing);
+      // The writer is gone: a last burst that took the current file past max-size is cut too.
+      if (current && current.size > maxSize * SPLIT_ABOVE) {
+        await rotateIn(path, path, this.options);
+        await writeFile(path, '', { flag: 'a', mode: 0o600 });
+      }
       return;
     }
     if (!current) return;
@@ -198,8 +206,91 @@ export class LogRotator {
   }
 }
 
-/** Rotates a finished file in as `<path>.1`. */
-async function rotateIn(path: string, from: string, maxFile: number): Promise<void> {
-  await shiftRotated(path, maxFile);
-  await rename(from, `${path}.1`);
+/** A finished file this much bigger than max-size is cut into max-size pieces as it is rotated in. */
+const SPLIT_ABOVE = 1.5;
+
+/**
+ * Rotates a finished file in as `<path>.1`. One that passed max-size by much
+ * (a burst of output faster than berthd) is cut at record boundaries into
+ * pieces of at most max-size, of which the newest max-file − 1 are rotated
+ * in, each starting with an origin line (see {@link originLine}).
+ */
+async function rotateIn(path: string, from: string, rotation: LogRotation): Promise<void> {
+  const { maxSize, maxFile } = rotation;
+  const info = await stat(from);
+  if (info.size <= maxSize * SPLIT_ABOVE) {
+    await shiftRotated(path, maxFile);
+    await rename(from, `${path}.1`);
+    return;
+  }
+  // Only the tail that can be kept is read.
+  const start = Math.max(0, info.size - (maxFile - 1) * maxSize - 64 * 1024);
+  const data = Buffer.alloc(info.size - start);
+  const file = await open(from, 'r');
+  try {
+    await file.read(data, 0, data.length, start);
+  } finally {
+    await file.close();
+  }
+  const first = start === 0 ? 0 : data.indexOf(0x0a) + 1;
+  const header = originLine(info.ino, info.size).length;
+  const pieces = splitRecords(data.subarray(first), Math.max(maxSize - header, 1), maxFile - 1);
+  for (const piece of pieces) {
+    const tmp = `${path}.split`;
+    const offset = start + first + piece.start;
+    await writeFile(
+      tmp,
+      Buffer.concat([originLine(info.ino, offset), data.subarray(first + piece.start, first + piece.end)]),
+      {
+        mode: 0o600,
+      },
+    );
+    await shiftRotated(path, maxFile);
+    await rename(tmp, `${path}.1`);
+  }
+  await unlink(from);
+}
+
+/**
+ * The newest `count` pieces of whole lines, each at most `limit` bytes (a
+ * longer line is a piece of its own), oldest first, as byte ranges.
+ */
+export function splitRecords(data: Buffer, limit: number, count: number): { start: number; end: number }[] {
+  const pieces: { start: number; end: number }[] = [];
+  let end = data.length;
+  let cut = end;
+  while (cut > 0 && pieces.length < count) {
+    // The start of the line that ends at `cut`.
+    const lineStart = cut >= 2 ? data.lastIndexOf(0x0a, cut - 2) + 1 : 0;
+    if (end - lineStart > limit && end !== cut) {
+      pieces.unshift({ start: cut, end });
+      end = cut;
+      continue;
+    }
+    cut = lineStart;
+  }
+  if (pieces.length < count && end > 0) pieces.unshift({ start: 0, end });
+  return pieces;
+}
+
+const ORIGIN_PREFIX = '#berth-origin ';
+
+/**
+ * The first line of a piece cut from a bigger file: which file (inode) and
+ * where in it the piece's records were. No k8s-file record looks like it
+ * (readers skip it as malformed); berthd's reader uses it so a follower that
+ * read the original does not read its pieces again.
+ */
+export function originLine(ino: number, offset: number): Buffer {
+  return Buffer.from(`${ORIGIN_PREFIX}${ino} ${offset}\n`);
+}
+
+/** The origin of a piece from its first bytes; undefined for any other file. */
+export function parseOrigin(head: Buffer): { ino: number; offset: number; length: number } | undefined {
+  if (!head.subarray(0, ORIGIN_PREFIX.length).equals(Buffer.from(ORIGIN_PREFIX))) return undefined;
+  const end = head.indexOf(0x0a);
+  if (end < 0) return undefined;
+  const [ino, offset] = head.subarray(ORIGIN_PREFIX.length, end).toString().split(' ').map(Number);
+  if (!Number.isSafeInteger(ino) || !Number.isSafeInteger(offset)) return undefined;
+  return { ino: ino!, offset: offset!, length: end + 1 };
 }
