@@ -1,7 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
-import { parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
+import { fileId, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -109,53 +109,65 @@ export async function* readLogEntries(
     () => (stopping = true),
     () => (stopping = true),
   );
-  /** How far each file has been read, by inode (files gone from the directory are dropped). */
-  const positions = new Map<number, number>();
+  /** The time of the newest record sent. */
+  let latest = 0n;
+  const stamp = (r: LogRecord) => {
+    if (r.timeNano > latest) latest = r.timeNano;
+    return r;
+  };
+  /** How far each file has been read, by identity; the most recent {@link MAX_POSITIONS}. */
+  const positions = new Map<string, number>();
+  const remember = (id: string, position: number) => {
+    positions.delete(id);
+    positions.set(id, position);
+    for (const old of positions.keys()) {
+      if (positions.size <= MAX_POSITIONS) break;
+      positions.delete(old);
+    }
+  };
   // Every earlier file from where it was left, then the current one: a file that
   // turns out to be current is read once, by its cursor, from where the pass left it.
   async function* earlierFiles(current: LogCursor | undefined): AsyncGenerator<LogRecord> {
-    const present = new Set<number>();
     for (const file of await openRotated(path)) {
       try {
-        present.add(file.ino);
-        if (file.ino === current?.ino) continue;
-        let from = positions.get(file.ino) ?? 0;
+        if (file.id === current?.id) continue;
+        let from = positions.get(file.id) ?? 0;
         // A piece of a file cut at rotation: what was read of the original is not read again.
         const origin = file.origin;
-        const seen = origin && positions.get(origin.ino);
+        const seen = origin && positions.get(origin.id);
         if (origin) from = Math.max(from, origin.length + Math.max(0, (seen ?? 0) - origin.offset));
         file.seek(from);
-        yield* file.records();
-        positions.set(file.ino, file.consumed);
-        if (origin)
-          positions.set(origin.ino, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
+        // Output older than what was sent is out of order here (a follower that fell behind a
+        // burst finds a piece of an older file): the reader never goes back in time.
+        for await (const r of file.records()) if (r.timeNano >= latest) yield stamp(r);
+        remember(file.id, file.consumed);
+        if (origin) remember(origin.id, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
       } finally {
         await file.close();
       }
     }
-    if (current) present.add(current.ino);
-    for (const ino of positions.keys()) if (!present.has(ino)) positions.delete(ino);
   }
   // The current file first: a rotation while the others open then shows as a known inode.
   let current = await LogCursor.open(path);
   try {
     yield* earlierFiles(current);
-    if (current) yield* current.records();
+    if (current) for await (const r of current.records()) yield stamp(r);
     yield CAUGHT_UP;
     if (!options.follow) return;
     while (!options.signal?.aborted) {
-      if (current) yield* current.records();
-      const now = await stat(path).catch(() => undefined);
-      if (now && current && now.ino === current.ino && now.size < current.position) current.seek(0);
-      else if (now && now.ino !== current?.ino) {
+      if (current) for await (const r of current.records()) yield stamp(r);
+      const now = await stat(path, { bigint: true }).catch(() => undefined);
+      const nowId = now && fileId(now);
+      if (now && current && nowId === current.id && Number(now.size) < current.position) current.seek(0);
+      else if (now && nowId !== current?.id) {
         // Replaced: finish the old file (conmon closed it before the new one appeared), then the rest.
         if (current) {
-          yield* current.records();
-          positions.set(current.ino, current.consumed);
+          for await (const r of current.records()) yield stamp(r);
+          remember(current.id, current.consumed);
           await current.close();
         }
         current = await LogCursor.open(path);
-        current?.seek(positions.get(current.ino) ?? 0);
+        current?.seek(positions.get(current.id) ?? 0);
         yield* earlierFiles(current);
         continue;
       }
@@ -167,6 +179,9 @@ export async function* readLogEntries(
   }
 }
 
+/** Files whose read position a reader keeps: far more than max-file keeps at once. */
+const MAX_POSITIONS = 1024;
+
 /** An open log file and how far it has been read. */
 class LogCursor {
   position = 0;
@@ -175,7 +190,8 @@ class LogCursor {
 
   private constructor(
     private readonly file: FileHandle,
-    readonly ino: number,
+    /** The file's identity: inode and birth time (an inode number is reused once a file is gone). */
+    readonly id: string,
     /** For a piece cut from a bigger file: that file and where the piece was in it. */
     readonly origin: ReturnType<typeof parseOrigin>,
   ) {}
@@ -192,7 +208,11 @@ class LogCursor {
     try {
       const head = Buffer.alloc(64);
       const { bytesRead } = await file.read(head, 0, head.length, 0);
-      return new LogCursor(file, (await file.stat()).ino, parseOrigin(head.subarray(0, bytesRead)));
+      return new LogCursor(
+        file,
+        fileId(await file.stat({ bigint: true })),
+        parseOrigin(head.subarray(0, bytesRead)),
+      );
     } catch (err) {
       await file.close();
       throw err;
@@ -238,11 +258,20 @@ class LogCursor {
  * and the empty one ready for its next reopen).
  */
 async function openRotated(path: string): Promise<LogCursor[]> {
-  const cursors: LogCursor[] = [];
-  const written = (await writtenLogPaths(path)).map((w) => w.path);
-  for (const rotated of [...(await rotatedLogPaths(path)), ...written]) {
-    const cursor = await LogCursor.open(rotated);
-    if (cursor) cursors.push(cursor);
+  const names = async () => [
+    ...(await rotatedLogPaths(path)),
+    ...(await writtenLogPaths(path)).map((w) => w.path),
+  ];
+  // Opened while no rotation renamed them: a shift between the listing and the opens would
+  // show a file under a name already opened, or none.
+  for (let attempt = 0; ; attempt++) {
+    const listed = await names();
+    const cursors: LogCursor[] = [];
+    for (const name of listed) {
+      const cursor = await LogCursor.open(name);
+      if (cursor) cursors.push(cursor);
+    }
+    if (attempt >= 4 || (await names()).join('\n') === listed.join('\n')) return cursors;
+    await Promise.all(cursors.map((c) => c.close()));
   }
-  return cursors;
 }

@@ -89,7 +89,7 @@ describe('LogRotator', () => {
     const files = (await readdir(dir)).sort();
     assert.deepEqual(files, ['container.log', 'container.log.1', 'container.log.2']);
     for (const f of files) assert.ok((await stat(join(dir, f))).size <= 1000, f);
-    assert.match(await readFile(`${path}.1`, 'utf8'), /^#berth-origin \d+ \d+\n/);
+    assert.match(await readFile(`${path}.1`, 'utf8'), /^#berth-origin \d+:\d+ \d+\n/);
     // A new reader: the newest lines, in order, through the end.
     const read = numbers(await collect(readLog(path)));
     assert.equal(read.at(-1), 204);

@@ -217,15 +217,16 @@ const SPLIT_ABOVE = 1.5;
  */
 async function rotateIn(path: string, from: string, rotation: LogRotation): Promise<void> {
   const { maxSize, maxFile } = rotation;
-  const info = await stat(from);
-  if (info.size <= maxSize * SPLIT_ABOVE) {
+  const info = await stat(from, { bigint: true });
+  const size = Number(info.size);
+  if (size <= maxSize * SPLIT_ABOVE) {
     await shiftRotated(path, maxFile);
     await rename(from, `${path}.1`);
     return;
   }
   // Only the tail that can be kept is read.
-  const start = Math.max(0, info.size - (maxFile - 1) * maxSize - 64 * 1024);
-  const data = Buffer.alloc(info.size - start);
+  const start = Math.max(0, size - (maxFile - 1) * maxSize - 64 * 1024);
+  const data = Buffer.alloc(size - start);
   const file = await open(from, 'r');
   try {
     await file.read(data, 0, data.length, start);
@@ -233,14 +234,15 @@ async function rotateIn(path: string, from: string, rotation: LogRotation): Prom
     await file.close();
   }
   const first = start === 0 ? 0 : data.indexOf(0x0a) + 1;
-  const header = originLine(info.ino, info.size).length;
+  const id = fileId(info);
+  const header = originLine(id, size).length;
   const pieces = splitRecords(data.subarray(first), Math.max(maxSize - header, 1), maxFile - 1);
   for (const piece of pieces) {
     const tmp = `${path}.split`;
     const offset = start + first + piece.start;
     await writeFile(
       tmp,
-      Buffer.concat([originLine(info.ino, offset), data.subarray(first + piece.start, first + piece.end)]),
+      Buffer.concat([originLine(id, offset), data.subarray(first + piece.start, first + piece.end)]),
       {
         mode: 0o600,
       },
@@ -281,16 +283,22 @@ const ORIGIN_PREFIX = '#berth-origin ';
  * (readers skip it as malformed); berthd's reader uses it so a follower that
  * read the original does not read its pieces again.
  */
-export function originLine(ino: number, offset: number): Buffer {
-  return Buffer.from(`${ORIGIN_PREFIX}${ino} ${offset}\n`);
+export function originLine(id: string, offset: number): Buffer {
+  return Buffer.from(`${ORIGIN_PREFIX}${id} ${offset}\n`);
+}
+
+/** A file's identity for readers: inode and birth time, as the inode number alone is reused. */
+export function fileId(info: { ino: bigint; birthtimeNs: bigint }): string {
+  return `${info.ino}:${info.birthtimeNs}`;
 }
 
 /** The origin of a piece from its first bytes; undefined for any other file. */
-export function parseOrigin(head: Buffer): { ino: number; offset: number; length: number } | undefined {
+export function parseOrigin(head: Buffer): { id: string; offset: number; length: number } | undefined {
   if (!head.subarray(0, ORIGIN_PREFIX.length).equals(Buffer.from(ORIGIN_PREFIX))) return undefined;
   const end = head.indexOf(0x0a);
   if (end < 0) return undefined;
-  const [ino, offset] = head.subarray(ORIGIN_PREFIX.length, end).toString().split(' ').map(Number);
-  if (!Number.isSafeInteger(ino) || !Number.isSafeInteger(offset)) return undefined;
-  return { ino: ino!, offset: offset!, length: end + 1 };
+  const [id, offsetText] = head.subarray(ORIGIN_PREFIX.length, end).toString().split(' ');
+  const offset = Number(offsetText);
+  if (!id || !/^\d+:\d+$/.test(id) || !Number.isSafeInteger(offset)) return undefined;
+  return { id, offset, length: end + 1 };
 }
