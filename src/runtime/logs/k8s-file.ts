@@ -131,6 +131,9 @@ export async function* readLogEntries(
     for (const file of await openRotated(path)) {
       try {
         if (file.id === current?.id) continue;
+        // A piece cut from the current file, or a file born after it (conmon moved on since it was
+        // opened; birth times are as coarse as the kernel's clock tick): read after it is drained.
+        if (current && (file.origin?.id === current.id || bornOf(file) > current.born)) continue;
         let from = positions.get(file.id) ?? 0;
         // A piece of a file cut at rotation: what was read of the original is not read again.
         const origin = file.origin;
@@ -179,6 +182,11 @@ export async function* readLogEntries(
   }
 }
 
+/** When a file's records were first written: a piece's original was born then, not the piece. */
+function bornOf(file: LogCursor): bigint {
+  return file.origin ? BigInt(file.origin.id.split(':')[1] ?? '0') : file.born;
+}
+
 /** Files whose read position a reader keeps: far more than max-file keeps at once. */
 const MAX_POSITIONS = 1024;
 
@@ -192,6 +200,8 @@ class LogCursor {
     private readonly file: FileHandle,
     /** The file's identity: inode and birth time (an inode number is reused once a file is gone). */
     readonly id: string,
+    /** Its birth time in ns: conmon's files are born in the order they are written. */
+    readonly born: bigint,
     /** For a piece cut from a bigger file: that file and where the piece was in it. */
     readonly origin: ReturnType<typeof parseOrigin>,
   ) {}
@@ -208,11 +218,8 @@ class LogCursor {
     try {
       const head = Buffer.alloc(64);
       const { bytesRead } = await file.read(head, 0, head.length, 0);
-      return new LogCursor(
-        file,
-        fileId(await file.stat({ bigint: true })),
-        parseOrigin(head.subarray(0, bytesRead)),
-      );
+      const info = await file.stat({ bigint: true });
+      return new LogCursor(file, fileId(info), info.birthtimeNs, parseOrigin(head.subarray(0, bytesRead)));
     } catch (err) {
       await file.close();
       throw err;
