@@ -62,9 +62,29 @@ describe('networks and volumes with the real Docker CLI', {
       const links = await runCommand('ip', ['-o', 'link', 'show', 'master', bridge]);
       veths += links.stdout.split('\n').filter(Boolean).length;
     }
+    // Only this daemon's containers: other daemons on the machine make and drop namespaces meanwhile.
+    const ours = new Set(
+      (
+        await ok(
+          'events',
+          '--since',
+          '0',
+          '--until',
+          String(Math.ceil(Date.now() / 1000)),
+          '--filter',
+          'type=container',
+          '--filter',
+          'event=create',
+          '--format',
+          '{{.Actor.ID}}',
+        )
+      )
+        .split('\n')
+        .filter(Boolean),
+    );
     const netns = (await runCommand('ip', ['netns', 'list'])).stdout
       .split('\n')
-      .filter((l) => l.startsWith('berth-')).length;
+      .filter((l) => l.startsWith('berth-') && ours.has(l.slice('berth-'.length).split(' ')[0]!)).length;
     const saved = (await runCommand('iptables-save', [])).stdout;
     const rules = saved.split('\n').filter((l) => l.includes(chainPrefixOf(daemon.dataRoot))).length;
     const endpointsDir = join(daemon.dataRoot, 'network', 'endpoints');
