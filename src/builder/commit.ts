@@ -1,10 +1,17 @@
+import { ContainerOps } from '../containers/ops.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
 import { invalidArgument } from '../core/errors.js';
 import { applyChanges } from '../images/changes.js';
 import type { ContainerConfig } from '../images/config.js';
-import { parseNormalizedNamed, type Reference, tagNameOnly, withTag } from '../images/reference.js';
+import {
+  familiarString,
+  parseNormalizedNamed,
+  type Reference,
+  tagNameOnly,
+  withTag,
+} from '../images/reference.js';
 import type { ImageService } from '../images/service.js';
 import { diffUpper } from '../snapshots/diff.js';
 import type { Mount, Snapshotter } from '../snapshots/snapshotter.js';
@@ -20,6 +27,8 @@ export interface CommitRequest {
   changes?: readonly string[];
   /** A config given in the request body; the container's config fills what it leaves out. */
   config?: ContainerConfig;
+  /** Pause a running container while its changes are read (Docker's default: true). */
+  pause?: boolean;
 }
 
 /** What committing a container needs. */
@@ -42,14 +51,28 @@ export async function commitContainer(deps: CommitDeps, request: CommitRequest):
     ? mergeConfig(request.config, containerConfig)
     : structuredClone(containerConfig);
   const config = applyChanges(request.changes ?? [], base);
-  return commitRecord(deps, record, {
-    config,
-    containerConfig,
-    createdBy: (containerConfig.Cmd ?? []).join(' '),
-    ...(request.author ? { author: request.author } : {}),
-    ...(request.comment ? { comment: request.comment } : {}),
-    tags,
-  });
+  // As dockerd: a running container is paused (state, events) for the commit and unpaused after, whatever happens.
+  const ops = new ContainerOps(deps.containers);
+  const pause = (request.pause ?? true) && record.State.Running && !record.State.Paused;
+  if (pause) await ops.pause(record.Id);
+  try {
+    const id = await commitRecord(deps, record, {
+      config,
+      containerConfig,
+      createdBy: (containerConfig.Cmd ?? []).join(' '),
+      ...(request.author ? { author: request.author } : {}),
+      ...(request.comment ? { comment: request.comment } : {}),
+      tags,
+    });
+    deps.containers.event(record, 'commit', {
+      comment: request.comment ?? '',
+      imageID: id,
+      imageRef: tags[0] ? familiarString(tags[0]) : '',
+    });
+    return id;
+  } finally {
+    if (pause) await ops.unpause(record.Id).catch(() => {});
+  }
 }
 
 /** Commits a container's filesystem changes as a child of its image. */

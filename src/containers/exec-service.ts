@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import type { AttachSession, Runtime, TerminalSize } from '../runtime/runtime.js';
 import { generateId } from './names.js';
 import type { ContainerRecord } from './record.js';
+import { readFileInRoot } from './root-path.js';
 import { execProcess } from './spec/exec.js';
 import type { OciSpec } from './spec/oci.js';
 import type { ContainerStore } from './store.js';
@@ -246,8 +247,8 @@ export class ExecService {
     if (!spec.process) throw failedPrecondition(`container ${record.Id} has no process`);
     const rootfs = this.deps.rootfsOf(record.Id);
     const [passwd, group] = await Promise.all([
-      readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
-      readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
+      readFileInRoot(rootfs, '/etc/passwd'),
+      readFileInRoot(rootfs, '/etc/group'),
     ]);
     const groupAdd = (record.HostConfig as { GroupAdd?: string[] | null }).GroupAdd ?? [];
     return execProcess(

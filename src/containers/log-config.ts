@@ -1,5 +1,6 @@
 import { invalidArgument } from '../core/errors.js';
 import { parseHumanSize } from '../core/units.js';
+import { type LogRotation, monitorLogSizeMax } from '../runtime/logs/rotation.js';
 
 /** HostConfig.LogConfig as Docker stores it. */
 export interface LogConfig {
@@ -23,6 +24,7 @@ const FILE_OPTS = [
 ];
 /** The local driver rotates by default (dockerd: 20 MB, 5 files); json-file grows without limit. */
 const LOCAL_DEFAULT_MAX_SIZE = '20m';
+const LOCAL_DEFAULT_MAX_FILE = '5';
 
 /**
  * The log config a new container gets, as dockerd merges it: the request's
@@ -64,17 +66,32 @@ function maxSizeOf(text: string): number {
 }
 
 /**
+ * The rotation a file driver asks for: max-size (the local driver's default
+ * when unset) and max-file (1 unless set; the local driver's default 5).
+ * Undefined when there is no size limit.
+ */
+export function logRotationOf(config: LogConfig): LogRotation | undefined {
+  if (config.Type === 'none') return undefined;
+  const local = config.Type === 'local';
+  const maxSize = config.Config['max-size'] ?? (local ? LOCAL_DEFAULT_MAX_SIZE : undefined);
+  if (maxSize === undefined) return undefined;
+  const maxFile = config.Config['max-file'] ?? (local ? LOCAL_DEFAULT_MAX_FILE : '1');
+  return { maxSize: maxSizeOf(maxSize), maxFile: Number(maxFile) };
+}
+
+/**
  * What the monitor is told: no output kept for `none`; for the file drivers
- * the byte limit at which conmon starts the file over (it enforces it even
- * while berthd is down).
+ * with a max-size, the bytes after which conmon starts the file over: max-size
+ * with one file (Docker truncates then too), else a bound for while berthd is
+ * down — berthd rotates sooner (runtime/logs/rotation.ts).
  */
 export function monitorLogOptions(config: LogConfig): {
   logDriver: 'k8s-file' | 'none';
   logSizeMax?: number;
 } {
   if (config.Type === 'none') return { logDriver: 'none' };
-  const maxSize = config.Config['max-size'] ?? (config.Type === 'local' ? LOCAL_DEFAULT_MAX_SIZE : undefined);
-  return maxSize === undefined
-    ? { logDriver: 'k8s-file' }
-    : { logDriver: 'k8s-file', logSizeMax: maxSizeOf(maxSize) };
+  const rotation = logRotationOf(config);
+  return rotation
+    ? { logDriver: 'k8s-file', logSizeMax: monitorLogSizeMax(rotation) }
+    : { logDriver: 'k8s-file' };
 }

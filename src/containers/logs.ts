@@ -1,5 +1,5 @@
 import { notImplemented } from '../core/errors.js';
-import { type LogRecord, readLog } from '../runtime/logs/k8s-file.js';
+import { CAUGHT_UP, type LogRecord, readLogEntries } from '../runtime/logs/k8s-file.js';
 import type { LogConfig } from './log-config.js';
 import type { ContainerRecord } from './record.js';
 
@@ -57,50 +57,49 @@ export async function* containerLogs(
     (options.since === undefined || m.timeNano >= options.since);
   const pastUntil = (m: Message) => options.until !== undefined && m.timeNano > options.until;
 
-  const records = (follow: boolean) =>
-    readLog(record.LogPath, {
-      follow,
-      ...(follow && options.stopped ? { until: options.stopped } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  // What is in the file now: all of it, or only its last `tail` messages.
-  const counted = { records: 0 };
-  let reachedUntil = false;
-  const backlog: Message[] = [];
-  for await (const m of messages(counting(records(false), counted))) {
-    if (pastUntil(m)) {
-      reachedUntil = true;
-      break;
+  // One pass over the files: what was written before the read (all of it, or its last `tail`
+  // messages), then, following, what comes — across rotations, without reading anything twice.
+  const entries = readLogEntries(record.LogPath, {
+    follow: options.follow,
+    ...(options.follow && options.stopped ? { until: options.stopped } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let backlog: Message[] | undefined = [];
+  for await (const m of messages(entries)) {
+    if (m === CAUGHT_UP) {
+      for (const b of backlog ?? []) yield render(b);
+      backlog = undefined;
+      continue;
     }
+    if (pastUntil(m)) break;
     if (!wanted(m)) continue;
-    backlog.push(m);
-    if (options.tail !== undefined && backlog.length > options.tail) backlog.shift();
+    if (!backlog) yield render(m);
+    else {
+      backlog.push(m);
+      if (options.tail !== undefined && backlog.length > options.tail) backlog.shift();
+    }
   }
-  for (const m of backlog) yield render(m);
-  if (!options.follow || reachedUntil) return;
-  // Then what comes: read again, following, past the records already read.
-  for await (const m of messages(skipping(records(true), counted.records))) {
-    if (pastUntil(m)) return;
-    if (wanted(m)) yield render(m);
-  }
+  for (const b of backlog ?? []) yield render(b);
 }
 
-async function* counting<T>(items: AsyncIterable<T>, count: { records: number }): AsyncGenerator<T> {
-  for await (const item of items) {
-    count.records++;
-    yield item;
-  }
-}
-
-async function* skipping<T>(items: AsyncIterable<T>, n: number): AsyncGenerator<T> {
-  let index = 0;
-  for await (const item of items) if (index++ >= n) yield item;
-}
-
-/** Joins partial records into messages, per stream. */
-async function* messages(records: AsyncIterable<LogRecord>): AsyncGenerator<Message> {
+/** Joins partial records into messages, per stream; a line still open at CAUGHT_UP is sent as it is. */
+async function* messages(
+  entries: AsyncIterable<LogRecord | typeof CAUGHT_UP>,
+): AsyncGenerator<Message | typeof CAUGHT_UP> {
   const pending: Partial<Record<'stdout' | 'stderr', { timeNano: bigint; parts: Buffer[] }>> = {};
-  for await (const r of records) {
+  function* flush(): Generator<Message> {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const open = pending[stream];
+      delete pending[stream];
+      if (open) yield { stream, timeNano: open.timeNano, line: Buffer.concat(open.parts) };
+    }
+  }
+  for await (const r of entries) {
+    if (r === CAUGHT_UP) {
+      yield* flush();
+      yield CAUGHT_UP;
+      continue;
+    }
     const open = pending[r.stream];
     if (r.partial) {
       if (open) open.parts.push(r.content);
@@ -112,10 +111,7 @@ async function* messages(records: AsyncIterable<LogRecord>): AsyncGenerator<Mess
       yield { stream: r.stream, timeNano: open.timeNano, line: Buffer.concat([...open.parts, r.content]) };
     } else yield { stream: r.stream, timeNano: r.timeNano, line: r.content };
   }
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const open = pending[stream];
-    if (open) yield { stream, timeNano: open.timeNano, line: Buffer.concat(open.parts) };
-  }
+  yield* flush();
 }
 
 /** dockerd's RFC3339NanoFixed in UTC: 2026-11-29T06:13:42.861245423Z. */

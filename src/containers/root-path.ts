@@ -1,4 +1,5 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { errnoCode, invalidArgument } from '../core/errors.js';
 
@@ -53,4 +54,36 @@ export async function resolveRelative(root: string, path: string, followLast = t
     pending.unshift(...target.split('/').filter((p) => p !== '' && p !== '.'));
   }
   return resolved;
+}
+
+/** More than any real /etc/passwd or /etc/group: a bigger file is not read whole. */
+const MAX_ACCOUNT_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The text of a small regular file of the container (its /etc/passwd,
+ * /etc/group), read from the host side with symlinks resolved inside `root`
+ * ({@link resolveInRoot}): a link to /etc/shadow reads the container's
+ * shadow, never the host's. A missing file, or anything but a regular
+ * file (a FIFO would block the daemon), reads as "".
+ */
+export async function readFileInRoot(root: string, path: string): Promise<string> {
+  const hostPath = await resolveInRoot(root, path);
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    // The last component is resolved: O_NOFOLLOW refuses a link put there since.
+    file = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return '';
+    throw err;
+  }
+  try {
+    const info = await file.stat();
+    if (!info.isFile()) return '';
+    const buffer = Buffer.alloc(Math.min(info.size, MAX_ACCOUNT_FILE_BYTES));
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
 }

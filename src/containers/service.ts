@@ -13,7 +13,15 @@ import type { IdMap } from '../core/id-map.js';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
+import { LogRotator } from '../runtime/logs/rotation.js';
+import {
+  type AttachSession,
+  type AttachStreams,
+  type ExitStatus,
+  isRuntimeLogReopener,
+  type Runtime,
+  type TerminalSize,
+} from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
@@ -21,12 +29,13 @@ import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
-import { type LogConfig, monitorLogOptions, resolveLogConfig } from './log-config.js';
+import { type LogConfig, logRotationOf, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
 import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
+import { readFileInRoot } from './root-path.js';
 import { generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
@@ -71,6 +80,8 @@ const SIGNALS: Record<string, number> = {
  */
 export class ContainerService {
   private readonly waiters = new Waiters();
+  /** Log rotation (max-file) of running containers, by id. */
+  private readonly rotators = new Map<string, LogRotator>();
   /** Attaches made before start (docker run attaches first): connected between create and start. */
   private readonly pendingAttaches = new Map<
     string,
@@ -363,8 +374,8 @@ export class ContainerService {
       if (this.deps.networking) request.network = sandbox.netns;
       if (this.deps.volumes) request.mounts = await this.deps.volumes.mount(record, rootfs);
       const [passwd, group] = await Promise.all([
-        readFile(join(rootfs, 'etc/passwd'), 'utf8').catch(() => ''),
-        readFile(join(rootfs, 'etc/group'), 'utf8').catch(() => ''),
+        readFileInRoot(rootfs, '/etc/passwd'),
+        readFileInRoot(rootfs, '/etc/group'),
       ]);
       const ic = record.Config as {
         Entrypoint?: string[] | null;
@@ -484,12 +495,42 @@ export class ContainerService {
 
   /** Watches for the container's exit, records it, cleans up and honours AutoRemove. */
   follow(record: ContainerRecord, runtime: Runtime): void {
+    this.rotateLogs(record, runtime);
     runtime
       .wait(record.Id)
       .then((status) => this.onExit(record, runtime, status))
       .catch((err: unknown) =>
         this.deps.log.error('lost track of a container', { id: record.Id, error: err }),
       );
+  }
+
+  /** Rotates the log of a running container whose log options keep more than one file. */
+  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+    const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
+    const rotation = config && logRotationOf(config);
+    if (!rotation || rotation.maxFile < 2 || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
+    void this.rotators.get(record.Id)?.stop();
+    const rotator = new LogRotator({
+      ...rotation,
+      path: record.LogPath,
+      reopen: () => runtime.reopenLog(record.Id),
+      onError: (err) => this.deps.log.warn('log rotation failed', { id: record.Id, error: err }),
+    });
+    this.rotators.set(record.Id, rotator);
+    rotator.start();
+  }
+
+  /** At daemon shutdown: stops watching logs; conmon keeps them bounded meanwhile. */
+  async detachLogRotation(): Promise<void> {
+    const rotators = [...this.rotators.values()];
+    this.rotators.clear();
+    await Promise.all(rotators.map((r) => r.detach()));
+  }
+
+  private async stopRotatingLogs(id: string): Promise<void> {
+    const rotator = this.rotators.get(id);
+    this.rotators.delete(id);
+    await rotator?.stop();
   }
 
   private async onExit(record: ContainerRecord, runtime: Runtime, status: ExitStatus): Promise<void> {
@@ -513,17 +554,21 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    if (restart) record.RestartCount++;
+    await this.store.save(record);
+    // dockerd's order: die, then the network disconnects and volume unmounts.
+    if (status.oomKilled) this.event(record, 'oom');
+    this.event(record, 'die', { exitCode: String(status.exitCode) });
     await this.deps.networking
       ?.detach(record)
       .catch((err: unknown) =>
         this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
       );
     await this.deps.volumes?.unmount(record);
-    if (restart) record.RestartCount++;
     await this.store.save(record);
-    if (status.oomKilled) this.event(record, 'oom');
-    this.event(record, 'die', { exitCode: String(status.exitCode) });
     await runtime.delete(record.Id, { force: true }).catch(() => {});
+    // The monitor is gone (delete waits for it): nothing writes the log any more.
+    await this.stopRotatingLogs(record.Id);
     await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {

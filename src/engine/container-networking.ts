@@ -7,6 +7,7 @@ import type { ContainerStore } from '../containers/store.js';
 import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
+import type { PublishInput } from '../events/event.js';
 import {
   bringUpLoopback,
   type Endpoint,
@@ -41,6 +42,20 @@ export function networkModeOf(record: ContainerRecord): string {
   return !mode || mode === 'default' ? 'bridge' : mode;
 }
 
+/** A network event as dockerd logs it: the network's id, its name and driver, and the container. */
+export function networkEvent(network: NetworkRecord, action: string, containerId?: string): PublishInput {
+  return {
+    type: 'network',
+    action,
+    id: network.id,
+    attributes: {
+      name: network.name,
+      type: network.driver,
+      ...(containerId ? { container: containerId } : {}),
+    },
+  };
+}
+
 /** Named network namespaces of Berth containers: `ip netns` shows them, `berth-<container id>`. */
 export const netnsName = (containerId: string) => `berth-${containerId}`;
 const netnsPathOf = (containerId: string) => `/run/netns/${netnsName(containerId)}`;
@@ -65,7 +80,17 @@ export class BridgeContainerNetworking {
       dnsSearch: [],
       dnsOptions: [],
     },
+    /** Where connect / disconnect events of starting and stopping containers go. */
+    private readonly events?: { publish(input: PublishInput): unknown },
   ) {}
+
+  /** Containers of the host or none network that are attached (they have no endpoint to show it). */
+  private readonly attachedWithoutEndpoint = new Set<string>();
+
+  private announce(network: NetworkRecord | undefined, action: 'connect' | 'disconnect', id: string): void {
+    if (!network) return;
+    this.events?.publish(networkEvent(network, action, id));
+  }
 
   async prepare(record: ContainerRecord, networkingConfig: unknown): Promise<void> {
     // Without a default bridge (-b none) the default network is none, as in dockerd.
@@ -124,7 +149,15 @@ export class BridgeContainerNetworking {
       };
     }
     if (mode === 'host' || mode === 'none') {
-      return { netns: mode === 'host' ? 'host' : 'private', files: await this.writeFiles(record, mode) };
+      const files = await this.writeFiles(record, mode);
+      // dockerd joins these networks' sandboxes too, and says so.
+      this.attachedWithoutEndpoint.add(record.Id);
+      this.announce(
+        this.manager.list({ name: [mode] }).find((n) => n.name === mode),
+        'connect',
+        record.Id,
+      );
+      return { netns: mode === 'host' ? 'host' : 'private', files };
     }
     const path = netnsPathOf(record.Id);
     let userns: HeldUserns | undefined;
@@ -141,6 +174,7 @@ export class BridgeContainerNetworking {
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
         const attached = await this.connectEndpoint(record, name, endpoint, path, ports);
+        this.announce(this.networkById(attached.networkId), 'connect', record.Id);
         ports = [];
         settings.Networks[name] = filledEndpointSettings(
           endpoint,
@@ -233,7 +267,18 @@ export class BridgeContainerNetworking {
         this.log.warn('could not delete a container network namespace', { id: record.Id, error: err }),
       );
     }
-    for (const endpoint of endpoints) await this.manager.detach(endpoint.networkId, record.Id);
+    for (const endpoint of endpoints) {
+      await this.manager.detach(endpoint.networkId, record.Id);
+      this.announce(this.networkById(endpoint.networkId), 'disconnect', record.Id);
+    }
+    if (this.attachedWithoutEndpoint.delete(record.Id)) {
+      const mode = networkModeOf(record);
+      this.announce(
+        this.manager.list({ name: [mode] }).find((n) => n.name === mode),
+        'disconnect',
+        record.Id,
+      );
+    }
     const settings = settingsOf(record);
     for (const [name, endpoint] of Object.entries(settings.Networks)) {
       settings.Networks[name] = {
@@ -247,6 +292,14 @@ export class BridgeContainerNetworking {
       };
     }
     this.fillTopLevel(record, '');
+  }
+
+  private networkById(id: string): NetworkRecord | undefined {
+    try {
+      return this.manager.get(id);
+    } catch {
+      return undefined;
+    }
   }
 
   async release(record: ContainerRecord): Promise<void> {

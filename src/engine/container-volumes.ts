@@ -146,7 +146,10 @@ export class LocalContainerVolumes implements ContainerVolumes {
           mounts.push(toOciMount(spec));
           continue;
         }
-        const dir = await this.volumes.mount(spec.source, record.Id);
+        const dir = await this.volumes.mount(spec.source, record.Id, {
+          destination: spec.target,
+          readWrite: !spec.readOnly,
+        });
         mounted.push(spec.source);
         if (!spec.noCopy) await this.volumes.copyUp(spec.source, await secureJoin(rootfs, spec.target));
         mounts.push(toOciMount(spec, dir));

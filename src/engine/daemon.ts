@@ -108,14 +108,17 @@ export class Daemon {
       // Networks: bridges, rules and DNS servers come back before any container starts.
       const networks = await openNetworks(config, log);
       undo.push(() => networks.close());
-      const networking = new BridgeContainerNetworking(networks, () => containers.store, log, {
-        dns: config.dns,
-        dnsSearch: config.dnsSearch,
-        dnsOptions: config.dnsOpts,
-      });
+      const networking = new BridgeContainerNetworking(
+        networks,
+        () => containers.store,
+        log,
+        { dns: config.dns, dnsSearch: config.dnsSearch, dnsOptions: config.dnsOpts },
+        events,
+      );
       const volumeService = await VolumeService.open({
         root: join(storeRoot, 'volumes'),
         logger: log,
+        events,
         ...(remap ? { owner: remap.idMap.root } : {}),
       });
       const volumes = new LocalContainerVolumes(
@@ -134,6 +137,7 @@ export class Daemon {
         networking,
         volumes,
       });
+      undo.push(() => containers.detachLogRotation());
       await networking.reconcile();
       await volumes.reconcile();
       const inventory = {

@@ -7,7 +7,7 @@ import type {
   NetworkManager,
   NetworkRecord,
 } from '../network/index.js';
-import type { BridgeContainerNetworking } from './container-networking.js';
+import { type BridgeContainerNetworking, networkEvent } from './container-networking.js';
 import type { EndpointSettings } from './endpoint-settings.js';
 
 /** POST /networks/create body (Docker API 1.45). */
@@ -79,7 +79,12 @@ export class NetworkService {
   }
 
   async prune(filters: NetworkFilters): Promise<string[]> {
-    return this.manager.prune(filters);
+    const before = this.manager.list({});
+    const removed = await this.manager.prune(filters);
+    for (const network of before) if (removed.includes(network.name)) this.event(network, 'destroy');
+    // dockerd reports no space for networks.
+    this.events.publish({ type: 'network', action: 'prune', id: '', attributes: { reclaimed: '0' } });
+    return removed;
   }
 
   async connect(ref: string, containerRef: string, config: Partial<EndpointSettings>): Promise<void> {
@@ -101,11 +106,6 @@ export class NetworkService {
   }
 
   private event(network: NetworkRecord, action: string, container?: string): void {
-    this.events.publish({
-      type: 'network',
-      action,
-      id: network.id,
-      attributes: { name: network.name, type: network.driver, ...(container ? { container } : {}) },
-    });
+    this.events.publish(networkEvent(network, action, container));
   }
 }

@@ -108,6 +108,45 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
     await run('rm', '-f', 'busy');
   });
 
+  it('commit pauses a running container while it reads the changes, then it runs on', async () => {
+    const script = 'i=0; while true; do i=$((i+1)); echo $i > /count; sleep 0.05; done';
+    assert.equal((await run('run', '-d', '--name', 'committed', 'busybox', 'sh', '-c', script)).code, 0);
+    const id = await inspect('{{.Id}}', 'committed');
+    const since = String(Date.now() / 1000);
+    const paused = await run('commit', 'committed', `committed-img-${process.pid}:paused`);
+    assert.equal(paused.code, 0, paused.stderr);
+    const unpaused = await run('commit', '--pause=false', 'committed', `committed-img-${process.pid}:live`);
+    assert.equal(unpaused.code, 0, unpaused.stderr);
+    const events = await run(
+      'events',
+      '--since',
+      since,
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      `container=${id}`,
+      '--format',
+      '{{.Action}} {{.Actor.Attributes.imageRef}}',
+    );
+    assert.equal(
+      events.stdout,
+      `pause <no value>\ncommit committed-img-${process.pid}:paused\nunpause <no value>\ncommit committed-img-${process.pid}:live\n`,
+    );
+    assert.equal(await inspect('{{.State.Status}}', 'committed'), 'running');
+    const count = async () => Number((await run('exec', 'committed', 'cat', '/count')).stdout);
+    const before = await count();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok((await count()) > before, 'the container goes on after the commit');
+    const image = await run('run', '--rm', `committed-img-${process.pid}:paused`, 'cat', '/count');
+    assert.match(image.stdout, /^\d+\n$/);
+    // One the user paused stays paused.
+    assert.equal((await run('pause', 'committed')).code, 0);
+    assert.equal((await run('commit', 'committed')).code, 0);
+    assert.equal(await inspect('{{.State.Status}}', 'committed'), 'paused');
+    await run('rm', '-f', 'committed');
+    await run('rmi', `committed-img-${process.pid}:paused`, `committed-img-${process.pid}:live`);
+  });
+
   it('rename moves the name, refuses a taken one, and is an event', async () => {
     assert.equal((await run('create', '--name', 'old-name', 'busybox', 'true')).code, 0);
     assert.equal((await run('create', '--name', 'taken', 'busybox', 'true')).code, 0);

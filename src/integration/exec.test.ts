@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +77,34 @@ describe('docker exec against berthd', { skip: docker ? false : 'no docker CLI o
       { input: 'from stdin\n' },
     );
     assert.equal(r.stdout, 'b nobody /tmp\nfrom stdin\n', r.stderr);
+  });
+
+  it('-u names are looked up in the container: a passwd link to an absolute path stays inside', async () => {
+    // The same absolute path holds a different passwd on the host: it must not be the one read.
+    const c = `exec-users-${process.pid}`;
+    const started = await run('run', '-d', '--name', c, 'busybox', 'sleep', '300');
+    assert.equal(started.code, 0, started.stderr);
+    try {
+      await writeFile(join(dir, 'passwd'), `hostonly:x:4242:4242::/:/bin/sh\n`);
+      const setup = [
+        `mkdir -p ${dir}`,
+        `echo 'inside:x:777:778::/tmp:/bin/sh' > ${dir}/passwd`,
+        `echo 'insiders:x:778:' > ${dir}/group`,
+        `ln -sf ${dir}/passwd /etc/passwd`,
+        `ln -sf ${dir}/group /etc/group`,
+      ].join(' && ');
+      assert.equal((await run('exec', c, 'sh', '-c', setup)).code, 0);
+      const inside = await run('exec', '-u', 'inside', c, 'id');
+      assert.equal(inside.stdout, 'uid=777(inside) gid=778(insiders) groups=778(insiders)\n', inside.stderr);
+      const host = await run('exec', '-u', 'hostonly', c, 'id');
+      assert.notEqual(host.code, 0);
+      assert.match(
+        `${host.stdout}${host.stderr}`,
+        /unable to find user hostonly: no matching entries in passwd file/,
+      );
+    } finally {
+      await run('rm', '-f', c);
+    }
   });
 
   it('exec -d runs in the background; inspect and events show the exec in Docker’s shape', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerCli, fixturesDir } from '../testing/paths.js';
@@ -125,5 +125,79 @@ describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI o
     const logs = await run('logs', c);
     assert.match(logs.stdout, /line-299\n$/);
     assert.doesNotMatch(logs.stdout, /^line-0$/m);
+  });
+
+  it('max-file keeps rotated files that docker logs reads in order, also while following', async () => {
+    const c = name('rotate');
+    // About 66 KB in bursts of 50 lines: the rotation keeps up, as with a chatty service.
+    const script =
+      'i=0; while [ $i -lt 1500 ]; do echo line-$i; i=$((i+1)); [ $((i%50)) = 0 ] && sleep 0.05; done; sleep 0.5';
+    const started = await run(
+      'run',
+      '-d',
+      '--name',
+      c,
+      '--log-opt',
+      'max-size=10k',
+      '--log-opt',
+      'max-file=3',
+      'busybox',
+      'sh',
+      '-c',
+      script,
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const followed = await run('logs', '-f', c);
+    assert.equal(followed.code, 0);
+    const numbers = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.replace('line-', '')));
+    const contiguous = (ns: number[]) => ns.every((n, i) => i === 0 || n === ns[i - 1]! + 1);
+    // Following went on across every rotation: no line twice, none missing, up to the last.
+    const seen = numbers(followed.stdout);
+    assert.ok(contiguous(seen), 'followed lines are contiguous');
+    assert.equal(seen.at(-1), 1499);
+    const logs = numbers((await run('logs', c)).stdout);
+    assert.ok(contiguous(logs), 'logs are contiguous across the files');
+    assert.equal(logs.at(-1), 1499);
+    assert.ok(logs[0]! > 0, 'the oldest output was rotated away');
+    const tail = await run('logs', '--tail', '3', c);
+    assert.equal(tail.stdout, 'line-1497\nline-1498\nline-1499\n');
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const files = (await readdir(dirname(path))).filter((f) => /^container\.log(\.\d+)?$/.test(f));
+    assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
+    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 15 * 1024, f);
+  });
+
+  it('max-file after a burst faster than the rotation: pieces of max-size with the newest lines', async () => {
+    const c = name('burst');
+    const script = 'i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done';
+    const r = await run(
+      'run',
+      '--name',
+      c,
+      '--log-opt',
+      'max-size=10k',
+      '--log-opt',
+      'max-file=3',
+      'busybox',
+      'sh',
+      '-c',
+      script,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const lines = (await run('logs', c)).stdout.trim().split('\n');
+    const ns = lines.map((l) => Number(l.replace('line-', '')));
+    assert.equal(ns.at(-1), 19999);
+    assert.ok(
+      ns.every((n, i) => i === 0 || n === ns[i - 1]! + 1),
+      'contiguous',
+    );
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const files = (await readdir(dirname(path))).filter((f) => f.startsWith('container.log'));
+    assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
+    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 15 * 1024, f);
   });
 });

@@ -62,9 +62,29 @@ describe('networks and volumes with the real Docker CLI', {
       const links = await runCommand('ip', ['-o', 'link', 'show', 'master', bridge]);
       veths += links.stdout.split('\n').filter(Boolean).length;
     }
+    // Only this daemon's containers: other daemons on the machine make and drop namespaces meanwhile.
+    const ours = new Set(
+      (
+        await ok(
+          'events',
+          '--since',
+          '0',
+          '--until',
+          String(Math.ceil(Date.now() / 1000)),
+          '--filter',
+          'type=container',
+          '--filter',
+          'event=create',
+          '--format',
+          '{{.Actor.ID}}',
+        )
+      )
+        .split('\n')
+        .filter(Boolean),
+    );
     const netns = (await runCommand('ip', ['netns', 'list'])).stdout
       .split('\n')
-      .filter((l) => l.startsWith('berth-')).length;
+      .filter((l) => l.startsWith('berth-') && ours.has(l.slice('berth-'.length).split(' ')[0]!)).length;
     const saved = (await runCommand('iptables-save', [])).stdout;
     const rules = saved.split('\n').filter((l) => l.includes(chainPrefixOf(daemon.dataRoot))).length;
     const endpointsDir = join(daemon.dataRoot, 'network', 'endpoints');
@@ -179,6 +199,64 @@ describe('networks and volumes with the real Docker CLI', {
     const before = await hostState();
     for (let i = 0; i < 20; i++) await ok('run', '--rm', '-p', `${port}:80`, 'busybox', 'true');
     assert.deepEqual(await hostState(), before);
+  });
+
+  it('volume and network events carry what dockerd says, in its order', async () => {
+    const since = new Date().toISOString();
+    const net = `evnet-${process.pid}`;
+    const vol = `evvol-${process.pid}`;
+    await ok('network', 'create', net);
+    await ok('volume', 'create', vol);
+    const id = (await ok('run', '-d', '-v', `${vol}:/data:ro`, '--network', net, 'busybox', 'true')).trim();
+    await ok('wait', id);
+    await ok('rm', id);
+    await ok('volume', 'rm', vol);
+    await ok('network', 'rm', net);
+    const until = new Date(Date.now() + 1000).toISOString();
+    const out = await ok('events', '--since', since, '--until', until, '--format', '{{json .}}');
+    type Ev = { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> } };
+    const events = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Ev)
+      .filter((e) => e.Type !== 'container' || e.Actor.ID === id);
+    const netId = (events.find((e) => e.Type === 'network') as Ev).Actor.ID;
+    const show = (e: Ev) => `${e.Type} ${e.Action}`;
+    assert.deepEqual(events.map(show), [
+      'network create',
+      'volume create',
+      'volume create', // again when the container names it, as dockerd does
+      'container create',
+      'network connect',
+      'volume mount',
+      'container start',
+      'container die',
+      'network disconnect',
+      'volume unmount',
+      'container destroy',
+      'volume destroy',
+      'network destroy',
+    ]);
+    const attrs = (action: string, type: string) =>
+      events.find((e) => e.Action === action && e.Type === type)!.Actor;
+    assert.deepEqual(attrs('connect', 'network'), {
+      ID: netId,
+      Attributes: { container: id, name: net, type: 'bridge' },
+    });
+    assert.deepEqual(attrs('disconnect', 'network').Attributes, { container: id, name: net, type: 'bridge' });
+    assert.deepEqual(attrs('mount', 'volume'), {
+      ID: vol,
+      Attributes: {
+        container: id,
+        destination: '/data',
+        driver: 'local',
+        propagation: '',
+        'read/write': 'false',
+      },
+    });
+    assert.deepEqual(attrs('unmount', 'volume').Attributes, { container: id, driver: 'local' });
+    assert.deepEqual(attrs('destroy', 'volume'), { ID: vol, Attributes: { driver: 'local' } });
+    assert.deepEqual(attrs('destroy', 'network').Attributes, { name: net, type: 'bridge' });
   });
 
   it('a named volume keeps data across containers; a read-only bind refuses writes', async () => {

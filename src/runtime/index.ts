@@ -14,5 +14,6 @@ export {
   type ReadLogOptions,
   readLog,
 } from './logs/k8s-file.js';
+export { type LogRotation, LogRotator, rotatedLogPaths } from './logs/rotation.js';
 export type { OciRuntimeBinary } from './oci-cli.js';
 export * from './runtime.js';

@@ -72,6 +72,19 @@ export function isRuntimeUpdater(runtime: Runtime): runtime is Runtime & Runtime
   return typeof (runtime as Partial<RuntimeUpdater>).update === 'function';
 }
 
+/**
+ * An optional ability (check with {@link isRuntimeLogReopener}): telling the
+ * monitor to reopen a container's log file after it was rotated away.
+ */
+export interface RuntimeLogReopener {
+  reopenLog(id: string): Promise<void>;
+}
+
+/** True when `runtime` can reopen a container's log file. */
+export function isRuntimeLogReopener(runtime: Runtime): runtime is Runtime & RuntimeLogReopener {
+  return typeof (runtime as Partial<RuntimeLogReopener>).reopenLog === 'function';
+}
+
 /** What `create` needs. */
 export interface CreateOptions {
   /** Written as the bundle's config.json; `root.path` is replaced when `rootfs` is given. */
@@ -84,7 +97,7 @@ export interface CreateOptions {
   stdinOnce?: boolean;
   /** Where the monitor writes the container's output (k8s-file format); default `<bundle>/container.log`. */
   logPath?: string;
-  /** Bytes after which the monitor starts the log file over. */
+  /** Bytes the monitor writes before it starts a new log file (renamed over the old one). */
   logSizeMax?: number;
   /** `none` keeps no output at all; default k8s-file at `logPath`. */
   logDriver?: 'k8s-file' | 'none';

@@ -147,6 +147,31 @@ describe('local volumes on a real filesystem', { skip }, () => {
     assert.ok(volumes.list().some((v) => v.name === used.name));
   });
 
+  it("sends dockerd's events: create each time, mount and unmount once, destroy and prune", async () => {
+    const seen: string[] = [];
+    const evented = await VolumeService.open({
+      root: join(dir, 'volumes-events'),
+      events: {
+        publish: (e) => seen.push(`${e.action} ${e.id} ${JSON.stringify(e.attributes)}`),
+      },
+    });
+    await evented.create({ name: 'ev' });
+    await evented.create({ name: 'ev' });
+    await evented.mount('ev', 'c1', { destination: '/data', readWrite: false });
+    await evented.unmount('ev', 'c1');
+    await evented.unmount('ev', 'c1'); // not mounted by c1 any more: no event
+    await evented.remove('ev');
+    await evented.prune();
+    assert.deepEqual(seen, [
+      'create ev {"driver":"local"}',
+      'create ev {"driver":"local"}',
+      'mount ev {"container":"c1","destination":"/data","propagation":"","read/write":"false","driver":"local"}',
+      'unmount ev {"container":"c1","driver":"local"}',
+      'destroy ev {"driver":"local"}',
+      'prune  {"reclaimed":"0"}',
+    ]);
+  });
+
   it('forgets users and mounts of containers that are gone after a restart', async () => {
     await volumes.create({ name: 'restart', options: { type: 'tmpfs', device: 'tmpfs' } });
     await volumes.addUser('restart', 'dead');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { KeyedMutex } from '../content/keyed-mutex.js';
 import { conflict, invalidArgument, isKind, notFound } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import type { PublishInput } from '../events/event.js';
 import { copyUp } from './copy-up.js';
 import { checkLocalOptions, mountDevice, needsDeviceMount, unmountDevice } from './device-mount.js';
 import {
@@ -23,6 +24,15 @@ export interface VolumeServiceOptions {
   logger?: Logger;
   /** Owner of new volumes' data directories: the remapped root of a `userns-remap` daemon. */
   owner?: { uid: number; gid: number };
+  /** Where volume events go (create, destroy, mount, unmount, prune), as dockerd logs them. */
+  events?: { publish(input: PublishInput): unknown };
+}
+
+/** What a `mount` event tells about the container's use of the volume. */
+export interface VolumeMountDetails {
+  destination: string;
+  readWrite: boolean;
+  propagation?: string;
 }
 
 /**
@@ -41,20 +51,32 @@ export class VolumeService {
   private constructor(
     private readonly store: VolumeStore,
     logger: Logger | undefined,
+    private readonly events: VolumeServiceOptions['events'],
   ) {
     this.logger = logger ?? silentLogger;
   }
 
+  private event(action: string, name: string, attributes: Record<string, string> = {}): void {
+    this.events?.publish({ type: 'volume', action, id: name, attributes });
+  }
+
   /** Loads the volumes under `root`. */
   static async open(options: VolumeServiceOptions): Promise<VolumeService> {
-    const service = new VolumeService(new VolumeStore(options.root, options.owner), options.logger);
+    const service = new VolumeService(
+      new VolumeStore(options.root, options.owner),
+      options.logger,
+      options.events,
+    );
     const onBad = (name: string, error: unknown) =>
       service.logger.warn('skipping unreadable volume', { name, error });
     for (const record of await service.store.loadAll(onBad)) service.volumes.set(record.name, record);
     return service;
   }
 
-  /** Creates a volume; a named one that exists is returned as it is, as Docker does. */
+  /**
+   * Creates a volume; a named one that exists is returned as it is, as Docker
+   * does — and, as dockerd, a `create` event is sent either way.
+   */
   async create(request: VolumeCreateRequest = {}): Promise<Volume> {
     if (request.driver && request.driver !== 'local')
       throw notFound(`volume driver ${request.driver} not found`);
@@ -67,7 +89,7 @@ export class VolumeService {
     }
     const options = { ...request.options };
     checkLocalOptions(options);
-    return this.lock.run(name, async () => {
+    const volume = await this.lock.run(name, async () => {
       const existing = this.volumes.get(name);
       if (existing) return this.view(existing);
       const labels = { ...request.labels, ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
@@ -85,6 +107,8 @@ export class VolumeService {
       this.volumes.set(name, record);
       return this.view(record);
     });
+    this.event('create', volume.name, { driver: volume.driver });
+    return volume;
   }
 
   /** A volume by name (NotFound otherwise). */
@@ -112,6 +136,7 @@ export class VolumeService {
       await unmountDevice(this.store.dataDir(name));
       await this.store.delete(name);
       this.volumes.delete(name);
+      this.event('destroy', name, { driver: record.driver });
     });
   }
 
@@ -129,7 +154,7 @@ export class VolumeService {
    * Mounts the volume for a starting container and returns the host path to
    * bind into it. The volume's device is mounted when the first container does.
    */
-  async mount(name: string, containerId: string): Promise<string> {
+  async mount(name: string, containerId: string, details?: VolumeMountDetails): Promise<string> {
     const dir = this.store.dataDir(name);
     await this.lock.run(name, async () => {
       const record = this.record(name);
@@ -138,6 +163,17 @@ export class VolumeService {
         await mountDevice(record.options, dir);
       }
       await this.save({ ...record, mountedBy: addOnce(record.mountedBy, containerId) });
+      this.event('mount', name, {
+        container: containerId,
+        ...(details
+          ? {
+              destination: details.destination,
+              propagation: details.propagation ?? '',
+              'read/write': String(details.readWrite),
+            }
+          : {}),
+        driver: record.driver,
+      });
     });
     return dir;
   }
@@ -146,10 +182,12 @@ export class VolumeService {
   async unmount(name: string, containerId: string): Promise<void> {
     await this.lock.run(name, async () => {
       const record = this.record(name);
+      if (!record.mountedBy.includes(containerId)) return;
       const mountedBy = record.mountedBy.filter((id) => id !== containerId);
       if (mountedBy.length === 0 && needsDeviceMount(record.options))
         await unmountDevice(this.store.dataDir(name));
       await this.save({ ...record, mountedBy });
+      this.event('unmount', name, { container: containerId, driver: record.driver });
     });
   }
 
@@ -183,6 +221,7 @@ export class VolumeService {
           this.logger.warn('volume prune skipped a volume', { name: volume.name, error });
       }
     }
+    this.event('prune', '', { reclaimed: String(result.spaceReclaimed) });
     return result;
   }
 

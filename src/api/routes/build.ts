@@ -30,6 +30,8 @@ export function registerBuildRoutes(
       ...optional('comment', queryString(query.comment)),
       ...optional('author', queryString(query.author)),
       changes: listOf(query.changes),
+      // dockerd: pause unless told not to (an empty value is the default, true).
+      pause: query.pause === undefined || queryString(query.pause) === '' || queryBool(query.pause),
       ...(body && typeof body === 'object' && Object.keys(body).length > 0 ? { config: body } : {}),
     });
     return sendJson(reply, 201, { Id: id });

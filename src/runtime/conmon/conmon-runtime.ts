@@ -16,11 +16,12 @@ import type {
   ExitStatus,
   Runtime,
   RuntimeCleaner,
+  RuntimeLogReopener,
   RuntimeUpdater,
   TerminalSize,
 } from '../runtime.js';
 import type { ConmonContext } from './context.js';
-import { writeControl } from './control.js';
+import { reopenLog, writeControl } from './control.js';
 import { createContainer, removeBundle } from './create.js';
 import { execInContainer } from './exec.js';
 import { readExitFile, UNKNOWN_EXIT_CODE, waitForFile } from './exits.js';
@@ -35,7 +36,7 @@ const MONITOR_EXIT_TIMEOUT_MS = 10_000;
  * OCI runtime's state and conmon's exit files, so a fresh instance manages
  * what an earlier one (an earlier daemon) created.
  */
-export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater {
+export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, RuntimeLogReopener {
   constructor(private readonly ctx: ConmonContext) {}
 
   get name(): string {
@@ -131,6 +132,11 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater {
     const paths = this.ctx.layout.bundle(id);
     if (execId === undefined && !record.terminal) throw failedPrecondition(`container ${id} has no TTY`);
     await writeControl(execId === undefined ? paths.ctl : paths.exec(execId).ctl, size);
+  }
+
+  async reopenLog(id: string): Promise<void> {
+    await this.record(id);
+    await reopenLog(this.ctx.layout.bundle(id).ctl);
   }
 
   async closeStdin(id: string): Promise<void> {

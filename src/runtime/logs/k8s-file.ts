@@ -1,6 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
+import { fileId, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -18,7 +19,8 @@ import { errnoCode } from '../../core/errors.js';
  *
  * Concatenating the contents of a stream's records gives back its exact
  * bytes. With --log-size-max, conmon starts a new empty file (rename over
- * the old one) when the next write would pass the limit: older output is lost.
+ * the old one) when the next write would pass the limit; berthd rotates the
+ * file before that (rotation.ts).
  */
 export interface LogRecord {
   /** The timestamp as written. */
@@ -82,64 +84,201 @@ export interface ReadLogOptions {
   pollMs?: number;
 }
 
+/** Marks, in {@link readLogEntries}, the end of what was written before the read began. */
+export const CAUGHT_UP = Symbol('caught up');
+
 /**
- * Reads a k8s-file log from the start, record by record. While following,
- * a file that conmon replaced (log-size-max) is read again from its start.
- * A missing file reads as empty.
+ * Reads a container's k8s-file log from its oldest record: the rotated files
+ * (`<path>.N` … `<path>.1`, see rotation.ts) then the current one. While
+ * following, a current file that was rotated away (renamed, or replaced by
+ * conmon's log-size-max) is read to its end, then any rotated file not read
+ * yet, then the new current file from its start: nothing twice, nothing
+ * skipped that still exists. A missing file reads as empty.
  */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<LogRecord> {
+  for await (const entry of readLogEntries(path, options)) if (entry !== CAUGHT_UP) yield entry;
+}
+
+/** {@link readLog} with {@link CAUGHT_UP} between the records there were and those that came. */
+export async function* readLogEntries(
+  path: string,
+  options: ReadLogOptions = {},
+): AsyncGenerator<LogRecord | typeof CAUGHT_UP> {
   let stopping = false;
   void options.until?.then(
     () => (stopping = true),
     () => (stopping = true),
   );
-  let file = await openLog(path);
-  let position = 0;
-  let rest = Buffer.alloc(0);
-  const buffer = Buffer.alloc(64 * 1024);
-  try {
-    while (!options.signal?.aborted) {
-      const { bytesRead } = file ? await file.read(buffer, 0, buffer.length, position) : { bytesRead: 0 };
-      if (bytesRead > 0) {
-        position += bytesRead;
-        const lines = Buffer.concat([rest, buffer.subarray(0, bytesRead)]);
-        let start = 0;
-        for (let end = lines.indexOf(NEWLINE); end !== -1; end = lines.indexOf(NEWLINE, start)) {
-          const record = parseLogLine(lines.subarray(start, end));
-          if (record) yield record;
-          start = end + 1;
-        }
-        rest = Buffer.from(lines.subarray(start));
-        continue;
-      }
-      if (!options.follow || stopping) break;
-      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
-      if (await replaced(path, file, position)) {
-        await file?.close();
-        file = await openLog(path);
-        position = 0;
-        rest = Buffer.alloc(0);
+  /** The time of the newest record sent. */
+  let latest = 0n;
+  const stamp = (r: LogRecord) => {
+    if (r.timeNano > latest) latest = r.timeNano;
+    return r;
+  };
+  /** How far each file has been read, by identity; the most recent {@link MAX_POSITIONS}. */
+  const positions = new Map<string, number>();
+  const remember = (id: string, position: number) => {
+    positions.delete(id);
+    positions.set(id, position);
+    for (const old of positions.keys()) {
+      if (positions.size <= MAX_POSITIONS) break;
+      positions.delete(old);
+    }
+  };
+  // Every earlier file from where it was left, then the current one: a file that
+  // turns out to be current is read once, by its cursor, from where the pass left it.
+  async function* earlierFiles(current: LogCursor | undefined): AsyncGenerator<LogRecord> {
+    for (const file of await openRotated(path)) {
+      try {
+        if (file.id === current?.id) continue;
+        // A piece cut from the current file, or a file born after it (conmon moved on since it was
+        // opened; birth times are as coarse as the kernel's clock tick): read after it is drained.
+        if (current && (file.origin?.id === current.id || bornOf(file) > current.born)) continue;
+        let from = positions.get(file.id) ?? 0;
+        // A piece of a file cut at rotation: what was read of the original is not read again.
+        const origin = file.origin;
+        const seen = origin && positions.get(origin.id);
+        if (origin) from = Math.max(from, origin.length + Math.max(0, (seen ?? 0) - origin.offset));
+        file.seek(from);
+        // Output older than what was sent is out of order here (a follower that fell behind a
+        // burst finds a piece of an older file): the reader never goes back in time.
+        for await (const r of file.records()) if (r.timeNano >= latest) yield stamp(r);
+        remember(file.id, file.consumed);
+        if (origin) remember(origin.id, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
+      } finally {
+        await file.close();
       }
     }
-  } finally {
-    await file?.close();
   }
-}
-
-async function openLog(path: string): Promise<FileHandle | undefined> {
+  // The current file first: a rotation while the others open then shows as a known inode.
+  let current = await LogCursor.open(path);
   try {
-    return await open(path, 'r');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
+    yield* earlierFiles(current);
+    if (current) for await (const r of current.records()) yield stamp(r);
+    yield CAUGHT_UP;
+    if (!options.follow) return;
+    while (!options.signal?.aborted) {
+      if (current) for await (const r of current.records()) yield stamp(r);
+      const now = await stat(path, { bigint: true }).catch(() => undefined);
+      const nowId = now && fileId(now);
+      if (now && current && nowId === current.id && Number(now.size) < current.position) current.seek(0);
+      else if (now && nowId !== current?.id) {
+        // Replaced: finish the old file (conmon closed it before the new one appeared), then the rest.
+        if (current) {
+          for await (const r of current.records()) yield stamp(r);
+          remember(current.id, current.consumed);
+          await current.close();
+        }
+        current = await LogCursor.open(path);
+        current?.seek(positions.get(current.id) ?? 0);
+        yield* earlierFiles(current);
+        continue;
+      }
+      if (stopping) break;
+      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  } finally {
+    await current?.close();
   }
 }
 
-/** True when `path` is no longer the file we read (renamed over) or shrank below what we read. */
-async function replaced(path: string, file: FileHandle | undefined, position: number): Promise<boolean> {
-  const current = await stat(path).catch(() => undefined);
-  if (!current) return false;
-  if (!file) return true;
-  const ours = await file.stat();
-  return ours.ino !== current.ino || current.size < position;
+/** When a file's records were first written: a piece's original was born then, not the piece. */
+function bornOf(file: LogCursor): bigint {
+  return file.origin ? BigInt(file.origin.id.split(':')[1] ?? '0') : file.born;
+}
+
+/** Files whose read position a reader keeps: far more than max-file keeps at once. */
+const MAX_POSITIONS = 1024;
+
+/** An open log file and how far it has been read. */
+class LogCursor {
+  position = 0;
+  private rest = Buffer.alloc(0);
+  private readonly buffer = Buffer.alloc(64 * 1024);
+
+  private constructor(
+    private readonly file: FileHandle,
+    /** The file's identity: inode and birth time (an inode number is reused once a file is gone). */
+    readonly id: string,
+    /** Its birth time in ns: conmon's files are born in the order they are written. */
+    readonly born: bigint,
+    /** For a piece cut from a bigger file: that file and where the piece was in it. */
+    readonly origin: ReturnType<typeof parseOrigin>,
+  ) {}
+
+  /** Opens `path`; undefined when it does not exist. */
+  static async open(path: string): Promise<LogCursor | undefined> {
+    let file: FileHandle;
+    try {
+      file = await open(path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const head = Buffer.alloc(64);
+      const { bytesRead } = await file.read(head, 0, head.length, 0);
+      const info = await file.stat({ bigint: true });
+      return new LogCursor(file, fileId(info), info.birthtimeNs, parseOrigin(head.subarray(0, bytesRead)));
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  /** The complete records written since the last call. */
+  async *records(): AsyncGenerator<LogRecord> {
+    for (;;) {
+      const { bytesRead } = await this.file.read(this.buffer, 0, this.buffer.length, this.position);
+      if (bytesRead === 0) return;
+      this.position += bytesRead;
+      const lines = Buffer.concat([this.rest, this.buffer.subarray(0, bytesRead)]);
+      let start = 0;
+      for (let end = lines.indexOf(NEWLINE); end !== -1; end = lines.indexOf(NEWLINE, start)) {
+        const record = parseLogLine(lines.subarray(start, end));
+        if (record) yield record;
+        start = end + 1;
+      }
+      this.rest = Buffer.from(lines.subarray(start));
+    }
+  }
+
+  /** Where the next record starts: what was read, less a line not complete yet. */
+  get consumed(): number {
+    return this.position - this.rest.length;
+  }
+
+  /** Reads on from `position` (a record boundary). */
+  seek(position: number): void {
+    this.position = position;
+    this.rest = Buffer.alloc(0);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/**
+ * The earlier files of `path` that exist, oldest first: the rotated ones, then
+ * berthd's names of the files conmon wrote since (finished ones not rotated in yet,
+ * and the empty one ready for its next reopen).
+ */
+async function openRotated(path: string): Promise<LogCursor[]> {
+  const names = async () => [
+    ...(await rotatedLogPaths(path)),
+    ...(await writtenLogPaths(path)).map((w) => w.path),
+  ];
+  // Opened while no rotation renamed them: a shift between the listing and the opens would
+  // show a file under a name already opened, or none.
+  for (let attempt = 0; ; attempt++) {
+    const listed = await names();
+    const cursors: LogCursor[] = [];
+    for (const name of listed) {
+      const cursor = await LogCursor.open(name);
+      if (cursor) cursors.push(cursor);
+    }
+    if (attempt >= 4 || (await names()).join('\n') === listed.join('\n')) return cursors;
+    await Promise.all(cursors.map((c) => c.close()));
+  }
 }

@@ -1,0 +1,304 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { link, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../../core/errors.js';
+
+/**
+ * Rotation of a container's k8s-file log, Docker's `max-size` / `max-file`:
+ *
+ *     container.log       the file conmon writes now
+ *     container.log.1     the one before it … container.log.<max-file - 1> the oldest
+ *     container.log.tmp   an empty file made ready for conmon's next reopen
+ *     container.log.w<n>  second names (hard links) of the current file, the ready
+ *                         one and any finished file not rotated in yet
+ *
+ * conmon's reopen (ctl message 2, or reaching --log-size-max) opens
+ * `<log>.tmp` — creating it only when missing — and renames it over
+ * `<log>`. berthd makes that file beforehand and links it as `w<n>`, so every
+ * file conmon writes has a name of berthd's before the first byte and no
+ * reopen can lose one. Once `<log>` reaches max-size berthd asks conmon to
+ * reopen; a `w<n>` older than the current file is finished (conmon closes
+ * the old file before the rename) and is rotated in as `.1` after shifting
+ * `.1` → `.2` … and dropping what max-file does not keep. A rotated file may
+ * pass max-size by what arrived before the reopen.
+ *
+ * conmon is started with --log-size-max = max(max-size × max-file, 1 MiB)
+ * ({@link monitorLogSizeMax}): while berthd is down the current file stays
+ * bounded, the ready file takes the first restart, and berthd rotates the
+ * finished files in when it is back. The bound is well above max-size so
+ * that, while berthd runs, conmon's own restarts (which do not wait for a
+ * ready file) stay rare even under a burst of output.
+ */
+export interface LogRotation {
+  maxSize: number;
+  maxFile: number;
+}
+
+const MIN_MONITOR_LOG_SIZE_MAX = 1024 * 1024;
+
+/** conmon's --log-size-max for a rotation: max-size alone with one file (Docker truncates then). */
+export function monitorLogSizeMax(rotation: LogRotation): number {
+  if (rotation.maxFile < 2) return rotation.maxSize;
+  return Math.max(rotation.maxSize * rotation.maxFile, MIN_MONITOR_LOG_SIZE_MAX);
+}
+
+/** The rotated files of `path` that exist now (`<path>.N`), oldest first. */
+export async function rotatedLogPaths(path: string): Promise<string[]> {
+  const prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+  return names
+    .filter((name) => name.startsWith(prefix) && /^[1-9]\d*$/.test(name.slice(prefix.length)))
+    .map((name) => ({ name, n: Number(name.slice(prefix.length)) }))
+    .sort((a, b) => b.n - a.n)
+    .map(({ name }) => join(dirname(path), name));
+}
+
+/** Makes room for a new `<path>.1`: drops the files max-file does not keep, shifts the others up by one. */
+async function shiftRotated(path: string, maxFile: number): Promise<void> {
+  for (const rotated of await rotatedLogPaths(path)) {
+    const n = Number(rotated.slice(path.length + 1));
+    if (n >= maxFile - 1) await unlink(rotated).catch(ignoreMissing);
+    else await rename(rotated, `${path}.${n + 1}`).catch(ignoreMissing);
+  }
+}
+
+/** berthd's names of the files conmon writes (`<path>.w<n>`), lowest n first. */
+export async function writtenLogPaths(path: string): Promise<{ path: string; n: number }[]> {
+  const prefix = `${basename(path)}${WRITTEN_INFIX}`;
+  const names = await readdir(dirname(path)).catch((err: unknown) => {
+    if (errnoCode(err) === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  return names
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => ({ path: join(dirname(path), name), n: Number(name.slice(prefix.length)) }))
+    .sort((a, b) => a.n - b.n);
+}
+
+const WRITTEN_INFIX = '.w';
+
+function ignoreMissing(err: unknown): void {
+  if (errnoCode(err) !== 'ENOENT') throw err;
+}
+
+function ignoreExisting(err: unknown): void {
+  if (errnoCode(err) !== 'EEXIST') throw err;
+}
+
+const statOrUndefined = (path: string) => stat(path).catch(() => undefined);
+
+/** Watches one running container's log and rotates it. */
+export class LogRotator {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  /** The inode a reopen was asked for, until conmon has replaced it. */
+  private reopening: number | undefined;
+
+  constructor(
+    private readonly options: LogRotation & {
+      path: string;
+      /** Asks the writer to reopen `path` (conmon's ctl "reopen logs"). */
+      reopen: () => Promise<void>;
+      onError: (err: unknown) => void;
+      /** How often to look when no change is reported; default 1 s. */
+      pollMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    try {
+      // Every write conmon makes shows here: rotation follows the writer closely.
+      this.watcher = watch(dirname(this.options.path), () => this.schedule());
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch (err) {
+      this.options.onError(err);
+    }
+    this.timer = setInterval(() => this.schedule(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+    this.schedule();
+  }
+
+  /** Stops watching, leaving the ready file: it takes a restart conmon makes while berthd is down. */
+  async detach(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.close();
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /**
+   * Stops watching once the writer is gone (call it after the monitor exited):
+   * finished files are rotated in, the extra names removed.
+   */
+  async stop(): Promise<void> {
+    await this.detach();
+    await this.tick(true).catch(this.options.onError);
+  }
+
+  private schedule(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.tick(false).catch(this.options.onError);
+      } while (this.again && !this.stopped);
+      this.running = undefined;
+    })();
+  }
+
+  private async tick(final: boolean): Promise<void> {
+    const { path, maxSize } = this.options;
+    const tmp = `${path}.tmp`;
+    const [current, ready] = await Promise.all([statOrUndefined(path), statOrUndefined(tmp)]);
+    const written = await Promise.all(
+      (await writtenLogPaths(path)).map(async (w) => ({ ...w, stat: await statOrUndefined(w.path) })),
+    );
+    // Neither current nor ready: conmon has replaced it, it is finished (or it lost a race and is empty).
+    const finished = written
+      .filter((w) => w.stat && w.stat.ino !== current?.ino && w.stat.ino !== ready?.ino)
+      .sort((a, b) => a.stat!.mtimeMs - b.stat!.mtimeMs || a.n - b.n);
+    for (const w of finished) {
+      if (w.stat!.size === 0) await unlink(w.path).catch(ignoreMissing);
+      else await rotateIn(path, w.path, this.options);
+    }
+    const next = (written.at(-1)?.n ?? 0) + 1;
+    if (final) {
+      for (const w of written) if (!finished.includes(w)) await unlink(w.path).catch(ignoreMissing);
+      await unlink(tmp).catch(ignoreMissing);
+      // The writer is gone: a last burst that took the current file past max-size is cut too.
+      if (current && current.size > maxSize * SPLIT_ABOVE) {
+        await rotateIn(path, path, this.options);
+        await writeFile(path, '', { flag: 'a', mode: 0o600 });
+      }
+      return;
+    }
+    if (!current) return;
+    if (!written.some((w) => w.stat?.ino === current.ino)) {
+      // A file conmon opened on its own (at start, or while berthd was down): give it a name of ours.
+      await link(path, `${path}${WRITTEN_INFIX}${next}`).catch(ignoreExisting);
+      this.again = true;
+      return;
+    }
+    if (!ready) {
+      const file = `${path}${WRITTEN_INFIX}${next}`;
+      await writeFile(file, '', { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
+      // If conmon made the tmp file first, that one is its own: ours stays empty and is dropped.
+      await link(file, tmp).catch(ignoreExisting);
+      // Reopen only once the next file has our name too: a look again sees to it.
+      this.again = true;
+      return;
+    }
+    if (current.size < maxSize || this.reopening === current.ino) return;
+    this.reopening = current.ino;
+    await this.options.reopen();
+  }
+}
+
+/** A finished file this much bigger than max-size is cut into max-size pieces as it is rotated in. */
+const SPLIT_ABOVE = 1.5;
+
+/**
+ * Rotates a finished file in as `<path>.1`. One that passed max-size by much
+ * (a burst of output faster than berthd) is cut at record boundaries into
+ * pieces of at most max-size, of which the newest max-file − 1 are rotated
+ * in, each starting with an origin line (see {@link originLine}).
+ */
+async function rotateIn(path: string, from: string, rotation: LogRotation): Promise<void> {
+  const { maxSize, maxFile } = rotation;
+  const info = await stat(from, { bigint: true });
+  const size = Number(info.size);
+  if (size <= maxSize * SPLIT_ABOVE) {
+    await shiftRotated(path, maxFile);
+    await rename(from, `${path}.1`);
+    return;
+  }
+  // Only the tail that can be kept is read.
+  const start = Math.max(0, size - (maxFile - 1) * maxSize - 64 * 1024);
+  const data = Buffer.alloc(size - start);
+  const file = await open(from, 'r');
+  try {
+    await file.read(data, 0, data.length, start);
+  } finally {
+    await file.close();
+  }
+  const first = start === 0 ? 0 : data.indexOf(0x0a) + 1;
+  const id = fileId(info);
+  const header = originLine(id, size).length;
+  const pieces = splitRecords(data.subarray(first), Math.max(maxSize - header, 1), maxFile - 1);
+  for (const piece of pieces) {
+    const tmp = `${path}.split`;
+    const offset = start + first + piece.start;
+    await writeFile(
+      tmp,
+      Buffer.concat([originLine(id, offset), data.subarray(first + piece.start, first + piece.end)]),
+      {
+        mode: 0o600,
+      },
+    );
+    await shiftRotated(path, maxFile);
+    await rename(tmp, `${path}.1`);
+  }
+  await unlink(from);
+}
+
+/**
+ * The newest `count` pieces of whole lines, each at most `limit` bytes (a
+ * longer line is a piece of its own), oldest first, as byte ranges.
+ */
+export function splitRecords(data: Buffer, limit: number, count: number): { start: number; end: number }[] {
+  const pieces: { start: number; end: number }[] = [];
+  let end = data.length;
+  let cut = end;
+  while (cut > 0 && pieces.length < count) {
+    // The start of the line that ends at `cut`.
+    const lineStart = cut >= 2 ? data.lastIndexOf(0x0a, cut - 2) + 1 : 0;
+    if (end - lineStart > limit && end !== cut) {
+      pieces.unshift({ start: cut, end });
+      end = cut;
+      continue;
+    }
+    cut = lineStart;
+  }
+  if (pieces.length < count && end > 0) pieces.unshift({ start: 0, end });
+  return pieces;
+}
+
+const ORIGIN_PREFIX = '#berth-origin ';
+
+/**
+ * The first line of a piece cut from a bigger file: which file (inode) and
+ * where in it the piece's records were. No k8s-file record looks like it
+ * (readers skip it as malformed); berthd's reader uses it so a follower that
+ * read the original does not read its pieces again.
+ */
+export function originLine(id: string, offset: number): Buffer {
+  return Buffer.from(`${ORIGIN_PREFIX}${id} ${offset}\n`);
+}
+
+/** A file's identity for readers: inode and birth time, as the inode number alone is reused. */
+export function fileId(info: { ino: bigint; birthtimeNs: bigint }): string {
+  return `${info.ino}:${info.birthtimeNs}`;
+}
+
+/** The origin of a piece from its first bytes; undefined for any other file. */
+export function parseOrigin(head: Buffer): { id: string; offset: number; length: number } | undefined {
+  if (!head.subarray(0, ORIGIN_PREFIX.length).equals(Buffer.from(ORIGIN_PREFIX))) return undefined;
+  const end = head.indexOf(0x0a);
+  if (end < 0) return undefined;
+  const [id, offsetText] = head.subarray(ORIGIN_PREFIX.length, end).toString().split(' ');
+  const offset = Number(offsetText);
+  if (!id || !/^\d+:\d+$/.test(id) || !Number.isSafeInteger(offset)) return undefined;
+  return { id, offset, length: end + 1 };
+}
