@@ -33,6 +33,15 @@ export class ByteSource {
     return this.take(n);
   }
 
+  /**
+   * Exactly `n` bytes if they are buffered already, else undefined (then
+   * {@link read}). A layer's headers mostly sit in one input chunk: taking
+   * them without a promise each keeps small entries cheap.
+   */
+  readBuffered(n: number): Buffer | undefined {
+    return this.available >= n ? this.take(n) : undefined;
+  }
+
   /** Yields the next `n` bytes as they arrive, without copying. */
   async *stream(n: number): AsyncGenerator<Buffer> {
     let left = n;
@@ -46,10 +55,16 @@ export class ByteSource {
     }
   }
 
-  /** Discards the next `n` bytes. */
+  /** Discards the next `n` bytes; waits only if they are not buffered yet. */
   async skip(n: number): Promise<void> {
-    for await (const _ of this.stream(n)) {
-      // Only the side effect of consuming matters.
+    let left = n;
+    while (left > 0) {
+      if (this.available === 0 && !(await this.fill(1))) {
+        throw invalidArgument('unexpected end of tar stream');
+      }
+      const part = Math.min(this.chunks[0]!.length, left);
+      this.consume(part);
+      left -= part;
     }
   }
 
