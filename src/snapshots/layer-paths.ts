@@ -149,8 +149,12 @@ export interface PendingWork {
   settle(rel: string): Promise<void>;
 }
 
+/** A name with none of these is clean already: no leading, trailing or double slash, no `.` or `..` part. */
+const UNCLEAN_PATH = /^\/|\/$|\/\/|(?:^|\/)\.\.?(?:\/|$)|\0/;
+
 /** Cleans an archive path to a root-relative one, refusing any that climbs out. */
 export function cleanArchivePath(name: string, what: string): string {
+  if (name !== '' && !UNCLEAN_PATH.test(name)) return name;
   if (name.includes('\0')) throw invalidArgument(`${what} contains a NUL byte`);
   const cleaned = posix.normalize(`./${name.replace(/^\/+/, '')}`).replace(/\/+$/, '');
   if (cleaned === '..' || cleaned.startsWith('../')) throw invalidArgument(`${what} escapes the layer root`);

@@ -7,6 +7,8 @@ import { invalidArgument } from '../../core/errors.js';
 export class ByteSource {
   private readonly iterator: AsyncIterator<Buffer>;
   private chunks: Buffer[] = [];
+  /** Bytes of `chunks[0]` already consumed (cheaper than slicing it after each read). */
+  private offset = 0;
   private available = 0;
   private ended = false;
 
@@ -48,7 +50,7 @@ export class ByteSource {
     while (left > 0) {
       if (!(await this.fill(1))) throw invalidArgument('unexpected end of tar stream');
       const head = this.chunks[0]!;
-      const part = head.length <= left ? head : head.subarray(0, left);
+      const part = head.subarray(this.offset, this.offset + Math.min(head.length - this.offset, left));
       this.consume(part.length);
       left -= part.length;
       yield part;
@@ -62,7 +64,7 @@ export class ByteSource {
       if (this.available === 0 && !(await this.fill(1))) {
         throw invalidArgument('unexpected end of tar stream');
       }
-      const part = Math.min(this.chunks[0]!.length, left);
+      const part = Math.min(this.chunks[0]!.length - this.offset, left);
       this.consume(part);
       left -= part;
     }
@@ -71,6 +73,7 @@ export class ByteSource {
   /** Reads and discards everything left, so observers of the input see all of it. */
   async drain(): Promise<void> {
     this.chunks = [];
+    this.offset = 0;
     this.available = 0;
     while (!this.ended) {
       const next = await this.iterator.next();
@@ -87,9 +90,10 @@ export class ByteSource {
   }
 
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     const head = this.chunks[0]!;
-    if (head.length >= n) {
-      const out = head.subarray(0, n);
+    if (head.length - this.offset >= n) {
+      const out = head.subarray(this.offset, this.offset + n);
       this.consume(n);
       return out;
     }
@@ -97,8 +101,8 @@ export class ByteSource {
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;
-      const part = Math.min(chunk.length, n - filled);
-      chunk.copy(out, filled, 0, part);
+      const part = Math.min(chunk.length - this.offset, n - filled);
+      chunk.copy(out, filled, this.offset, this.offset + part);
       this.consume(part);
       filled += part;
     }
@@ -106,9 +110,11 @@ export class ByteSource {
   }
 
   private consume(n: number): void {
-    const head = this.chunks[0]!;
-    if (n === head.length) this.chunks.shift();
-    else this.chunks[0] = head.subarray(n);
+    this.offset += n;
     this.available -= n;
+    if (this.offset === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 }
