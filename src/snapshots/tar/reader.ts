@@ -37,8 +37,10 @@ export async function* readTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
     let globalPax = new Map<string, Buffer>();
     let meta = emptyMeta();
     for (;;) {
+      // Taken without a promise when buffered; input that ends within a block ends the archive.
       const block =
-        input.readBuffered(BLOCK_SIZE) ?? ((await input.fill(BLOCK_SIZE)) && input.readBuffered(BLOCK_SIZE));
+        input.readBuffered(BLOCK_SIZE) ??
+        ((await input.fill(BLOCK_SIZE)) ? input.readBuffered(BLOCK_SIZE) : undefined);
       if (!block || isZeroBlock(block)) break;
       const raw = decodeHeader(block);
       const type = entryType(raw.typeflag);
