@@ -22,6 +22,8 @@ export class LayerPaths {
   private readonly knownDirs = new Set<string>(['']);
   /** Non-directories this run created and nothing replaced since: hard links to them need no lstat. */
   private readonly knownFiles = new Set<string>();
+  /** The parent last found in knownDirs: its siblings are answered without a slice and a hash. */
+  private recentParent: string | undefined;
 
   /**
    * @param root the layer directory, owned by this run: nothing else changes it meanwhile.
@@ -45,7 +47,12 @@ export class LayerPaths {
   /** True if the parent of `rel` is a directory this run made or checked (and so are its ancestors). */
   parentKnown(rel: string): boolean {
     const slash = rel.lastIndexOf('/');
-    return this.knownDirs.has(slash === -1 ? '' : rel.slice(0, slash));
+    const recent = this.recentParent;
+    if (recent !== undefined && slash === recent.length && rel.startsWith(recent)) return true;
+    const parent = slash === -1 ? '' : rel.slice(0, slash);
+    if (!this.knownDirs.has(parent)) return false;
+    this.recentParent = parent;
+    return true;
   }
 
   /** Creates missing parents of `rel` (mode 0755) and checks existing ones are real directories. */
@@ -75,6 +82,7 @@ export class LayerPaths {
 
   /** Forgets `rel` and everything under it, after it was removed or replaced. */
   forget(rel: string): void {
+    this.recentParent = undefined;
     for (const known of [this.knownDirs, this.knownFiles]) {
       for (const path of known) if (path === rel || path.startsWith(`${rel}/`)) known.delete(path);
     }
