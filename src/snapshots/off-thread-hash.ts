@@ -10,11 +10,14 @@ const IDLE_MS = 10_000;
 const SPARE_SIZE = 1024 * 1024;
 /**
  * Copy buffers in flight to the thread at most (all streams together).
- * sha256 is slower than unpacking; without a bound the copies of a large
- * layer piled up, each a fresh zeroed megabyte whose page faults cost more
- * CPU than the copy, while the thread fell further behind.
+ * sha256 is slower than unpacking a plain tar; without a bound the copies of
+ * a large layer piled up without limit. The bound is loose: on a busy
+ * machine the thread gets CPU in bursts, and a producer held back by a
+ * short queue gives its CPU time away.
  */
-const MAX_IN_FLIGHT = 16;
+const MAX_IN_FLIGHT = 64;
+/** Copy buffers kept for reuse (a fresh one costs page faults beyond the copy). */
+const MAX_SPARE = 16;
 
 /**
  * A sha256 of a stream that moves to a worker thread once the stream is
@@ -100,7 +103,7 @@ class HashThread {
     this.worker.on('message', (response: HashResponse) => {
       if ('spare' in response) {
         this.inFlight--;
-        if (this.spare.length < MAX_IN_FLIGHT) this.spare.push(response.spare);
+        if (this.spare.length < MAX_SPARE) this.spare.push(response.spare);
         for (const wake of this.roomWaiters.splice(0)) wake();
         return;
       }
@@ -166,7 +169,7 @@ class HashThread {
         return answer.finally(close);
       },
       drop: () => {
-        if (buffer && this.spare.length < MAX_IN_FLIGHT) this.spare.push(buffer);
+        if (buffer && this.spare.length < MAX_SPARE) this.spare.push(buffer);
         buffer = undefined;
         send({ kind: 'drop', id });
         close();
