@@ -206,6 +206,24 @@ describe('applyLayer', () => {
     assert.equal(await readFile(join(root, 'x'), 'utf8'), 'replaced');
   });
 
+  it('gives a hard link the whole content of a file whose write was still queued or in flight', async () => {
+    const root = await freshDir();
+    // Enough files that batches go to the writer threads; each link follows its file at once.
+    const entries: EntrySpec[] = [{ name: 'd/' }];
+    const body = (i: number) => `${i} `.repeat(500 + i);
+    for (let i = 0; i < 200; i++) {
+      entries.push({ name: `d/f${i}`, body: body(i), mode: 0o640 });
+      entries.push({ name: `d/l${i}`, type: 'link', linkname: `d/f${i}` });
+    }
+    await applyLayer(root, Readable.from([buildTar(entries)]));
+    for (const i of [0, 63, 64, 130, 199]) {
+      const [file, link] = [await lstat(join(root, `d/f${i}`)), await lstat(join(root, `d/l${i}`))];
+      assert.equal(link.ino, file.ino);
+      assert.equal(link.mode & 0o7777, 0o640);
+      assert.equal(await readFile(join(root, `d/l${i}`), 'utf8'), body(i));
+    }
+  });
+
   it('rejects a truncated or corrupt stream', async () => {
     const tar = buildTar([{ name: 'f', body: 'x'.repeat(2000) }]);
     for (const bad of [tar.subarray(0, 1000), Buffer.concat([Buffer.from('garbage'), tar])]) {

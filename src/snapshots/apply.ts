@@ -103,7 +103,10 @@ class LayerApplier {
     root: string,
     private readonly whiteouts: 'overlay' | 'remove',
   ) {
-    this.paths = new LayerPaths(root, (rel) => this.settle(rel));
+    this.paths = new LayerPaths(root, {
+      pending: (rel) => this.pending(rel),
+      settle: (rel) => this.settle(rel),
+    });
   }
 
   async apply(entry: TarEntry): Promise<void> {
@@ -112,8 +115,9 @@ class LayerApplier {
     const base = posix.basename(rel);
     if (base.startsWith(WHITEOUT_PREFIX)) return this.applyWhiteout(rel, header);
     if (this.whiteouts === 'remove') this.recordWritten(rel);
-    await this.settle(rel);
-    await this.paths.ensureParents(rel, header.name);
+    // Awaited only when there is something to wait for: most entries need no wait.
+    if (this.pending(rel)) await this.settle(rel);
+    if (!this.paths.parentKnown(rel)) await this.paths.ensureParents(rel, header.name);
     if (header.type === 'directory') return this.applyDirectory(rel, header);
     if (rel === '') throw invalidArgument(`layer entry ${header.name} names the root but is not a directory`);
     // A file replacing a directory of this run: wait for writes inside it before removing it.
@@ -140,7 +144,10 @@ class LayerApplier {
   /** A hard link to an earlier entry; a target the layer never made is the layer's fault, not ours. */
   private async applyHardLink(abs: string, header: TarHeader): Promise<void> {
     try {
-      makeHardLink(this.paths.abs(await this.paths.linkTarget(header.linkname, header.name)), abs);
+      const target =
+        this.paths.knownLinkTarget(header.linkname, header.name) ??
+        (await this.paths.linkTarget(header.linkname, header.name));
+      makeHardLink(this.paths.abs(target), abs);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT' && errnoCode(err) !== 'EPERM' && errnoCode(err) !== 'EISDIR') throw err;
       throw invalidArgument(`hard link ${header.name} target ${header.linkname}: not a file of the layer`, {
@@ -230,6 +237,10 @@ class LayerApplier {
     for (const dir of this.directoryTimes.keys()) {
       if (dir === rel || dir.startsWith(`${rel}/`)) this.directoryTimes.delete(dir);
     }
+  }
+
+  private pending(rel: string): boolean {
+    return this.specials.has(rel) || this.writes.isPending(rel);
   }
 
   private async settle(rel: string): Promise<void> {

@@ -103,6 +103,9 @@ export class DigestingCounter {
       for await (const chunk of source) {
         this.hash?.update(chunk);
         this.size += chunk.length;
+        // Reading on is pointless while the hash thread is behind: wait for it.
+        const room = this.hash?.room();
+        if (room) await room;
         yield chunk;
       }
       complete = true;

@@ -26,6 +26,8 @@ interface PendingFile {
 export class FileWriterPool {
   private readonly slots: WorkerSlot[] = [];
   private batch: PendingFile[] = [];
+  /** The paths in {@link batch}, so a lookup per tar entry costs no scan. */
+  private batchPaths = new Set<string>();
   private batchBytes = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private failure: { error: unknown } | undefined;
@@ -35,8 +37,7 @@ export class FileWriterPool {
   /** Queues a file; `abs` must not be a path another queued file is under. */
   async add(rel: string, abs: string, chunks: Buffer[], header: TarHeader): Promise<void> {
     this.throwIfFailed();
-    if (this.batch.some((file) => file.rel === rel)) await this.flush();
-    await this.settle(rel);
+    if (this.isPending(rel)) await this.settle(rel);
     const xattrs = [...header.xattrs];
     const { uid, gid, mode, mtime, size: length } = header;
     this.batch.push({
@@ -44,13 +45,19 @@ export class FileWriterPool {
       chunks,
       job: { abs, offset: this.batchBytes, length, uid, gid, mode, mtime, xattrs },
     });
+    this.batchPaths.add(rel);
     this.batchBytes += length;
     if (this.batch.length >= BATCH_FILES || this.batchBytes >= BATCH_BYTES) await this.flush();
   }
 
+  /** True if `rel` is queued or being written, or a write failed: then {@link settle} before using it. */
+  isPending(rel: string): boolean {
+    return this.failure !== undefined || this.batchPaths.has(rel) || this.inFlight.has(rel);
+  }
+
   /** Waits for the write of `rel`, if any; throws the first failure. */
   async settle(rel: string): Promise<void> {
-    if (this.batch.some((file) => file.rel === rel)) await this.flush();
+    if (this.batchPaths.has(rel)) await this.flush();
     await this.inFlight.get(rel);
     this.throwIfFailed();
   }
@@ -66,6 +73,7 @@ export class FileWriterPool {
   /** Waits for in-flight writes, ignoring failures, and stops the workers. */
   async close(): Promise<void> {
     this.batch = [];
+    this.batchPaths = new Set();
     while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight.values());
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
@@ -81,6 +89,7 @@ export class FileWriterPool {
     const files = this.batch;
     const data = Buffer.allocUnsafeSlow(this.batchBytes);
     this.batch = [];
+    this.batchPaths = new Set();
     this.batchBytes = 0;
     let offset = 0;
     for (const chunk of files.flatMap((file) => file.chunks)) offset += chunk.copy(data, offset);
@@ -98,6 +107,7 @@ export class FileWriterPool {
   private writeOnMainThread(): void {
     const files = this.batch;
     this.batch = [];
+    this.batchPaths = new Set();
     this.batchBytes = 0;
     for (const file of files) {
       const data = file.chunks.length === 1 ? file.chunks[0]! : Buffer.concat(file.chunks);

@@ -8,7 +8,15 @@ const OFF_THREAD_AFTER = 4 * 1024 * 1024;
 const IDLE_MS = 10_000;
 /** Size of the reused copy buffers: the content store's read size. */
 const SPARE_SIZE = 1024 * 1024;
-/** Enough spare buffers for the chunks in flight between the threads. */
+/**
+ * Copy buffers in flight to the thread at most (all streams together).
+ * sha256 is slower than unpacking a plain tar; without a bound the copies of
+ * a large layer piled up without limit. The bound is loose: on a busy
+ * machine the thread gets CPU in bursts, and a producer held back by a
+ * short queue gives its CPU time away.
+ */
+const MAX_IN_FLIGHT = 64;
+/** Copy buffers kept for reuse (a fresh one costs page faults beyond the copy). */
 const MAX_SPARE = 16;
 
 /**
@@ -19,6 +27,8 @@ const MAX_SPARE = 16;
  *
  * The first {@link OFF_THREAD_AFTER} bytes are only remembered (chunks are
  * never reused by their producers); a short stream is then hashed in place.
+ * Chunks are copied into a few reused buffers; when all are in flight,
+ * {@link room} makes the producer wait for the thread.
  */
 export class StreamHash {
   private held: Buffer[] = [];
@@ -36,6 +46,11 @@ export class StreamHash {
     this.session = HashThread.shared().open();
     for (const held of this.held) this.session.update(held);
     this.held = [];
+  }
+
+  /** Undefined if more may be sent now, else a promise that resolves once the thread caught up. */
+  room(): Promise<void> | undefined {
+    return this.session?.room();
   }
 
   /** `sha256:<hex>` of everything seen. Call once. */
@@ -56,6 +71,7 @@ export class StreamHash {
 
 interface HashSession {
   update(chunk: Uint8Array): void;
+  room(): Promise<void> | undefined;
   digest(): Promise<string>;
   drop(): void;
 }
@@ -72,6 +88,9 @@ class HashThread {
   private nextId = 0;
   /** Copy buffers the thread has hashed and handed back, reused so no fresh pages are touched. */
   private readonly spare: ArrayBuffer[] = [];
+  /** Copy buffers sent and not handed back yet. */
+  private inFlight = 0;
+  private roomWaiters: (() => void)[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
 
   static shared(): HashThread {
@@ -83,7 +102,9 @@ class HashThread {
     this.worker.unref();
     this.worker.on('message', (response: HashResponse) => {
       if ('spare' in response) {
+        this.inFlight--;
         if (this.spare.length < MAX_SPARE) this.spare.push(response.spare);
+        for (const wake of this.roomWaiters.splice(0)) wake();
         return;
       }
       this.waiting.get(response.id)?.resolve(response.hex);
@@ -93,6 +114,9 @@ class HashThread {
       if (HashThread.current === this) HashThread.current = undefined;
       for (const waiter of this.waiting.values()) waiter.reject(err);
       this.waiting.clear();
+      // Producers waiting for room go on; their digest then fails.
+      this.inFlight = 0;
+      for (const wake of this.roomWaiters.splice(0)) wake();
     };
     this.worker.on('error', fail);
     this.worker.on('exit', () => fail(new Error('hash thread exited')));
@@ -113,22 +137,40 @@ class HashThread {
       this.worker.unref();
       this.idleTimer = setTimeout(() => this.stop(), IDLE_MS).unref();
     };
+    // Chunks are packed into full copy buffers: fewer messages when chunks are small (gunzip's).
+    let buffer: ArrayBuffer | undefined;
+    let filled = 0;
+    const post = () => {
+      if (!buffer || filled === 0) return;
+      this.inFlight++;
+      send({ kind: 'update', id, buffer, length: filled }, [buffer]);
+      buffer = undefined;
+      filled = 0;
+    };
     return {
       update: (chunk) => {
-        // A copy of its own, handed over (and back) without a second copy.
-        const buffer =
-          chunk.length <= SPARE_SIZE
-            ? (this.spare.pop() ?? new ArrayBuffer(SPARE_SIZE))
-            : new ArrayBuffer(chunk.length);
-        new Uint8Array(buffer).set(chunk);
-        send({ kind: 'update', id, buffer, length: chunk.length }, [buffer]);
+        for (let offset = 0; offset < chunk.length; ) {
+          buffer ??= this.spare.pop() ?? new ArrayBuffer(SPARE_SIZE);
+          const length = Math.min(chunk.length - offset, buffer.byteLength - filled);
+          new Uint8Array(buffer, filled, length).set(chunk.subarray(offset, offset + length));
+          filled += length;
+          offset += length;
+          if (filled === buffer.byteLength) post();
+        }
+      },
+      room: () => {
+        if (this.inFlight < MAX_IN_FLIGHT) return undefined;
+        return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       },
       digest: () => {
+        post();
         const answer = new Promise<string>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
         send({ kind: 'digest', id });
         return answer.finally(close);
       },
       drop: () => {
+        if (buffer && this.spare.length < MAX_SPARE) this.spare.push(buffer);
+        buffer = undefined;
         send({ kind: 'drop', id });
         close();
       },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../core/exec.js';
 import { applyLayer } from '../../snapshots/apply.js';
@@ -61,6 +61,7 @@ export const layerUnpack: Workload = {
   target: 'unpacking a layer is no slower than GNU tar extracting the same tar (≤ 1.0×)',
   quick: false,
   async run({ runs, warmup }: RunOptions): Promise<Outcome> {
+    const loadBefore = loadavg()[0]!;
     const scratch = await mkdtemp(join(tmpdir(), 'berth-bench-unpack-'));
     const big = await makeBigImage();
     try {
@@ -125,6 +126,8 @@ export const layerUnpack: Workload = {
           'applyLayer runs in the harness’s own process, as in berthd; `tar -xf` is timed as a command, so its process start (a few ms) is included',
           'applyLayer also sets overlay whiteouts and refuses traversal and symlink escapes; with "hashing the DiffID" it computes the layer’s sha256 too, which GNU tar never does; sha256 of a large file is about as slow as tar’s whole extract on this CPU',
           '"blob already verified" is how berthd unpacks an uncompressed blob whose content-store digest is its DiffID (docker load); a gzipped layer (a pull) is always hashed after gunzip, against `tar -xzf`, whose gzip runs as a second process',
+          // Times here are mostly file creation and CPU shared with whatever else runs: say how busy the machine was.
+          `load average (1 min) ${loadBefore.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end, on ${availableParallelism()} cores`,
         ],
       };
     } finally {

@@ -7,6 +7,8 @@ import { invalidArgument } from '../../core/errors.js';
 export class ByteSource {
   private readonly iterator: AsyncIterator<Buffer>;
   private chunks: Buffer[] = [];
+  /** Bytes of `chunks[0]` already consumed (cheaper than slicing it after each read). */
+  private offset = 0;
   private available = 0;
   private ended = false;
 
@@ -33,29 +35,45 @@ export class ByteSource {
     return this.take(n);
   }
 
+  /**
+   * Exactly `n` bytes if they are buffered already, else undefined (then
+   * {@link read}). A layer's headers mostly sit in one input chunk: taking
+   * them without a promise each keeps small entries cheap.
+   */
+  readBuffered(n: number): Buffer | undefined {
+    return this.available >= n ? this.take(n) : undefined;
+  }
+
   /** Yields the next `n` bytes as they arrive, without copying. */
   async *stream(n: number): AsyncGenerator<Buffer> {
     let left = n;
     while (left > 0) {
       if (!(await this.fill(1))) throw invalidArgument('unexpected end of tar stream');
       const head = this.chunks[0]!;
-      const part = head.length <= left ? head : head.subarray(0, left);
+      const part = head.subarray(this.offset, this.offset + Math.min(head.length - this.offset, left));
       this.consume(part.length);
       left -= part.length;
       yield part;
     }
   }
 
-  /** Discards the next `n` bytes. */
+  /** Discards the next `n` bytes; waits only if they are not buffered yet. */
   async skip(n: number): Promise<void> {
-    for await (const _ of this.stream(n)) {
-      // Only the side effect of consuming matters.
+    let left = n;
+    while (left > 0) {
+      if (this.available === 0 && !(await this.fill(1))) {
+        throw invalidArgument('unexpected end of tar stream');
+      }
+      const part = Math.min(this.chunks[0]!.length - this.offset, left);
+      this.consume(part);
+      left -= part;
     }
   }
 
   /** Reads and discards everything left, so observers of the input see all of it. */
   async drain(): Promise<void> {
     this.chunks = [];
+    this.offset = 0;
     this.available = 0;
     while (!this.ended) {
       const next = await this.iterator.next();
@@ -72,9 +90,10 @@ export class ByteSource {
   }
 
   private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
     const head = this.chunks[0]!;
-    if (head.length >= n) {
-      const out = head.subarray(0, n);
+    if (head.length - this.offset >= n) {
+      const out = head.subarray(this.offset, this.offset + n);
       this.consume(n);
       return out;
     }
@@ -82,8 +101,8 @@ export class ByteSource {
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[0]!;
-      const part = Math.min(chunk.length, n - filled);
-      chunk.copy(out, filled, 0, part);
+      const part = Math.min(chunk.length - this.offset, n - filled);
+      chunk.copy(out, filled, this.offset, this.offset + part);
       this.consume(part);
       filled += part;
     }
@@ -91,9 +110,11 @@ export class ByteSource {
   }
 
   private consume(n: number): void {
-    const head = this.chunks[0]!;
-    if (n === head.length) this.chunks.shift();
-    else this.chunks[0] = head.subarray(n);
+    this.offset += n;
     this.available -= n;
+    if (this.offset === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 }

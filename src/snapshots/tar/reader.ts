@@ -36,9 +36,12 @@ export async function* readTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
   try {
     let globalPax = new Map<string, Buffer>();
     let meta = emptyMeta();
-    while (await input.fill(BLOCK_SIZE)) {
-      const block = await input.read(BLOCK_SIZE);
-      if (isZeroBlock(block)) break;
+    for (;;) {
+      // Taken without a promise when buffered; input that ends within a block ends the archive.
+      const block =
+        input.readBuffered(BLOCK_SIZE) ??
+        ((await input.fill(BLOCK_SIZE)) ? input.readBuffered(BLOCK_SIZE) : undefined);
+      if (!block || isZeroBlock(block)) break;
       const raw = decodeHeader(block);
       const type = entryType(raw.typeflag);
       if (type === undefined) {
@@ -47,13 +50,15 @@ export async function* readTar(source: AsyncIterable<Buffer>): AsyncGenerator<Ta
         else meta = foldMeta(meta, raw, body);
         continue;
       }
-      const header = applyMeta(raw, type, new Map([...globalPax, ...meta.pax]), meta);
+      const pax = globalPax.size === 0 ? meta.pax : new Map([...globalPax, ...meta.pax]);
+      const header = applyMeta(raw, type, pax, meta);
       meta = emptyMeta();
       // Go's archive/tar: link, symlink, device, directory and fifo entries carry no body.
       const size = type === 'file' ? header.size : 0;
       const body = bodyReader(input, size);
       yield { header, body: body.read };
-      await input.skip(size - body.consumed() + paddingFor(size));
+      const rest = size - body.consumed() + paddingFor(size);
+      if (rest > 0) await input.skip(rest);
     }
     await input.drain();
   } finally {
