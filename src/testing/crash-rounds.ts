@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemon, type TestDaemon, waitExit } from './daemon.js';
 import { diffOwned, type LeakSnapshot, leakCount, snapshotOwned, trackContainerIds } from './leaks.js';
@@ -42,6 +42,7 @@ export class CrashDaemon {
   ) {}
 
   static async start(dir: string, config: Record<string, unknown> = {}): Promise<CrashDaemon> {
+    await mkdir(dir, { recursive: true });
     return new CrashDaemon(await startDaemon({ dir, config }), dir);
   }
 
