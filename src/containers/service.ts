@@ -12,7 +12,14 @@ import {
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
-import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
+import {
+  type AttachSession,
+  type AttachStreams,
+  type ExitStatus,
+  isRuntimeCleaner,
+  type Runtime,
+  type TerminalSize,
+} from '../runtime/runtime.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
@@ -672,6 +679,7 @@ export class ContainerService {
         this.deps.log.warn('could not finish removing a container', { id: record.Id, error: err }),
       );
     }
+    await this.removeInterruptedStarts();
     const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
       if (!record.State.Running || record.State.Restarting) continue;
@@ -693,6 +701,36 @@ export class ContainerService {
     }
     // In the background: the API need not wait for these starts.
     void this.startByPolicy(stopped);
+  }
+
+  /**
+   * A crash during start leaves runtime containers no record calls running: bundles whose
+   * create never finished, and created (or just started) containers of a record still saying
+   * `created`. Their processes would hold the namespace, veth and cgroups for ever; dockerd
+   * likewise kills a task that is alive while its container is not running.
+   */
+  private async removeInterruptedStarts(): Promise<void> {
+    for (const runtime of new Set(this.deps.runtimes.values())) {
+      if (!isRuntimeCleaner(runtime)) continue;
+      const removed = await runtime.removeIncomplete().catch((err: unknown) => {
+        this.deps.log.warn('could not remove half-made runtime containers', { error: err });
+        return [];
+      });
+      if (removed.length > 0)
+        this.deps.log.info('removed containers whose create a crash interrupted', { ids: removed });
+    }
+    for (const record of this.store.list()) {
+      if (record.State.Running) continue;
+      const runtime = this.deps.runtimes.get(record.Runtime);
+      const state = await runtime?.state(record.Id).catch(() => undefined);
+      if (!runtime || !state) continue;
+      await runtime
+        .delete(record.Id, { force: true })
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not remove an interrupted start', { id: record.Id, error: err }),
+        );
+      await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    }
   }
 
   /**
