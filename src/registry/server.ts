@@ -149,6 +149,9 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tls ? { tls } : {}),
   });
   await gc.purgeUploads(config.uploads.expirySeconds * 1000);
+  const finished = await gc.finishInterruptedSweeps();
+  if (finished > 0)
+    logger.info('finished the blob deletions of an interrupted garbage collection', { blobs: finished });
   const stopMaintenance = scheduleMaintenance(config, gc, logger);
   await app.listen({ host, port });
   const bound = app.server.address();
