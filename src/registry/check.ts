@@ -88,6 +88,7 @@ export async function checkRegistry(options: RegistryCheckOptions): Promise<Regi
 
     // Blob files: named by their sha256, recorded.
     const goodFiles = new Map<string, number>();
+    const corrupt = new Set<string>();
     for (const prefix of await readdir(blobsDir).catch(() => [] as string[])) {
       for (const name of await readdir(join(blobsDir, prefix)).catch(() => [] as string[])) {
         const path = join(blobsDir, prefix, name);
@@ -103,6 +104,7 @@ export async function checkRegistry(options: RegistryCheckOptions): Promise<Regi
         }
         const record = records.get(digest);
         if ((await sha256File(path)) !== name) {
+          corrupt.add(digest);
           const problem: RegistryProblem = {
             area: 'blob',
             subject: digest,
@@ -153,7 +155,7 @@ export async function checkRegistry(options: RegistryCheckOptions): Promise<Regi
       }
       if (size === undefined) {
         // Records of corrupt files were handled above.
-        if ((await fileSize(blobPath(record.digest))) !== undefined) continue;
+        if (corrupt.has(record.digest)) continue;
         const problem: RegistryProblem = {
           area: 'blob',
           subject: record.digest,
