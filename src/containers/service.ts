@@ -680,6 +680,7 @@ export class ContainerService {
       );
     }
     await this.removeInterruptedStarts();
+    await this.removeInterruptedCreates();
     const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
       if (!record.State.Running || record.State.Restarting) continue;
@@ -701,6 +702,28 @@ export class ContainerService {
     }
     // In the background: the API need not wait for these starts.
     void this.startByPolicy(stopped);
+  }
+
+  /**
+   * A crash during create, between preparing the container's snapshot and saving its
+   * record, leaves a snapshot no container owns: nothing would ever remove it.
+   */
+  private async removeInterruptedCreates(): Promise<void> {
+    const orphans: string[] = [];
+    await this.deps.snapshotter.walk((info) => {
+      const id = /^container-([0-9a-f]{64})$/.exec(info.name)?.[1];
+      if (id !== undefined && !this.store.list().some((r) => r.Id === id)) orphans.push(id);
+    });
+    for (const id of orphans) {
+      await this.deps.snapshotter
+        .remove(`container-${id}`)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not remove an orphaned container snapshot', { id, error: err }),
+        );
+      this.deps.refs.deleteOwner({ kind: 'container', id });
+    }
+    if (orphans.length > 0)
+      this.deps.log.info('removed snapshots of creates a crash interrupted', { ids: orphans });
   }
 
   /**
