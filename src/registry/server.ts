@@ -149,6 +149,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tls ? { tls } : {}),
   });
   await gc.purgeUploads(config.uploads.expirySeconds * 1000);
+  await gc.dropSessionsWithoutData();
   const finished = await gc.finishInterruptedSweeps();
   if (finished > 0)
     logger.info('finished the blob deletions of an interrupted garbage collection', { blobs: finished });

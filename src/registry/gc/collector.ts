@@ -31,6 +31,11 @@ export interface GarbageCollector {
    * digests wait on them and fail. Returns how many it finished.
    */
   finishInterruptedSweeps(): Promise<number>;
+  /**
+   * Drops sessions whose data file is missing (a crash between writing the row and creating
+   * the file). Only at start: while serving, a new session briefly has a row and no file.
+   */
+  dropSessionsWithoutData(): Promise<number>;
   /** Drops upload sessions idle for longer than `maxIdleMs`, and session files without a record. */
   purgeUploads(maxIdleMs: number): Promise<number>;
 }
@@ -131,6 +136,15 @@ export function createGarbageCollector(deps: GarbageCollectorDeps): GarbageColle
       }
     },
     finishInterruptedSweeps: finishInterrupted,
+    async dropSessionsWithoutData() {
+      let dropped = 0;
+      for (const upload of await deps.metadata.listUploads()) {
+        if ((await deps.storage.uploads.size(upload.id)) !== undefined) continue;
+        await deps.metadata.deleteUpload(upload.id);
+        dropped++;
+      }
+      return dropped;
+    },
     async purgeUploads(maxIdleMs) {
       const busy = deps.uploadInProgress ?? (() => false);
       const expired = (await deps.metadata.listUploads(now() - maxIdleMs)).filter((u) => !busy(u.id));
