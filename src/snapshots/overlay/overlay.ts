@@ -1,6 +1,12 @@
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
+import {
+  alreadyExists,
+  failedPrecondition,
+  fileWriteError,
+  invalidArgument,
+  notFound,
+} from '../../core/errors.js';
 import { diskUsage } from '../disk-usage.js';
 import {
   type Mount,
@@ -171,10 +177,16 @@ class OverlaySnapshotter implements Snapshotter {
   /** Builds the directories under a temporary name, then renames them into place. */
   private async makeSnapshotDir(id: string, kind: SnapshotKind): Promise<string> {
     const temp = await mkdtemp(join(this.root, 'snapshots', 'new-'));
-    await mkdir(join(temp, 'fs'), { mode: 0o755 });
-    if (kind === SnapshotKind.Active) await mkdir(join(temp, 'work'), { mode: 0o700 });
     const dir = join(this.root, 'snapshots', id);
-    await rename(temp, dir);
+    try {
+      await mkdir(join(temp, 'fs'), { mode: 0o755 });
+      if (kind === SnapshotKind.Active) await mkdir(join(temp, 'work'), { mode: 0o700 });
+      await rename(temp, dir);
+    } catch (err) {
+      // A full disk fails the mkdir: the half-made directory must not wait for a restart.
+      await rm(temp, { recursive: true, force: true });
+      throw fileWriteError(err, temp, 'mkdir');
+    }
     return dir;
   }
 
