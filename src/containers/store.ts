@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, notFound } from '../core/errors.js';
+import { alreadyExists, errnoCode, invalidArgument, notFound } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerRecord } from './record.js';
@@ -35,7 +35,12 @@ export class ContainerStore {
         const record = JSON.parse(await readFile(join(root, id, RECORD_FILE), 'utf8')) as ContainerRecord;
         store.index(record);
       } catch (err) {
-        log.warn('skipping unreadable container record', { id, error: err });
+        // Records are written atomically, so a missing one means a create a crash cut short
+        // (the directory is made first); an unreadable one is kept for system check.
+        if (errnoCode(err) === 'ENOENT') {
+          log.info('removing the directory of an unfinished create', { id });
+          await rm(join(root, id), { recursive: true, force: true });
+        } else log.warn('skipping unreadable container record', { id, error: err });
       }
     }
     return store;
