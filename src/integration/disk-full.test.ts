@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
@@ -77,6 +78,33 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     }
     const ran = await cli('run', '--rm', 'busybox', 'echo', 'fits');
     assert.equal(ran.stdout, 'fits\n', ran.stderr);
+    await checkStopped();
+  });
+
+  it('a build whose RUN fills the disk fails at that step, leaves a clean store, and builds once space is freed', async (t) => {
+    if (typeof fs === 'string') return t.skip(fs);
+    const context = await mkdtemp(join(tmpdir(), 'berth-full-build-'));
+    t.after(() => rm(context, { recursive: true, force: true }));
+    await writeFile(
+      join(context, 'Dockerfile'),
+      'FROM busybox\nCOPY small /small\nRUN head -c 3000000 /dev/zero > /zeros\n',
+    );
+    await writeFile(join(context, 'small'), 'x'.repeat(1000));
+    const filler = await fs.fill(MB);
+    const env = { ...process.env, DOCKER_BUILDKIT: '0' };
+    const build = () =>
+      runCommand(docker!, ['-H', daemon!.host, 'build', '-t', 'full:1', context], {
+        env,
+        timeoutMs: 120_000,
+      });
+    const failed = await build();
+    assert.notEqual(failed.code, 0);
+    // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
+    assert.match(failed.stderr, /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/);
+    await checkStopped();
+    await rm(filler);
+    const built = await build();
+    assert.equal(built.code, 0, built.stderr);
     await checkStopped();
   });
 });
