@@ -100,7 +100,10 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     const failed = await build();
     assert.notEqual(failed.code, 0);
     // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
-    assert.match(failed.stderr, /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/);
+    assert.match(
+      failed.stderr,
+      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/,
+    );
     await checkStopped();
     await rm(filler);
     const built = await build();
