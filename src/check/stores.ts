@@ -10,6 +10,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { interruptedWrites } from '../engine/leftovers.js';
 
 /** One broken invariant. */
 export interface Problem {
@@ -100,6 +101,16 @@ export async function checkStores(dataRoot: string, options: { repair?: boolean 
       subject: `ingest/${name}`,
       problem: 'unfinished write left behind',
       ...(repair && (await removed(join(dataRoot, 'content', 'ingest', name)))),
+    });
+  }
+
+  // Whole-file writes a crash cut short (berthd removes them when it starts).
+  for (const path of await interruptedWrites({ dataRoot })) {
+    problems.push({
+      area: 'content',
+      subject: path,
+      problem: 'temp file of an unfinished write',
+      ...(repair && (await removed(join(dataRoot, path)))),
     });
   }
 

@@ -18,6 +18,7 @@ import {
   type AttachSession,
   type AttachStreams,
   type ExitStatus,
+  isRuntimeCleaner,
   isRuntimeLogReopener,
   type Runtime,
   type TerminalSize,
@@ -793,6 +794,8 @@ export class ContainerService {
         this.deps.log.warn('could not finish removing a container', { id: record.Id, error: err }),
       );
     }
+    await this.removeInterruptedStarts();
+    await this.removeInterruptedCreates();
     const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
       if (!record.State.Running || record.State.Restarting) continue;
@@ -814,6 +817,58 @@ export class ContainerService {
     }
     // In the background: the API need not wait for these starts.
     void this.startByPolicy(stopped);
+  }
+
+  /**
+   * A crash during create, between preparing the container's snapshot and saving its
+   * record, leaves a snapshot no container owns: nothing would ever remove it.
+   */
+  private async removeInterruptedCreates(): Promise<void> {
+    const orphans: string[] = [];
+    await this.deps.snapshotter.walk((info) => {
+      const id = /^container-([0-9a-f]{64})$/.exec(info.name)?.[1];
+      if (id !== undefined && !this.store.list().some((r) => r.Id === id)) orphans.push(id);
+    });
+    for (const id of orphans) {
+      await this.deps.snapshotter
+        .remove(`container-${id}`)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not remove an orphaned container snapshot', { id, error: err }),
+        );
+      this.deps.refs.deleteOwner({ kind: 'container', id });
+    }
+    if (orphans.length > 0)
+      this.deps.log.info('removed snapshots of creates a crash interrupted', { ids: orphans });
+  }
+
+  /**
+   * A crash during start leaves runtime containers no record calls running: bundles whose
+   * create never finished, and created (or just started) containers of a record still saying
+   * `created`. Their processes would hold the namespace, veth and cgroups for ever; dockerd
+   * likewise kills a task that is alive while its container is not running.
+   */
+  private async removeInterruptedStarts(): Promise<void> {
+    for (const runtime of new Set(this.deps.runtimes.values())) {
+      if (!isRuntimeCleaner(runtime)) continue;
+      const removed = await runtime.removeIncomplete().catch((err: unknown) => {
+        this.deps.log.warn('could not remove half-made runtime containers', { error: err });
+        return [];
+      });
+      if (removed.length > 0)
+        this.deps.log.info('removed containers whose create a crash interrupted', { ids: removed });
+    }
+    for (const record of this.store.list()) {
+      if (record.State.Running) continue;
+      const runtime = this.deps.runtimes.get(record.Runtime);
+      const state = await runtime?.state(record.Id).catch(() => undefined);
+      if (!runtime || !state) continue;
+      await runtime
+        .delete(record.Id, { force: true })
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not remove an interrupted start', { id: record.Id, error: err }),
+        );
+      await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    }
   }
 
   /**

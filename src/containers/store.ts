@@ -1,11 +1,13 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, notFound } from '../core/errors.js';
+import { alreadyExists, errnoCode, invalidArgument, notFound } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerRecord } from './record.js';
 
 const RECORD_FILE = 'config.v2.json';
+/** Prefix of a container directory being removed. */
+const REMOVING = '.removing-';
 
 /**
  * Container records: one JSON file per container (`<root>/<id>/config.v2.json`,
@@ -25,11 +27,20 @@ export class ContainerStore {
     await mkdir(root, { recursive: true, mode: 0o710 });
     const store = new ContainerStore(root, log);
     for (const id of await readdir(root)) {
+      if (id.startsWith(REMOVING)) {
+        await rm(join(root, id), { recursive: true, force: true });
+        continue;
+      }
       try {
         const record = JSON.parse(await readFile(join(root, id, RECORD_FILE), 'utf8')) as ContainerRecord;
         store.index(record);
       } catch (err) {
-        log.warn('skipping unreadable container record', { id, error: err });
+        // Records are written atomically, so a missing one means a create a crash cut short
+        // (the directory is made first); an unreadable one is kept for system check.
+        if (errnoCode(err) === 'ENOENT') {
+          log.info('removing the directory of an unfinished create', { id });
+          await rm(join(root, id), { recursive: true, force: true });
+        } else log.warn('skipping unreadable container record', { id, error: err });
       }
     }
     return store;
@@ -105,6 +116,11 @@ export class ContainerStore {
     if (!record) return;
     this.byId.delete(id);
     this.byName.delete(record.Name);
+    // One rename takes the record away whole; a crash during the rm below then leaves a
+    // tombstone that open() finishes, not a directory of logs and hosts files without a record.
+    const tombstone = join(this.root, `${REMOVING}${id}`);
+    await rename(this.dir(id), tombstone).catch(() => {});
+    await rm(tombstone, { recursive: true, force: true });
     await rm(this.dir(id), { recursive: true, force: true });
     this.log.debug('container record removed', { id });
   }

@@ -4,7 +4,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unli
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type Digest, digestHex, isDigest } from '../core/digest.js';
-import { errnoCode, notFound } from '../core/errors.js';
+import { errnoCode, fileWriteError, notFound } from '../core/errors.js';
 import { fsyncDir } from '../core/fs-atomic.js';
 import type { BlobInfo, ContentStore, ReadRange, WriteOptions, WriteResult } from './content.js';
 import { checkRange, checkWriteOptions, createIngestCheck } from './ingest-check.js';
@@ -138,14 +138,20 @@ export class LocalContentStore implements ContentStore {
     const check = createIngestCheck(options);
     // 0444 from the start: the creating descriptor may still write, and a blob
     // must never be modified once renamed into place.
-    const file = await open(path, 'wx', 0o444);
+    const file = await open(path, 'wx', 0o444).catch((err: unknown) => {
+      throw fileWriteError(err, path, 'open');
+    });
     try {
       for await (const chunk of abortable(source, options.signal)) {
         check.update(chunk);
-        await writeFully(file, chunk);
+        await writeFully(file, chunk).catch((err: unknown) => {
+          throw fileWriteError(err, path);
+        });
       }
       const digest = check.finish();
-      await file.sync();
+      await file.sync().catch((err: unknown) => {
+        throw fileWriteError(err, path, 'sync');
+      });
       return digest;
     } finally {
       await file.close();

@@ -80,3 +80,16 @@ export function wrap(err: unknown, context: string): BerthError {
   const message = `${context}: ${err instanceof Error ? err.message : String(err)}`;
   return new BerthError(kindOf(err), message, { cause: err });
 }
+
+/**
+ * A write error as Go programs word it, naming the file: `write PATH: no space left on
+ * device`. Node's own message for a write on a descriptor names no path. Other errors
+ * pass through unchanged.
+ */
+export function fileWriteError(err: unknown, path: string, op = 'write'): unknown {
+  if (errnoCode(err) !== 'ENOSPC' && errnoCode(err) !== 'EDQUOT') return err;
+  const reason = errnoCode(err) === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded';
+  return Object.assign(new BerthError(ErrorKind.Internal, `${op} ${path}: ${reason}`, { cause: err }), {
+    code: errnoCode(err),
+  });
+}

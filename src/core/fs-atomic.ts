@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -34,4 +34,34 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** The temp-file name pattern of writeFileAtomic: `.NAME.<12 hex>.tmp`. */
+export const ATOMIC_TEMP = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Finds (and with `remove`, deletes) the temp files of writes a crash interrupted
+ * under `root`, `depth` levels down, not descending into `skip` (paths relative to
+ * root, e.g. layer contents, which may hold such names legitimately). Returns them
+ * relative to root.
+ */
+export async function atomicLeftovers(
+  root: string,
+  options: { remove?: boolean; skip?: RegExp; depth?: number } = {},
+): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isFile() && ATOMIC_TEMP.test(entry.name)) {
+        found.push(path);
+        if (options.remove) await unlink(join(dir, entry.name)).catch(() => {});
+      } else if (entry.isDirectory() && depth > 0 && !options.skip?.test(path)) {
+        await walk(join(dir, entry.name), path, depth - 1);
+      }
+    }
+  };
+  await walk(root, '', options.depth ?? 3);
+  return found.sort();
 }

@@ -19,6 +19,7 @@ import { LocalContainerVolumes } from './container-volumes.js';
 import { backingFilesystem, readHostFacts } from './host/facts.js';
 import { prepareHost } from './host/prepare.js';
 import { openImageStores } from './image-stores.js';
+import { interruptedWrites } from './leftovers.js';
 import { type Listener, openListeners } from './listeners.js';
 import { NetworkService } from './network-service.js';
 import { openNetworks } from './network-stores.js';
@@ -80,6 +81,9 @@ export class Daemon {
         });
       }
       const stores: DaemonConfig = { ...config, dataRoot: storeRoot };
+      // Temp files of whole-file writes a crash cut short; layer and volume contents are not ours.
+      const leftovers = await interruptedWrites(stores, true);
+      if (leftovers.length > 0) log.info('removed temp files of interrupted writes', { files: leftovers });
 
       const [build, host, prepared, id, backingFs, conmon] = await Promise.all([
         readBuildInfo(),

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { BerthError } from '../core/errors.js';
 import { createLogger, isLogLevel, type Logger } from '../core/logger.js';
+import { checkRegistry } from './check.js';
 import { type ConfigOverrides, loadRegistryConfig } from './config.js';
 import { createGarbageCollector } from './gc/collector.js';
 import { openRegistry, startRegistryServer } from './server.js';
@@ -57,6 +58,37 @@ async function gc(options: CommonOptions & { dryRun?: boolean; deleteUntagged?: 
   }
 }
 
+async function check(options: CommonOptions & { repair?: boolean }): Promise<void> {
+  const config = await loadRegistryConfig(options.config, options.root ? { root: options.root } : {});
+  if (config.database.url)
+    throw new BerthError('InvalidArgument', 'check reads the SQLite metadata; this registry uses PostgreSQL');
+  const problems = await checkRegistry({
+    root: config.root,
+    databasePath: config.database.path,
+    repair: options.repair === true,
+    uploadExpiryMs: config.uploads.expirySeconds * 1000,
+  });
+  if (problems.length === 0) {
+    process.stdout.write(`${config.root}: no problems found\n`);
+    return;
+  }
+  const rows = [
+    ['AREA', 'SUBJECT', 'PROBLEM', 'ACTION'],
+    ...problems.map((p) => [
+      p.area,
+      p.subject,
+      p.problem,
+      p.repaired ?? (options.repair ? 'left (push the image again)' : 'none (run with --repair)'),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    process.stdout.write(
+      `${row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]! + 3) : cell)).join('')}\n`,
+    );
+  if (!problems.every((p) => p.repaired)) process.exitCode = 1;
+}
+
 function buildProgram(): Command {
   const program = new Command('berth-registry')
     .description('An OCI Distribution registry')
@@ -79,6 +111,13 @@ function buildProgram(): Command {
     .option('--delete-untagged', 'also delete manifests that no tag reaches')
     .option('-l, --log-level <level>', 'debug, info, warn, error or fatal')
     .action(gc);
+  program
+    .command('check')
+    .description('Verify blobs, manifests, tags and uploads against the metadata (registry stopped)')
+    .option('--config <file>', 'YAML configuration file')
+    .option('--root <dir>', 'storage root')
+    .option('--repair', 'remove or correct what is orphaned, corrupt or stale')
+    .action(check);
   return program;
 }
 

@@ -158,6 +158,10 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     ...(tls ? { tls } : {}),
   });
   await gc.purgeUploads(config.uploads.expirySeconds * 1000);
+  await gc.dropSessionsWithoutData();
+  const finished = await gc.finishInterruptedSweeps();
+  if (finished > 0)
+    logger.info('finished the blob deletions of an interrupted garbage collection', { blobs: finished });
   const stopMaintenance = scheduleMaintenance(config, gc, logger);
   await app.listen({ host, port });
   const bound = app.server.address();

@@ -26,6 +26,16 @@ export interface GcReport {
 /** Online mark-and-sweep over metadata and blob storage; one run at a time. */
 export interface GarbageCollector {
   run(options?: GcRunOptions): Promise<GcReport>;
+  /**
+   * Finishes the blob deletions of a sweep that was killed: until then pushes of those
+   * digests wait on them and fail. Returns how many it finished.
+   */
+  finishInterruptedSweeps(): Promise<number>;
+  /**
+   * Drops sessions whose data file is missing (a crash between writing the row and creating
+   * the file). Only at start: while serving, a new session briefly has a row and no file.
+   */
+  dropSessionsWithoutData(): Promise<number>;
   /** Drops upload sessions idle for longer than `maxIdleMs`, and session files without a record. */
   purgeUploads(maxIdleMs: number): Promise<number>;
 }
@@ -65,6 +75,7 @@ export function createGarbageCollector(deps: GarbageCollectorDeps): GarbageColle
     const manifestsDeleted = options.deleteUntagged
       ? await metadata.sweepUntaggedManifests(cutoff, dryRun)
       : 0;
+    if (!dryRun) await finishInterrupted();
     const linksDeleted = await metadata.sweepLinks(cutoff, dryRun);
     const candidates = await metadata.markUnreferencedBlobs(cutoff, dryRun);
     if (!dryRun) await deleteBlobs(candidates.map((c) => c.digest));
@@ -88,6 +99,13 @@ export function createGarbageCollector(deps: GarbageCollectorDeps): GarbageColle
       for (const digest of batch) await deps.storage.blobs.delete(digest);
       await deps.metadata.forgetBlobs(batch);
     }
+  };
+
+  const finishInterrupted = async () => {
+    const stuck = await deps.metadata.listDeletingBlobs();
+    // Deleting a file and forgetting a record twice is harmless, so a sweep still running elsewhere may overlap.
+    await deleteBlobs(stuck);
+    return stuck.length;
   };
 
   const sweepOrphanFiles = async (cutoff: number, dryRun: boolean) => {
@@ -116,6 +134,16 @@ export function createGarbageCollector(deps: GarbageCollectorDeps): GarbageColle
       } finally {
         running = undefined;
       }
+    },
+    finishInterruptedSweeps: finishInterrupted,
+    async dropSessionsWithoutData() {
+      let dropped = 0;
+      for (const upload of await deps.metadata.listUploads()) {
+        if ((await deps.storage.uploads.size(upload.id)) !== undefined) continue;
+        await deps.metadata.deleteUpload(upload.id);
+        dropped++;
+      }
+      return dropped;
     },
     async purgeUploads(maxIdleMs) {
       const busy = deps.uploadInProgress ?? (() => false);

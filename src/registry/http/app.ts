@@ -114,6 +114,8 @@ const DISCARD_LIMIT = 64 * 1024 * 1024;
 function discardRestOfBody(request: FastifyRequest): Promise<void> {
   const raw = request.raw;
   return new Promise((resolve) => {
+    // A body iterator abandoned half-way (a failed write) may have ended the stream already.
+    if (raw.destroyed || raw.readableEnded) return resolve();
     let discarded = 0;
     raw.removeAllListeners('data');
     raw.on('data', (chunk: Buffer) => {

@@ -351,6 +351,11 @@ export async function createPostgresMetadataStore(url: string): Promise<Metadata
           await db.query("DELETE FROM blobs WHERE digest = $1 AND state = 'deleting'", [digest]);
       });
     },
+    async listDeletingBlobs() {
+      return (await query("SELECT digest FROM blobs WHERE state = 'deleting'", [])).map(
+        (row) => (row as { digest: string }).digest as Digest,
+      );
+    },
     async hasBlobRecord(digest) {
       return (await query('SELECT 1 FROM blobs WHERE digest = $1', [digest])).length > 0;
     },

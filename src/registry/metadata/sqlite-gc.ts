@@ -49,6 +49,7 @@ export function createSqliteGcStore(db: SqliteDatabase): GcStore {
   const unreferencedBlobs = db.prepare<[number], BlobCandidate>(UNREFERENCED_BLOBS);
   const markDeleting = db.prepare<[string]>("UPDATE blobs SET state = 'deleting' WHERE digest = ?");
   const forget = db.prepare<[string]>("DELETE FROM blobs WHERE digest = ? AND state = 'deleting'");
+  const deleting = db.prepare<[], { digest: string }>("SELECT digest FROM blobs WHERE state = 'deleting'");
   const hasBlob = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE digest = ?');
   const insertRun = db.prepare<[number, number, number, number, number, number, number]>(
     `INSERT INTO gc_runs (started_at, finished_at, dry_run, manifests_deleted, links_deleted, blobs_deleted, bytes_freed)
@@ -96,6 +97,9 @@ export function createSqliteGcStore(db: SqliteDatabase): GcStore {
       db.transaction(() => {
         for (const digest of digests) forget.run(digest);
       }).immediate();
+    },
+    async listDeletingBlobs() {
+      return deleting.all().map((row) => row.digest as Digest);
     },
     async hasBlobRecord(digest) {
       return hasBlob.get(digest) !== undefined;

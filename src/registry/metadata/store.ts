@@ -87,6 +87,11 @@ export interface GcStore {
   markUnreferencedBlobs(cutoff: number, dryRun: boolean): Promise<BlobCandidate[]>;
   /** Forgets blobs marked `deleting` whose files are gone. */
   forgetBlobs(digests: readonly Digest[]): Promise<void>;
+  /**
+   * Blobs marked `deleting` by a sweep that never finished (its process was killed): nothing
+   * references them and no push can claim them until they are deleted and forgotten.
+   */
+  listDeletingBlobs(): Promise<Digest[]>;
   /** Whether any blob record exists for the digest (orphan file check). */
   hasBlobRecord(digest: Digest): Promise<boolean>;
   /** Appends a run to the GC history. */

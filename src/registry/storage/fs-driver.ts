@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type Digest, digestHex, isDigest } from '../../core/digest.js';
-import { errnoCode } from '../../core/errors.js';
+import { errnoCode, fileWriteError } from '../../core/errors.js';
 import { fsyncDir } from '../../core/fs-atomic.js';
 import { registryError } from '../errors.js';
 import { isUploadId } from '../names.js';
@@ -120,7 +120,9 @@ function fsUploads(
   return {
     async create(id) {
       await mkdir(uploadsDir, { recursive: true });
-      const handle = await open(uploadPath(id), 'wx', 0o600);
+      const handle = await open(uploadPath(id), 'wx', 0o600).catch((err: unknown) => {
+        throw fileWriteError(err, uploadPath(id), 'open');
+      });
       await handle.close();
     },
     async size(id) {
@@ -134,6 +136,9 @@ function fsUploads(
       });
       try {
         return await appendBatched(handle, offset, source);
+      } catch (err) {
+        // A full disk: the client is told which file, as Distribution's Go errors do.
+        throw fileWriteError(err, uploadPath(id));
       } finally {
         await handle.sync().catch(() => {});
         await handle.close();

@@ -109,7 +109,9 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
   }
 
   async delete(id: string, options: { force?: boolean } = {}): Promise<ExitStatus | undefined> {
-    const record = await this.record(id);
+    const record = await this.record(id).catch(() => undefined);
+    // No record: a create a crash interrupted; its runc container may still hold processes.
+    if (!record) return void (await removeBundle(this.ctx, id));
     const state = await this.state(id);
     if ((state.status === 'running' || state.status === 'paused') && !options.force) {
       throw failedPrecondition(

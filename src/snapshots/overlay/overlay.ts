@@ -1,6 +1,12 @@
 import { chown, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
+import {
+  alreadyExists,
+  failedPrecondition,
+  fileWriteError,
+  invalidArgument,
+  notFound,
+} from '../../core/errors.js';
 import type { IdMap } from '../../core/id-map.js';
 import { diskUsage } from '../disk-usage.js';
 import {
@@ -180,11 +186,17 @@ class OverlaySnapshotter implements Snapshotter {
   /** Builds the directories under a temporary name, then renames them into place. */
   private async makeSnapshotDir(id: string, kind: SnapshotKind): Promise<string> {
     const temp = await mkdtemp(join(this.root, 'snapshots', 'new-'));
-    await mkdir(join(temp, 'fs'), { mode: 0o755 });
-    if (this.idMap) await chown(join(temp, 'fs'), this.idMap.root.uid, this.idMap.root.gid);
-    if (kind === SnapshotKind.Active) await mkdir(join(temp, 'work'), { mode: 0o700 });
     const dir = join(this.root, 'snapshots', id);
-    await rename(temp, dir);
+    try {
+      await mkdir(join(temp, 'fs'), { mode: 0o755 });
+      if (this.idMap) await chown(join(temp, 'fs'), this.idMap.root.uid, this.idMap.root.gid);
+      if (kind === SnapshotKind.Active) await mkdir(join(temp, 'work'), { mode: 0o700 });
+      await rename(temp, dir);
+    } catch (err) {
+      // A full disk fails the mkdir: the half-made directory must not wait for a restart.
+      await rm(temp, { recursive: true, force: true });
+      throw fileWriteError(err, temp, 'mkdir');
+    }
     return dir;
   }
 

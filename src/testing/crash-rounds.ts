@@ -1,0 +1,126 @@
+/**
+ * Crash rounds against a test berthd: start a client command, kill -9 berthd after a
+ * random delay, restart it, let the test remove what the command made, and then
+ * require that nothing leaked on the host (src/testing/leaks.ts) and that the stopped
+ * store passes `berth system check`. BERTH_CRASH_ITERATIONS sets the rounds per operation.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon, type TestDaemon, waitExit } from './daemon.js';
+import { diffOwned, type LeakSnapshot, leakCount, snapshotOwned, trackContainerIds } from './leaks.js';
+import { bin, dockerCli } from './paths.js';
+import { type RunResult, runCommand } from './run.js';
+
+/** Rounds per operation: a handful in CI, BERTH_CRASH_ITERATIONS=50 for the nightly run. */
+export const crashIterations = Number(process.env.BERTH_CRASH_ITERATIONS) || 3;
+
+export interface CrashRound {
+  /** The docker CLI arguments of the operation to interrupt. */
+  args: string[];
+  /** Upper bound of the random delay before the kill. */
+  maxDelayMs: number;
+  /** Removes what the operation may have made (through the API, on the restarted daemon). */
+  cleanup?: () => Promise<void>;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CrashStats {
+  kills: number;
+  /** Kills that landed while the client was still waiting for its answer. */
+  midOperation: number;
+  leaks: Partial<LeakSnapshot>[];
+}
+
+export class CrashDaemon {
+  readonly stats: CrashStats = { kills: 0, midOperation: 0, leaks: [] };
+  private readonly seenContainers = new Set<string>();
+  private constructor(
+    private current: TestDaemon,
+    readonly dir: string,
+  ) {}
+
+  static async start(dir: string, config: Record<string, unknown> = {}): Promise<CrashDaemon> {
+    await mkdir(dir, { recursive: true });
+    return new CrashDaemon(await startDaemon({ dir, config }), dir);
+  }
+
+  get daemon(): TestDaemon {
+    return this.current;
+  }
+
+  cli(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
+    return runCommand(dockerCli()!, ['-H', this.current.host, ...args], {
+      timeoutMs: 120_000,
+      ...(env ? { env } : {}),
+    });
+  }
+
+  /** `berth system check` on the stopped store. */
+  check(): Promise<RunResult> {
+    return runCommand(process.execPath, [
+      bin('berth'),
+      'system',
+      'check',
+      '--data-root',
+      this.current.dataRoot,
+      '--pidfile',
+      this.current.pidfile,
+    ]);
+  }
+
+  async owned(): Promise<LeakSnapshot> {
+    const config = JSON.parse(await readFile(this.current.configFile, 'utf8')) as {
+      'default-address-pools'?: { base: string }[];
+    };
+    return snapshotOwned(
+      {
+        dataRoot: this.current.dataRoot,
+        execRoot: this.current.execRoot,
+        pools: (config['default-address-pools'] ?? []).map((p) => p.base),
+        ...(this.current.process.pid ? { daemonPid: this.current.process.pid } : {}),
+      },
+      this.seenContainers,
+    );
+  }
+
+  /** One round: kill -9 during `round.args`, restart, clean up, no leaks, a clean store. */
+  async crashDuring(round: CrashRound): Promise<void> {
+    const before = await this.owned();
+    const tracker = trackContainerIds(this.current.dataRoot, this.seenContainers);
+    const client = spawn(dockerCli()!, ['-H', this.current.host, ...round.args], {
+      stdio: 'ignore',
+      ...(round.env ? { env: round.env } : {}),
+    });
+    const clientExit = new Promise((resolve) =>
+      client.exitCode !== null ? resolve(null) : client.once('exit', resolve),
+    );
+    await sleep(Math.floor(Math.random() * round.maxDelayMs));
+    if (client.exitCode === null) this.stats.midOperation++;
+    this.current.process.kill('SIGKILL');
+    this.stats.kills++;
+    await waitExit(this.current.process);
+    await clientExit;
+    // The restarted daemon settles what the crash left (leases, ingest, half-made records).
+    this.current = await startDaemon({ dir: this.dir });
+    await round.cleanup?.();
+    tracker.stop();
+    const diff = diffOwned(before, await this.owned());
+    if (leakCount(diff) > 0) this.stats.leaks.push(diff);
+    assert.equal(
+      leakCount(diff),
+      0,
+      `leaked after a crash during ${round.args.join(' ')}: ${JSON.stringify(diff, null, 1)}`,
+    );
+    await this.current.stop({ keepNetworks: true });
+    const r = await this.check();
+    assert.equal(r.code, 0, `after a crash during ${round.args.join(' ')}:\n${r.stdout}${r.stderr}`);
+    this.current = await startDaemon({ dir: this.dir });
+  }
+
+  /** Stops berthd and removes its networks (the caller removes the dir). */
+  stop(): Promise<void> {
+    return this.current.stop();
+  }
+}

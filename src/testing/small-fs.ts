@@ -1,0 +1,51 @@
+/**
+ * A small ext4 filesystem on a loop device in a temp dir, for disk-full tests. release()
+ * unmounts it and removes the image and dir; call it in after() so it runs when a test fails.
+ */
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from './run.js';
+
+export interface SmallFs {
+  /** The mount point. */
+  dir: string;
+  /** Fills the filesystem up to `leaveBytes` free with a file it returns the path of. */
+  fill(leaveBytes: number): Promise<string>;
+  release(): Promise<void>;
+}
+
+/** Mounts a fresh ext4 of `megabytes`; a string says why it cannot (no root, no loop devices). */
+export async function mountSmallFs(megabytes: number): Promise<SmallFs | string> {
+  if (process.getuid?.() !== 0) return 'needs root to mount a loop device';
+  const base = await mkdtemp(join(tmpdir(), 'berth-small-fs-'));
+  const image = join(base, 'fs.img');
+  const dir = join(base, 'mnt');
+  const release = async () => {
+    await runCommand('umount', [dir]).then((r) => (r.code === 0 ? r : runCommand('umount', ['-l', dir])));
+    await rm(base, { recursive: true, force: true });
+  };
+  await writeFile(image, '');
+  await truncate(image, megabytes * 1024 * 1024);
+  await mkdir(dir);
+  const mkfs = await runCommand('mkfs.ext4', ['-q', '-F', '-m', '0', image]);
+  const mount = mkfs.code === 0 ? await runCommand('mount', ['-o', 'loop', image, dir]) : mkfs;
+  if (mount.code !== 0) {
+    await release();
+    return `cannot make a loop-mounted ext4: ${mount.stderr.trim()}`;
+  }
+  return {
+    dir,
+    release,
+    async fill(leaveBytes) {
+      const filler = join(dir, 'filler');
+      const df = await runCommand('df', ['-B1', '--output=avail', dir]);
+      const avail = Number(df.stdout.trim().split('\n').pop());
+      const size = Math.max(0, avail - leaveBytes);
+      // fallocate reserves real blocks (a sparse file would not fill anything).
+      const r = await runCommand('fallocate', ['-l', String(size), filler]);
+      if (r.code !== 0) throw new Error(`fallocate: ${r.stderr}`);
+      return filler;
+    },
+  };
+}
