@@ -54,7 +54,7 @@ export async function commitContainer(deps: CommitDeps, request: CommitRequest):
   // As dockerd: a running container is paused (state, events) for the commit and unpaused after, whatever happens.
   const ops = new ContainerOps(deps.containers);
   const pause = (request.pause ?? true) && record.State.Running && !record.State.Paused;
-  if (pause) await ops.pause(record.Id);
+  if (pause) await ops.pause(record.Id, { forCommit: true });
   try {
     const id = await commitRecord(deps, record, {
       config,

@@ -49,9 +49,14 @@ export class ContainerOps {
     return record;
   }
 
-  async pause(ref: string): Promise<void> {
+  /** `forCommit` marks the pause as commit's own, saved before the freeze so a crash cannot strand it. */
+  async pause(ref: string, options: { forCommit?: boolean } = {}): Promise<void> {
     const record = this.running(ref);
     if (record.State.Paused) throw conflict(`Container ${record.Id} is already paused`);
+    if (options.forCommit) {
+      record.PausedForCommit = true;
+      await this.service.store.save(record);
+    }
     await this.service.runtimeOf(record).pause(record.Id);
     Object.assign(record.State, { Paused: true, Status: 'paused' });
     await this.service.store.save(record);
@@ -63,6 +68,7 @@ export class ContainerOps {
     if (!record.State.Paused) throw conflict(`Container ${record.Id} is not paused`);
     await this.service.runtimeOf(record).resume(record.Id);
     Object.assign(record.State, { Paused: false, Status: 'running' });
+    delete record.PausedForCommit;
     await this.service.store.save(record);
     this.service.event(record, 'unpause');
   }

@@ -85,5 +85,7 @@ export interface ContainerRecord {
   SnapshotKey: string;
   /** True when the user stopped it (for unless-stopped / restart on daemon start). */
   ManuallyStopped: boolean;
+  /** Set while a commit has the container paused: a restart after a crash mid-commit thaws it. */
+  PausedForCommit?: boolean;
   Labels: Record<string, string>;
 }

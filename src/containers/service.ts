@@ -803,6 +803,7 @@ export class ContainerService {
       if (!runtime) continue;
       const state = await runtime.state(record.Id).catch(() => undefined);
       if (state && (state.status === 'running' || state.status === 'paused') && state.monitorAlive) {
+        if (record.PausedForCommit) await this.thawAfterCommit(record, runtime, state.status === 'paused');
         this.follow(record, runtime);
         if (state.status === 'running') this.health.start(record);
         continue;
@@ -817,6 +818,23 @@ export class ContainerService {
     }
     // In the background: the API need not wait for these starts.
     void this.startByPolicy(stopped);
+  }
+
+  /** A crash during a commit left the container frozen by the commit, not by its user: thaw it. */
+  private async thawAfterCommit(record: ContainerRecord, runtime: Runtime, frozen: boolean): Promise<void> {
+    try {
+      if (frozen) await runtime.resume(record.Id);
+      const wasPaused = record.State.Paused;
+      Object.assign(record.State, { Paused: false, Status: 'running' });
+      delete record.PausedForCommit;
+      await this.store.save(record);
+      if (wasPaused) this.event(record, 'unpause');
+    } catch (err) {
+      this.deps.log.warn('could not unpause a container an interrupted commit paused', {
+        id: record.Id,
+        error: err,
+      });
+    }
   }
 
   /**
