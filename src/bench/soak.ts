@@ -61,6 +61,8 @@ export interface SoakResult {
   failureCount: number;
   samples: ResourceSample[];
   flatness: FlatnessVerdict[];
+  /** When every container had started once (ms into the run); samples before it are not judged. */
+  steadyFromMs: number;
   /** Start/stop cycles completed. */
   cycles: number;
   /** Events received by the event-stream clients. */
@@ -74,6 +76,8 @@ export interface SoakResult {
 }
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Mean pause of a client between an answer and its next request. */
+const THINK_MS = 1000;
 const MAX_KEPT_FAILURES = 50;
 
 interface Reply {
@@ -335,8 +339,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
               : `body ${r.body.slice(0, 200)}`,
           );
         }
-        // A client thinks a little between requests; the daemon, not the driver, sets the pace.
-        await sleep(50 + Math.random() * 100);
+        // About a request a second per client: a busy daemon, not one driven past what it can
+        // serve (then every latency would only measure the queue).
+        await sleep(THINK_MS * (0.5 + Math.random()));
       }
     } finally {
       agent.destroy();
@@ -348,6 +353,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     return (json(r.body) as { State?: { Running?: boolean; Status?: string; ExitCode?: number } })?.State;
   };
   let cycles = 0;
+  /** Churners that started all their containers once; the steady state begins when all have. */
+  let rampedUp = 0;
+  let steadyFrom = Number.POSITIVE_INFINITY;
   const lifecycle = async (kind: 'start' | 'stop', id: string): Promise<boolean> => {
     try {
       const r = await call(
@@ -381,6 +389,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   /** Starts its share of the containers, then stops and starts them again, one after another. */
   const churner = async (owned: string[]) => {
     for (const id of owned) if (live()) await lifecycle('start', id);
+    rampedUp++;
     for (let i = 0; live(); i = (i + 1) % owned.length) {
       const id = owned[i]!;
       if (running.has(id)) {
@@ -394,6 +403,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const samples: ResourceSample[] = [];
   const sampler = async () => {
     while (live()) {
+      if (rampedUp === churners && steadyFrom === Number.POSITIVE_INFINITY) steadyFrom = Date.now() - started;
       samples.push({
         at: Date.now() - started,
         fds: await openFds(options.pid),
@@ -422,7 +432,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await Promise.all(workers);
   log(`soak: run over after ${((Date.now() - started) / 1000).toFixed(0)} s; removing the containers`);
 
-  const judged = samples.filter((s) => s.at >= options.warmupMs);
+  // Descriptors grow with the containers running: judge only once all have started.
+  const judged = samples.filter((s) => s.at >= Math.max(options.warmupMs, steadyFrom));
+  if (judged.length < 8)
+    fail(
+      `only ${judged.length} resource samples after warm-up and ramp-up (at ${steadyFrom} ms): run longer`,
+    );
   const flatness = [
     judgeFlat(
       'fds',
@@ -462,6 +477,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     failureCount,
     samples,
     flatness,
+    steadyFromMs: steadyFrom,
     cycles,
     eventsSeen,
     fdsBefore,

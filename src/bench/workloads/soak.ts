@@ -90,9 +90,9 @@ export const soak: Workload = {
         },
       ],
       notes: [
-        `${CLIENTS} clients, each with its own keep-alive connection, in equal shares: \`ps -a\`, inspect, logs, one-shot stats of a random container (a pause of 50–150 ms after each answer), and event streams (each bounded by \`until\` 5 s ahead); ${result.eventsSeen} events received`,
+        `${CLIENTS} clients, each with its own keep-alive connection, in equal shares: \`ps -a\`, inspect, logs, one-shot stats of a random container (a pause of 0.5–1.5 s after each answer), and event streams (each bounded by \`until\` 5 s ahead); ${result.eventsSeen} events received`,
         `10 workers stop and start ${CONTAINERS} busybox containers (a shell printing a line a second, on the default bridge) one after another: ${result.cycles} stop/start cycles; after each start the container must inspect as running, after each stop as exited with code 0`,
-        'flat = after a warm-up (the first tenth of the run, at most 60 s), the median of the last quarter of the samples ≤ 1.25 × the first quarter’s median + 32; a leak check, not a speed test',
+        `flat = judged on the samples after a warm-up (the first tenth of the run, at most 60 s) and after every container has started once (here at ${(result.steadyFromMs / 1000).toFixed(0)} s): the median of the last quarter ≤ 1.25 × the first quarter’s median + 32; a leak check, not a speed test`,
         ...(problems.length ? [`problems: ${problems.join('; ')}`] : []),
       ],
     };
