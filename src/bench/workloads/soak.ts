@@ -42,6 +42,16 @@ export const soak: Workload = {
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const problems = soakProblems(result);
+    // The daemon's own words about the containers that failed, for whoever investigates.
+    for (const id of new Set(
+      result.failures.map((f) => /^\w+ ([0-9a-f]{12})/.exec(f)?.[1]).filter(Boolean),
+    )) {
+      const lines = berthd
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(id!));
+      process.stderr.write(`soak: berthd on ${id}:\n${lines.slice(-20).join('\n')}\n`);
+    }
     const requests = REQUEST_KINDS.reduce((n, k) => n + result.latencies.get(k)!.length, 0);
     const fds = result.flatness.find((f) => f.what === 'fds')!;
     const rss = result.flatness.find((f) => f.what === 'rssMiB')!;
