@@ -115,7 +115,8 @@ export async function main(argv: string[]): Promise<number> {
         ? 'not yet'
         : report.error
           ? `failed: ${report.error}`
-          : report.ratios.map((q) => `${q.ratio.toFixed(2)}×`).join(' ');
+          : report.ratios.map((q) => `${q.ratio.toFixed(2)}×`).join(' ') ||
+            (report.checks?.every((c) => c.met) ? 'checks met' : 'checks **not met**');
       process.stderr.write(`bench: ${w.id}: ${verdict}\n`);
     }
   } finally {
