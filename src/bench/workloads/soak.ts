@@ -13,7 +13,7 @@ const WHAT: Record<(typeof REQUEST_KINDS)[number], string> = {
   stats: 'GET /containers/{id}/stats?stream=false&one-shot=true',
   events: 'GET /events (time to the response headers)',
   start: 'POST /containers/{id}/start',
-  stop: 'POST /containers/{id}/stop?t=10 (the shell exits at SIGTERM after its `sleep 1`)',
+  stop: 'POST /containers/{id}/stop?t=10',
 };
 
 const f1 = (n: number) => (Number.isNaN(n) ? '—' : n.toFixed(1));
