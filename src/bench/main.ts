@@ -16,6 +16,7 @@ import { networkThroughput } from './workloads/network.js';
 import { registryThroughput } from './workloads/registry.js';
 import { registryFootprint } from './workloads/registry-footprint.js';
 import { runTrue } from './workloads/run.js';
+import { soak } from './workloads/soak.js';
 import { apiLatency, cliStartup, idleRss } from './workloads/system.js';
 import { layerUnpack } from './workloads/unpack.js';
 
@@ -35,6 +36,7 @@ const WORKLOADS: Workload[] = [
   start50,
   ps100,
   build,
+  soak,
 ];
 
 interface Args {
@@ -42,6 +44,7 @@ interface Args {
   runs: number;
   out: string;
   only: string[];
+  durationSeconds?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -51,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     if (a === '--quick') args.quick = true;
     else if (a === '--runs') args.runs = Number(argv[++i]);
     else if (a === '--out') args.out = argv[++i] ?? '';
+    else if (a === '--duration') args.durationSeconds = Number(argv[++i]);
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else args.only.push(a);
   }
@@ -86,7 +90,7 @@ function createPeers(): Peers & { stop(): Promise<void> } {
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const chosen = WORKLOADS.filter((w) =>
-    args.only.length ? args.only.includes(w.id) : !args.quick || w.quick,
+    args.only.length ? args.only.includes(w.id) : !w.onlyWhenNamed && (!args.quick || w.quick),
   );
   const peers = createPeers();
   const onSignal = () => {
@@ -98,7 +102,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     for (const w of chosen) {
       process.stderr.write(`bench: ${w.id} …\n`);
-      const outcome = await w.run({ runs: args.runs, warmup: 1, peers }).catch((err: unknown) => ({
+      const runOptions = {
+        runs: args.runs,
+        warmup: 1,
+        peers,
+        ...(args.durationSeconds ? { durationSeconds: args.durationSeconds } : {}),
+      };
+      const outcome = await w.run(runOptions).catch((err: unknown) => ({
         error: err instanceof Error ? err.message : String(err),
       }));
       const report = { ...toReport(w, outcome), measuredAt: new Date().toISOString() };
@@ -107,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
         ? 'not yet'
         : report.error
           ? `failed: ${report.error}`
-          : report.ratios.map((q) => `${q.ratio.toFixed(2)}×`).join(' ');
+          : report.ratios.map((q) => `${q.ratio.toFixed(2)}×`).join(' ') ||
+            (report.checks?.every((c) => c.met) ? 'checks met' : 'checks **not met**');
       process.stderr.write(`bench: ${w.id}: ${verdict}\n`);
     }
   } finally {

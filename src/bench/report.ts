@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MachineFacts } from './machine.js';
 import { type Summary, summarize } from './stats.js';
-import type { Outcome, Workload } from './workload.js';
+import type { Outcome, Table, Workload } from './workload.js';
 
 export interface WorkloadReport {
   id: string;
@@ -14,6 +14,8 @@ export interface WorkloadReport {
   ratios: { label: string; ratio: number; target?: number; met?: boolean }[];
   limits: { tool: string; max: number; unit: string; median: number; met: boolean }[];
   notes: string[];
+  tables?: Table[];
+  checks?: { what: string; met: boolean }[];
   /** When it ran (ISO 8601); a report can keep workloads from earlier runs. */
   measuredAt?: string;
 }
@@ -63,7 +65,15 @@ export function toReport(
     median: median(l.tool),
     met: median(l.tool) <= l.max,
   }));
-  return { ...base, rows, ratios, limits, notes: outcome.notes ?? [] };
+  return {
+    ...base,
+    rows,
+    ratios,
+    limits,
+    notes: outcome.notes ?? [],
+    ...(outcome.tables ? { tables: outcome.tables } : {}),
+    ...(outcome.checks ? { checks: outcome.checks } : {}),
+  };
 }
 
 const fmt = (n: number) =>
@@ -74,13 +84,13 @@ function workloadMarkdown(r: WorkloadReport): string {
   if (r.measuredAt) lines.push(`Measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC.`, '');
   if (r.notYet) return [...lines, `**not yet** — ${r.notYet}`, ''].join('\n');
   if (r.error) return [...lines, `**failed** — ${r.error}`, ''].join('\n');
-  lines.push('| tool | median | min – max | runs |', '| --- | --- | --- | --- |');
+  if (r.rows.length) lines.push('| tool | median | min – max | runs |', '| --- | --- | --- | --- |');
   for (const row of r.rows) {
     lines.push(
       `| ${row.tool} | ${fmt(row.median)} ${row.unit} | ${fmt(row.min)} – ${fmt(row.max)} | ${row.runs} |`,
     );
   }
-  lines.push('');
+  if (r.rows.length) lines.push('');
   for (const q of r.ratios) {
     const verdict =
       q.target === undefined
@@ -95,8 +105,19 @@ function workloadMarkdown(r: WorkloadReport): string {
       `- ${l.tool} median ${fmt(l.median)} ${l.unit} against a limit of ${l.max} ${l.unit}: ${l.met ? 'met' : '**not met**'}`,
     );
   }
+  for (const c of r.checks ?? []) lines.push(`- ${c.what}: ${c.met ? 'met' : '**not met**'}`);
   for (const n of r.notes) lines.push(`- ${n}`);
   lines.push('');
+  for (const t of r.tables ?? []) {
+    lines.push(
+      `${t.title}`,
+      '',
+      `| ${t.header.join(' | ')} |`,
+      `| ${t.header.map(() => '---').join(' | ')} |`,
+    );
+    for (const row of t.rows) lines.push(`| ${row.join(' | ')} |`);
+    lines.push('');
+  }
   return lines.join('\n');
 }
 
@@ -179,8 +200,15 @@ export async function writeReport(
 function status(r: WorkloadReport): string {
   if (r.notYet) return 'not yet';
   if (r.error) return 'failed';
-  const judged = [...r.ratios.filter((q) => q.met !== undefined), ...r.limits];
+  const judged = [...r.ratios.filter((q) => q.met !== undefined), ...r.limits, ...(r.checks ?? [])];
   if (judged.length === 0) return r.ratios.map((q) => `${fmt(q.ratio)}×`).join(', ') || 'measured';
+  if (r.ratios.length === 0 && r.limits.length === 0)
+    return judged.every((j) => j.met)
+      ? 'met'
+      : `**not met**: ${judged
+          .filter((j) => !j.met)
+          .map((j) => ('what' in j ? j.what : ''))
+          .join('; ')}`;
   const summary = r.ratios
     .map((q) => `${fmt(q.ratio)}×`)
     .concat(r.limits.map((l) => `${fmt(l.median)} ${l.unit}`));

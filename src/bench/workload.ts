@@ -21,6 +21,8 @@ export interface RunOptions {
   runs: number;
   warmup: number;
   peers: Peers;
+  /** `--duration SECONDS`, for workloads that run for a time rather than a number of runs. */
+  durationSeconds?: number;
 }
 
 export interface Measurement {
@@ -43,6 +45,16 @@ export interface Outcome {
   /** Absolute limits, e.g. idle RSS below 70 MiB. */
   limits?: { tool: string; max: number; unit: string }[];
   notes?: string[];
+  /** Figures that are not samples of one tool, e.g. latency percentiles by request type. */
+  tables?: Table[];
+  /** Pass/fail checks of the run (no errors, no leak); a failed one fails the target. */
+  checks?: { what: string; met: boolean }[];
+}
+
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
 }
 
 export interface Workload {
@@ -52,6 +64,8 @@ export interface Workload {
   target: string;
   /** Part of `--quick`. */
   quick: boolean;
+  /** Left out of a run of every workload; runs only when named (it takes long). */
+  onlyWhenNamed?: boolean;
   /** Returns "not yet: why" when Berth lacks the feature. */
   run(options: RunOptions): Promise<Outcome | { notYet: string }>;
 }

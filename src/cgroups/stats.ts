@@ -66,9 +66,19 @@ async function cgroupPaths(pid: number): Promise<Map<string, string>> {
   return paths;
 }
 
-/** Reads the counters of the cgroups process `pid` (a container's init) belongs to. */
-export async function readCgroupStats(layout: CgroupLayout, pid: number): Promise<CgroupStats> {
+/**
+ * Reads the counters of the cgroups process `pid` (a container's init) belongs to.
+ * With `containerId`, a PID whose cgroups do not name that container (it exited and
+ * the PID was reused) is refused rather than read.
+ */
+export async function readCgroupStats(
+  layout: CgroupLayout,
+  pid: number,
+  containerId?: string,
+): Promise<CgroupStats> {
   const paths = await cgroupPaths(pid);
+  if (containerId && ![...paths.values()].some((path) => path.includes(containerId)))
+    throw notFound(`process ${pid} is not in the cgroup of container ${containerId}`);
   return layout.version === 2 ? readV2(layout, paths.get('') ?? '/') : readV1(layout, paths);
 }
 

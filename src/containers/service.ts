@@ -83,6 +83,8 @@ export class ContainerService {
   private readonly waiters = new Waiters();
   /** Log rotation (max-file) of running containers, by id. */
   private readonly rotators = new Map<string, LogRotator>();
+  /** Exit cleanups under way, by container ID. */
+  private readonly exiting = new Map<string, Promise<void>>();
   /** Attaches made before start (docker run attaches first): connected between create and start. */
   private readonly pendingAttaches = new Map<
     string,
@@ -337,7 +339,17 @@ export class ContainerService {
    * monitor. A start by the user resets RestartCount, as dockerd's does;
    * the restart policy's own starts (`auto`) count up.
    */
+  /**
+   * The exit of a container is recorded (not Running) before its cleanup (network,
+   * runtime state, rootfs mount) is done; a start or rm in that window waits for the
+   * cleanup, which would otherwise unmount the rootfs the new start just mounted.
+   */
+  private async exitSettled(id: string): Promise<void> {
+    await this.exiting.get(id)?.catch(() => {});
+  }
+
   async start(ref: string, options: { auto?: boolean } = {}): Promise<void> {
+    await this.exitSettled(this.store.get(ref).Id);
     const record = this.store.get(ref);
     if (record.State.Running && !(options.auto && record.State.Restarting))
       throw notModified('container already started');
@@ -499,7 +511,15 @@ export class ContainerService {
     this.rotateLogs(record, runtime);
     runtime
       .wait(record.Id)
-      .then((status) => this.onExit(record, runtime, status))
+      .then((status) => {
+        const cleanup = this.onExit(record, runtime, status);
+        this.exiting.set(record.Id, cleanup);
+        const forget = () => {
+          if (this.exiting.get(record.Id) === cleanup) this.exiting.delete(record.Id);
+        };
+        cleanup.then(forget, forget);
+        return cleanup;
+      })
       .catch((err: unknown) =>
         this.deps.log.error('lost track of a container', { id: record.Id, error: err }),
       );
@@ -578,7 +598,7 @@ export class ContainerService {
     }
     if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
+      await this.removeSettled(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
@@ -661,8 +681,10 @@ export class ContainerService {
       timeout < 0
         ? await exited.then(() => true)
         : await Promise.race([exited.then(() => true), sleep(timeout * 1000).then(() => false)]);
-    if (!finished && record.State.Running) {
-      await runtime.kill(record.Id, 'SIGKILL').catch(() => {});
+    // A container that exited just as the timeout fell is no longer Running while its
+    // exit is still being cleaned up: stop returns only once that is done too.
+    if (!finished) {
+      if (record.State.Running) await runtime.kill(record.Id, 'SIGKILL').catch(() => {});
       await exited;
     }
     this.event(record, 'stop');
@@ -685,6 +707,12 @@ export class ContainerService {
 
   /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    await this.exitSettled(this.store.get(ref).Id);
+    return this.removeSettled(ref, options);
+  }
+
+  /** remove() without waiting for an exit cleanup: for that cleanup itself (AutoRemove). */
+  private async removeSettled(ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Restarting) {
       if (!options.force)

@@ -31,7 +31,7 @@ export interface NetworkCounters {
 /** Reads one sample of a running container's counters. */
 export async function sampleStats(runtime: Runtime, record: ContainerRecord): Promise<StatsSample> {
   const [cgroup, systemCpu, networks] = await Promise.all([
-    runtime.stats(record.Id),
+    runtime.stats(record.Id, record.State.Pid),
     systemCpuUsage(),
     networkCounters(record.State.Pid),
   ]);

@@ -112,6 +112,28 @@ describe('berthd on TCP without TLS', () => {
       await daemon.stop();
     }
   });
+
+  it('the same for `hosts` in daemon.json: refused, until `"tls": false` says so', async () => {
+    const port = await freePort();
+    const hosts = [`tcp://127.0.0.1:${port}`];
+    const refused = await startDaemon({ config: { hosts }, expectExit: true });
+    try {
+      assert.notEqual(refused.process.exitCode, 0);
+      assert.match(
+        refused.output(),
+        new RegExp(`hosts: tcp://127\\.0\\.0\\.1:${port}: .*without TLS is insecure`),
+      );
+    } finally {
+      await refused.stop();
+    }
+    const daemon = await startDaemon({ config: { hosts, tls: false } });
+    try {
+      const pong = await raw({ host: '127.0.0.1', port }, 'GET', '/_ping');
+      assert.equal(pong.body, 'OK');
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
 
 describe('berth-registry token mode refuses forged, stale and misdirected tokens', () => {

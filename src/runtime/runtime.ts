@@ -39,7 +39,12 @@ export interface Runtime {
   attach(id: string, streams?: AttachStreams): Promise<AttachSession>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
-  stats(id: string): Promise<CgroupStats>;
+  /**
+   * The cgroup counters of a running container. `pid`, the init PID the caller knows,
+   * spares asking the OCI runtime for it (a process per call) when it is still the
+   * container's.
+   */
+  stats(id: string, pid?: number): Promise<CgroupStats>;
   /** Every container of this runtime under the exec root, running or not: what a restarted daemon adopts. */
   list(): Promise<ContainerState[]>;
 }

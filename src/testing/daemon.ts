@@ -57,17 +57,20 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
   const socket = join(dir, 'berth.sock');
   const configFile = join(dir, 'daemon.json');
   // A reused dir keeps its daemon.json unless the caller gives a new one.
+  // `hosts` in the config replaces -H (dockerd refuses both); the test socket joins them.
+  const configHosts = (options.config as { hosts?: unknown } | undefined)?.hosts;
+  const hostsInConfig = Array.isArray(configHosts);
   if (!options.dir || options.config !== undefined || options.configText !== undefined) {
+    const given = (options.config ?? {}) as Record<string, unknown>;
     const config = await withTestNetwork(
-      (options.config ?? {}) as Record<string, unknown>,
+      hostsInConfig ? { ...given, hosts: [`unix://${socket}`, ...(configHosts as unknown[])] } : given,
       options.args ?? [],
     );
     const text = options.configText ?? JSON.stringify(config);
     await writeFile(configFile, text);
   }
   const daemonArgs = [
-    '-H',
-    `unix://${socket}`,
+    ...(hostsInConfig ? [] : ['-H', `unix://${socket}`]),
     '--data-root',
     join(dir, 'data'),
     '--exec-root',

@@ -17,7 +17,13 @@ export interface Access {
 /** Who is asking. A token-authenticated user carries the grants of the token. */
 export type Identity =
   | { kind: 'anonymous'; grants?: readonly Access[] }
-  | { kind: 'user'; name: string; grants?: readonly Access[] };
+  | {
+      kind: 'user';
+      name: string;
+      grants?: readonly Access[];
+      /** For a token identity: when the token was issued (Unix seconds). */
+      issuedAt?: number;
+    };
 
 /** The anonymous identity without a token. */
 export const ANONYMOUS: Identity = { kind: 'anonymous' };

@@ -93,7 +93,7 @@ export function createTokenAuthenticator(options: { tokens: TokenService; realm?
       if (!authorization || !/^bearer /i.test(authorization)) return { kind: 'anonymous', grants: [] };
       const token = await options.tokens.verifyAccessToken(authorization.slice(7).trim());
       return token.subject
-        ? { kind: 'user', name: token.subject, grants: token.grants }
+        ? { kind: 'user', name: token.subject, grants: token.grants, issuedAt: token.issuedAt }
         : { kind: 'anonymous', grants: token.grants };
     },
     challenge(needed, origin, error) {

@@ -22,6 +22,8 @@ export interface IssuedToken {
 export interface VerifiedToken {
   subject: string | undefined;
   grants: Access[];
+  /** When it was issued (Unix seconds), so an account made later can refuse it. */
+  issuedAt: number;
 }
 
 /** Options of {@link createTokenService}. */
@@ -89,7 +91,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const payload = await verify(token);
       if (payload['token_type'] === REFRESH_TYPE)
         throw registryError('UNAUTHORIZED', { message: 'invalid token' });
-      const verified = { subject: payload.sub, grants: fromClaims(payload['access']) };
+      const verified = {
+        subject: payload.sub,
+        grants: fromClaims(payload['access']),
+        issuedAt: payload.iat ?? 0,
+      };
       if (cache.size > 10_000) cache.clear();
       cache.set(token, { ...verified, expiresAt: (payload.exp ?? 0) * 1000 });
       return verified;

@@ -171,6 +171,46 @@ describe('berth-registry governance', () => {
     assert.match(expired.body, /duration:/);
   });
 
+  it('a deleted robot: its secret and every token issued to it stop working at once', async () => {
+    const make = async () => {
+      const created = await api('POST', '/api/v2.0/projects/team/robots', ADMIN, {
+        name: 'revoked',
+        permissions: [{ actions: ['pull', 'push'] }],
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const robot = created.json() as { name: string; secret: string };
+      return { user: robot.name, password: robot.secret };
+    };
+    const login = (who: { user: string; password: string }) =>
+      app.inject({ method: 'GET', url: '/token?scope=repository:team/revoked:pull', headers: basic(who) });
+    const blob = Buffer.from('pushed by a robot');
+    const head = (auth: Record<string, string>) =>
+      app.inject({ method: 'HEAD', url: `/v2/team/revoked/blobs/${sha256Of(blob)}`, headers: auth });
+    const first = await make();
+    const issued = await token(first, 'repository:team/revoked:pull,push');
+    assert.equal((await pushBlob(issued, 'team/revoked', blob)).statusCode, 201);
+    assert.equal((await head(issued)).statusCode, 200);
+
+    const removed = await api(
+      'DELETE',
+      `/api/v2.0/projects/team/robots/${encodeURIComponent(first.user)}`,
+      ADMIN,
+    );
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal((await login(first)).statusCode, 401);
+    // The token is unexpired and well signed, but its robot is gone.
+    assert.equal((await head(issued)).statusCode, 403);
+    assert.equal((await pushBlob(issued, 'team/revoked', Buffer.from('after deletion'))).statusCode, 403);
+
+    // A new robot of the same name has its own secret, and the old token is not its.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await make();
+    assert.equal((await login(first)).statusCode, 401);
+    assert.equal((await head(issued)).statusCode, 403);
+    assert.equal((await head(await token(second, 'repository:team/revoked:pull'))).statusCode, 200);
+    await api('DELETE', `/api/v2.0/projects/team/robots/${encodeURIComponent(second.user)}`, ADMIN);
+  });
+
   it('audits logins, pushes and refused pulls with who, where and the result', async () => {
     await app.inject({ method: 'GET', url: '/token', headers: basic({ user: 'dev', password: 'wrong' }) });
     const failed = await logs('operation=login&username=');

@@ -212,7 +212,20 @@ export function createGovernance(options: GovernanceOptions): Governance {
       return REGISTRY_ACTIONS[access.action].every((action) => may(who, project, action));
     },
   };
-  const principalOf = (identity: Identity) => principal(identity.kind === 'user' ? identity.name : undefined);
+  // Every request is judged against the accounts as they are now, not as they were when
+  // its token was issued: a deleted, expired or disabled robot's tokens stop working at
+  // once. A token older than the robot that now has its name was another robot's.
+  const principalOf = (identity: Identity): Principal => {
+    const who = principal(identity.kind === 'user' ? identity.name : undefined);
+    if (
+      who.kind === 'robot' &&
+      identity.kind === 'user' &&
+      identity.issuedAt !== undefined &&
+      identity.issuedAt * 1000 < who.robot.createdAt - 999
+    )
+      return { kind: 'anonymous' };
+    return who;
+  };
 
   const dummyHash = bcrypt.hashSync(generatePassword(), cost);
   // bcrypt costs tens of milliseconds; Basic clients send credentials with every request.

@@ -184,7 +184,11 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
     }
   }
 
-  async stats(id: string): Promise<CgroupStats> {
+  async stats(id: string, pid?: number): Promise<CgroupStats> {
+    if (pid) {
+      const known = await readCgroupStats(await this.ctx.cgroupLayout(), pid, id).catch(() => undefined);
+      if (known) return known;
+    }
     const state = await this.state(id);
     if (state.status === 'stopped' || state.pid === 0)
       throw failedPrecondition(`container ${id} is not running`);
