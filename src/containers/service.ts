@@ -10,6 +10,7 @@ import {
   notModified,
 } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { reportSpan, traced } from '../core/spans.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
 import type { AttachSession, AttachStreams, ExitStatus, Runtime, TerminalSize } from '../runtime/runtime.js';
@@ -139,10 +140,11 @@ export class ContainerService {
       body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
       this.deps.logConfig ?? { Type: 'json-file', Config: {} },
     );
-    const image = await this.deps.images.resolve(body.Image);
+    const imageRef = body.Image;
+    const image = await traced('create.image', () => this.deps.images.resolve(imageRef));
     const id = generateId();
     const snapshotKey = `container-${id}`;
-    await this.deps.snapshotter.prepare(snapshotKey, image.topLayer);
+    await traced('create.snapshot', () => this.deps.snapshotter.prepare(snapshotKey, image.topLayer));
     this.deps.refs.addSnapshot(
       { kind: 'container', id },
       { snapshotter: this.deps.snapshotterName, key: snapshotKey },
@@ -151,9 +153,11 @@ export class ContainerService {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
       (record.HostConfig as { LogConfig?: LogConfig }).LogConfig = logConfig;
       if (logConfig.Type === 'none') record.LogPath = '';
-      await this.deps.networking?.prepare(record, body.NetworkingConfig);
+      await traced('create.network', async () =>
+        this.deps.networking?.prepare(record, body.NetworkingConfig),
+      );
       await this.deps.volumes?.prepare(record);
-      await this.store.create(record).catch(async (err: unknown) => {
+      await traced('create.record', () => this.store.create(record)).catch(async (err: unknown) => {
         await this.deps.volumes?.release(record, { removeAnonymous: true }).catch(() => {});
         throw err;
       });
@@ -286,12 +290,14 @@ export class ContainerService {
     const rootfs = this.rootfsPath(record.Id);
     await mkdir(rootfs, { recursive: true });
     // The network is made while the rootfs is mounted: neither needs the other.
-    const sandboxed = this.networkSandbox(record);
+    const sandboxed = traced('start.network', () => this.networkSandbox(record));
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
-      await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
+      await traced('start.mount', async () =>
+        mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
+      );
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
-      const sandbox = await sandboxed;
+      const sandbox = await traced('start.network-wait', () => sandboxed);
       const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
       if (this.deps.networking) request.network = sandbox.netns;
@@ -311,6 +317,7 @@ export class ContainerService {
       request.entrypoint = ic.Entrypoint ?? [];
       request.cmd = ic.Cmd ?? [];
       request.env = ic.Env ?? [];
+      const specStarted = performance.now();
       const generated = await generateSpec(
         {
           container: request,
@@ -332,20 +339,23 @@ export class ContainerService {
         },
         this.deps.specHost,
       );
-      await runtime.delete(record.Id, { force: true }).catch(() => {});
-      const created = await runtime.create(record.Id, {
-        spec: generated.spec,
-        stdin: Boolean(record.Config.OpenStdin),
-        // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
-        stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
-        ...(record.LogPath ? { logPath: record.LogPath } : {}),
-        ...monitorLogOptions(
-          (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
-        ),
-        name: record.Name,
-      });
-      await this.connectPendingAttaches(record.Id, runtime);
-      await runtime.start(record.Id);
+      reportSpan('start.spec', specStarted);
+      await traced('start.runtime-clear', () => runtime.delete(record.Id, { force: true }).catch(() => {}));
+      const created = await traced('start.runtime-create', () =>
+        runtime.create(record.Id, {
+          spec: generated.spec,
+          stdin: Boolean(record.Config.OpenStdin),
+          // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
+          stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
+          ...(record.LogPath ? { logPath: record.LogPath } : {}),
+          ...monitorLogOptions(
+            (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
+          ),
+          name: record.Name,
+        }),
+      );
+      await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));
+      await traced('start.runtime-start', () => runtime.start(record.Id));
       Object.assign(record.State, {
         Status: 'running',
         Running: true,
@@ -360,7 +370,7 @@ export class ContainerService {
       });
       record.ManuallyStopped = false;
       this.health.start(record);
-      await this.store.save(record);
+      await traced('start.record', () => this.store.save(record));
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
@@ -437,24 +447,33 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
-    await this.deps.networking
-      ?.detach(record)
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
-      );
-    await this.deps.volumes?.unmount(record);
+    // The network, the volumes and the runtime's state go independently, side by side.
+    const teardownStarted = performance.now();
+    await Promise.all([
+      this.deps.networking
+        ?.detach(record)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+        ),
+      this.deps.volumes?.unmount(record),
+      runtime
+        .delete(record.Id, { force: true })
+        .catch(() => {})
+        .then(() => unmount(this.rootfsPath(record.Id)).catch(() => {})),
+    ]);
+    reportSpan('exit.teardown', teardownStarted);
     if (restart) record.RestartCount++;
-    await this.store.save(record);
+    const autoRemove = !restart && Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove);
+    // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
+    if (!autoRemove) await traced('exit.record', () => this.store.save(record));
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
-    await runtime.delete(record.Id, { force: true }).catch(() => {});
-    await unmount(this.rootfsPath(record.Id)).catch(() => {});
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {
       void this.restartLater(record, ranForMs);
       return;
     }
-    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
+    if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
       await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
@@ -587,36 +606,39 @@ export class ContainerService {
     record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    await this.store.save(record);
-    await this.destroy(record, options.volumes ?? false);
+    await traced('rm.record', () => this.store.save(record));
+    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false));
   }
 
   /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
   private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
-    await this.runtimeOf(record)
-      .delete(record.Id, { force: true })
-      .catch(() => {});
-    await unmount(this.rootfsPath(record.Id)).catch(() => {});
-    await this.deps.networking
-      ?.release(record)
-      .catch((err: unknown) =>
+    // Networking is independent of the rest; the rootfs is unmounted once the
+    // runtime has let go of the container, then volumes and snapshot go side by side.
+    const unmounted = traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true }))
+      .catch(() => {})
+      .then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    await Promise.all([
+      traced('rm.network', async () => this.deps.networking?.release(record)).catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
-      );
-    await this.deps.volumes
-      ?.release(record, { removeAnonymous: removeAnonymousVolumes })
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
-      );
-    await this.deps.snapshotter
-      .remove(record.SnapshotKey)
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
-      );
+      ),
+      unmounted.then(() =>
+        this.deps.volumes
+          ?.release(record, { removeAnonymous: removeAnonymousVolumes })
+          .catch((err: unknown) =>
+            this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
+          ),
+      ),
+      unmounted.then(() =>
+        traced('rm.snapshot', () => this.deps.snapshotter.remove(record.SnapshotKey)).catch((err: unknown) =>
+          this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
+        ),
+      ),
+    ]);
     this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
-    await this.store.delete(record.Id);
+    await traced('rm.delete-record', () => this.store.delete(record.Id));
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
   }

@@ -7,6 +7,7 @@ import type { ContainerStore } from '../containers/store.js';
 import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
+import { traced } from '../core/spans.js';
 import {
   bringUpLoopback,
   type Endpoint,
@@ -122,12 +123,14 @@ export class BridgeContainerNetworking {
       return { netns: mode === 'host' ? 'host' : 'private', files: await this.writeFiles(record, mode) };
     }
     const path = netnsPathOf(record.Id);
-    await createNetns(record.Id);
+    await traced('start.network.netns', () => createNetns(record.Id));
     try {
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
-        const attached = await this.connectEndpoint(record, name, endpoint, path, ports);
+        const attached = await traced('start.network.endpoint', () =>
+          this.connectEndpoint(record, name, endpoint, path, ports),
+        );
         ports = [];
         settings.Networks[name] = filledEndpointSettings(
           endpoint,
@@ -136,7 +139,10 @@ export class BridgeContainerNetworking {
         );
       }
       this.fillTopLevel(record, path);
-      return { netns: { path }, files: await this.writeFiles(record, 'bridge') };
+      return {
+        netns: { path },
+        files: await traced('start.network.files', () => this.writeFiles(record, 'bridge')),
+      };
     } catch (err) {
       await this.detach(record).catch(() => {});
       throw err;
@@ -211,11 +217,14 @@ export class BridgeContainerNetworking {
         () => false,
       )
     ) {
-      await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch((err: unknown) =>
+      await traced('exit.network.netns', () =>
+        runCommand('ip', ['netns', 'delete', netnsName(record.Id)]),
+      ).catch((err: unknown) =>
         this.log.warn('could not delete a container network namespace', { id: record.Id, error: err }),
       );
     }
-    for (const endpoint of endpoints) await this.manager.detach(endpoint.networkId, record.Id);
+    for (const endpoint of endpoints)
+      await traced('exit.network.endpoint', () => this.manager.detach(endpoint.networkId, record.Id));
     const settings = settingsOf(record);
     for (const [name, endpoint] of Object.entries(settings.Networks)) {
       settings.Networks[name] = {
