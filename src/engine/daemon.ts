@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ApiServer, createApiServer } from '../api/server.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { lazyService } from '../core/lazy.js';
 import type { Logger } from '../core/logger.js';
-import { DistributionService } from '../distribution/service.js';
+import type { DistributionService } from '../distribution/service.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { VolumeService } from '../volumes/index.js';
@@ -128,7 +129,13 @@ export class Daemon {
         conmonVersion: conmon,
         inventory,
       });
-      const distribution = new DistributionService(images.service, () => registrySettings(system.config));
+      // The registry client's code loads with the first pull, push, login or search.
+      const distribution = lazyService<DistributionService>(
+        async () =>
+          new (await import('../distribution/service.js')).DistributionService(images.service, () =>
+            registrySettings(system.config),
+          ),
+      );
       const networkService = new NetworkService(networks, networking, () => containers, events);
       const builder = await openBuildService({ config, images, containers, log });
       const api: ApiServer = await createApiServer({
