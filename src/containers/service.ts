@@ -447,8 +447,19 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    const autoRemove = !restart && Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove);
     // The network, the volumes and the runtime's state go independently, side by side.
     const teardownStarted = performance.now();
+    const runtimeDeleted = traced('exit.runtime', () => runtime.delete(record.Id, { force: true })).then(
+      () => {},
+      () => {},
+    );
+    // No process is left to use the rootfs. A container that may start again
+    // unmounts it only after the runtime let go (a start right after must not
+    // race with this); an auto-removed one does not wait.
+    const rootfsFreed = (autoRemove ? Promise.resolve() : runtimeDeleted).then(() =>
+      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}),
+    );
     await Promise.all([
       this.deps.networking
         ?.detach(record)
@@ -456,14 +467,11 @@ export class ContainerService {
           this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
         ),
       this.deps.volumes?.unmount(record),
-      runtime
-        .delete(record.Id, { force: true })
-        .catch(() => {})
-        .then(() => unmount(this.rootfsPath(record.Id)).catch(() => {})),
+      rootfsFreed,
+      autoRemove ? undefined : runtimeDeleted,
     ]);
     reportSpan('exit.teardown', teardownStarted);
     if (restart) record.RestartCount++;
-    const autoRemove = !restart && Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
     if (!autoRemove) await traced('exit.record', () => this.store.save(record));
     if (status.oomKilled) this.event(record, 'oom');
@@ -475,7 +483,7 @@ export class ContainerService {
     }
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await this.remove(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
+      await this.remove(record.Id, { force: true, volumes: true }, runtimeDeleted).catch((err: unknown) =>
         this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
@@ -580,8 +588,16 @@ export class ContainerService {
     );
   }
 
-  /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
-  async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  /**
+   * Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes
+   * too. `runtimeDeleted`: the runtime's state is already being deleted
+   * (auto-remove after an exit); see destroy.
+   */
+  async remove(
+    ref: string,
+    options: { force?: boolean; volumes?: boolean } = {},
+    runtimeDeleted?: Promise<void>,
+  ): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Restarting) {
       if (!options.force)
@@ -607,16 +623,25 @@ export class ContainerService {
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
     await traced('rm.record', () => this.store.save(record));
-    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false));
+    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
   }
 
   /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
-  private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
+  private async destroy(
+    record: ContainerRecord,
+    removeAnonymousVolumes: boolean,
+    runtimeDeleted?: Promise<void>,
+  ): Promise<void> {
     // Networking is independent of the rest; the rootfs is unmounted once the
-    // runtime has let go of the container, then volumes and snapshot go side by side.
-    const unmounted = traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true }))
-      .catch(() => {})
-      .then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    // runtime has let go of the container (or, with runtimeDeleted, whose
+    // process is gone: it is already unmounted), then volumes and snapshot go side by side.
+    const unmounted = (
+      runtimeDeleted
+        ? Promise.resolve()
+        : traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true })).catch(
+            () => {},
+          )
+    ).then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
     await Promise.all([
       traced('rm.network', async () => this.deps.networking?.release(record)).catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
@@ -638,9 +663,32 @@ export class ContainerService {
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
-    await traced('rm.delete-record', () => this.store.delete(record.Id));
+    if (runtimeDeleted) {
+      // The container is gone for the API now; its record (saved as removing)
+      // goes once the runtime's state has: a crash before then finishes the
+      // removal at the next start. close() waits for these.
+      this.store.forget(record.Id);
+      this.track(runtimeDeleted.then(() => this.store.deleteFiles(record.Id)));
+    } else {
+      await traced('rm.delete-record', () => this.store.delete(record.Id));
+    }
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
+  }
+
+  /** Removals finishing in the background. */
+  private readonly finishing = new Set<Promise<void>>();
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((err: unknown) => this.deps.log.warn('could not finish a removal', { error: err }))
+      .finally(() => this.finishing.delete(tracked));
+    this.finishing.add(tracked);
+  }
+
+  /** Waits for removals still finishing in the background (daemon shutdown). */
+  async settle(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
   private async connectPendingAttaches(id: string, runtime: Runtime): Promise<void> {

@@ -110,6 +110,8 @@ export class Daemon {
         networking,
         volumes,
       });
+      // Runs before the networks and images close: removals finishing in the background end first.
+      undo.push(() => containers.settle());
       await networking.reconcile();
       await volumes.reconcile();
       const inventory = {
