@@ -676,6 +676,27 @@ export class ContainerService {
     this.waiters.removed(record.Id, record.State.ExitCode);
   }
 
+  /**
+   * A create that a crash interrupted between preparing the container's
+   * snapshot and saving its record left the snapshot (and maybe its
+   * reference) without a container: both go, as create's own rollback does.
+   */
+  private async removeUnfinishedCreates(): Promise<void> {
+    const orphans: string[] = [];
+    await this.deps.snapshotter.walk((info) => {
+      const id = /^container-([0-9a-f]{64})$/.exec(info.name)?.[1];
+      if (info.kind === 'active' && id !== undefined && !this.store.find(id)) orphans.push(id);
+    });
+    for (const id of orphans) {
+      await this.deps.snapshotter
+        .remove(`container-${id}`)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not remove an orphan snapshot', { id, error: err }),
+        );
+      this.deps.refs.deleteOwner({ kind: 'container', id });
+    }
+  }
+
   /** Removals finishing in the background. */
   private readonly finishing = new Set<Promise<void>>();
 
@@ -742,6 +763,7 @@ export class ContainerService {
         this.deps.log.warn('could not finish removing a container', { id: record.Id, error: err }),
       );
     }
+    await this.removeUnfinishedCreates();
     const stopped = this.store.list().filter((c) => !c.State.Running || c.State.Restarting);
     for (const record of this.store.list()) {
       if (!record.State.Running || record.State.Restarting) continue;
