@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import type { BuildService } from '../builder/service.js';
 import type { ContainerService } from '../containers/service.js';
 import type { Logger } from '../core/logger.js';
+import { reportSpan, tracingSpans } from '../core/spans.js';
 import type { DistributionService } from '../distribution/service.js';
 import type { NetworkService } from '../engine/network-service.js';
 import type { SystemService } from '../engine/system.js';
@@ -83,6 +84,11 @@ export async function createApiServer(services: ApiServices): Promise<ApiServer>
 
   const headers = commonHeaders(services.system);
   app.addHook((req, reply) => {
+    if (tracingSpans()) {
+      const started = performance.now();
+      const name = `api ${req.method} ${(req.url ?? '').split('?')[0]}`;
+      reply.raw.once('close', () => reportSpan(name, started));
+    }
     reply.headers(headers);
     const version = requestedVersion.get(req.raw);
     const problem = version === undefined ? undefined : versionError(version);

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
@@ -102,6 +103,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     for (const w of chosen) {
       process.stderr.write(`bench: ${w.id} …\n`);
+      const loadBefore = loadavg()[0]!;
       const runOptions = {
         runs: args.runs,
         warmup: 1,
@@ -111,7 +113,12 @@ export async function main(argv: string[]): Promise<number> {
       const outcome = await w.run(runOptions).catch((err: unknown) => ({
         error: err instanceof Error ? err.message : String(err),
       }));
-      const report = { ...toReport(w, outcome), measuredAt: new Date().toISOString() };
+      const report = {
+        ...toReport(w, outcome),
+        measuredAt: new Date().toISOString(),
+        // Other work on the machine shows in every timing: the 1-minute load, before and after.
+        loadAverage: [loadBefore, loadavg()[0]!].map((l) => Math.round(l * 10) / 10),
+      };
       reports.push(report);
       const verdict = report.notYet
         ? 'not yet'

@@ -18,6 +18,8 @@ export interface WorkloadReport {
   checks?: { what: string; met: boolean }[];
   /** When it ran (ISO 8601); a report can keep workloads from earlier runs. */
   measuredAt?: string;
+  /** The machine's 1-minute load average when the workload began and ended. */
+  loadAverage?: number[];
 }
 
 /**
@@ -81,7 +83,10 @@ const fmt = (n: number) =>
 
 function workloadMarkdown(r: WorkloadReport): string {
   const lines = [`### ${r.title} (\`${r.id}\`)`, '', `Target: ${r.target}`, ''];
-  if (r.measuredAt) lines.push(`Measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC.`, '');
+  if (r.measuredAt) {
+    const load = r.loadAverage ? ` (1-minute load average ${r.loadAverage.join(' → ')})` : '';
+    lines.push(`Measured ${r.measuredAt.slice(0, 16).replace('T', ' ')} UTC${load}.`, '');
+  }
   if (r.notYet) return [...lines, `**not yet** — ${r.notYet}`, ''].join('\n');
   if (r.error) return [...lines, `**failed** — ${r.error}`, ''].join('\n');
   if (r.rows.length) lines.push('| tool | median | min – max | runs |', '| --- | --- | --- | --- |');

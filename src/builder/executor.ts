@@ -37,6 +37,7 @@ import type { PatternMatcher } from './dockerignore.js';
 import { BuilderError, stepError } from './errors.js';
 import { fullConfig, goDuration, goQuoteList, goQuoteRune } from './go-format.js';
 import { type BuildPlan, type Instruction, parseInstruction, type Stage } from './instructions.js';
+import { BUILD_CONTAINER_LABEL } from './labels.js';
 import { parseDockerfile } from './parser.js';
 import { resolveInScope } from './scope.js';
 import { ShellLex, SubstitutionError, varsOf } from './shell-lex.js';
@@ -83,8 +84,6 @@ export interface BuildOutput {
 }
 
 const CACHE_NS = 'builder.cache';
-/** Marks a RUN step's container, so one a crash left behind is removed at the next start. */
-export const BUILD_CONTAINER_LABEL = 'io.berth.build-step';
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 const PROXY_ARGS = new Set([
   'HTTP_PROXY',

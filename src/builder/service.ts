@@ -8,14 +8,9 @@ import { buildTar } from '../snapshots/tar/build.js';
 import { type CommitRequest, commitContainer } from './commit.js';
 import { unpackContext } from './context.js';
 import { BuilderError } from './errors.js';
-import {
-  BUILD_CONTAINER_LABEL,
-  BuildExecutor,
-  type BuildOptions,
-  type BuildOutput,
-  type ExecutorDeps,
-} from './executor.js';
+import { BuildExecutor, type BuildOptions, type BuildOutput, type ExecutorDeps } from './executor.js';
 import { parseBuildPlan } from './instructions.js';
+import { removeBuildLeftovers } from './leftovers.js';
 
 export interface BuildServiceDeps extends ExecutorDeps {
   /** Scratch space for contexts and mounts of the builds in progress. */
@@ -29,19 +24,8 @@ export class BuildService {
   constructor(private readonly deps: BuildServiceDeps) {}
 
   /** Removes the RUN containers of builds that a crash interrupted. */
-  async removeLeftovers(): Promise<number> {
-    const left = this.deps.containers.store
-      .list()
-      .filter((c) => c.Labels[BUILD_CONTAINER_LABEL] !== undefined);
-    for (const record of left) {
-      await this.deps.containers.remove(record.Id, { force: true }).catch((err: unknown) =>
-        this.deps.log.warn('could not remove a build container left by a crash', {
-          id: record.Id,
-          error: err,
-        }),
-      );
-    }
-    return left.length;
+  removeLeftovers(): Promise<number> {
+    return removeBuildLeftovers(this.deps.containers, this.deps.log);
   }
 
   commit(request: CommitRequest): Promise<Digest> {

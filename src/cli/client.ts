@@ -5,7 +5,6 @@ import {
   type IncomingMessage,
   type RequestOptions,
 } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import type { Endpoint } from './hosts.js';
 
@@ -79,10 +78,19 @@ export class ApiClient {
     return this.negotiated ?? CLIENT_API_VERSION;
   }
 
+  /** http's request, or https's for TLS (loaded only then: TLS is costly to load). */
+  private async sender(): Promise<typeof httpRequest> {
+    return this.endpoint.tls ? (await import('node:https')).request : httpRequest;
+  }
+
   private baseOptions(): RequestOptions {
     const e = this.endpoint;
-    if (e.socketPath !== undefined) return { socketPath: e.socketPath };
+    // Without TLS no server name is needed; an empty one spares Node's agent
+    // from deriving it with isIP, whose first call compiles costly regexes.
+    const noServerName = { servername: '' } as RequestOptions;
+    if (e.socketPath !== undefined) return { ...noServerName, socketPath: e.socketPath };
     const options: RequestOptions & Record<string, unknown> = { host: e.host, port: e.port };
+    if (!e.tls) Object.assign(options, noServerName);
     if (e.tls) {
       const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
       Object.assign(options, {
@@ -96,11 +104,11 @@ export class ApiClient {
   }
 
   /** Sends one request and returns the response without reading its body. */
-  raw(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
+  async raw(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
     const body = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
     const headers: Record<string, string> = { 'User-Agent': 'Berth-Client/0.1.0 (linux)', ...init.headers };
     if (body) headers['Content-Type'] = 'application/json';
-    const send = this.endpoint.tls ? httpsRequest : httpRequest;
+    const send = await this.sender();
     return new Promise((resolve, reject) => {
       const req = send(
         { ...this.baseOptions(), method, path: path + queryString(init.query), headers, signal: init.signal },
@@ -119,7 +127,7 @@ export class ApiClient {
    */
   async hijack(path: string, query: RequestInit['query'], body?: unknown): Promise<Duplex> {
     await this.negotiate();
-    const send = this.endpoint.tls ? httpsRequest : httpRequest;
+    const send = await this.sender();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = send({

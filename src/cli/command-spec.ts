@@ -3,7 +3,7 @@
  * docker's usage line, argument rule, options, action) and a Registrar turns
  * them into commander commands with docker's argument checks and messages.
  */
-import { type Command, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { StatusError } from './errors.js';
 import { checkArgs, commandPath } from './usage-errors.js';
@@ -82,12 +82,33 @@ export function normalizeBoolFlags(
   return out;
 }
 
-/** Builds commander commands from specs, remembering Go-style boolean flags. */
+/**
+ * Builds commander commands from specs, remembering Go-style boolean flags.
+ * With `only`, top-level commands and groups of other names are skipped:
+ * building all ~150 commander commands is most of the CLI's start-up time,
+ * and one invocation runs one command.
+ */
 export class Registrar {
   /** Flag as typed ("-H", "--human") → how commander spells true and false. */
   readonly boolFlags = new Map<string, BoolFlagSpelling>();
+  /** Whether a top-level command or group named `only` was added. */
+  matched = false;
+  /** Groups left out by `only`: adding to them does nothing. */
+  private readonly skipped = new WeakSet<Command>();
 
-  constructor(private readonly runAction: ActionRunner) {}
+  constructor(
+    private readonly runAction: ActionRunner,
+    private readonly only?: string,
+  ) {}
+
+  /** Whether a top-level name is left out (and notes a match). */
+  private skips(parent: Command, names: readonly string[]): boolean {
+    if (this.skipped.has(parent)) return true;
+    if (this.only === undefined || parent.parent !== null) return false;
+    if (!names.includes(this.only)) return true;
+    this.matched = true;
+    return false;
+  }
 
   private readonly helpers: FlagHelpers = {
     bool: (cmd, flags, description, defaultValue = false) => {
@@ -108,6 +129,11 @@ export class Registrar {
    * stderr, as docker does); with an unknown subcommand it fails.
    */
   group(parent: Command, name: string, description: string): Command {
+    if (this.skips(parent, [name])) {
+      const detached = new Command(name);
+      this.skipped.add(detached);
+      return detached;
+    }
     const group = parent.command(name).description(description).usage('COMMAND').argument('[command]');
     group.helpOption('-h, --help', 'Print usage');
     group.action((typed: string | undefined, _opts: unknown, self: Command) => {
@@ -124,6 +150,7 @@ export class Registrar {
 
   /** Adds a spec as a subcommand of parent. */
   add<Options>(parent: Command, spec: CommandSpec<Options>): Command {
+    if (this.skips(parent, [spec.name, ...(spec.aliases ?? [])])) return parent;
     const cmd = parent
       .command(spec.name)
       .description(spec.description)

@@ -75,10 +75,17 @@ function createProgram(): Command {
     .enablePositionalOptions();
 }
 
-/** Builds the program; each command family registers itself. onExit receives a command's exit code. */
-export function buildProgram(onExit: (code: number) => void): { program: Command; registrar: Registrar } {
+/**
+ * Builds the program; each command family registers itself. onExit receives
+ * a command's exit code. With `only`, just the top-level command or group of
+ * that name is built (see Registrar).
+ */
+export function buildProgram(
+  onExit: (code: number) => void,
+  only?: string,
+): { program: Command; registrar: Registrar } {
   const program = createProgram();
-  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))));
+  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))), only);
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
@@ -135,10 +142,34 @@ function handleParseErrors(cmd: Command, isRoot: boolean, argv: readonly string[
   for (const sub of cmd.commands) handleParseErrors(sub, false, argv);
 }
 
+/**
+ * The command word in argv (the first operand not taken by a global flag),
+ * or undefined when there is none or it is `help`: then every command is built.
+ */
+export function commandWord(argv: readonly string[]): string | undefined {
+  const word = argv.find(
+    (arg, i) => !arg.startsWith('-') && (i === 0 || !GLOBAL_VALUE_FLAGS.has(argv[i - 1]!)),
+  );
+  return word === 'help' ? undefined : word;
+}
+
+/** The program for argv: only its command when that names one, else all of them. */
+function programFor(
+  argv: readonly string[],
+  onExit: (code: number) => void,
+): { program: Command; registrar: Registrar } {
+  const word = commandWord(argv);
+  if (word !== undefined) {
+    const built = buildProgram(onExit, word);
+    if (built.registrar.matched) return built;
+  }
+  return buildProgram(onExit);
+}
+
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
-    const { program, registrar } = buildProgram(resolve);
+    const { program, registrar } = programFor(argv, resolve);
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
     handleParseErrors(program, true, args);
     program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {

@@ -11,6 +11,7 @@ import {
 } from '../core/errors.js';
 import type { IdMap } from '../core/id-map.js';
 import type { Logger } from '../core/logger.js';
+import { reportSpan, traced } from '../core/spans.js';
 import type { EventBus } from '../events/bus.js';
 import type { ReferenceStore } from '../metadata/refs.js';
 import { LogRotator } from '../runtime/logs/rotation.js';
@@ -157,10 +158,11 @@ export class ContainerService {
       body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
       this.deps.logConfig ?? { Type: 'json-file', Config: {} },
     );
-    const image = await this.deps.images.resolve(body.Image);
+    const imageRef = body.Image;
+    const image = await traced('create.image', () => this.deps.images.resolve(imageRef));
     const id = generateId();
     const snapshotKey = `container-${id}`;
-    await this.deps.snapshotter.prepare(snapshotKey, image.topLayer);
+    await traced('create.snapshot', () => this.deps.snapshotter.prepare(snapshotKey, image.topLayer));
     this.deps.refs.addSnapshot(
       { kind: 'container', id },
       { snapshotter: this.deps.snapshotterName, key: snapshotKey },
@@ -169,9 +171,11 @@ export class ContainerService {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
       (record.HostConfig as { LogConfig?: LogConfig }).LogConfig = logConfig;
       if (logConfig.Type === 'none') record.LogPath = '';
-      await this.deps.networking?.prepare(record, body.NetworkingConfig);
+      await traced('create.network', async () =>
+        this.deps.networking?.prepare(record, body.NetworkingConfig),
+      );
       await this.deps.volumes?.prepare(record);
-      await this.store.create(record).catch(async (err: unknown) => {
+      await traced('create.record', () => this.store.create(record)).catch(async (err: unknown) => {
         await this.deps.volumes?.release(record, { removeAnonymous: true }).catch(() => {});
         throw err;
       });
@@ -365,12 +369,14 @@ export class ContainerService {
     // The network is made while the rootfs is mounted: neither needs the other.
     const userns = this.remappedUserns(record);
     const joinedUserns = userns ? this.joinedUserns(record) : undefined;
-    const sandboxed = this.networkSandbox(record, userns, joinedUserns);
+    const sandboxed = traced('start.network', () => this.networkSandbox(record, userns, joinedUserns));
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
     try {
-      await mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs);
+      await traced('start.mount', async () =>
+        mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
+      );
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
-      const sandbox = await sandboxed;
+      const sandbox = await traced('start.network-wait', () => sandboxed);
       const files = sandbox.files;
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
       if (userns) {
@@ -401,6 +407,7 @@ export class ContainerService {
       request.entrypoint = ic.Entrypoint ?? [];
       request.cmd = ic.Cmd ?? [];
       request.env = ic.Env ?? [];
+      const specStarted = performance.now();
       const generated = await generateSpec(
         {
           container: request,
@@ -422,22 +429,25 @@ export class ContainerService {
         },
         this.deps.specHost,
       );
-      await runtime.delete(record.Id, { force: true }).catch(() => {});
-      const created = await runtime.create(record.Id, {
-        spec: generated.spec,
-        stdin: Boolean(record.Config.OpenStdin),
-        // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
-        stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
-        ...(record.LogPath ? { logPath: record.LogPath } : {}),
-        ...monitorLogOptions(
-          (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
-        ),
-        name: record.Name,
-      });
+      reportSpan('start.spec', specStarted);
+      await traced('start.runtime-clear', () => runtime.delete(record.Id, { force: true }).catch(() => {}));
+      const created = await traced('start.runtime-create', () =>
+        runtime.create(record.Id, {
+          spec: generated.spec,
+          stdin: Boolean(record.Config.OpenStdin),
+          // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
+          stdinOnce: Boolean(record.Config.StdinOnce) && !record.Config.Tty,
+          ...(record.LogPath ? { logPath: record.LogPath } : {}),
+          ...monitorLogOptions(
+            (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
+          ),
+          name: record.Name,
+        }),
+      );
       // The container is in its user namespace now: whatever held it open may go.
       await (await sandboxed).userns?.release();
-      await this.connectPendingAttaches(record.Id, runtime);
-      await runtime.start(record.Id);
+      await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));
+      await traced('start.runtime-start', () => runtime.start(record.Id));
       Object.assign(record.State, {
         Status: 'running',
         Running: true,
@@ -452,7 +462,7 @@ export class ContainerService {
       });
       record.ManuallyStopped = false;
       this.health.start(record);
-      await this.store.save(record);
+      await traced('start.record', () => this.store.save(record));
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
@@ -575,31 +585,47 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
+    const autoRemove = !restart && Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove);
     if (restart) record.RestartCount++;
-    await this.store.save(record);
     // dockerd's order: die, then the network disconnects and volume unmounts.
     if (status.oomKilled) this.event(record, 'oom');
     this.event(record, 'die', { exitCode: String(status.exitCode) });
-    await this.deps.networking
-      ?.detach(record)
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
-      );
-    await this.deps.volumes?.unmount(record);
-    await this.store.save(record);
-    await runtime.delete(record.Id, { force: true }).catch(() => {});
-    // The monitor is gone (delete waits for it): nothing writes the log any more.
-    await this.stopRotatingLogs(record.Id);
-    await unmount(this.rootfsPath(record.Id)).catch(() => {});
+    // The network, the volumes and the runtime's state go independently, side by side.
+    const teardownStarted = performance.now();
+    const runtimeDeleted = traced('exit.runtime', () => runtime.delete(record.Id, { force: true })).then(
+      () => {},
+      () => {},
+    );
+    // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
+    const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
+    // No process is left to use the rootfs. A container that may start again
+    // unmounts it only after the runtime let go (a start right after must not
+    // race with this); an auto-removed one does not wait.
+    const rootfsFreed = (autoRemove ? Promise.resolve() : runtimeDeleted).then(() =>
+      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}),
+    );
+    await Promise.all([
+      this.deps.networking
+        ?.detach(record)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+        ),
+      this.deps.volumes?.unmount(record),
+      rootfsFreed,
+      autoRemove ? undefined : logsSettled,
+    ]);
+    reportSpan('exit.teardown', teardownStarted);
+    // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
+    if (!autoRemove) await traced('exit.record', () => this.store.save(record));
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {
       void this.restartLater(record, ranForMs);
       return;
     }
-    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) {
+    if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await this.removeSettled(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
-        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
+      await this.removeSettled(record.Id, { force: true, volumes: true }, runtimeDeleted).catch(
+        (err: unknown) => this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
       );
     }
   }
@@ -711,8 +737,16 @@ export class ContainerService {
     return this.removeSettled(ref, options);
   }
 
-  /** remove() without waiting for an exit cleanup: for that cleanup itself (AutoRemove). */
-  private async removeSettled(ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
+  /**
+   * remove() without waiting for an exit cleanup: for that cleanup itself (AutoRemove).
+   * `runtimeDeleted`: the runtime's state is already being deleted (auto-remove after
+   * an exit); see destroy.
+   */
+  private async removeSettled(
+    ref: string,
+    options: { force?: boolean; volumes?: boolean },
+    runtimeDeleted?: Promise<void>,
+  ): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Restarting) {
       if (!options.force)
@@ -737,38 +771,73 @@ export class ContainerService {
     record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    await this.store.save(record);
-    await this.destroy(record, options.volumes ?? false);
+    await traced('rm.record', () => this.store.save(record));
+    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
   }
 
   /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
-  private async destroy(record: ContainerRecord, removeAnonymousVolumes: boolean): Promise<void> {
-    await this.runtimeOf(record)
-      .delete(record.Id, { force: true })
-      .catch(() => {});
-    await unmount(this.rootfsPath(record.Id)).catch(() => {});
-    await this.deps.networking
-      ?.release(record)
-      .catch((err: unknown) =>
+  private async destroy(
+    record: ContainerRecord,
+    removeAnonymousVolumes: boolean,
+    runtimeDeleted?: Promise<void>,
+  ): Promise<void> {
+    // Networking is independent of the rest; the rootfs is unmounted once the
+    // runtime has let go of the container (or, with runtimeDeleted, whose
+    // process is gone: it is already unmounted), then volumes and snapshot go side by side.
+    const unmounted = (
+      runtimeDeleted
+        ? Promise.resolve()
+        : traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true })).catch(
+            () => {},
+          )
+    ).then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    await Promise.all([
+      traced('rm.network', async () => this.deps.networking?.release(record)).catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
-      );
-    await this.deps.volumes
-      ?.release(record, { removeAnonymous: removeAnonymousVolumes })
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
-      );
-    await this.deps.snapshotter
-      .remove(record.SnapshotKey)
-      .catch((err: unknown) =>
-        this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
-      );
+      ),
+      unmounted.then(() =>
+        this.deps.volumes
+          ?.release(record, { removeAnonymous: removeAnonymousVolumes })
+          .catch((err: unknown) =>
+            this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
+          ),
+      ),
+      unmounted.then(() =>
+        traced('rm.snapshot', () => this.deps.snapshotter.remove(record.SnapshotKey)).catch((err: unknown) =>
+          this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
+        ),
+      ),
+    ]);
     this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
-    await this.store.delete(record.Id);
+    if (runtimeDeleted) {
+      // The container is gone for the API now; its record (saved as removing)
+      // goes once the runtime's state has: a crash before then finishes the
+      // removal at the next start. close() waits for these.
+      this.store.forget(record.Id);
+      this.track(runtimeDeleted.then(() => this.store.deleteFiles(record.Id)));
+    } else {
+      await traced('rm.delete-record', () => this.store.delete(record.Id));
+    }
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
+  }
+
+  /** Removals finishing in the background. */
+  private readonly finishing = new Set<Promise<void>>();
+
+  private track(work: Promise<void>): void {
+    const tracked = work
+      .catch((err: unknown) => this.deps.log.warn('could not finish a removal', { error: err }))
+      .finally(() => this.finishing.delete(tracked));
+    this.finishing.add(tracked);
+  }
+
+  /** Waits for removals still finishing in the background (daemon shutdown). */
+  async settle(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
   private async connectPendingAttaches(id: string, runtime: Runtime): Promise<void> {

@@ -52,6 +52,9 @@ export class ContainerStore {
 
   private index(record: ContainerRecord): void {
     this.byId.set(record.Id, record);
+    // A removal a crash interrupted (finished at start) yields its name to a live holder.
+    const holder = this.byName.get(record.Name);
+    if (record.State.Status === 'removing' && holder !== undefined && holder !== record.Id) return;
     this.byName.set(record.Name, record.Id);
   }
 
@@ -112,16 +115,30 @@ export class ContainerStore {
   }
 
   async delete(id: string): Promise<void> {
+    if (!this.forget(id)) return;
+    await this.deleteFiles(id);
+  }
+
+  /**
+   * Drops a record from the index only (the API no longer finds it, its name
+   * is free); its files stay until deleteFiles. Returns whether it was indexed.
+   */
+  forget(id: string): boolean {
     const record = this.byId.get(id);
-    if (!record) return;
+    if (!record) return false;
     this.byId.delete(id);
-    this.byName.delete(record.Name);
+    // A name another container took meanwhile stays that container's.
+    if (this.byName.get(record.Name) === id) this.byName.delete(record.Name);
+    return true;
+  }
+
+  /** Removes a record's directory (after forget). */
+  async deleteFiles(id: string): Promise<void> {
     // One rename takes the record away whole; a crash during the rm below then leaves a
     // tombstone that open() finishes, not a directory of logs and hosts files without a record.
     const tombstone = join(this.root, `${REMOVING}${id}`);
     await rename(this.dir(id), tombstone).catch(() => {});
     await rm(tombstone, { recursive: true, force: true });
-    await rm(this.dir(id), { recursive: true, force: true });
     this.log.debug('container record removed', { id });
   }
 }

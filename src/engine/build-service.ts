@@ -1,7 +1,9 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BuildService } from '../builder/service.js';
+import { removeBuildLeftovers } from '../builder/leftovers.js';
+import type { BuildService } from '../builder/service.js';
 import type { ContainerService } from '../containers/service.js';
+import { lazyService } from '../core/lazy.js';
 import type { Logger } from '../core/logger.js';
 import { unmountUnder } from '../snapshots/mount.js';
 import type { DaemonConfig } from './config/types.js';
@@ -23,17 +25,20 @@ export async function openBuildService(options: {
   await unmountUnder(workRoot).catch(() => {});
   await rm(workRoot, { recursive: true, force: true });
   await mkdir(workRoot, { recursive: true });
-  const service = new BuildService({
-    images: options.images.service,
-    containers: options.containers,
-    snapshotter: options.images.snapshotter,
-    leases: options.images.metadata.leases,
-    kv: options.images.metadata.kv,
-    log: options.log,
-    workRoot,
-    maxContextSize: options.config.buildMaxContextSize,
-  });
-  const removed = await service.removeLeftovers();
+  const removed = await removeBuildLeftovers(options.containers, options.log);
   if (removed > 0) options.log.info('builder: removed containers of interrupted builds', { count: removed });
-  return service;
+  // The builder's code loads with the first build or commit.
+  return lazyService(
+    async () =>
+      new (await import('../builder/service.js')).BuildService({
+        images: options.images.service,
+        containers: options.containers,
+        snapshotter: options.images.snapshotter,
+        leases: options.images.metadata.leases,
+        kv: options.images.metadata.kv,
+        log: options.log,
+        workRoot,
+        maxContextSize: options.config.buildMaxContextSize,
+      }),
+  );
 }

@@ -7,6 +7,7 @@ import type { ContainerStore } from '../containers/store.js';
 import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 import type { Logger } from '../core/logger.js';
+import { traced } from '../core/spans.js';
 import type { PublishInput } from '../events/event.js';
 import {
   bringUpLoopback,
@@ -168,12 +169,14 @@ export class BridgeContainerNetworking {
         () => removeStaleNetns(record.Id),
         options.joinUserns,
       );
-    else await createNetns(record.Id);
+    else await traced('start.network.netns', () => createNetns(record.Id));
     try {
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
-        const attached = await this.connectEndpoint(record, name, endpoint, path, ports);
+        const attached = await traced('start.network.endpoint', () =>
+          this.connectEndpoint(record, name, endpoint, path, ports),
+        );
         this.announce(this.networkById(attached.networkId), 'connect', record.Id);
         ports = [];
         settings.Networks[name] = filledEndpointSettings(
@@ -186,7 +189,7 @@ export class BridgeContainerNetworking {
       return {
         netns: { path },
         ...(userns ? { userns } : {}),
-        files: await this.writeFiles(record, 'bridge'),
+        files: await traced('start.network.files', () => this.writeFiles(record, 'bridge')),
       };
     } catch (err) {
       await userns?.release();
@@ -263,12 +266,14 @@ export class BridgeContainerNetworking {
         () => false,
       )
     ) {
-      await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch((err: unknown) =>
+      await traced('exit.network.netns', () =>
+        runCommand('ip', ['netns', 'delete', netnsName(record.Id)]),
+      ).catch((err: unknown) =>
         this.log.warn('could not delete a container network namespace', { id: record.Id, error: err }),
       );
     }
     for (const endpoint of endpoints) {
-      await this.manager.detach(endpoint.networkId, record.Id);
+      await traced('exit.network.endpoint', () => this.manager.detach(endpoint.networkId, record.Id));
       this.announce(this.networkById(endpoint.networkId), 'disconnect', record.Id);
     }
     if (this.attachedWithoutEndpoint.delete(record.Id)) {

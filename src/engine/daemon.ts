@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type ApiServer, createApiServer } from '../api/server.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { lazyService } from '../core/lazy.js';
 import type { Logger } from '../core/logger.js';
-import { DistributionService } from '../distribution/service.js';
+import type { DistributionService } from '../distribution/service.js';
 import { EventBus } from '../events/bus.js';
 import { detectRuntimes } from '../runtime/detect.js';
 import { VolumeService } from '../volumes/index.js';
@@ -142,6 +143,8 @@ export class Daemon {
         volumes,
       });
       undo.push(() => containers.detachLogRotation());
+      // Runs before the networks and images close: removals finishing in the background end first.
+      undo.push(() => containers.settle());
       await networking.reconcile();
       await volumes.reconcile();
       const inventory = {
@@ -162,7 +165,13 @@ export class Daemon {
         inventory,
         ...(remap ? { storeRoot } : {}),
       });
-      const distribution = new DistributionService(images.service, () => registrySettings(system.config));
+      // The registry client's code loads with the first pull, push, login or search.
+      const distribution = lazyService<DistributionService>(
+        async () =>
+          new (await import('../distribution/service.js')).DistributionService(images.service, () =>
+            registrySettings(system.config),
+          ),
+      );
       const networkService = new NetworkService(networks, networking, () => containers, events);
       const builder = await openBuildService({ config: stores, images, containers, log });
       const api: ApiServer = await createApiServer({

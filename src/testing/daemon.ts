@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { socketAccepts } from '../core/net.js';
+import { nodeFlagsOf } from '../registry/testing/process.js';
 import { removeDaemonNetworks, withTestNetwork } from './daemon-network.js';
 import { bin } from './paths.js';
 
@@ -81,7 +82,8 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     configFile,
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, [bin('berthd'), ...daemonArgs], {
+  // With the node flags of bin/berthd's #! line, as an installed berthd runs.
+  const child = spawn(process.execPath, [...nodeFlagsOf(bin('berthd')), bin('berthd'), ...daemonArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

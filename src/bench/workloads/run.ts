@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { runCommand } from '../../core/exec.js';
-import { dockerCli, fixturesDir } from '../../testing/paths.js';
+import { bin, dockerCli, fixturesDir } from '../../testing/paths.js';
 import { timeCommand } from '../proc.js';
 import { prepareRuncFloor } from '../runc-floor.js';
 import { interleave, summarize } from '../stats.js';
@@ -27,6 +27,11 @@ export const runTrue: Workload = {
     const subjects = [
       { tool: 'docker → berthd', once: run(berthd.host, []) },
       { tool: 'docker → berthd, --network none', once: run(berthd.host, ['--network', 'none']) },
+      // The CLI target: Berth's own CLI against the same daemon.
+      {
+        tool: 'berth → berthd',
+        once: () => timeCommand(bin('berth'), ['-H', berthd.host, 'run', '--rm', 'busybox', 'true']),
+      },
     ];
     if (dockerd) {
       subjects.push(
@@ -46,6 +51,7 @@ export const runTrue: Workload = {
       measurements: [...samples].map(([tool, values]) => ({ tool, unit: 'ms', values })),
       comparisons: [
         { numerator: 'docker → berthd', denominator: 'runc alone, prepared bundle' },
+        { numerator: 'berth → berthd', denominator: 'docker → berthd', target: 1.2 },
         ...(dockerd
           ? [
               { numerator: 'docker → berthd', denominator: 'docker → dockerd', target: 0.5 },

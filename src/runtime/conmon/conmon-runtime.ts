@@ -112,8 +112,9 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
     const record = await this.record(id).catch(() => undefined);
     // No record: a create a crash interrupted; its runc container may still hold processes.
     if (!record) return void (await removeBundle(this.ctx, id));
-    const state = await this.state(id);
-    if ((state.status === 'running' || state.status === 'paused') && !options.force) {
+    // Only a refusal needs the state: a forced delete spares the OCI runtime's `state` run.
+    const state = options.force ? undefined : await this.state(id);
+    if (state && (state.status === 'running' || state.status === 'paused')) {
       throw failedPrecondition(
         `cannot remove container ${id}: it is ${state.status}; stop it or force the removal`,
       );
@@ -153,8 +154,7 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
 
   async attach(id: string, streams: AttachStreams = {}): Promise<AttachSession> {
     const record = await this.record(id);
-    const state = await this.state(id);
-    if (state.status === 'stopped') throw failedPrecondition(`container ${id} is not running`);
+    if (await this.stopped(id)) throw failedPrecondition(`container ${id} is not running`);
     return connectAttachSocket(this.ctx.layout.bundle(id).dir, {
       ...streams,
       stdin: record.stdin && streams.stdin,
@@ -220,6 +220,20 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
         record: await readRecord(this.ctx.layout.bundle(id).record, id).catch(() => undefined),
       })),
     );
+  }
+
+  /**
+   * Whether the container is gone, as state() tells it (an exit file, or
+   * unknown to the OCI runtime) without running the OCI runtime: attach is on
+   * every `run`'s path.
+   */
+  private async stopped(id: string): Promise<boolean> {
+    const paths = this.ctx.layout.bundle(id);
+    const [exit, known] = await Promise.all([
+      readExitFile(this.ctx.layout.exitFile(id), paths.oom),
+      this.ctx.cli.knows(id),
+    ]);
+    return exit !== undefined || !known;
   }
 
   private record(id: string): Promise<ContainerRecord> {

@@ -8,7 +8,6 @@ import { basename, dirname, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { formatHumanSize } from '../../../core/units.js';
 import { readTar } from '../../../snapshots/tar/reader.js';
-import { tarTree } from '../../../snapshots/tar/tree.js';
 import { ApiError, escapePath } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
@@ -141,6 +140,8 @@ async function copyToContainer(ctx: CliContext, src: string, container: string, 
     name = posix.basename(dst);
   }
   let sent = 0;
+  // Loaded here: the tar writer pulls in the native xattr binding, which every other command can skip.
+  const { tarTree } = await import('../../../snapshots/tar/tree.js');
   const tar = tarTree(local, name);
   tar.on('data', (chunk: Buffer) => {
     sent += chunk.length;

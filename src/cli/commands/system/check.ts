@@ -3,7 +3,7 @@
  * root while berthd is stopped; a running daemon owns its stores, so repair refuses then.
  */
 import { readFile } from 'node:fs/promises';
-import { checkStores, type Problem } from '../../../check/stores.js';
+import type { Problem } from '../../../check/stores.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { renderTable } from '../../format/table.js';
 
@@ -47,6 +47,8 @@ export const checkSpec: CommandSpec<CheckOptions> = {
       ctx.err(`berthd (pid ${pid}) is running: stop it before system check --repair\n`);
       return 1;
     }
+    // Loaded here: the store checker pulls in SQLite's native binding, which every other command can skip.
+    const { checkStores } = await import('../../../check/stores.js');
     const problems = await checkStores(opts.dataRoot, { repair: opts.repair === true });
     if (problems.length === 0) {
       ctx.out(`${opts.dataRoot}: no problems found\n`);
