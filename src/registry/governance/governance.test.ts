@@ -10,6 +10,7 @@ import { buildConfig } from '../config.js';
 import { openRegistryDatabase } from '../metadata/sqlite-database.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { imageManifest } from '../testing/harness.js';
+import { sqliteGovernanceDatabase } from './database.js';
 import { createGovernance } from './governance.js';
 
 const ADMIN = { user: 'admin', password: 'Governance-admin-1' };
@@ -76,14 +77,15 @@ describe('berth-registry governance', () => {
     assert.equal(me.sysadmin, true);
   });
 
-  it('prints a generated admin password once, at the first start only', () => {
-    const db = openRegistryDatabase(':memory:');
+  it('prints a generated admin password once, at the first start only', async () => {
+    const sqlite = openRegistryDatabase(':memory:');
+    const db = sqliteGovernanceDatabase(sqlite);
     const lines: string[] = [];
-    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
-    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    await createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    await createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /password of user "admin" is \S{8,}/);
-    db.close();
+    sqlite.close();
   });
 
   it('refuses weak passwords, naming the field', async () => {

@@ -64,11 +64,11 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   const { store } = gov;
   const sessions = new Map<string, { name: string; expires: number }>();
 
-  const principalOf = (request: FastifyRequest): Principal => {
+  const principalOf = async (request: FastifyRequest): Promise<Principal> => {
     const id = cookie(request, SESSION_COOKIE);
     const session = id ? sessions.get(id) : undefined;
     if (!session || session.expires < Date.now()) return { kind: 'anonymous' };
-    return gov.principal(session.name);
+    return await gov.principal(session.name);
   };
   const page = (reply: FastifyReply, who: Principal, title: string, body: string, status = 200) => {
     const name = gov.nameOf(who);
@@ -93,9 +93,9 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     who.kind === 'anonymous'
       ? reply.redirect('/ui/login', 303)
       : page(reply, who, 'Not allowed', `<p class="error">${esc(what)}</p>`, 403);
-  const visibleProject = (who: Principal, name: string): Project | undefined => {
-    const project = store.project(name);
-    return project && gov.may(who, project, 'pull') ? project : undefined;
+  const visibleProject = async (who: Principal, name: string): Promise<Project | undefined> => {
+    const project = await store.project(name);
+    return project && (await gov.may(who, project, 'pull')) ? project : undefined;
   };
   /** Forms are same-origin only (with the SameSite cookie, this stops cross-site posts). */
   const sameOrigin = (request: FastifyRequest) => {
@@ -127,7 +127,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     app.get('/ui/login', async (request, reply) =>
       page(
         reply,
-        principalOf(request),
+        await principalOf(request),
         'Log in',
         `<form method="post" action="/ui/login"><p><label>User <input name="username" autocomplete="username"></label></p>
 <p><label>Password <input type="password" name="password" autocomplete="current-password"></label></p>
@@ -170,20 +170,21 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     });
 
     app.get('/ui/', async (request, reply) => {
-      const who = principalOf(request);
-      const rows = store
-        .projects()
-        .filter((p) => gov.may(who, p, 'pull'))
-        .map((p) => {
-          const { used } = store.usage(p.name);
+      const who = await principalOf(request);
+      const visible: Project[] = [];
+      for (const p of await store.projects()) if (await gov.may(who, p, 'pull')) visible.push(p);
+      const rows = await Promise.all(
+        visible.map(async (p) => {
+          const { used } = await store.usage(p.name);
           const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
           const bar =
             p.storageLimit < 0
               ? ''
               : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
           return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
-<td>${store.repositories(p.name).length}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
-        });
+<td>${(await store.repositories(p.name)).length}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
+        }),
+      );
       const create = gov.isSysadmin(who)
         ? `<h2>New project</h2><form method="post" action="/ui/projects"><input name="name" placeholder="name">
 <label><input type="checkbox" name="public" value="true"> public</label>
@@ -197,7 +198,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       );
     });
     app.post('/ui/projects', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin creates projects.');
       const fields = form(request);
       const name = fields.get('name') ?? '';
@@ -206,11 +207,11 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       try {
         checkProjectName(name);
         if (!Number.isFinite(limit) || (limit < 0 && limit !== -1)) throw new Error('quota: a number of MiB');
-        if (store.project(name)) throw new Error(`project ${name} already exists`);
+        if (await store.project(name)) throw new Error(`project ${name} already exists`);
       } catch (err) {
         return page(reply, who, 'New project', `<p class="error">${esc((err as Error).message)}</p>`, 400);
       }
-      store.createProject(name, fields.get('public') === 'true', limit, gov.now());
+      await store.createProject(name, fields.get('public') === 'true', limit, gov.now());
       gov.record({
         principal: who,
         remoteAddress: request.ip,
@@ -227,19 +228,20 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     if (replication) {
       const time = (ms: number | null) =>
         ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '';
-      const executionRows = (list: ReturnType<Replication['executions']>) =>
-        list
+      const executionRows = async (list: Awaited<ReturnType<Replication['executions']>>) => {
+        const policies = await replication.policies();
+        return list
           .map(
             (e) =>
-              `<tr><td><a href="/ui/replication/executions/${e.id}">${e.id}</a></td><td>${esc(replication.policies().find((p) => p.id === e.policyId)?.name ?? e.policyId)}</td>
+              `<tr><td><a href="/ui/replication/executions/${e.id}">${e.id}</a></td><td>${esc(policies.find((p) => p.id === e.policyId)?.name ?? e.policyId)}</td>
 <td>${esc(e.trigger)}</td><td class="${e.status === 'failed' ? 'fail' : ''}">${esc(e.status)}</td><td>${e.succeeded}/${e.total}</td><td>${e.failed}</td><td>${time(e.startedAt)}</td><td>${time(e.finishedAt)}</td></tr>`,
           )
           .join('');
+      };
       app.get('/ui/replication', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-        const rules = replication
-          .policies()
+        const rules = (await replication.policies())
           .map(
             (p) =>
               `<tr><td>${esc(p.name)}</td><td>${p.direction === 'push' ? `${esc(p.project)} → ${esc(p.remote.url)}/${esc(p.remoteNamespace)}` : `${esc(p.remote.url)}/${esc(p.remoteNamespace)} → ${esc(p.project)}`}</td>
@@ -253,17 +255,17 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
           'Replication',
           `<table><tr><th>Rule</th><th>From → to</th><th>Repositories</th><th>Tags</th><th>Trigger</th><th></th></tr>${rules}</table>
 <p>Rules are created with the management API (<code>POST /api/v2.0/replication/policies</code>).</p>
-<h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows(replication.executions())}</table>`,
+<h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${await executionRows(await replication.executions())}</table>`,
         );
       });
       app.post<{ Params: { id: string } }>('/ui/replication/:id/run', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
         let started: { id: number };
         let policy: { project: string; name: string };
         try {
-          policy = replication.policy(Number(request.params.id));
-          started = replication.start(Number(request.params.id), 'manual');
+          policy = await replication.policy(Number(request.params.id));
+          started = await replication.start(Number(request.params.id), 'manual');
         } catch (err) {
           return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
         }
@@ -279,11 +281,11 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
         return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
       });
       app.get<{ Params: { id: string } }>('/ui/replication/executions/:id', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-        let execution: ReturnType<Replication['execution']>;
+        let execution: Awaited<ReturnType<Replication['execution']>>;
         try {
-          execution = replication.execution(Number(request.params.id));
+          execution = await replication.execution(Number(request.params.id));
         } catch (err) {
           return page(
             reply,
@@ -293,8 +295,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
             404,
           );
         }
-        const tasks = replication
-          .tasks(execution.id)
+        const tasks = (await replication.tasks(execution.id))
           .map(
             (t) =>
               `<tr><td>${esc(t.source)}:${esc(t.tag)}</td><td>${esc(t.destination)}</td><td class="${t.status === 'failed' ? 'fail' : ''}">${esc(t.status)}</td><td><code>${esc(t.digest ?? '')}</code></td><td>${esc(t.detail ?? '')}</td></tr>`,
@@ -308,15 +309,15 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
           reply,
           who,
           `Replication run ${execution.id}`,
-          `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
+          `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${await executionRows([execution])}</table>
 <h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>${retry}`,
         );
       });
       app.post<{ Params: { id: string } }>('/ui/replication/executions/:id/retry', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
         try {
-          const started = replication.retry(Number(request.params.id));
+          const started = await replication.retry(Number(request.params.id));
           return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
         } catch (err) {
           return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
@@ -325,14 +326,14 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     }
 
     app.get('/ui/users', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
-      const rows = store
-        .users()
-        .map(
-          (u) =>
-            `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(store.projectsOf(u.name).join(', '))}</td></tr>`,
-        );
+      const rows = await Promise.all(
+        (await store.users()).map(
+          async (u) =>
+            `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc((await store.projectsOf(u.name)).join(', '))}</td></tr>`,
+        ),
+      );
       return page(
         reply,
         who,
@@ -344,15 +345,15 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       );
     });
     app.post('/ui/users', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
       const fields = form(request);
       let username: string;
       try {
         username = checkUsername(fields.get('username'));
         const password = checkPasswordPolicy(fields.get('password'));
-        if (store.user(username)) throw new Error(`user ${username} already exists`);
-        store.createUser(username, await gov.hash(password), false, gov.now());
+        if (await store.user(username)) throw new Error(`user ${username} already exists`);
+        await store.createUser(username, await gov.hash(password), false, gov.now());
       } catch (err) {
         return page(reply, who, 'New user', `<p class="error">${esc((err as Error).message)}</p>`, 400);
       }
@@ -367,24 +368,24 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     });
 
     app.get<{ Params: { project: string } }>('/ui/projects/:project', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
       if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
       const host = request.host;
-      const repos = store.repositories(project.name).map(
+      const repos = (await store.repositories(project.name)).map(
         (r) =>
           `<tr><td><a href="/ui/projects/${url(project.name)}/repositories/${url(r.name.slice(project.name.length + 1))}">${esc(r.name)}</a></td>
 <td>${r.artifacts}</td><td>${r.tags}</td><td><code>docker pull ${esc(host)}/${esc(r.name)}</code></td></tr>`,
       );
       const links = [
-        gov.may(who, project, 'read audit log')
+        (await gov.may(who, project, 'read audit log'))
           ? `<a href="/ui/projects/${url(project.name)}/members">Members</a><a href="/ui/projects/${url(project.name)}/logs">Audit log</a>`
           : '',
-        gov.may(who, project, 'manage robots')
+        (await gov.may(who, project, 'manage robots'))
           ? `<a href="/ui/projects/${url(project.name)}/robots">Robot accounts</a>`
           : '',
       ].join('');
-      const { used, linked } = store.usage(project.name);
+      const { used, linked } = await store.usage(project.name);
       return page(
         reply,
         who,
@@ -397,11 +398,11 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     app.get<{ Params: { project: string; repository: string } }>(
       '/ui/projects/:project/repositories/:repository',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = visibleProject(who, request.params.project);
+        const who = await principalOf(request);
+        const project = await visibleProject(who, request.params.project);
         if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
         const name = `${project.name}/${request.params.repository}`;
-        const rows = store.artifacts(name).map(
+        const rows = (await store.artifacts(name)).map(
           (a) =>
             `<tr><td><code>${esc(a.digest.slice(0, 19))}…</code></td><td>${a.tags.map(esc).join(', ')}</td>
 <td>${esc(a.mediaType)}</td><td>${esc(new Date(a.pushedAt).toISOString())}</td>
@@ -417,14 +418,14 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     );
 
     app.get<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'read audit log'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'read audit log')))
         return refuse(reply, who, 'You may not see the members of this project.');
-      const rows = store
-        .members(project.name)
-        .map((m) => `<tr><td>${esc(m.username)}</td><td>${esc(m.role)}</td></tr>`);
-      const add = gov.may(who, project, 'manage members')
+      const rows = (await store.members(project.name)).map(
+        (m) => `<tr><td>${esc(m.username)}</td><td>${esc(m.role)}</td></tr>`,
+      );
+      const add = (await gov.may(who, project, 'manage members'))
         ? `<h2>Add or change a member</h2><form method="post" action="/ui/projects/${url(project.name)}/members">
 <input name="username" placeholder="user"> <select name="role">${MEMBER_ROLES.map((r) => `<option>${r}</option>`).join('')}</select>
 <button>Save</button></form>`
@@ -437,14 +438,14 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       );
     });
     app.post<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage members'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage members')))
         return refuse(reply, who, 'You may not manage the members of this project.');
       const fields = form(request);
       const username = fields.get('username') ?? '';
       const role = fields.get('role');
-      if (!store.user(username) || !isMemberRole(role))
+      if (!(await store.user(username)) || !isMemberRole(role))
         return page(
           reply,
           who,
@@ -452,8 +453,8 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
           '<p class="error">username: no such user, or role: unknown role</p>',
           400,
         );
-      const existed = store.role(project.name, username) !== undefined;
-      store.setMember(project.name, username, role);
+      const existed = (await store.role(project.name, username)) !== undefined;
+      await store.setMember(project.name, username, role);
       gov.record({
         principal: who,
         remoteAddress: request.ip,
@@ -466,8 +467,14 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       return reply.redirect(`/ui/projects/${url(project.name)}/members`, 303);
     });
 
-    const robotsPage = (reply: FastifyReply, who: Principal, project: Project, notice = '', status = 200) => {
-      const rows = store.robots(project.name).map(
+    const robotsPage = async (
+      reply: FastifyReply,
+      who: Principal,
+      project: Project,
+      notice = '',
+      status = 200,
+    ) => {
+      const rows = (await store.robots(project.name)).map(
         (r) =>
           `<tr><td>${esc(r.name)}</td><td>${esc(r.permissions.map((p) => p.action).join(', '))}</td>
 <td>${r.expiresAt ? esc(new Date(r.expiresAt).toISOString()) : 'never'}</td></tr>`,
@@ -488,16 +495,16 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
       );
     };
     app.get<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage robots'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage robots')))
         return refuse(reply, who, 'You may not manage the robot accounts of this project.');
       return robotsPage(reply, who, project);
     });
     app.post<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage robots'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage robots')))
         return refuse(reply, who, 'You may not manage the robot accounts of this project.');
       const fields = form(request);
       const name = fields.get('name') ?? '';
@@ -510,12 +517,12 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
           ? 'days: a positive number of days, or empty for never'
           : actions.length === 0 || actions.some((a) => !(ROBOT_ACTIONS as readonly string[]).includes(a))
             ? `permissions: one or more of ${ROBOT_ACTIONS.join(', ')}`
-            : store.robot(fullName)
+            : (await store.robot(fullName))
               ? `robot ${fullName} already exists`
               : undefined;
       if (problem) return robotsPage(reply, who, project, `<p class="error">${esc(problem)}</p>`, 400);
       const secret = randomBytes(24).toString('base64url');
-      const robot = store.createRobot({
+      const robot = await store.createRobot({
         name: fullName,
         project: project.name,
         secretHash: await gov.hash(secret),
@@ -542,13 +549,13 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
       '/ui/projects/:project/logs',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = visibleProject(who, request.params.project);
-        if (!project || !gov.may(who, project, 'read audit log'))
+        const who = await principalOf(request);
+        const project = await visibleProject(who, request.params.project);
+        if (!project || !(await gov.may(who, project, 'read audit log')))
           return refuse(reply, who, 'You may not read the audit log of this project.');
         const q = request.query;
         const pageNumber = Math.max(1, Number(q['page'] ?? 1) || 1);
-        const { total, entries } = store.audit({
+        const { total, entries } = await store.audit({
           project: project.name,
           ...(q['username'] ? { username: q['username'] } : {}),
           ...(q['operation'] ? { operation: q['operation'] } : {}),

@@ -17,7 +17,8 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 // One lock for every writing transaction: they run one at a time, as SQLite's
 // immediate transactions do, which is what GC's safety argument rests on
 // (docs/registry.md, "Garbage collection"). Reads never take it.
-const WRITER_LOCK = 0x62657274;
+export const POSTGRES_WRITER_LOCK = 0x62657274;
+const WRITER_LOCK = POSTGRES_WRITER_LOCK;
 const INT8 = 20;
 
 const UPLOAD_COLUMNS = 'id, repository, size, started_at AS "startedAt", updated_at AS "updatedAt"';
