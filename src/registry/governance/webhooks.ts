@@ -320,7 +320,7 @@ export async function createWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
         );
       }
     });
-    setImmediate(pump);
+    pump();
   };
 
   const EVENT_OF: Record<string, WebhookEvent> = {
@@ -434,7 +434,7 @@ export async function createWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
         "INSERT INTO webhook_deliveries (policy_id, event, payload, status, created_at, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING *",
         [policyId, found['event'], found['payload'], now(), now()],
       );
-      setImmediate(pump);
+      pump();
       return toDelivery(created!);
     },
     async idle() {
