@@ -133,7 +133,8 @@ export async function createGovernance(options: GovernanceOptions): Promise<Gove
   const store = await createGovernanceStore(options.db);
   const now = options.now ?? Date.now;
   const cost = options.bcryptCost ?? 10;
-  await bootstrap(store, options, now(), cost);
+  // In a transaction: on PostgreSQL, replicas starting together take turns, and only the first creates admin.
+  await options.db.transaction(() => bootstrap(store, options, now(), cost));
 
   const principal = async (name: string | undefined): Promise<Principal> => {
     if (!name) return { kind: 'anonymous' };

@@ -418,8 +418,8 @@ export async function createReplication(deps: ReplicationDeps): Promise<Replicat
     return items;
   };
 
-  const insertExecution = async (policyId: number, trigger: string) =>
-    (await db.get<{ id: number }>(
+  const insertExecution = async (on: GovernanceDatabase, policyId: number, trigger: string) =>
+    (await on.get<{ id: number }>(
       "INSERT INTO replication_executions (policy_id, trigger, status, started_at) VALUES (?, ?, 'running', ?) RETURNING id",
       [policyId, trigger, now()],
     ))!.id;
@@ -512,8 +512,9 @@ export async function createReplication(deps: ReplicationDeps): Promise<Replicat
     p: ReplicationPolicy,
     trigger: string,
     items?: () => Promise<[string, string, string][]>,
+    claimed?: number,
   ): Promise<ReplicationExecution> => {
-    const id = await insertExecution(p.id, trigger);
+    const id = claimed ?? (await insertExecution(db, p.id, trigger));
     // Executions of one policy run one after another.
     const job = (async () => {
       while (busyPolicies.has(p.id)) await Promise.race(running);
@@ -546,16 +547,22 @@ export async function createReplication(deps: ReplicationDeps): Promise<Replicat
   const runDue = async () => {
     let started = 0;
     for (const p of await policies()) {
-      if (!p.enabled || p.trigger !== 'scheduled' || !p.schedule) continue;
-      const last = (
-        await db.get<{ started_at: number | null }>(
-          "SELECT MAX(started_at) AS started_at FROM replication_executions WHERE policy_id = ? AND trigger = 'scheduled'",
-          [p.id],
-        )
-      )?.started_at;
-      // The first scheduled run comes one period after the rule was made.
-      if (now() - (last ?? p.createdAt) < PERIOD_MS[p.schedule]) continue;
-      await launch(p, 'scheduled');
+      const period = p.enabled && p.trigger === 'scheduled' && p.schedule ? PERIOD_MS[p.schedule] : undefined;
+      if (period === undefined) continue;
+      // Checked and claimed in one transaction: replicas sharing PostgreSQL start one run, not one each.
+      const claimed = await db.transaction(async (tx) => {
+        const last = (
+          await tx.get<{ started_at: number | null }>(
+            "SELECT MAX(started_at) AS started_at FROM replication_executions WHERE policy_id = ? AND trigger = 'scheduled'",
+            [p.id],
+          )
+        )?.started_at;
+        // The first scheduled run comes one period after the rule was made.
+        if (now() - (last ?? p.createdAt) < period) return undefined;
+        return insertExecution(tx, p.id, 'scheduled');
+      });
+      if (claimed === undefined) continue;
+      await launch(p, 'scheduled', undefined, claimed);
       started++;
     }
     return started;

@@ -222,6 +222,13 @@ export async function createWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
   const attempting = new Set<Promise<void>>();
   const inFlight = new Set<number>();
   const attempt = async (delivery: WebhookDelivery) => {
+    // Claim the attempt by moving its due time past this attempt's timeout: registry
+    // replicas sharing a PostgreSQL database then do not both send it.
+    const claimed = await db.run(
+      "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
+      [now() + timeoutMs + 60_000, delivery.id, delivery.nextAttemptAt],
+    );
+    if (claimed === 0) return;
     const policy = await db.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ?', [
       delivery.policyId,
     ]);
