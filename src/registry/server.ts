@@ -43,6 +43,8 @@ export interface RunningRegistry {
   gc: GarbageCollector;
   /** The address actually bound (`127.0.0.1:5000`; port 0 resolves here). */
   address: string;
+  /** Projects, users and the audit log, when the auth mode has them. */
+  governance: Governance | undefined;
   close(): Promise<void>;
 }
 
@@ -167,6 +169,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     registry,
     gc,
     address,
+    governance,
     async close() {
       stopMaintenance();
       stopRetention?.();

@@ -86,6 +86,9 @@ export function postgresGovernanceDatabase(url: string): GovernanceDatabase {
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that breaks (a server restart) is dropped by the pool and
+  // replaced on the next query; unhandled, its error would end the process.
+  pool.on('error', () => {});
   const on = (client: pg.Pool | pg.PoolClient): Omit<GovernanceDatabase, 'transaction' | 'close'> => ({
     dialect: 'postgres',
     all: async <R>(sql: string, params: readonly unknown[] = []) =>

@@ -70,6 +70,9 @@ export async function createPostgresMetadataStore(url: string): Promise<Metadata
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that breaks (a server restart) is dropped by the pool and
+  // replaced on the next query; unhandled, its error would end the process.
+  pool.on('error', () => {});
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await pool.query<R>(text, values)).rows;
   const write = async <T>(work: (client: Queryable) => Promise<T>): Promise<T> => {
