@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../core/logger.js';
 import { buildConfig } from '../config.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import { createPostgresMetadataStore } from '../metadata/postgres-store.js';
+import { createSqliteMetadataStore } from '../metadata/sqlite-store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { createTestRegistry, pushImage, type TestRegistry } from '../testing/harness.js';
-import { sqliteGovernanceDatabase } from './database.js';
+import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../testing/postgres.js';
+import { type GovernanceDatabase, postgresGovernanceDatabase, sqliteGovernanceDatabase } from './database.js';
 import { createGovernance, type Governance } from './governance.js';
 import { createReplication, type Replication } from './replication.js';
 
@@ -16,7 +19,29 @@ const TARGET_PASSWORD = 'Target-admin-1';
 const DAY = 86_400_000;
 
 // Source: an in-memory registry with governance; target: a berth-registry in token mode on loopback.
-describe('berth-registry replication: schedule, filters, token login to the target', () => {
+describe('berth-registry replication on SQLite: schedule, filters, token login to the target', () => {
+  replicationSuite(async () => {
+    const metadata = createSqliteMetadataStore(':memory:');
+    return { metadata, db: sqliteGovernanceDatabase(metadata.database) };
+  });
+});
+
+describe('berth-registry replication on PostgreSQL', { skip: postgresSkipReason() }, () => {
+  let postgres: TestPostgres | undefined;
+  before(async () => {
+    postgres = await startTestPostgres();
+  });
+  replicationSuite(async () => {
+    if (!postgres) throw new Error('PostgreSQL did not start');
+    return {
+      metadata: await createPostgresMetadataStore(postgres.url),
+      db: postgresGovernanceDatabase(postgres.url),
+    };
+  });
+  after(() => postgres?.stop());
+});
+
+function replicationSuite(open: () => Promise<{ metadata: MetadataStore; db: GovernanceDatabase }>): void {
   let source: TestRegistry;
   let governance: Governance;
   let replication: Replication;
@@ -26,10 +51,8 @@ describe('berth-registry replication: schedule, filters, token login to the targ
   const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
 
   before(async () => {
-    source = await createTestRegistry();
-    const db = sqliteGovernanceDatabase(
-      (source.registry.context.metadata as unknown as { database: SqliteDatabase }).database,
-    );
+    const { metadata, db } = await open();
+    source = await createTestRegistry({ metadata });
     governance = await createGovernance({
       db,
       logger: silentLogger,
@@ -123,4 +146,4 @@ describe('berth-registry replication: schedule, filters, token login to the targ
       ['skipped', 'skipped'],
     );
   });
-});
+}
