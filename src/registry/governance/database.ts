@@ -26,7 +26,10 @@ export interface GovernanceDatabase {
 export function sqliteGovernanceDatabase(db: SqliteDatabase): GovernanceDatabase {
   // Transactions wait for each other: their work is async, and SQLite has one
   // transaction per connection. Statements outside a transaction are single
-  // statements, atomic by themselves.
+  // statements, atomic by themselves. better-sqlite3 answers at once, so a
+  // transaction's awaits settle as microtasks and no I/O callback runs inside
+  // it; work must use `tx` (a nested transaction joins the outer one), since
+  // `transaction` on the outer handle would wait for the one that is running.
   let queue: Promise<unknown> = Promise.resolve();
   const handle: GovernanceDatabase = {
     dialect: 'sqlite',

@@ -133,8 +133,7 @@ export async function createGovernance(options: GovernanceOptions): Promise<Gove
   const store = await createGovernanceStore(options.db);
   const now = options.now ?? Date.now;
   const cost = options.bcryptCost ?? 10;
-  // In a transaction: on PostgreSQL, replicas starting together take turns, and only the first creates admin.
-  await options.db.transaction(() => bootstrap(store, options, now(), cost));
+  await bootstrap(store, options, now(), cost);
 
   const principal = async (name: string | undefined): Promise<Principal> => {
     if (!name) return { kind: 'anonymous' };
@@ -481,8 +480,19 @@ async function bootstrap(
   if ((await store.userCount()) > 0) return;
   const given = options.adminPassword;
   const password = given ? checkPasswordPolicy(given, 'BERTH_REGISTRY_ADMIN_PASSWORD') : generatePassword();
-  await store.createUser('admin', bcrypt.hashSync(password, cost), true, now);
-  if (!(await store.project('library'))) await store.createProject('library', true, -1, now);
+  // Replicas sharing a PostgreSQL database may start together: the one whose insert loses
+  // (names are unique) finds the winner's rows and leaves them be.
+  try {
+    await store.createUser('admin', bcrypt.hashSync(password, cost), true, now);
+  } catch (err) {
+    if (await store.user('admin')) return;
+    throw err;
+  }
+  if (!(await store.project('library'))) {
+    await store.createProject('library', true, -1, now).catch(async (err: unknown) => {
+      if (!(await store.project('library'))) throw err;
+    });
+  }
   options.logger.info('created the system admin "admin" and the public project "library"');
   if (!given) {
     const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
