@@ -158,6 +158,7 @@ const toAudit = (r: AuditRow): AuditEntry => ({
 });
 
 const AUDIT_FLUSH_MS = 200;
+const LOOKUP_TTL_MS = 1000;
 const AUDIT_BATCH = 500;
 
 /** Repositories of a project: its name, then a slash. */
@@ -177,8 +178,27 @@ const blobBytes = (table: 'repository_blobs' | 'manifest_references') =>
  * Governance data on SQLite or PostgreSQL (see {@link GovernanceDatabase});
  * every multi-row change runs in one transaction. Migrates on open.
  */
-export async function createGovernanceStore(db: GovernanceDatabase) {
-  await migrateGovernance(db);
+export async function createGovernanceStore(database: GovernanceDatabase) {
+  await migrateGovernance(database);
+  // The lookups behind every authorization decision (project, user, role, robot)
+  // are answered from memory for up to LOOKUP_TTL_MS: on PostgreSQL each is a
+  // round trip, and a governed manifest GET made several. Every change through
+  // this store clears them at once; another replica's change shows within the TTL.
+  const lookups = new Map<string, { at: number; value: Promise<unknown> }>();
+  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    const hit = lookups.get(key);
+    if (hit && hit.at > Date.now() - LOOKUP_TTL_MS) return hit.value as Promise<T>;
+    if (lookups.size > 10_000) lookups.clear();
+    const value = load();
+    lookups.set(key, { at: Date.now(), value });
+    value.catch(() => lookups.delete(key));
+    return value;
+  };
+  const db: GovernanceDatabase = {
+    ...database,
+    run: (sql, params) => database.run(sql, params).finally(() => lookups.clear()),
+    transaction: (work) => database.transaction(work).finally(() => lookups.clear()),
+  };
   const toRobot = async (r: RobotRow): Promise<Robot> => ({
     id: r.id,
     name: r.name,
@@ -203,12 +223,14 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     if (pendingAudit.length === 0) return auditWrites;
     const entries = pendingAudit;
     pendingAudit = [];
-    const write = db.transaction(async (tx) => {
-      for (const e of entries) {
+    // One INSERT per 100 entries: on PostgreSQL each statement is a round trip.
+    const write = database.transaction(async (tx) => {
+      for (let first = 0; first < entries.length; first += 100) {
+        const chunk = entries.slice(first, first + 100);
         await tx.run(
           `INSERT INTO audit_log (time, username, remote_address, operation, project, resource, result, detail)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
+           VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          chunk.flatMap((e) => [
             e.time,
             e.username ?? null,
             e.remoteAddress,
@@ -217,7 +239,7 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
             e.resource,
             e.result,
             e.detail ?? null,
-          ],
+          ]),
         );
       }
     });
@@ -233,9 +255,11 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
 
   const store = {
     // Projects
-    async project(name: string): Promise<Project | undefined> {
-      const row = await db.get<ProjectRow>('SELECT * FROM projects WHERE name = ?', [name]);
-      return row && toProject(row);
+    project(name: string): Promise<Project | undefined> {
+      return cached(`project\0${name}`, async () => {
+        const row = await db.get<ProjectRow>('SELECT * FROM projects WHERE name = ?', [name]);
+        return row && toProject(row);
+      });
     },
     async projects(): Promise<Project[]> {
       return (await db.all<ProjectRow>('SELECT * FROM projects ORDER BY name')).map(toProject);
@@ -349,9 +373,11 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     },
 
     // Users
-    async user(name: string): Promise<User | undefined> {
-      const row = await db.get<UserRow>('SELECT * FROM users WHERE name = ?', [name]);
-      return row && toUser(row);
+    user(name: string): Promise<User | undefined> {
+      return cached(`user\0${name}`, async () => {
+        const row = await db.get<UserRow>('SELECT * FROM users WHERE name = ?', [name]);
+        return row && toUser(row);
+      });
     },
     async users(): Promise<User[]> {
       return (await db.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
@@ -381,13 +407,15 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     },
 
     // Members
-    async role(project: string, user: string): Promise<MemberRole | undefined> {
-      const row = await db.get<{ role: MemberRole }>(
-        `SELECT m.role FROM members m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id
-         WHERE p.name = ? AND u.name = ?`,
-        [project, user],
-      );
-      return row?.role;
+    role(project: string, user: string): Promise<MemberRole | undefined> {
+      return cached(`role\0${project}\0${user}`, async () => {
+        const row = await db.get<{ role: MemberRole }>(
+          `SELECT m.role FROM members m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id
+           WHERE p.name = ? AND u.name = ?`,
+          [project, user],
+        );
+        return row?.role;
+      });
     },
     async members(project: string): Promise<{ username: string; role: MemberRole }[]> {
       return db.all<{ username: string; role: MemberRole }>(
@@ -422,9 +450,11 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     },
 
     // Robots
-    async robot(name: string): Promise<Robot | undefined> {
-      const row = await db.get<RobotRow>(`${ROBOT_SELECT} WHERE b.name = ?`, [name]);
-      return row && toRobot(row);
+    robot(name: string): Promise<Robot | undefined> {
+      return cached(`robot\0${name}`, async () => {
+        const row = await db.get<RobotRow>(`${ROBOT_SELECT} WHERE b.name = ?`, [name]);
+        return row && toRobot(row);
+      });
     },
     async robots(project: string | undefined): Promise<Robot[]> {
       const rows =
@@ -465,7 +495,8 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     },
 
     async recordPull(repository: string, tag: string, now: number): Promise<void> {
-      await db.run(
+      // Not a change the lookups depend on.
+      await database.run(
         `INSERT INTO tag_pulls (repository, tag, pulled_at) VALUES (?, ?, ?)
          ON CONFLICT (repository, tag) DO UPDATE SET pulled_at = excluded.pulled_at`,
         [repository, tag, now],
@@ -540,7 +571,7 @@ export async function createGovernanceStore(db: GovernanceDatabase) {
     /** Writes what is queued and closes the database handle (a no-op for SQLite's shared one). */
     async close(): Promise<void> {
       await flushAudit().catch(() => {});
-      await db.close();
+      await database.close();
     },
   };
   return store;
