@@ -168,4 +168,46 @@ describe('berth-registry governance on PostgreSQL with skopeo (token mode)', {
     assert.equal(pull.code, 0, pull.stderr);
     assert.ok((await auditOf('team')).some((e) => e.username === 'dev' && e.operation === 'push'));
   });
+
+  it('a second replica on the same database and root serves the same users, roles and audit log', async () => {
+    const second = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD, [
+      '--config',
+      join(dir, 'config.yml'),
+    ]);
+    try {
+      const ref = `docker://${second.address}/team/app:1`;
+      const guestPull = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        'guest:Gguest-pass-1',
+        ref,
+      ]);
+      assert.equal(guestPull.code, 0, guestPull.stderr);
+      const guestPush = await pushBusybox(
+        `docker://${second.address}/team/app:second`,
+        'guest:Gguest-pass-1',
+      );
+      assert.notEqual(guestPush.code, 0);
+      assert.match(guestPush.stderr, /denied/);
+      // A role given through the first replica holds on the second (within its one-second lookup cache).
+      assert.equal(
+        (await admin('PUT', '/api/v2.0/projects/team/members/guest', { role: 'developer' })).status,
+        200,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const promoted = await pushBusybox(`docker://${second.address}/team/app:second`, 'guest:Gguest-pass-1');
+      assert.equal(promoted.code, 0, promoted.stderr);
+      // What the second replica audited, the first one lists.
+      const entries = await auditOf('team');
+      assert.ok(
+        entries.some((e) => e.username === 'guest' && e.operation === 'push' && e.result === 'success'),
+      );
+      assert.ok(
+        entries.some((e) => e.username === 'guest' && e.operation === 'push' && e.result === 'failure'),
+      );
+    } finally {
+      await second.stop();
+    }
+  });
 });

@@ -390,7 +390,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
         throw invalidArgument(
           'role: must be one of "project admin", "maintainer", "developer", "guest", "limited guest"',
         );
-      userParam(name);
+      await userParam(name);
       await store.setMember(project.name, name, role);
       audit(request, operation, project.name, name, 'success', `role=${role}`);
       return { username: name, role };

@@ -116,6 +116,22 @@ function governanceSuite(database: () => Promise<{ url?: string }>): void {
     assert.match(response.body, /password: must contain an upper-case letter/);
   });
 
+  it('refuses a member who is not a user with 404, adding nothing', async () => {
+    const response = await api('POST', '/api/v2.0/projects/team/members', ADMIN, {
+      username: 'nobody',
+      role: 'guest',
+    });
+    assert.equal(response.statusCode, 404, response.body);
+    assert.match(response.body, /user nobody not found/);
+    const members = (await api('GET', '/api/v2.0/projects/team/members', ADMIN)).json() as {
+      username: string;
+    }[];
+    assert.deepEqual(
+      members.map((m) => m.username),
+      ['dev'],
+    );
+  });
+
   it('a quota refuses a blob that does not fit with DENIED, and usage stays as it was', async () => {
     assert.equal(
       (await api('PUT', '/api/v2.0/projects/team/quota', ADMIN, { storage_limit: 1000 })).statusCode,
