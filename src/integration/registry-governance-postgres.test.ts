@@ -169,6 +169,33 @@ describe('berth-registry governance on PostgreSQL with skopeo (token mode)', {
     assert.ok((await auditOf('team')).some((e) => e.username === 'dev' && e.operation === 'push'));
   });
 
+  it('the web UI lists and searches projects and repositories out of PostgreSQL', async () => {
+    const login = await fetch(`http://${host}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: 'dev', password: 'Ddev-pass-1' }).toString(),
+      redirect: 'manual',
+    });
+    assert.equal(login.status, 303);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    assert.match(cookie, /^berth_session=./);
+    const page = async (path: string, asDev = true) => {
+      const response = await fetch(`http://${host}${path}`, { headers: asDev ? { cookie } : {} });
+      assert.equal(response.status, 200, path);
+      return response.text();
+    };
+    // Case-insensitive on PostgreSQL too, as on SQLite.
+    const projects = await page('/ui/?q=TEA');
+    assert.match(projects, /<a href="\/ui\/projects\/team">team<\/a><\/td><td>private<\/td>\s*<td>\d+<\/td>/);
+    assert.match(await page('/ui/projects/team?q=ap'), />team\/app<\/a>/);
+    assert.doesNotMatch(await page('/ui/projects/team?q=zz'), />team\/app<\/a>/);
+    const found = await page('/ui/search?q=App');
+    assert.match(found, /1 repository matches/);
+    assert.match(found, />team\/app<\/a>/);
+    // The project is private: an anonymous search finds nothing.
+    assert.match(await page('/ui/search?q=app', false), /0 repositories match/);
+  });
+
   it('a second replica on the same database and root serves the same users, roles and audit log', async () => {
     const second = await startGovernedRegistry(join(dir, 'root'), ADMIN_PASSWORD, [
       '--config',
