@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { sha256Of } from '../core/digest.js';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
+  bigImageLayout,
   pushBusybox,
   skopeo,
   skopeoBinary,
@@ -18,58 +17,6 @@ import { busyboxArchive, dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Integration-admin-1';
-
-/** Writes an OCI layout holding one image whose only layer is `bytes` of random data (uncompressed tar). */
-async function bigImageLayout(dir: string, bytes: number): Promise<void> {
-  const content = join(dir, 'content');
-  await mkdir(content, { recursive: true });
-  await writeFile(join(content, 'random.bin'), randomBytes(bytes));
-  const tar = await runCommand('tar', ['-C', content, '-cf', join(dir, 'layer.tar'), 'random.bin']);
-  assert.equal(tar.code, 0, tar.stderr);
-  const blobs = join(dir, 'layout', 'blobs', 'sha256');
-  await mkdir(blobs, { recursive: true });
-  const put = async (data: Buffer) => {
-    const digest = sha256Of(data);
-    await writeFile(join(blobs, digest.slice(7)), data);
-    return { digest, size: data.byteLength };
-  };
-  const layer = await put(await readFile(join(dir, 'layer.tar')));
-  const diffId = layer.digest;
-  const config = await put(
-    Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        rootfs: { type: 'layers', diff_ids: [diffId] },
-        config: {},
-      }),
-    ),
-  );
-  const manifest = await put(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-      }),
-    ),
-  );
-  await writeFile(join(dir, 'layout', 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(
-    join(dir, 'layout', 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          annotations: { 'org.opencontainers.image.ref.name': 'big' },
-        },
-      ],
-    }),
-  );
-}
 
 describe('berth-registry governance with skopeo (token mode)', {
   skip: skopeoBinary ? false : 'no skopeo',

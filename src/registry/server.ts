@@ -19,6 +19,7 @@ import { createTokenService } from './auth/tokens.js';
 import type { RegistryConfig } from './config.js';
 import { createGarbageCollector, type GarbageCollector } from './gc/collector.js';
 import { managementApi } from './governance/api.js';
+import { postgresGovernanceDatabase, sqliteGovernanceDatabase } from './governance/database.js';
 import { createGovernance, type Governance } from './governance/governance.js';
 import { proxyCache } from './governance/proxy.js';
 import { createReplication } from './governance/replication.js';
@@ -42,6 +43,8 @@ export interface RunningRegistry {
   gc: GarbageCollector;
   /** The address actually bound (`127.0.0.1:5000`; port 0 resolves here). */
   address: string;
+  /** Projects, users and the audit log, when the auth mode has them. */
+  governance: Governance | undefined;
   close(): Promise<void>;
 }
 
@@ -95,18 +98,17 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     logger,
     registry,
   );
-  const database = (registry.context.metadata as unknown as { database: SqliteDatabase }).database;
-  const webhooks = governance && createWebhooks({ db: database, logger });
+  const webhooks = governance && (await createWebhooks({ db: governance.db, logger }));
   if (governance && webhooks) governance.onAudit((entry) => webhooks.onAudit(entry));
   const replication =
     governance &&
-    createReplication({
-      db: database,
+    (await createReplication({
+      db: governance.db,
       registry,
       governance,
       logger,
       onDone: (policy, execution) => webhooks?.onReplication(policy, execution),
-    });
+    }));
   const stopRetention =
     governance &&
     scheduleRetention(
@@ -143,7 +145,6 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
             webUi({
               governance,
               limiter,
-              database,
               registry,
               gc,
               deleteTag: (repository, tag) => registry.repository(repository).manifests.delete({ tag }),
@@ -180,6 +181,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
     registry,
     gc,
     address,
+    governance,
     async close() {
       stopMaintenance();
       stopRetention?.();
@@ -189,7 +191,7 @@ export async function startRegistryServer(config: RegistryConfig, logger: Logger
       webhooks?.close();
       await webhooks?.idle();
       // After the last request: its audit entries are flushed before the database closes.
-      governance?.close();
+      await governance?.close();
       await registry.close();
     },
   };
@@ -234,13 +236,21 @@ function scheduleMaintenance(config: RegistryConfig, gc: GarbageCollector, logge
  * log in and no htpasswd file supplies them instead (in practice: token mode
  * without `auth.htpasswd`, since htpasswd mode requires the file).
  */
-function openGovernance(config: RegistryConfig, logger: Logger, registry: Registry): Governance | undefined {
+async function openGovernance(
+  config: RegistryConfig,
+  logger: Logger,
+  registry: Registry,
+): Promise<Governance | undefined> {
   if (config.auth.mode === 'none' || config.auth.htpasswd) return undefined;
+  // Beside the metadata tables, in the same database: usage and tag views join them.
   const { database } = registry.context.metadata as Partial<{ database: SqliteDatabase }>;
-  if (!database) throw invalidArgument('governance needs the SQLite metadata store');
+  const db = config.database.url
+    ? postgresGovernanceDatabase(config.database.url)
+    : database && sqliteGovernanceDatabase(database);
+  if (!db) throw invalidArgument('governance needs the SQLite or PostgreSQL metadata store');
   const password = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-  const governance = createGovernance({
-    db: database,
+  const governance = await createGovernance({
+    db,
     logger,
     ...(password ? { adminPassword: password } : {}),
   });
@@ -270,7 +280,7 @@ function fanOut(...sinks: AuditSink[]): AuditSink {
 
 async function buildAuth(config: RegistryConfig, logger: Logger, registry: Registry) {
   const { auth } = config;
-  const governance = openGovernance(config, logger, registry);
+  const governance = await openGovernance(config, logger, registry);
   const users: UserDirectory = governance
     ? governance.users
     : auth.htpasswd

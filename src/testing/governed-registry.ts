@@ -1,4 +1,9 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256Of } from '../core/digest.js';
 import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { bin, busyboxArchive } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
@@ -28,11 +33,21 @@ export function pushBusybox(destination: string, creds?: string): Promise<RunRes
  * Starts berth-registry in token mode (projects, users, /api/v2.0) on `root`, its built-in
  * admin's first password being `adminPassword`: the variable is set only while it starts.
  */
-export async function startGovernedRegistry(root: string, adminPassword: string): Promise<RegistryProcess> {
+export async function startGovernedRegistry(
+  root: string,
+  adminPassword: string,
+  extraArgs: readonly string[] = [],
+): Promise<RegistryProcess> {
   const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
   process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = adminPassword;
   try {
-    return await startRegistryProcess(bin('berth-registry'), ['--root', root, '--auth', 'token']);
+    return await startRegistryProcess(bin('berth-registry'), [
+      '--root',
+      root,
+      '--auth',
+      'token',
+      ...extraArgs,
+    ]);
   } finally {
     if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
     else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
@@ -69,4 +84,56 @@ export async function callRegistryApi<Body = Json>(
 export function adminApi<Body = Json>(address: () => string, password: string) {
   return (method: string, path: string, body?: unknown) =>
     callRegistryApi<Body>(address(), 'admin', password, method, path, body);
+}
+
+/** Writes an OCI layout (at DIR/layout, tag `big`) holding one image whose only layer is `bytes` of random data (uncompressed tar). */
+export async function bigImageLayout(dir: string, bytes: number): Promise<void> {
+  const content = join(dir, 'content');
+  await mkdir(content, { recursive: true });
+  await writeFile(join(content, 'random.bin'), randomBytes(bytes));
+  const tar = await runCommand('tar', ['-C', content, '-cf', join(dir, 'layer.tar'), 'random.bin']);
+  assert.equal(tar.code, 0, tar.stderr);
+  const blobs = join(dir, 'layout', 'blobs', 'sha256');
+  await mkdir(blobs, { recursive: true });
+  const put = async (data: Buffer) => {
+    const digest = sha256Of(data);
+    await writeFile(join(blobs, digest.slice(7)), data);
+    return { digest, size: data.byteLength };
+  };
+  const layer = await put(await readFile(join(dir, 'layer.tar')));
+  const diffId = layer.digest;
+  const config = await put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: [diffId] },
+        config: {},
+      }),
+    ),
+  );
+  const manifest = await put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
+  await writeFile(join(dir, 'layout', 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(
+    join(dir, 'layout', 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': 'big' },
+        },
+      ],
+    }),
+  );
 }

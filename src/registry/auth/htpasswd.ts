@@ -8,8 +8,9 @@ export interface UserDirectory {
   /** Whether the password is the user's. Repeated successes are answered from a short cache. */
   verify(user: string, password: string, remoteAddress?: string): Promise<boolean>;
   /** Whether a refresh token issued at `issuedAt` (Unix seconds) still stands for `user`. */
-  acceptsRefresh?(user: string, issuedAt: number): boolean;
-  readonly size: number;
+  acceptsRefresh?(user: string, issuedAt: number): boolean | Promise<boolean>;
+  /** How many users the file lists (governance users live in the database and have no count here). */
+  readonly size?: number;
 }
 
 const CACHE_TTL_MS = 5 * 60 * 1000;

@@ -1,5 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { errnoCode } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
@@ -39,6 +40,8 @@ export async function loadSigningKey(path: string, generate: boolean): Promise<S
   }
   const { privateKey } = await promisify(generateKeyPair)('ec', { namedCurve: 'prime256v1' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  // On PostgreSQL nothing else may have made the root yet.
+  await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, pem, 0o600);
   return signingKeyFromPem(pem);
 }

@@ -62,7 +62,7 @@ export async function grantToken(deps: TokenGrantDeps, request: TokenRequest): P
 async function identify(deps: TokenGrantDeps, request: TokenRequest): Promise<Identity> {
   if (request.refreshToken) {
     const { subject, issuedAt } = await deps.tokens.verifyRefreshToken(request.refreshToken);
-    if (deps.users.acceptsRefresh && !deps.users.acceptsRefresh(subject, issuedAt)) {
+    if (deps.users.acceptsRefresh && !(await deps.users.acceptsRefresh(subject, issuedAt))) {
       throw registryError('UNAUTHORIZED', { message: 'refresh token no longer valid; log in again' });
     }
     return { kind: 'user', name: subject };

@@ -93,7 +93,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
           ? err
           : new ApiError(401, 'UNAUTHORIZED', 'invalid username or password');
       }
-      request.principal = gov.principal(login.user);
+      request.principal = await gov.principal(login.user);
     });
     app.setErrorHandler((err: FastifyError, request, reply) => {
       let status = err instanceof ApiError ? err.status : (err.statusCode ?? 500);
@@ -131,13 +131,13 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       });
 
     /** Refuses (and audits the refusal) unless the caller may do `action` in `project`. */
-    const require = (
+    const require = async (
       request: FastifyRequest,
       project: Project,
       action: ProjectAction,
       operation?: string,
     ) => {
-      if (gov.may(request.principal, project, action)) return;
+      if (await gov.may(request.principal, project, action)) return;
       if (operation)
         audit(request, operation, project.name, project.name, 'failure', `not allowed to ${action}`);
       deny(request.principal, `${action} in project ${project.name}`);
@@ -148,10 +148,10 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       deny(request.principal, 'this needs a system admin');
     };
     /** The project, or 404 — also for a private project the caller cannot see, so names do not leak. */
-    const projectParam = (request: FastifyRequest): Project => {
+    const projectParam = async (request: FastifyRequest): Promise<Project> => {
       const name = (request.params as { project: string }).project;
-      const project = store.project(name);
-      if (!project || !gov.may(request.principal, project, 'pull')) {
+      const project = await store.project(name);
+      if (!project || !(await gov.may(request.principal, project, 'pull'))) {
         // Anonymous callers are asked to log in whether or not the project exists: no enumeration.
         if (request.principal.kind === 'anonymous') deny(request.principal, '');
         throw new ApiError(404, 'NOT_FOUND', `project ${name} not found`);
@@ -159,7 +159,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       return project;
     };
     for (const extend of deps.extensions ?? []) extend(app, { requireAdmin, audit, require, projectParam });
-    const repoParam = (request: FastifyRequest, project: Project): string => {
+    const repoParam = async (request: FastifyRequest, project: Project): Promise<string> => {
       const raw = (request.params as { repository: string }).repository;
       let repo: string;
       try {
@@ -169,7 +169,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
         repo = raw;
       }
       const name = `${project.name}/${repo}`;
-      if (!store.repositories(project.name).some((r) => r.name === name))
+      if (!(await store.repositories(project.name)).some((r) => r.name === name))
         throw new ApiError(404, 'NOT_FOUND', `repository ${name} not found`);
       return name;
     };
@@ -195,28 +195,28 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       if (who.kind === 'robot') return { username: who.robot.name, robot: true };
       return {
         ...userView(who.kind === 'user' ? who.user : undefined),
-        projects: store.projectsOf(gov.nameOf(who) ?? ''),
+        projects: await store.projectsOf(gov.nameOf(who) ?? ''),
       };
     });
     app.get('/api/v2.0/users', async (request) => {
       requireAdmin(request);
-      return store.users().map(userView);
+      return (await store.users()).map(userView);
     });
     app.post('/api/v2.0/users', async (request, reply) => {
       requireAdmin(request, 'create_user');
       const input = body(request);
       const username = checkUsername(input['username']);
       const password = checkPasswordPolicy(input['password']);
-      if (store.user(username)) throw new ApiError(409, 'CONFLICT', `user ${username} already exists`);
-      store.createUser(username, await gov.hash(password), input['sysadmin'] === true, gov.now());
+      if (await store.user(username)) throw new ApiError(409, 'CONFLICT', `user ${username} already exists`);
+      await store.createUser(username, await gov.hash(password), input['sysadmin'] === true, gov.now());
       audit(request, 'create_user', undefined, username);
       return reply
         .code(201)
         .header('location', `/api/v2.0/users/${username}`)
-        .send(userView(store.user(username)));
+        .send(userView(await store.user(username)));
     });
     app.put<{ Params: { username: string } }>('/api/v2.0/users/:username/password', async (request) => {
-      const target = userParam(request.params.username);
+      const target = await userParam(request.params.username);
       const who = request.principal;
       const self = who.kind === 'user' && who.user.name === target.name;
       if (!self) requireAdmin(request, 'change_password', target.name);
@@ -227,42 +227,42 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
           throw new ApiError(403, 'FORBIDDEN', 'oldPassword: does not match the current password');
       }
       const password = checkPasswordPolicy(input['newPassword'], 'newPassword');
-      store.setPassword(target.name, await gov.hash(password), gov.now());
+      await store.setPassword(target.name, await gov.hash(password), gov.now());
       audit(request, 'change_password', undefined, target.name);
       return {};
     });
     app.put<{ Params: { username: string } }>('/api/v2.0/users/:username/sysadmin', async (request) => {
       requireAdmin(request, 'update_user', request.params.username);
-      const target = userParam(request.params.username);
+      const target = await userParam(request.params.username);
       const flag = body(request)['sysadmin'];
       if (typeof flag !== 'boolean') throw invalidArgument('sysadmin: must be true or false');
       if (!flag && request.principal.kind === 'user' && request.principal.user.name === target.name)
         throw new ApiError(400, 'BAD_REQUEST', 'sysadmin: you cannot revoke your own system admin role');
-      store.setSysadmin(target.name, flag);
+      await store.setSysadmin(target.name, flag);
       audit(request, 'update_user', undefined, target.name, 'success', `sysadmin=${flag}`);
-      return userView(store.user(target.name));
+      return userView(await store.user(target.name));
     });
     app.delete<{ Params: { username: string } }>('/api/v2.0/users/:username', async (request) => {
       requireAdmin(request, 'delete_user', request.params.username);
-      const target = userParam(request.params.username);
+      const target = await userParam(request.params.username);
       if (request.principal.kind === 'user' && request.principal.user.name === target.name)
         throw new ApiError(400, 'BAD_REQUEST', 'username: you cannot delete yourself');
-      store.deleteUser(target.name);
+      await store.deleteUser(target.name);
       audit(request, 'delete_user', undefined, target.name);
       return {};
     });
-    const userParam = (name: string) => {
-      const user = store.user(name);
+    const userParam = async (name: string) => {
+      const user = await store.user(name);
       if (!user) throw new ApiError(404, 'NOT_FOUND', `user ${name} not found`);
       return user;
     };
 
     // Projects
     app.get('/api/v2.0/projects', async (request) => {
-      return store
-        .projects()
-        .filter((p) => gov.may(request.principal, p, 'pull'))
-        .map((p) => projectView(p));
+      const visible: Project[] = [];
+      for (const p of await store.projects())
+        if (await gov.may(request.principal, p, 'pull')) visible.push(p);
+      return Promise.all(visible.map(projectView));
     });
     app.post('/api/v2.0/projects', async (request, reply) => {
       requireAdmin(request, 'create_project');
@@ -271,12 +271,12 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const isPublic = input['public'] ?? false;
       if (typeof isPublic !== 'boolean') throw invalidArgument('public: must be true or false');
       const limit = storageLimitOf(input['storage_limit'] ?? -1);
-      if (store.project(name)) throw new ApiError(409, 'CONFLICT', `project ${name} already exists`);
+      if (await store.project(name)) throw new ApiError(409, 'CONFLICT', `project ${name} already exists`);
       const proxy = input['proxy_cache'] == null ? undefined : checkProxyCache(input['proxy_cache']);
-      let project = store.createProject(name, isPublic, limit, gov.now());
+      let project = await store.createProject(name, isPublic, limit, gov.now());
       if (proxy) {
-        store.updateProject(name, { settings: { proxyCache: proxy } });
-        project = store.project(name)!;
+        await store.updateProject(name, { settings: { proxyCache: proxy } });
+        project = (await store.project(name))!;
       }
       audit(
         request,
@@ -286,12 +286,15 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
         'success',
         `public=${isPublic} storage_limit=${limit}${proxy ? ` proxy_cache=${proxy.url}` : ''}`,
       );
-      return reply.code(201).header('location', `/api/v2.0/projects/${name}`).send(projectView(project));
+      return reply
+        .code(201)
+        .header('location', `/api/v2.0/projects/${name}`)
+        .send(await projectView(project));
     });
-    app.get('/api/v2.0/projects/:project', async (request) => projectView(projectParam(request)));
+    app.get('/api/v2.0/projects/:project', async (request) => projectView(await projectParam(request)));
     app.put('/api/v2.0/projects/:project', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings', 'update_project');
+      const project = await projectParam(request);
+      await require(request, project, 'change settings', 'update_project');
       const input = body(request);
       const unknown = Object.keys(input).filter(
         (k) => !['public', 'immutable_tags', 'retention', 'proxy_cache'].includes(k),
@@ -313,16 +316,16 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const logged = { ...input };
       if (logged['proxy_cache'])
         logged['proxy_cache'] = { ...(logged['proxy_cache'] as object), password: undefined };
-      store.updateProject(project.name, {
+      await store.updateProject(project.name, {
         ...(isPublic !== undefined ? { public: isPublic } : {}),
         settings,
       });
       audit(request, 'update_project', project.name, project.name, 'success', JSON.stringify(logged));
-      return projectView(store.project(project.name)!);
+      return projectView((await store.project(project.name))!);
     });
     app.post('/api/v2.0/projects/:project/retention/run', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings', 'retention_run');
+      const project = await projectParam(request);
+      await require(request, project, 'change settings', 'retention_run');
       const dryRun = (request.query as { dry_run?: string }).dry_run === 'true';
       const report = await runRetention(gov, deleteTag, project, {
         dryRun,
@@ -344,51 +347,51 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       };
     });
     app.delete('/api/v2.0/projects/:project', async (request) => {
-      const project = projectParam(request);
+      const project = await projectParam(request);
       requireAdmin(request, 'delete_project', project.name);
-      if (store.repositories(project.name).length > 0)
+      if ((await store.repositories(project.name)).length > 0)
         throw new ApiError(
           412,
           'PRECONDITION',
           `project ${project.name} still has repositories; delete them first`,
         );
-      store.deleteProject(project.name);
+      await store.deleteProject(project.name);
       audit(request, 'delete_project', project.name, project.name);
       return {};
     });
 
     // Quotas
-    app.get('/api/v2.0/projects/:project/quota', async (request) => quotaView(projectParam(request)));
+    app.get('/api/v2.0/projects/:project/quota', async (request) => quotaView(await projectParam(request)));
     app.put('/api/v2.0/projects/:project/quota', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'set quota', 'set_quota');
+      const project = await projectParam(request);
+      await require(request, project, 'set quota', 'set_quota');
       const limit = storageLimitOf(body(request)['storage_limit']);
-      store.updateProject(project.name, { storageLimit: limit });
+      await store.updateProject(project.name, { storageLimit: limit });
       audit(request, 'set_quota', project.name, project.name, 'success', `storage_limit=${limit}`);
-      return quotaView(store.project(project.name)!);
+      return quotaView((await store.project(project.name))!);
     });
     app.get('/api/v2.0/quotas', async (request) => {
       requireAdmin(request);
-      return store.projects().map(quotaView);
+      return Promise.all((await store.projects()).map(quotaView));
     });
 
     // Members
     app.get('/api/v2.0/projects/:project/members', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'read audit log');
-      return store.members(project.name);
+      const project = await projectParam(request);
+      await require(request, project, 'read audit log');
+      return await store.members(project.name);
     });
     const setMember = async (request: FastifyRequest, username: unknown, operation: string) => {
-      const project = projectParam(request);
-      require(request, project, 'manage members', operation);
+      const project = await projectParam(request);
+      await require(request, project, 'manage members', operation);
       const name = checkUsername(username);
       const role = body(request)['role'];
       if (!isMemberRole(role))
         throw invalidArgument(
           'role: must be one of "project admin", "maintainer", "developer", "guest", "limited guest"',
         );
-      userParam(name);
-      store.setMember(project.name, name, role);
+      await userParam(name);
+      await store.setMember(project.name, name, role);
       audit(request, operation, project.name, name, 'success', `role=${role}`);
       return { username: name, role };
     };
@@ -402,9 +405,9 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     app.delete<{ Params: { project: string; username: string } }>(
       '/api/v2.0/projects/:project/members/:username',
       async (request) => {
-        const project = projectParam(request);
-        require(request, project, 'manage members', 'remove_member');
-        if (!store.removeMember(project.name, request.params.username))
+        const project = await projectParam(request);
+        await require(request, project, 'manage members', 'remove_member');
+        if (!(await store.removeMember(project.name, request.params.username)))
           throw new ApiError(
             404,
             'NOT_FOUND',
@@ -416,7 +419,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     );
 
     // Robots
-    const robotInput = (input: Body, project: Project | undefined) => {
+    const robotInput = async (input: Body, project: Project | undefined) => {
+      const projects = new Set((await store.projects()).map((p) => p.name));
       const name = input['name'];
       if (typeof name !== 'string' || !ROBOT_NAME.test(name))
         throw invalidArgument('name: 1 to 64 lower-case letters, digits, ".", "_" or "-"');
@@ -428,7 +432,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       const permissions = raw.flatMap((entry: unknown) => {
         const p = entry as { project?: unknown; actions?: unknown };
         const target = project ? project.name : p.project;
-        if (typeof target !== 'string' || (target !== '*' && !store.project(target)))
+        if (typeof target !== 'string' || (target !== '*' && !projects.has(target)))
           throw invalidArgument(`permissions.project: ${String(target)} is not a project (or "*")`);
         if (project && p.project !== undefined && p.project !== project.name)
           throw invalidArgument(`permissions.project: a robot of ${project.name} has permissions only there`);
@@ -455,10 +459,11 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       reply: FastifyReply,
       project: Project | undefined,
     ) => {
-      const input = robotInput(body(request), project);
-      if (store.robot(input.name)) throw new ApiError(409, 'CONFLICT', `robot ${input.name} already exists`);
+      const input = await robotInput(body(request), project);
+      if (await store.robot(input.name))
+        throw new ApiError(409, 'CONFLICT', `robot ${input.name} already exists`);
       const secret = randomBytes(24).toString('base64url');
-      const robot = store.createRobot({
+      const robot = await store.createRobot({
         ...input,
         project: project?.name,
         secretHash: await gov.hash(secret),
@@ -469,31 +474,31 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       return reply.code(201).send({ ...robotView(robot), secret });
     };
     app.get('/api/v2.0/projects/:project/robots', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'manage robots');
-      return store.robots(project.name).map(robotView);
+      const project = await projectParam(request);
+      await require(request, project, 'manage robots');
+      return (await store.robots(project.name)).map(robotView);
     });
     app.post('/api/v2.0/projects/:project/robots', async (request, reply) => {
-      const project = projectParam(request);
-      require(request, project, 'manage robots', 'create_robot');
+      const project = await projectParam(request);
+      await require(request, project, 'manage robots', 'create_robot');
       return createRobot(request, reply, project);
     });
     app.delete<{ Params: { project: string; name: string } }>(
       '/api/v2.0/projects/:project/robots/:name',
       async (request) => {
-        const project = projectParam(request);
-        require(request, project, 'manage robots', 'delete_robot');
-        const robot = store.robot(request.params.name);
+        const project = await projectParam(request);
+        await require(request, project, 'manage robots', 'delete_robot');
+        const robot = await store.robot(request.params.name);
         if (!robot || robot.project !== project.name)
           throw new ApiError(404, 'NOT_FOUND', `robot ${request.params.name} not found in ${project.name}`);
-        store.deleteRobot(robot.name);
+        await store.deleteRobot(robot.name);
         audit(request, 'delete_robot', project.name, robot.name);
         return {};
       },
     );
     app.get('/api/v2.0/robots', async (request) => {
       requireAdmin(request);
-      return store.robots(undefined).map(robotView);
+      return (await store.robots(undefined)).map(robotView);
     });
     app.post('/api/v2.0/robots', async (request, reply) => {
       requireAdmin(request, 'create_robot');
@@ -501,10 +506,10 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     });
     app.delete<{ Params: { name: string } }>('/api/v2.0/robots/:name', async (request) => {
       requireAdmin(request, 'delete_robot', request.params.name);
-      const robot = store.robot(request.params.name);
+      const robot = await store.robot(request.params.name);
       if (!robot || robot.project !== undefined)
         throw new ApiError(404, 'NOT_FOUND', `system robot ${request.params.name} not found`);
-      store.deleteRobot(robot.name);
+      await store.deleteRobot(robot.name);
       audit(request, 'delete_robot', undefined, robot.name);
       return {};
     });
@@ -512,7 +517,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     // System settings
     app.get('/api/v2.0/system/settings', async (request) => {
       requireAdmin(request);
-      return { audit_retention_days: store.setting<number>(AUDIT_RETENTION_DAYS, 0) };
+      return { audit_retention_days: await store.setting<number>(AUDIT_RETENTION_DAYS, 0) };
     });
     app.put('/api/v2.0/system/settings', async (request) => {
       requireAdmin(request, 'update_settings', 'system');
@@ -524,14 +529,14 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
         throw invalidArgument(
           'audit_retention_days: days to keep audit entries, a non-negative integer (0: forever)',
         );
-      store.setSetting(AUDIT_RETENTION_DAYS, days);
+      await store.setSetting(AUDIT_RETENTION_DAYS, days);
       audit(request, 'update_settings', undefined, 'system', 'success', `audit_retention_days=${days}`);
-      const purged = gov.purgeAudit();
+      const purged = await gov.purgeAudit();
       return { audit_retention_days: days, purged };
     });
 
     // Audit log (read only: there is no route that changes it)
-    const auditQuery = (request: FastifyRequest, project: string | undefined) => {
+    const auditQuery = async (request: FastifyRequest, project: string | undefined) => {
       const q = request.query as Record<string, string | undefined>;
       const time = (key: string) => {
         const value = q[key];
@@ -542,7 +547,7 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       };
       const from = time('from');
       const to = time('to');
-      const { total, entries } = store.audit({
+      const { total, entries } = await store.audit({
         ...page(request),
         ...(project ? { project } : q['project'] ? { project: q['project'] } : {}),
         ...(q['username'] ? { username: q['username'] } : {}),
@@ -560,8 +565,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
       };
     };
     app.get('/api/v2.0/projects/:project/logs', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'read audit log');
+      const project = await projectParam(request);
+      await require(request, project, 'read audit log');
       return auditQuery(request, project.name);
     });
     app.get('/api/v2.0/audit-logs', async (request) => {
@@ -571,16 +576,16 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
 
     // Repositories and artifacts
     app.get('/api/v2.0/projects/:project/repositories', async (request) => {
-      const project = projectParam(request);
-      return store.repositories(project.name);
+      const project = await projectParam(request);
+      return await store.repositories(project.name);
     });
     app.delete('/api/v2.0/projects/:project/repositories/:repository', async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'delete repository', 'delete_repository');
-      const name = repoParam(request, project);
-      const immutable = store
-        .tags({ repository: name })
-        .find((t) => matchesAny(project.settings.immutableTags, t.tag));
+      const project = await projectParam(request);
+      await require(request, project, 'delete repository', 'delete_repository');
+      const name = await repoParam(request, project);
+      const immutable = (await store.tags({ repository: name })).find((t) =>
+        matchesAny(project.settings.immutableTags, t.tag),
+      );
       if (immutable) {
         audit(request, 'delete_repository', project.name, name, 'failure', `immutable tag ${immutable.tag}`);
         throw new ApiError(
@@ -589,20 +594,20 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
           `tag ${name}:${immutable.tag} is immutable; the repository stays`,
         );
       }
-      store.deleteRepository(name);
+      await store.deleteRepository(name);
       audit(request, 'delete_repository', project.name, name);
       return {};
     });
     app.get('/api/v2.0/projects/:project/repositories/:repository/artifacts', async (request) => {
-      const project = projectParam(request);
-      return store.artifacts(repoParam(request, project));
+      const project = await projectParam(request);
+      return await store.artifacts(await repoParam(request, project));
     });
     app.delete<{ Params: { project: string; repository: string; reference: string } }>(
       '/api/v2.0/projects/:project/repositories/:repository/artifacts/:reference',
       async (request) => {
-        const project = projectParam(request);
-        require(request, project, 'delete artifact', 'delete_artifact');
-        const name = repoParam(request, project);
+        const project = await projectParam(request);
+        await require(request, project, 'delete artifact', 'delete_artifact');
+        const name = await repoParam(request, project);
         const digest = parseRegistryDigest(request.params.reference);
         await registry.repository(name).manifests.delete({ digest });
         audit(request, 'delete_artifact', project.name, `${name}@${digest}`);
@@ -612,9 +617,9 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     app.post<{ Params: { project: string; repository: string; reference: string } }>(
       '/api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/tags',
       async (request, reply) => {
-        const project = projectParam(request);
-        require(request, project, 'manage tags', 'create_tag');
-        const name = repoParam(request, project);
+        const project = await projectParam(request);
+        await require(request, project, 'manage tags', 'create_tag');
+        const name = await repoParam(request, project);
         const tag = body(request)['name'];
         if (typeof tag !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(tag))
           throw invalidArgument('name: a tag is up to 128 letters, digits, "_", "." or "-"');
@@ -628,9 +633,9 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     app.delete<{ Params: { project: string; repository: string; reference: string; tag: string } }>(
       '/api/v2.0/projects/:project/repositories/:repository/artifacts/:reference/tags/:tag',
       async (request) => {
-        const project = projectParam(request);
-        require(request, project, 'manage tags', 'delete_tag');
-        const name = repoParam(request, project);
+        const project = await projectParam(request);
+        await require(request, project, 'manage tags', 'delete_tag');
+        const name = await repoParam(request, project);
         await registry.repository(name).manifests.delete({ tag: request.params.tag });
         audit(request, 'delete_tag', project.name, `${name}:${request.params.tag}`);
         return {};
@@ -638,12 +643,12 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
     );
   };
 
-  function projectView(project: Project) {
+  async function projectView(project: Project) {
     return {
       name: project.name,
       public: project.public,
       created_at: new Date(project.createdAt).toISOString(),
-      repo_count: store.repositories(project.name).length,
+      repo_count: (await store.repositories(project.name)).length,
       immutable_tags: project.settings.immutableTags ?? [],
       retention: project.settings.retention ?? null,
       // The upstream's password is never shown.
@@ -656,8 +661,8 @@ export function managementApi(deps: ManagementApiDeps): FastifyPluginAsync {
         : null,
     };
   }
-  function quotaView(project: Project) {
-    const { used, linked } = store.usage(project.name);
+  async function quotaView(project: Project) {
+    const { used, linked } = await store.usage(project.name);
     return { project: project.name, storage_limit: project.storageLimit, used, pending: linked - used };
   }
 }

@@ -10,11 +10,31 @@ import { buildConfig } from '../config.js';
 import { openRegistryDatabase } from '../metadata/sqlite-database.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { imageManifest } from '../testing/harness.js';
+import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../testing/postgres.js';
+import { sqliteGovernanceDatabase } from './database.js';
 import { createGovernance } from './governance.js';
 
 const ADMIN = { user: 'admin', password: 'Governance-admin-1' };
 
-describe('berth-registry governance', () => {
+describe('berth-registry governance on SQLite', () => {
+  governanceSuite(async () => ({}));
+});
+
+describe('berth-registry governance on PostgreSQL', { skip: postgresSkipReason() }, () => {
+  let postgres: TestPostgres | undefined;
+  before(async () => {
+    postgres = await startTestPostgres();
+  });
+  governanceSuite(async () => {
+    if (!postgres) throw new Error('PostgreSQL did not start');
+    return { url: postgres.url };
+  });
+  // After the suite's own after hook, which stops the registry.
+  after(() => postgres?.stop());
+});
+
+/** The same requests and answers whichever database holds the registry. */
+function governanceSuite(database: () => Promise<{ url?: string }>): void {
   let server: RunningRegistry;
   let app: FastifyInstance;
   let root: string;
@@ -52,7 +72,7 @@ describe('berth-registry governance', () => {
     root = await mkdtemp(join(tmpdir(), 'berth-registry-governance-'));
     process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN.password;
     const config = buildConfig(
-      { auth: { mode: 'token' }, gc: { interval: 0 } },
+      { auth: { mode: 'token' }, gc: { interval: 0 }, database: await database() },
       { addr: '127.0.0.1:0', root },
     );
     server = await startRegistryServer(config, silentLogger);
@@ -76,14 +96,15 @@ describe('berth-registry governance', () => {
     assert.equal(me.sysadmin, true);
   });
 
-  it('prints a generated admin password once, at the first start only', () => {
-    const db = openRegistryDatabase(':memory:');
+  it('prints a generated admin password once, at the first start only', async () => {
+    const sqlite = openRegistryDatabase(':memory:');
+    const db = sqliteGovernanceDatabase(sqlite);
     const lines: string[] = [];
-    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
-    createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    await createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
+    await createGovernance({ db, logger: silentLogger, announce: (l) => lines.push(l), bcryptCost: 4 });
     assert.equal(lines.length, 1);
     assert.match(lines[0]!, /password of user "admin" is \S{8,}/);
-    db.close();
+    sqlite.close();
   });
 
   it('refuses weak passwords, naming the field', async () => {
@@ -93,6 +114,22 @@ describe('berth-registry governance', () => {
     });
     assert.equal(response.statusCode, 400);
     assert.match(response.body, /password: must contain an upper-case letter/);
+  });
+
+  it('refuses a member who is not a user with 404, adding nothing', async () => {
+    const response = await api('POST', '/api/v2.0/projects/team/members', ADMIN, {
+      username: 'nobody',
+      role: 'guest',
+    });
+    assert.equal(response.statusCode, 404, response.body);
+    assert.match(response.body, /user nobody not found/);
+    const members = (await api('GET', '/api/v2.0/projects/team/members', ADMIN)).json() as {
+      username: string;
+    }[];
+    assert.deepEqual(
+      members.map((m) => m.username),
+      ['dev'],
+    );
   });
 
   it('a quota refuses a blob that does not fit with DENIED, and usage stays as it was', async () => {
@@ -356,13 +393,11 @@ describe('berth-registry governance', () => {
   });
 
   it('audit-log retention deletes only entries older than the setting', async () => {
-    const db = (
-      server.registry.context.metadata as unknown as { database: import('better-sqlite3').Database }
-    ).database;
-    db.prepare(
+    await server.governance?.db.run(
       `INSERT INTO audit_log (time, username, remote_address, operation, project, resource, result)
        VALUES (?, 'old', '127.0.0.1', 'pull', 'team', 'team/app:1', 'success')`,
-    ).run(Date.now() - 40 * 86_400_000);
+      [Date.now() - 40 * 86_400_000],
+    );
     const before = (await logs('username=old')).length;
     assert.equal(before, 1);
     const bad = await api('PUT', '/api/v2.0/system/settings', ADMIN, { audit_retention_days: -1 });
@@ -406,9 +441,6 @@ describe('berth-registry governance', () => {
         `${method}: ${response.statusCode}`,
       );
     }
-    const db = (
-      server.registry.context.metadata as unknown as { database: import('better-sqlite3').Database }
-    ).database;
-    assert.throws(() => db.prepare("UPDATE audit_log SET result = 'success'").run(), /append-only/);
+    await assert.rejects(server.governance!.db.run("UPDATE audit_log SET result = 'success'"), /append-only/);
   });
-});
+}

@@ -6,8 +6,8 @@ import type { Access, AccessPolicy, Identity } from '../auth/access.js';
 import type { UserDirectory } from '../auth/htpasswd.js';
 import { registryError } from '../errors.js';
 import type { AuditEvent, AuditSink } from '../http/audit.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import type { TagChange } from '../service/context.js';
+import type { GovernanceDatabase } from './database.js';
 import { type ProjectAction, type Subject, subjectMay } from './permissions.js';
 import { matchesAny } from './rules.js';
 import {
@@ -74,7 +74,8 @@ export function generatePassword(): string {
 
 /** Options of {@link createGovernance}. */
 export interface GovernanceOptions {
-  db: SqliteDatabase;
+  /** The registry's database (SQLite or PostgreSQL); see database.ts. */
+  db: GovernanceDatabase;
   logger: Logger;
   /** Password of `admin` at first start; generated (and printed once) when absent. */
   adminPassword?: string;
@@ -87,6 +88,8 @@ export interface GovernanceOptions {
 /** Projects, users, roles, robots, the audit log and quotas of one registry. */
 export interface Governance {
   readonly store: GovernanceStore;
+  /** The database the store is on, for the other governance tables (replication, webhooks). */
+  readonly db: GovernanceDatabase;
   /** The registry's authorization policy (project RBAC). */
   readonly policy: AccessPolicy;
   /** Users and robot accounts for the token service and Basic auth; logins are audited. */
@@ -97,10 +100,10 @@ export interface Governance {
   admitBlob(repository: string, digest: string, size: number): Promise<void>;
   /** Immutable tags: refuses overwriting or removing them. */
   guardTags(repository: string, change: TagChange): Promise<void>;
-  principal(name: string | undefined): Principal;
-  principalOf(identity: Identity): Principal;
+  principal(name: string | undefined): Promise<Principal>;
+  principalOf(identity: Identity): Promise<Principal>;
   /** Whether the principal may do `action` in `project` (one cell of the matrix). */
-  may(principal: Principal, project: Project, action: ProjectAction): boolean;
+  may(principal: Principal, project: Project, action: ProjectAction): Promise<boolean>;
   isSysadmin(principal: Principal): boolean;
   nameOf(principal: Principal): string | undefined;
   record(entry: {
@@ -115,30 +118,30 @@ export interface Governance {
   hash(secret: string): Promise<string>;
   now(): number;
   /** Deletes audit entries older than the retention setting; returns how many. */
-  purgeAudit(): number;
+  purgeAudit(): Promise<number>;
   /** Called after every audit entry is appended (webhooks). */
   onAudit(listener: (entry: Omit<AuditEntry, 'id'>) => void): void;
-  /** Stops the hourly audit purge. */
-  close(): void;
+  /** Stops the hourly audit purge, writes the queued audit entries and closes the store. */
+  close(): Promise<void>;
 }
 
 /** System setting: audit entries older than this many days are deleted; 0 keeps them forever. */
 export const AUDIT_RETENTION_DAYS = 'audit_retention_days';
 
 /** Opens the governance tables and creates `admin` and `library` at first start. */
-export function createGovernance(options: GovernanceOptions): Governance {
-  const store = createGovernanceStore(options.db);
+export async function createGovernance(options: GovernanceOptions): Promise<Governance> {
+  const store = await createGovernanceStore(options.db);
   const now = options.now ?? Date.now;
   const cost = options.bcryptCost ?? 10;
-  bootstrap(store, options, now(), cost);
+  await bootstrap(store, options, now(), cost);
 
-  const principal = (name: string | undefined): Principal => {
+  const principal = async (name: string | undefined): Promise<Principal> => {
     if (!name) return { kind: 'anonymous' };
     if (name.startsWith(ROBOT_PREFIX)) {
-      const robot = store.robot(name);
+      const robot = await store.robot(name);
       return robot ? { kind: 'robot', robot } : { kind: 'anonymous' };
     }
-    const user = store.user(name);
+    const user = await store.user(name);
     return user ? { kind: 'user', user } : { kind: 'anonymous' };
   };
   const auditListeners: ((entry: Omit<AuditEntry, 'id'>) => void)[] = [];
@@ -154,16 +157,16 @@ export function createGovernance(options: GovernanceOptions): Governance {
   };
   const robotUsable = (robot: Robot) =>
     !robot.disabled && (robot.expiresAt === undefined || robot.expiresAt > now());
-  const subjectOf = (who: Principal, project: Project): Subject => {
+  const subjectOf = async (who: Principal, project: Project): Promise<Subject> => {
     const visibility = project.public ? 'public' : 'private';
     if (who.kind === 'anonymous') return `anonymous, ${visibility}`;
     if (who.kind === 'user') {
       if (who.user.sysadmin) return 'system admin';
-      return store.role(project.name, who.user.name) ?? `non-member, ${visibility}`;
+      return (await store.role(project.name, who.user.name)) ?? `non-member, ${visibility}`;
     }
     return `non-member, ${visibility}`;
   };
-  const may = (who: Principal, project: Project, action: ProjectAction): boolean => {
+  const may = async (who: Principal, project: Project, action: ProjectAction): Promise<boolean> => {
     if (who.kind === 'robot') {
       const { robot } = who;
       if (!robotUsable(robot)) return false;
@@ -177,7 +180,7 @@ export function createGovernance(options: GovernanceOptions): Governance {
       // Like any outsider, a robot may pull from a public project.
       return action === 'pull' && project.public;
     }
-    return subjectMay(subjectOf(who, project), action);
+    return subjectMay(await subjectOf(who, project), action);
   };
   const isSysadmin = (who: Principal) => who.kind === 'user' && who.user.sysadmin;
   const nameOf = (who: Principal) =>
@@ -202,14 +205,16 @@ export function createGovernance(options: GovernanceOptions): Governance {
     '*': ['pull', 'push', 'delete artifact'],
   };
   const policy: AccessPolicy = {
-    allows(identity, access) {
-      const who = principalOf(identity);
+    async allows(identity, access) {
+      const who = await principalOf(identity);
       // The catalog and GC span every project: system admins only.
       if (access.type === 'registry') return isSysadmin(who);
       const projectName = projectOf(access.name);
-      const project = projectName === undefined ? undefined : store.project(projectName);
+      const project = projectName === undefined ? undefined : await store.project(projectName);
       if (!project) return false;
-      return REGISTRY_ACTIONS[access.action].every((action) => may(who, project, action));
+      for (const action of REGISTRY_ACTIONS[access.action])
+        if (!(await may(who, project, action))) return false;
+      return true;
     },
   };
   // Every request is judged against the accounts as they are now, not as they were when
@@ -231,17 +236,14 @@ export function createGovernance(options: GovernanceOptions): Governance {
   // bcrypt costs tens of milliseconds; Basic clients send credentials with every request.
   const verified = new Map<string, number>();
   const users: UserDirectory = {
-    get size() {
-      return store.userCount();
-    },
     // A refresh token (docker login's identity token) dies with its user or robot, and with a password change.
-    acceptsRefresh(name, issuedAt) {
-      const who = principal(name);
+    async acceptsRefresh(name, issuedAt) {
+      const who = await principal(name);
       if (who.kind === 'robot') return robotUsable(who.robot) && issuedAt * 1000 >= who.robot.createdAt - 999;
       return who.kind === 'user' && issuedAt >= Math.floor(who.user.updatedAt / 1000);
     },
     async verify(name, password, remoteAddress = '') {
-      const who = principal(name);
+      const who = await principal(name);
       const hash =
         who.kind === 'user' ? who.user.passwordHash : who.kind === 'robot' ? who.robot.secretHash : undefined;
       const key = createHash('sha256')
@@ -311,24 +313,39 @@ export function createGovernance(options: GovernanceOptions): Governance {
       if (now() - (lastPulls.get(key) ?? 0) < 60_000) continue;
       if (lastPulls.size > 100_000) lastPulls.clear();
       lastPulls.set(key, now());
-      store.recordPull(repository, tag, now());
+      store.recordPull(repository, tag, now()).catch((err: unknown) => {
+        options.logger.warn('recording a pull failed', { error: err });
+      });
     }
   };
 
   // In-flight admissions per project, so parallel layer uploads cannot together overshoot a quota.
   const reserved = new Map<string, Map<string, { size: number; at: number }>>();
-  const admitBlob = async (repository: string, digest: string, size: number) => {
+  // Admissions into one project take turns: the check and the reservation must not interleave.
+  const admissions = new Map<string, Promise<void>>();
+  const admitBlob = (repository: string, digest: string, size: number): Promise<void> => {
+    const key = projectOf(repository) ?? '';
+    const turn = (admissions.get(key) ?? Promise.resolve()).then(() => admitInTurn(repository, digest, size));
+    const settled = turn.catch(() => {});
+    admissions.set(key, settled);
+    void settled.then(() => {
+      if (admissions.get(key) === settled) admissions.delete(key);
+    });
+    return turn;
+  };
+  const admitInTurn = async (repository: string, digest: string, size: number) => {
     const projectName = projectOf(repository);
-    const project = projectName === undefined ? undefined : store.project(projectName);
-    if (!project || project.storageLimit < 0 || store.blobInProject(project.name, digest)) return;
+    const project = projectName === undefined ? undefined : await store.project(projectName);
+    if (!project || project.storageLimit < 0 || (await store.blobInProject(project.name, digest))) return;
     const pending = reserved.get(project.name) ?? new Map<string, { size: number; at: number }>();
     reserved.set(project.name, pending);
     let pendingBytes = 0;
     for (const [d, r] of pending) {
-      if (d === digest || store.blobInProject(project.name, d) || r.at < now() - 60_000) pending.delete(d);
+      if (d === digest || (await store.blobInProject(project.name, d)) || r.at < now() - 60_000)
+        pending.delete(d);
       else pendingBytes += r.size;
     }
-    const { linked } = store.usage(project.name);
+    const { linked } = await store.usage(project.name);
     if (linked + pendingBytes + size > project.storageLimit) {
       const message =
         `quota exceeded: project ${project.name} uses ${linked + pendingBytes} of its ${project.storageLimit} ` +
@@ -344,10 +361,10 @@ export function createGovernance(options: GovernanceOptions): Governance {
 
   const guardTags = async (repository: string, change: TagChange) => {
     const projectName = projectOf(repository);
-    const project = projectName === undefined ? undefined : store.project(projectName);
+    const project = projectName === undefined ? undefined : await store.project(projectName);
     const patterns = project?.settings.immutableTags;
     if (!project || !patterns || patterns.length === 0) return;
-    const tags = store.tags({ repository });
+    const tags = await store.tags({ repository });
     let blocked: string | undefined;
     if (change.kind === 'set') {
       const existing = tags.find((t) => t.tag === change.tag);
@@ -365,27 +382,75 @@ export function createGovernance(options: GovernanceOptions): Governance {
     }
   };
 
-  const purgeAudit = () => {
-    const days = store.setting<number>(AUDIT_RETENTION_DAYS, 0);
+  const purgeAudit = async () => {
+    const days = await store.setting<number>(AUDIT_RETENTION_DAYS, 0);
     if (days <= 0) return 0;
-    const purged = store.purgeAudit(now() - days * 86_400_000);
+    const purged = await store.purgeAudit(now() - days * 86_400_000);
     if (purged > 0) options.logger.info('audit log retention', { deleted: purged, days });
     return purged;
   };
   const purgeTimer = setInterval(
     () => {
-      try {
-        purgeAudit();
-      } catch (err) {
-        options.logger.error('audit log retention failed', { error: err });
-      }
+      purgeAudit().catch((err: unknown) =>
+        options.logger.error('audit log retention failed', { error: err }),
+      );
     },
     60 * 60 * 1000,
   );
   purgeTimer.unref();
 
+  /** Entries of registry requests still being resolved; reads of the log wait for them. */
+  const inFlight = new Set<Promise<void>>();
+  const recordEvent = async (event: AuditEvent) => {
+    const operation = operationOf(event);
+    if (!operation || !event.repository) return;
+    const refusal =
+      event.status === 403 && event.route.includes('/blobs/uploads')
+        ? takeRefusal(event.repository)
+        : undefined;
+    const who = await principal(event.user);
+    const ok = event.status < 400;
+    if (refusal) recordRefusal(refusal, who, event.remoteAddress);
+    const isDigest = event.target?.startsWith('sha256:') ?? false;
+    // Clients resolve a tag with HEAD and then GET the digest: name the tags it had.
+    const tags =
+      ok && isDigest && operation === 'pull'
+        ? (await store.tags({ repository: event.repository }))
+            .filter((t) => t.digest === event.target)
+            .map((t) => t.tag)
+        : [];
+    if (ok && operation === 'pull') notePulls(event.repository, isDigest ? tags : [event.target ?? '']);
+    appendAudit({
+      time: now(),
+      username: nameOf(who),
+      remoteAddress: event.remoteAddress,
+      operation,
+      project: projectOf(event.repository),
+      resource:
+        event.target && event.route.includes('/manifests/')
+          ? `${event.repository}${isDigest ? '@' : ':'}${event.target}`
+          : event.repository,
+      result: ok ? 'success' : 'failure',
+      detail: ok
+        ? tags.length > 0
+          ? `tags: ${tags.join(' ')}`
+          : undefined
+        : refusal
+          ? `HTTP ${event.status}: ${refusal.detail}`
+          : `HTTP ${event.status}`,
+    });
+  };
+  const governedStore: GovernanceStore = {
+    ...store,
+    audit: async (query) => {
+      await Promise.all(inFlight);
+      return store.audit(query);
+    },
+  };
+
   return {
-    store,
+    store: governedStore,
+    db: options.db,
     policy,
     users,
     guardTags,
@@ -393,50 +458,18 @@ export function createGovernance(options: GovernanceOptions): Governance {
     onAudit: (listener) => {
       auditListeners.push(listener);
     },
-    close() {
+    async close() {
       clearInterval(purgeTimer);
-      store.flushAudit();
+      await Promise.all(inFlight);
+      await store.close();
     },
     audit: {
+      // The sink is synchronous: the entry is resolved and queued in the background.
       record(event) {
-        const operation = operationOf(event);
-        if (!operation || !event.repository) return;
-        const who = principal(event.user);
-        const ok = event.status < 400;
-        const refusal =
-          event.status === 403 && event.route.includes('/blobs/uploads')
-            ? takeRefusal(event.repository)
-            : undefined;
-        if (refusal) recordRefusal(refusal, who, event.remoteAddress);
-        const isDigest = event.target?.startsWith('sha256:') ?? false;
-        // Clients resolve a tag with HEAD and then GET the digest: name the tags it had.
-        const tags =
-          ok && isDigest && operation === 'pull'
-            ? store
-                .tags({ repository: event.repository })
-                .filter((t) => t.digest === event.target)
-                .map((t) => t.tag)
-            : [];
-        if (ok && operation === 'pull') notePulls(event.repository, isDigest ? tags : [event.target ?? '']);
-        appendAudit({
-          time: now(),
-          username: nameOf(who),
-          remoteAddress: event.remoteAddress,
-          operation,
-          project: projectOf(event.repository),
-          resource:
-            event.target && event.route.includes('/manifests/')
-              ? `${event.repository}${isDigest ? '@' : ':'}${event.target}`
-              : event.repository,
-          result: ok ? 'success' : 'failure',
-          detail: ok
-            ? tags.length > 0
-              ? `tags: ${tags.join(' ')}`
-              : undefined
-            : refusal
-              ? `HTTP ${event.status}: ${refusal.detail}`
-              : `HTTP ${event.status}`,
-        });
+        const done = recordEvent(event)
+          .catch((err: unknown) => options.logger.warn('audit entry not recorded', { error: err }))
+          .finally(() => inFlight.delete(done));
+        inFlight.add(done);
       },
     },
     admitBlob,
@@ -451,12 +484,28 @@ export function createGovernance(options: GovernanceOptions): Governance {
   };
 }
 
-function bootstrap(store: GovernanceStore, options: GovernanceOptions, now: number, cost: number): void {
-  if (store.userCount() > 0) return;
+async function bootstrap(
+  store: GovernanceStore,
+  options: GovernanceOptions,
+  now: number,
+  cost: number,
+): Promise<void> {
+  if ((await store.userCount()) > 0) return;
   const given = options.adminPassword;
   const password = given ? checkPasswordPolicy(given, 'BERTH_REGISTRY_ADMIN_PASSWORD') : generatePassword();
-  store.createUser('admin', bcrypt.hashSync(password, cost), true, now);
-  if (!store.project('library')) store.createProject('library', true, -1, now);
+  // Replicas sharing a PostgreSQL database may start together: the one whose insert loses
+  // (names are unique) finds the winner's rows and leaves them be.
+  try {
+    await store.createUser('admin', bcrypt.hashSync(password, cost), true, now);
+  } catch (err) {
+    if (await store.user('admin')) return;
+    throw err;
+  }
+  if (!(await store.project('library'))) {
+    await store.createProject('library', true, -1, now).catch(async (err: unknown) => {
+      if (!(await store.project('library'))) throw err;
+    });
+  }
   options.logger.info('created the system admin "admin" and the public project "library"');
   if (!given) {
     const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));

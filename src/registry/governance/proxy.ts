@@ -70,7 +70,7 @@ export function proxyCache(deps: ProxyCacheDeps): FastifyPluginAsync {
       }
       const slash = name.indexOf('/');
       if (slash < 0) return;
-      const project = governance.store.project(name.slice(0, slash));
+      const project = await governance.store.project(name.slice(0, slash));
       const upstream = project?.settings.proxyCache;
       if (!project || !upstream) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {

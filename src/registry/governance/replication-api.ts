@@ -16,9 +16,14 @@ export interface ApiHelpers {
     detail?: string,
   ): void;
   /** Refuses (and audits) unless the caller may do `action` in `project`. */
-  require(request: FastifyRequest, project: Project, action: ProjectAction, operation?: string): void;
+  require(
+    request: FastifyRequest,
+    project: Project,
+    action: ProjectAction,
+    operation?: string,
+  ): Promise<void>;
   /** The `:project` of the route, when the caller may see it (404 otherwise). */
-  projectParam(request: FastifyRequest): Project;
+  projectParam(request: FastifyRequest): Promise<Project>;
 }
 
 const idOf = (value: unknown, field = 'id') => {
@@ -37,11 +42,11 @@ export function replicationRoutes(replication: Replication) {
       requireAdmin(request, operation, 'replication');
     app.get('/api/v2.0/replication/policies', async (request) => {
       admin(request);
-      return replication.policies().map(policyView);
+      return (await replication.policies()).map(policyView);
     });
     app.post('/api/v2.0/replication/policies', async (request, reply) => {
       admin(request, 'create_replication_policy');
-      const created = replication.createPolicy(request.body);
+      const created = await replication.createPolicy(request.body);
       audit(
         request,
         'create_replication_policy',
@@ -54,27 +59,27 @@ export function replicationRoutes(replication: Replication) {
     });
     app.get<{ Params: { id: string } }>('/api/v2.0/replication/policies/:id', async (request) => {
       admin(request);
-      return policyView(replication.policy(idOf(request.params.id)));
+      return policyView(await replication.policy(idOf(request.params.id)));
     });
     app.put<{ Params: { id: string } }>('/api/v2.0/replication/policies/:id', async (request) => {
       admin(request, 'update_replication_policy');
-      const updated = replication.updatePolicy(idOf(request.params.id), request.body);
+      const updated = await replication.updatePolicy(idOf(request.params.id), request.body);
       audit(request, 'update_replication_policy', updated.project, updated.name);
       return policyView(updated);
     });
     app.delete<{ Params: { id: string } }>('/api/v2.0/replication/policies/:id', async (request) => {
       admin(request, 'delete_replication_policy');
       const id = idOf(request.params.id);
-      const existing = replication.policy(id);
-      replication.deletePolicy(id);
+      const existing = await replication.policy(id);
+      await replication.deletePolicy(id);
       audit(request, 'delete_replication_policy', existing.project, existing.name);
       return {};
     });
     app.post('/api/v2.0/replication/executions', async (request, reply) => {
       admin(request, 'run_replication');
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const started = replication.start(idOf(body['policy_id'], 'policy_id'), 'manual');
-      const policy = replication.policy(started.policyId);
+      const started = await replication.start(idOf(body['policy_id'], 'policy_id'), 'manual');
+      const policy = await replication.policy(started.policyId);
       audit(request, 'run_replication', policy.project, policy.name, 'success', `execution ${started.id}`);
       return reply
         .code(201)
@@ -84,19 +89,20 @@ export function replicationRoutes(replication: Replication) {
     app.get('/api/v2.0/replication/executions', async (request) => {
       admin(request);
       const query = request.query as { policy_id?: string };
-      return replication
-        .executions(query.policy_id ? idOf(query.policy_id, 'policy_id') : undefined)
-        .map(executionView);
+      const executions = await replication.executions(
+        query.policy_id ? idOf(query.policy_id, 'policy_id') : undefined,
+      );
+      return executions.map(executionView);
     });
     app.get<{ Params: { id: string } }>('/api/v2.0/replication/executions/:id', async (request) => {
       admin(request);
-      return executionView(replication.execution(idOf(request.params.id)));
+      return executionView(await replication.execution(idOf(request.params.id)));
     });
     app.get<{ Params: { id: string } }>('/api/v2.0/replication/executions/:id/tasks', async (request) => {
       admin(request);
       const id = idOf(request.params.id);
-      replication.execution(id);
-      return replication.tasks(id).map((t) => ({
+      await replication.execution(id);
+      return (await replication.tasks(id)).map((t) => ({
         id: t.id,
         execution_id: t.executionId,
         source: t.source,
@@ -111,8 +117,8 @@ export function replicationRoutes(replication: Replication) {
       '/api/v2.0/replication/executions/:id/retry',
       async (request, reply) => {
         admin(request, 'run_replication');
-        const started = replication.retry(idOf(request.params.id));
-        const policy = replication.policy(started.policyId);
+        const started = await replication.retry(idOf(request.params.id));
+        const policy = await replication.policy(started.policyId);
         audit(
           request,
           'run_replication',

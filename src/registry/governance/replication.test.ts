@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../core/logger.js';
 import { buildConfig } from '../config.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import { createPostgresMetadataStore } from '../metadata/postgres-store.js';
+import { createSqliteMetadataStore } from '../metadata/sqlite-store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { createTestRegistry, pushImage, type TestRegistry } from '../testing/harness.js';
+import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../testing/postgres.js';
+import { type GovernanceDatabase, postgresGovernanceDatabase, sqliteGovernanceDatabase } from './database.js';
 import { createGovernance, type Governance } from './governance.js';
 import { createReplication, type Replication } from './replication.js';
 
@@ -15,7 +19,29 @@ const TARGET_PASSWORD = 'Target-admin-1';
 const DAY = 86_400_000;
 
 // Source: an in-memory registry with governance; target: a berth-registry in token mode on loopback.
-describe('berth-registry replication: schedule, filters, token login to the target', () => {
+describe('berth-registry replication on SQLite: schedule, filters, token login to the target', () => {
+  replicationSuite(async () => {
+    const metadata = createSqliteMetadataStore(':memory:');
+    return { metadata, db: sqliteGovernanceDatabase(metadata.database) };
+  });
+});
+
+describe('berth-registry replication on PostgreSQL', { skip: postgresSkipReason() }, () => {
+  let postgres: TestPostgres | undefined;
+  before(async () => {
+    postgres = await startTestPostgres();
+  });
+  replicationSuite(async () => {
+    if (!postgres) throw new Error('PostgreSQL did not start');
+    return {
+      metadata: await createPostgresMetadataStore(postgres.url),
+      db: postgresGovernanceDatabase(postgres.url),
+    };
+  });
+  after(() => postgres?.stop());
+});
+
+function replicationSuite(open: () => Promise<{ metadata: MetadataStore; db: GovernanceDatabase }>): void {
   let source: TestRegistry;
   let governance: Governance;
   let replication: Replication;
@@ -25,18 +51,18 @@ describe('berth-registry replication: schedule, filters, token login to the targ
   const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
 
   before(async () => {
-    source = await createTestRegistry();
-    const db = (source.registry.context.metadata as unknown as { database: SqliteDatabase }).database;
-    governance = createGovernance({
+    const { metadata, db } = await open();
+    source = await createTestRegistry({ metadata });
+    governance = await createGovernance({
       db,
       logger: silentLogger,
       adminPassword: 'Source-admin-1',
       bcryptCost: 4,
     });
-    governance.store.createProject('team', false, -1, clock);
+    await governance.store.createProject('team', false, -1, clock);
     for (const tag of ['v1', 'v2', 'dev']) await pushImage(source.app, 'team/app', tag);
     await pushImage(source.app, 'team/other', 'v1');
-    replication = createReplication({
+    replication = await createReplication({
       db,
       registry: source.registry,
       governance,
@@ -64,7 +90,7 @@ describe('berth-registry replication: schedule, filters, token login to the targ
   after(async () => {
     replication?.close();
     await replication?.idle();
-    governance?.close();
+    await governance?.close();
     await source?.close();
     await target?.close();
     if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
@@ -72,8 +98,8 @@ describe('berth-registry replication: schedule, filters, token login to the targ
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('refuses a scheduled rule without a schedule, naming the field', () => {
-    assert.throws(
+  it('refuses a scheduled rule without a schedule, naming the field', async () => {
+    await assert.rejects(
       () =>
         replication.createPolicy({
           name: 'x',
@@ -87,7 +113,7 @@ describe('berth-registry replication: schedule, filters, token login to the targ
   });
 
   it('runs a daily rule once a day, copying only matching repositories and tags', async () => {
-    const policy = replication.createPolicy({
+    const policy = await replication.createPolicy({
       name: 'nightly',
       direction: 'push',
       project: 'team',
@@ -98,29 +124,26 @@ describe('berth-registry replication: schedule, filters, token login to the targ
       trigger: 'scheduled',
       schedule: 'daily',
     });
-    assert.equal(replication.runDue(), 0, 'not due before a day has passed');
+    assert.equal(await replication.runDue(), 0, 'not due before a day has passed');
     clock += DAY + 1;
-    assert.equal(replication.runDue(), 1);
-    assert.equal(replication.runDue(), 0, 'one run per period');
+    assert.equal(await replication.runDue(), 1);
+    assert.equal(await replication.runDue(), 0, 'one run per period');
     await replication.idle();
-    const [first] = replication.executions(policy.id);
-    assert.equal(first?.status, 'succeeded', JSON.stringify(replication.tasks(first!.id)));
+    const [first] = await replication.executions(policy.id);
+    assert.equal(first?.status, 'succeeded', JSON.stringify(await replication.tasks(first!.id)));
     assert.deepEqual(
-      replication
-        .tasks(first!.id)
-        .map((t) => `${t.destination}:${t.tag} ${t.status}`)
-        .sort(),
+      (await replication.tasks(first!.id)).map((t) => `${t.destination}:${t.tag} ${t.status}`).sort(),
       ['dr/app:v1 succeeded', 'dr/app:v2 succeeded'],
     );
 
     // The next day's run finds both at the target (asked over its token login) and skips them.
     clock += DAY;
-    assert.equal(replication.runDue(), 1);
+    assert.equal(await replication.runDue(), 1);
     await replication.idle();
-    const [second] = replication.executions(policy.id);
+    const [second] = await replication.executions(policy.id);
     assert.deepEqual(
-      replication.tasks(second!.id).map((t) => t.status),
+      (await replication.tasks(second!.id)).map((t) => t.status),
       ['skipped', 'skipped'],
     );
   });
-});
+}

@@ -2,12 +2,12 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Digest } from '../../core/digest.js';
 import { invalidArgument, notFound } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import { parseReference } from '../names.js';
 import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
 import { uploadWhole } from '../service/uploads.js';
 import type { BlobContent } from '../storage/driver.js';
+import type { GovernanceDatabase } from './database.js';
 import type { Governance } from './governance.js';
 import {
   checkEndpoint,
@@ -83,6 +83,35 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS replication_tasks (
     id INTEGER PRIMARY KEY,
     execution_id INTEGER NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    digest TEXT,
+    status TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX IF NOT EXISTS replication_tasks_by_execution ON replication_tasks(execution_id);
+`;
+/** The same tables on PostgreSQL. */
+const POSTGRES_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS replication_policies (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    config TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS replication_executions (
+    id BIGSERIAL PRIMARY KEY,
+    policy_id BIGINT NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    finished_at BIGINT
+  );
+  CREATE INDEX IF NOT EXISTS replication_executions_by_policy ON replication_executions(policy_id, id);
+  CREATE TABLE IF NOT EXISTS replication_tasks (
+    id BIGSERIAL PRIMARY KEY,
+    execution_id BIGINT NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
     source TEXT NOT NULL,
     destination TEXT NOT NULL,
     tag TEXT NOT NULL,
@@ -195,7 +224,7 @@ async function copyManifest(
 }
 
 export interface ReplicationDeps {
-  db: SqliteDatabase;
+  db: GovernanceDatabase;
   registry: Registry;
   governance: Governance;
   logger: Logger;
@@ -206,32 +235,32 @@ export interface ReplicationDeps {
 
 /** Replication rules, their executions and the engine that runs them. */
 export interface Replication {
-  policies(): ReplicationPolicy[];
-  policy(id: number): ReplicationPolicy;
-  createPolicy(input: unknown): ReplicationPolicy;
-  updatePolicy(id: number, input: unknown): ReplicationPolicy;
-  deletePolicy(id: number): void;
+  policies(): Promise<ReplicationPolicy[]>;
+  policy(id: number): Promise<ReplicationPolicy>;
+  createPolicy(input: unknown): Promise<ReplicationPolicy>;
+  updatePolicy(id: number, input: unknown): Promise<ReplicationPolicy>;
+  deletePolicy(id: number): Promise<void>;
   /** Starts an execution in the background; returns it as started. */
-  start(policyId: number, trigger: string): ReplicationExecution;
+  start(policyId: number, trigger: string): Promise<ReplicationExecution>;
   /** A new execution of the failed tasks of `executionId`. */
-  retry(executionId: number): ReplicationExecution;
-  executions(policyId?: number, limit?: number): ReplicationExecution[];
-  execution(id: number): ReplicationExecution;
-  tasks(executionId: number): ReplicationTask[];
+  retry(executionId: number): Promise<ReplicationExecution>;
+  executions(policyId?: number, limit?: number): Promise<ReplicationExecution[]>;
+  execution(id: number): Promise<ReplicationExecution>;
+  tasks(executionId: number): Promise<ReplicationTask[]>;
   /** Waits for running executions (tests, shutdown). */
   idle(): Promise<void>;
   /** Starts the scheduled rules whose period has passed (every minute by itself); returns how many. */
-  runDue(): number;
+  runDue(): Promise<number>;
   /** A push landed in the registry: event-based push rules copy it. */
   onPush(repository: string, tag: string): void;
   close(): void;
 }
 
 /** Opens the replication tables and schedules scheduled rules (checked every minute). */
-export function createReplication(deps: ReplicationDeps): Replication {
+export async function createReplication(deps: ReplicationDeps): Promise<Replication> {
   const { db, registry, logger } = deps;
   const now = deps.now ?? Date.now;
-  db.exec(SCHEMA);
+  await db.exec(db.dialect === 'postgres' ? POSTGRES_SCHEMA : SCHEMA);
   const local = localSide(registry);
   const running = new Set<Promise<void>>();
   const busyPolicies = new Set<number>();
@@ -243,19 +272,11 @@ export function createReplication(deps: ReplicationDeps): Replication {
       name: r.name,
       createdAt: r.created_at,
     }) as ReplicationPolicy;
-  const policies = () =>
-    db
-      .prepare<[], { id: number; name: string; config: string; created_at: number }>(
-        'SELECT * FROM replication_policies ORDER BY id',
-      )
-      .all()
-      .map(rowToPolicy);
-  const policy = (id: number) => {
-    const row = db
-      .prepare<[number], { id: number; name: string; config: string; created_at: number }>(
-        'SELECT * FROM replication_policies WHERE id = ?',
-      )
-      .get(id);
+  type PolicyRow = { id: number; name: string; config: string; created_at: number };
+  const policies = async () =>
+    (await db.all<PolicyRow>('SELECT * FROM replication_policies ORDER BY id')).map(rowToPolicy);
+  const policy = async (id: number) => {
+    const row = await db.get<PolicyRow>('SELECT * FROM replication_policies WHERE id = ?', [id]);
     if (!row) throw notFound(`replication policy ${id} not found`);
     return rowToPolicy(row);
   };
@@ -275,32 +296,32 @@ export function createReplication(deps: ReplicationDeps): Replication {
       (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status IN ('succeeded','skipped')) AS succeeded,
       (SELECT COUNT(*) FROM replication_tasks t WHERE t.execution_id = e.id AND t.status = 'failed') AS failed
     FROM replication_executions e`;
-  const execution = (id: number) => {
-    const row = db.prepare<[number], Record<string, unknown>>(`${EXEC_SELECT} WHERE e.id = ?`).get(id);
+  const execution = async (id: number) => {
+    const row = await db.get<Record<string, unknown>>(`${EXEC_SELECT} WHERE e.id = ?`, [id]);
     if (!row) throw notFound(`replication execution ${id} not found`);
     return execRow(row);
   };
-  const tasks = (executionId: number): ReplicationTask[] =>
-    db
-      .prepare<[number], Record<string, unknown>>(
+  const tasks = async (executionId: number): Promise<ReplicationTask[]> =>
+    (
+      await db.all<Record<string, unknown>>(
         'SELECT * FROM replication_tasks WHERE execution_id = ? ORDER BY id',
+        [executionId],
       )
-      .all(executionId)
-      .map((r) => ({
-        id: r['id'] as number,
-        executionId: r['execution_id'] as number,
-        source: r['source'] as string,
-        destination: r['destination'] as string,
-        tag: r['tag'] as string,
-        digest: (r['digest'] as string | null) ?? null,
-        status: r['status'] as ReplicationTask['status'],
-        detail: (r['detail'] as string | null) ?? null,
-      }));
+    ).map((r) => ({
+      id: r['id'] as number,
+      executionId: r['execution_id'] as number,
+      source: r['source'] as string,
+      destination: r['destination'] as string,
+      tag: r['tag'] as string,
+      digest: (r['digest'] as string | null) ?? null,
+      status: r['status'] as ReplicationTask['status'],
+      detail: (r['detail'] as string | null) ?? null,
+    }));
 
-  const check = (
+  const check = async (
     input: unknown,
     existing?: ReplicationPolicy,
-  ): Omit<ReplicationPolicy, 'id' | 'createdAt'> => {
+  ): Promise<Omit<ReplicationPolicy, 'id' | 'createdAt'>> => {
     if (typeof input !== 'object' || input === null || Array.isArray(input))
       throw invalidArgument('body: a JSON object');
     const i = input as Record<string, unknown>;
@@ -326,7 +347,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
     const direction = pick('direction', existing?.direction);
     if (direction !== 'push' && direction !== 'pull') throw invalidArgument('direction: "push" or "pull"');
     const project = pick('project', existing?.project);
-    if (typeof project !== 'string' || !deps.governance.store.project(project))
+    if (typeof project !== 'string' || !(await deps.governance.store.project(project)))
       throw invalidArgument('project: the name of an existing project');
     const remote =
       i['remote'] !== undefined
@@ -397,20 +418,23 @@ export function createReplication(deps: ReplicationDeps): Replication {
     return items;
   };
 
-  const insertExecution = (policyId: number, trigger: string) =>
-    Number(
-      db
-        .prepare(
-          "INSERT INTO replication_executions (policy_id, trigger, status, started_at) VALUES (?, ?, 'running', ?)",
-        )
-        .run(policyId, trigger, now()).lastInsertRowid,
-    );
-  const insertTask = db.prepare(
-    "INSERT INTO replication_tasks (execution_id, source, destination, tag, status) VALUES (?, ?, ?, ?, 'pending')",
-  );
-  const finishTask = db.prepare(
-    'UPDATE replication_tasks SET status = ?, digest = ?, detail = ? WHERE id = ?',
-  );
+  const insertExecution = async (on: GovernanceDatabase, policyId: number, trigger: string) =>
+    (await on.get<{ id: number }>(
+      "INSERT INTO replication_executions (policy_id, trigger, status, started_at) VALUES (?, ?, 'running', ?) RETURNING id",
+      [policyId, trigger, now()],
+    ))!.id;
+  const insertTask = async (tx: GovernanceDatabase, executionId: number, s: string, d: string, t: string) =>
+    (await tx.get<{ id: number }>(
+      "INSERT INTO replication_tasks (execution_id, source, destination, tag, status) VALUES (?, ?, ?, ?, 'pending') RETURNING id",
+      [executionId, s, d, t],
+    ))!.id;
+  const finishTask = (status: string, digest: string | null, detail: string | null, id: number) =>
+    db.run('UPDATE replication_tasks SET status = ?, digest = ?, detail = ? WHERE id = ?', [
+      status,
+      digest,
+      detail,
+      id,
+    ]);
 
   const run = async (
     p: ReplicationPolicy,
@@ -423,9 +447,11 @@ export function createReplication(deps: ReplicationDeps): Replication {
     let status: ReplicationExecution['status'] = 'succeeded';
     try {
       const list = await items();
-      const ids = db.transaction(() =>
-        list.map(([s, d, t]) => Number(insertTask.run(executionId, s, d, t).lastInsertRowid)),
-      )();
+      const ids = await db.transaction(async (tx) => {
+        const inserted: number[] = [];
+        for (const [s, d, t] of list) inserted.push(await insertTask(tx, executionId, s, d, t));
+        return inserted;
+      });
       for (const [index, [source, destination, tag]] of list.entries()) {
         const id = ids[index]!;
         try {
@@ -434,11 +460,11 @@ export function createReplication(deps: ReplicationDeps): Replication {
             src.tagDigest(source, tag),
           ]);
           if (have && have === want) {
-            finishTask.run('skipped', want, 'already at the destination', id);
+            await finishTask('skipped', want ?? null, 'already at the destination', id);
             continue;
           }
           const digest = await copyManifest(src, source, dst, destination, tag, tag);
-          finishTask.run('succeeded', digest, null, id);
+          await finishTask('succeeded', digest, null, id);
           deps.governance.record({
             principal: { kind: 'anonymous' },
             remoteAddress: 'replication',
@@ -451,7 +477,7 @@ export function createReplication(deps: ReplicationDeps): Replication {
         } catch (err) {
           status = 'failed';
           const message = describeError(err);
-          finishTask.run('failed', null, message.slice(0, 1000), id);
+          await finishTask('failed', null, message.slice(0, 1000), id);
           deps.governance.record({
             principal: { kind: 'anonymous' },
             remoteAddress: 'replication',
@@ -466,30 +492,29 @@ export function createReplication(deps: ReplicationDeps): Replication {
     } catch (err) {
       status = 'failed';
       const message = describeError(err);
-      insertTask.run(executionId, '', '', '');
-      db.prepare(
-        "UPDATE replication_tasks SET status = 'failed', detail = ? WHERE id = (SELECT MAX(id) FROM replication_tasks WHERE execution_id = ?)",
-      ).run(`listing the source failed: ${message}`.slice(0, 1000), executionId);
+      const id = await insertTask(db, executionId, '', '', '');
+      await finishTask('failed', null, `listing the source failed: ${message}`.slice(0, 1000), id);
     }
-    db.prepare('UPDATE replication_executions SET status = ?, finished_at = ? WHERE id = ?').run(
+    await db.run('UPDATE replication_executions SET status = ?, finished_at = ? WHERE id = ?', [
       status,
       now(),
       executionId,
-    );
+    ]);
     logger.info('replication finished', { policy: p.name, execution: executionId, status });
     try {
-      deps.onDone?.(p, execution(executionId));
+      deps.onDone?.(p, await execution(executionId));
     } catch (err) {
       logger.warn('replication: onDone failed', { error: err });
     }
   };
 
-  const launch = (
+  const launch = async (
     p: ReplicationPolicy,
     trigger: string,
     items?: () => Promise<[string, string, string][]>,
-  ): ReplicationExecution => {
-    const id = insertExecution(p.id, trigger);
+    claimed?: number,
+  ): Promise<ReplicationExecution> => {
+    const id = claimed ?? (await insertExecution(db, p.id, trigger));
     // Executions of one policy run one after another.
     const job = (async () => {
       while (busyPolicies.has(p.id)) await Promise.race(running);
@@ -504,92 +529,96 @@ export function createReplication(deps: ReplicationDeps): Replication {
         busyPolicies.delete(p.id);
       }
     })().catch((err: unknown) => logger.error('replication crashed', { error: err }));
+    track(job);
+    return execution(id);
+  };
+  /** Background work idle() waits for. */
+  const track = (job: Promise<void>) => {
     running.add(job);
     void job.finally(() => running.delete(job));
-    return execution(id);
   };
 
   // Executions left running by a stopped server did not finish.
-  db.prepare(
+  await db.run(
     "UPDATE replication_executions SET status = 'failed', finished_at = ? WHERE status = 'running'",
-  ).run(now());
+    [now()],
+  );
 
-  const runDue = () => {
+  const runDue = async () => {
     let started = 0;
-    for (const p of policies()) {
-      if (!p.enabled || p.trigger !== 'scheduled' || !p.schedule) continue;
-      const last = db
-        .prepare<[number], { started_at: number | null }>(
-          "SELECT MAX(started_at) AS started_at FROM replication_executions WHERE policy_id = ? AND trigger = 'scheduled'",
-        )
-        .get(p.id)?.started_at;
-      // The first scheduled run comes one period after the rule was made.
-      if (now() - (last ?? p.createdAt) < PERIOD_MS[p.schedule]) continue;
-      launch(p, 'scheduled');
+    for (const p of await policies()) {
+      const period = p.enabled && p.trigger === 'scheduled' && p.schedule ? PERIOD_MS[p.schedule] : undefined;
+      if (period === undefined) continue;
+      // Checked and claimed in one transaction: replicas sharing PostgreSQL start one run, not one each.
+      const claimed = await db.transaction(async (tx) => {
+        const last = (
+          await tx.get<{ started_at: number | null }>(
+            "SELECT MAX(started_at) AS started_at FROM replication_executions WHERE policy_id = ? AND trigger = 'scheduled'",
+            [p.id],
+          )
+        )?.started_at;
+        // The first scheduled run comes one period after the rule was made.
+        if (now() - (last ?? p.createdAt) < period) return undefined;
+        return insertExecution(tx, p.id, 'scheduled');
+      });
+      if (claimed === undefined) continue;
+      await launch(p, 'scheduled', undefined, claimed);
       started++;
     }
     return started;
   };
   const timer = setInterval(() => {
-    try {
-      runDue();
-    } catch (err) {
-      logger.error('replication schedule failed', { error: err });
-    }
+    runDue().catch((err: unknown) => logger.error('replication schedule failed', { error: err }));
   }, 60_000);
   timer.unref();
 
   return {
     policies,
     policy,
-    createPolicy(input) {
-      const checked = check(input);
-      if (policies().some((p) => p.name === checked.name))
+    async createPolicy(input) {
+      const checked = await check(input);
+      if ((await policies()).some((p) => p.name === checked.name))
         throw invalidArgument(`name: a replication policy named ${checked.name} exists`);
-      const id = Number(
-        db
-          .prepare('INSERT INTO replication_policies (name, config, created_at) VALUES (?, ?, ?)')
-          .run(checked.name, configOf(checked), now()).lastInsertRowid,
+      const row = await db.get<{ id: number }>(
+        'INSERT INTO replication_policies (name, config, created_at) VALUES (?, ?, ?) RETURNING id',
+        [checked.name, configOf(checked), now()],
       );
-      return policy(id);
+      return policy(row!.id);
     },
-    updatePolicy(id, input) {
-      const existing = policy(id);
-      const checked = check(input, existing);
-      db.prepare('UPDATE replication_policies SET name = ?, config = ? WHERE id = ?').run(
+    async updatePolicy(id, input) {
+      const existing = await policy(id);
+      const checked = await check(input, existing);
+      await db.run('UPDATE replication_policies SET name = ?, config = ? WHERE id = ?', [
         checked.name,
         configOf(checked),
         id,
-      );
+      ]);
       return policy(id);
     },
-    deletePolicy(id) {
-      policy(id);
-      db.prepare('DELETE FROM replication_policies WHERE id = ?').run(id);
+    async deletePolicy(id) {
+      await policy(id);
+      await db.run('DELETE FROM replication_policies WHERE id = ?', [id]);
     },
-    start(policyId, trigger) {
-      return launch(policy(policyId), trigger);
+    async start(policyId, trigger) {
+      return launch(await policy(policyId), trigger);
     },
-    retry(executionId) {
-      const previous = execution(executionId);
-      const p = policy(previous.policyId);
-      const failed = tasks(executionId)
+    async retry(executionId) {
+      const previous = await execution(executionId);
+      const p = await policy(previous.policyId);
+      const failed = (await tasks(executionId))
         .filter((t) => t.status === 'failed')
         .map((t) => [t.source, t.destination, t.tag] as [string, string, string]);
       const listFailed = failed.some(([s]) => s === '');
       return launch(p, `retry of ${executionId}`, listFailed ? undefined : async () => failed);
     },
-    executions(policyId, limit = 50) {
+    async executions(policyId, limit = 50) {
       const rows =
         policyId === undefined
-          ? db
-              .prepare<[number], Record<string, unknown>>(`${EXEC_SELECT} ORDER BY e.id DESC LIMIT ?`)
-              .all(limit)
-          : db
-              .prepare<[number, number], Record<string, unknown>>(
-                `${EXEC_SELECT} WHERE e.policy_id = ? ORDER BY e.id DESC LIMIT ?`,
-              )
-              .all(policyId, limit);
+          ? await db.all<Record<string, unknown>>(`${EXEC_SELECT} ORDER BY e.id DESC LIMIT ?`, [limit])
+          : await db.all<Record<string, unknown>>(
+              `${EXEC_SELECT} WHERE e.policy_id = ? ORDER BY e.id DESC LIMIT ?`,
+              [policyId, limit],
+            );
       return rows.map(execRow);
     },
     execution,
@@ -598,21 +627,29 @@ export function createReplication(deps: ReplicationDeps): Replication {
       while (running.size > 0) await Promise.all([...running]);
     },
     onPush(repository, tag) {
-      for (const p of policies()) {
-        if (!p.enabled || p.trigger !== 'event_based' || p.direction !== 'push') continue;
-        if (!repository.startsWith(`${p.project}/`)) continue;
-        const remotePrefix = p.remoteNamespace ? `${p.remoteNamespace}/` : '';
-        const rest = repository.slice(p.project.length + 1);
-        if (p.repositories.length > 0 && !p.repositories.some((pat) => matchesPattern(pat, rest))) continue;
-        if (p.tags.length > 0 && !p.tags.some((pat) => matchesPattern(pat, tag))) continue;
-        launch(p, 'event_based', async () => [[repository, `${remotePrefix}${rest}`, tag]]);
-      }
+      track(
+        onPush(repository, tag).catch((err: unknown) =>
+          logger.error('replication on push failed', { error: err }),
+        ),
+      );
     },
     runDue,
     close() {
       clearInterval(timer);
     },
   };
+
+  async function onPush(repository: string, tag: string) {
+    for (const p of await policies()) {
+      if (!p.enabled || p.trigger !== 'event_based' || p.direction !== 'push') continue;
+      if (!repository.startsWith(`${p.project}/`)) continue;
+      const remotePrefix = p.remoteNamespace ? `${p.remoteNamespace}/` : '';
+      const rest = repository.slice(p.project.length + 1);
+      if (p.repositories.length > 0 && !p.repositories.some((pat) => matchesPattern(pat, rest))) continue;
+      if (p.tags.length > 0 && !p.tags.some((pat) => matchesPattern(pat, tag))) continue;
+      await launch(p, 'event_based', async () => [[repository, `${remotePrefix}${rest}`, tag]]);
+    }
+  }
 }
 
 /** What the API shows of a policy: never the remote's password. */

@@ -24,7 +24,7 @@ export async function runRetention(
   run: { dryRun: boolean; principal: Principal; remoteAddress: string },
 ): Promise<RetentionReport> {
   const decisions = planRetention(
-    gov.store.tags({ project: project.name }),
+    await gov.store.tags({ project: project.name }),
     project.settings.retention,
     project.settings.immutableTags,
     gov.now(),
@@ -73,13 +73,13 @@ export function scheduleRetention(
     if (running) return;
     running = true;
     try {
-      for (const project of gov.store.projects()) {
+      for (const project of await gov.store.projects()) {
         const schedule = project.settings.retention?.schedule;
         if (!schedule) continue;
         const key = `retention_last_run:${project.name}`;
-        const last = gov.store.setting<number>(key, 0);
+        const last = await gov.store.setting<number>(key, 0);
         if (gov.now() - last < PERIOD_MS[schedule]) continue;
-        gov.store.setSetting(key, gov.now());
+        await gov.store.setSetting(key, gov.now());
         const report = await runRetention(gov, deleteTag, project, {
           dryRun: false,
           principal: { kind: 'anonymous' },

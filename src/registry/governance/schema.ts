@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import type { GovernanceDatabase } from './database.js';
 
 /**
  * Governance tables, in the registry's database but versioned on their own
@@ -87,17 +87,95 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Brings the governance tables up to date. */
-export function migrateGovernance(db: SqliteDatabase): void {
-  db.exec('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
-  db.transaction(() => {
-    const row = db.prepare<[], { version: number }>('SELECT version FROM governance_schema').get();
+/**
+ * The same tables on PostgreSQL, version for version: BIGINT times and ids,
+ * `C` collation so names sort by byte as on SQLite, flags kept as 0/1.
+ */
+const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE projects (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL UNIQUE,
+    public INTEGER NOT NULL DEFAULT 0,
+    storage_limit BIGINT NOT NULL DEFAULT -1,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE users (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    sysadmin INTEGER NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE TABLE members (
+    project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (project_id, user_id)
+  );
+  CREATE TABLE robots (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT COLLATE "C" NOT NULL UNIQUE,
+    project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
+    secret_hash TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    expires_at BIGINT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+  );
+  CREATE TABLE robot_permissions (
+    robot_id BIGINT NOT NULL REFERENCES robots(id) ON DELETE CASCADE,
+    project TEXT COLLATE "C" NOT NULL,
+    action TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (robot_id, project, action)
+  );
+  CREATE TABLE audit_log (
+    id BIGSERIAL PRIMARY KEY,
+    time BIGINT NOT NULL,
+    username TEXT,
+    remote_address TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    project TEXT,
+    resource TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_by_time ON audit_log(time);
+  CREATE INDEX audit_log_by_project ON audit_log(project, time);
+  CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+  CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+  `,
+  `
+  ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  `,
+  `
+  CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+  `
+  CREATE TABLE tag_pulls (
+    repository TEXT COLLATE "C" NOT NULL,
+    tag TEXT COLLATE "C" NOT NULL,
+    pulled_at BIGINT NOT NULL,
+    PRIMARY KEY (repository, tag)
+  );
+  `,
+];
+
+/** Brings the governance tables up to date (in one transaction, which on PostgreSQL holds the writer lock). */
+export async function migrateGovernance(db: GovernanceDatabase): Promise<void> {
+  const migrations = db.dialect === 'postgres' ? POSTGRES_MIGRATIONS : MIGRATIONS;
+  await db.transaction(async (tx) => {
+    await tx.exec('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
+    const row = await tx.get<{ version: number }>('SELECT version FROM governance_schema');
     const version = row?.version ?? 0;
-    if (version > MIGRATIONS.length) {
+    if (version > migrations.length) {
       throw new Error(`governance schema is at version ${version}, newer than this berth-registry`);
     }
-    for (let next = version; next < MIGRATIONS.length; next++) db.exec(MIGRATIONS[next] ?? '');
-    db.exec('DELETE FROM governance_schema');
-    db.prepare('INSERT INTO governance_schema (version) VALUES (?)').run(MIGRATIONS.length);
-  }).immediate();
+    for (let next = version; next < migrations.length; next++) await tx.exec(migrations[next] ?? '');
+    await tx.run('DELETE FROM governance_schema');
+    await tx.run('INSERT INTO governance_schema (version) VALUES (?)', [migrations.length]);
+  });
 }

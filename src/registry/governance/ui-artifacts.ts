@@ -99,8 +99,8 @@ export function artifactPages(app: FastifyInstance, ui: UiContext, registry: Reg
   app.get<{ Params: { project: string; repository: string; digest: string } }>(
     '/ui/projects/:project/repositories/:repository/artifacts/:digest',
     async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
       if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
       const name = `${project.name}/${request.params.repository}`;
       const missing = () =>
@@ -117,7 +117,7 @@ export function artifactPages(app: FastifyInstance, ui: UiContext, registry: Reg
       } catch {
         return missing();
       }
-      const facts = queries.artifact(name, digest);
+      const facts = await queries.artifact(name, digest);
       if (!facts) return missing();
       const repository = registry.repository(name);
       const stored = await repository.manifests.get({ digest }, ['*/*']).catch(() => undefined);
@@ -227,7 +227,7 @@ ${history ? `<h3>History</h3><table><tr><th>Created</th><th>Step</th><th></th></
   );
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/ui/search', async (request, reply) => {
-    const who = principalOf(request);
+    const who = await principalOf(request);
     const q = request.query;
     const search = (q['q'] ?? '').trim().slice(0, 200);
     const box = searchBox(search, 'part of a repository name', '/ui/search');
@@ -239,7 +239,7 @@ ${history ? `<h3>History</h3><table><tr><th>Created</th><th>Step</th><th></th></
         `${box}<p>Search repositories of every project you may pull from.</p>`,
       );
     const at = pageOf(q);
-    const { total, rows } = queries.search(ui.visibility(who), search, PAGE_SIZE, at.offset);
+    const { total, rows } = await queries.search(await ui.visibility(who), search, PAGE_SIZE, at.offset);
     const list = rows
       .map(
         (r) =>

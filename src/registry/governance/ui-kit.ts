@@ -58,15 +58,15 @@ export const searchBox = (value: string | undefined, placeholder: string, action
 export interface UiContext {
   gov: Governance;
   queries: UiQueries;
-  principalOf(request: FastifyRequest): Principal;
+  principalOf(request: FastifyRequest): Promise<Principal>;
   page(reply: FastifyReply, who: Principal, title: string, body: string, status?: number): FastifyReply;
   /** Log-in redirect for anonymous callers, 403 page for others. */
   refuse(reply: FastifyReply, who: Principal, what: string): FastifyReply;
   /** A project the caller may pull from (others are invisible). */
-  visibleProject(who: Principal, name: string): Project | undefined;
+  visibleProject(who: Principal, name: string): Promise<Project | undefined>;
   form(request: FastifyRequest): URLSearchParams;
   /** Which projects a caller sees, for the paged queries. */
-  visibility(who: Principal): Visibility;
+  visibility(who: Principal): Promise<Visibility>;
 }
 
 /** The `/ui/...` path of a repository page (the project part and the rest). */

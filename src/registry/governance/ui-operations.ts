@@ -37,19 +37,22 @@ export function operationPages(app: FastifyInstance, ui: UiContext, deps: Operat
       status,
     );
   /** The project of the route when the caller may change its settings. */
-  const settingsProject = (request: FastifyRequest<{ Params: { project: string } }>, who: Principal) => {
-    const project = visibleProject(who, request.params.project);
-    return project && gov.may(who, project, 'change settings') ? project : undefined;
+  const settingsProject = async (
+    request: FastifyRequest<{ Params: { project: string } }>,
+    who: Principal,
+  ) => {
+    const project = await visibleProject(who, request.params.project);
+    return project && (await gov.may(who, project, 'change settings')) ? project : undefined;
   };
   const NOT_SETTINGS = 'You may not change the settings of this project.';
 
   const { gc } = deps;
   if (gc) {
     app.get<{ Querystring: Query }>('/ui/gc', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin runs garbage collection.');
       const at = pageOf(request.query);
-      const { total, rows } = queries.gcRuns(PAGE_SIZE, at.offset);
+      const { total, rows } = await queries.gcRuns(PAGE_SIZE, at.offset);
       const list = rows
         .map(
           (r) =>
@@ -68,7 +71,7 @@ ${pager(request.query, at.number, total)}`,
       );
     });
     app.post('/ui/gc', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin runs garbage collection.');
       const fields = form(request);
       const options = {
@@ -92,7 +95,7 @@ ${pager(request.query, at.number, total)}`,
     });
   }
 
-  const retentionPage = (
+  const retentionPage = async (
     reply: FastifyReply,
     who: Principal,
     project: Project,
@@ -100,7 +103,7 @@ ${pager(request.query, at.number, total)}`,
     notice = '',
   ) => {
     const at = pageOf(query);
-    const { total, entries } = store.audit({
+    const { total, entries } = await store.audit({
       project: project.name,
       operation: 'retention_run',
       limit: PAGE_SIZE,
@@ -137,15 +140,15 @@ ${pager(request.query, at.number, total)}`,
   app.get<{ Params: { project: string }; Querystring: Query }>(
     '/ui/projects/:project/retention',
     async (request, reply) => {
-      const who = principalOf(request);
-      const project = settingsProject(request, who);
+      const who = await principalOf(request);
+      const project = await settingsProject(request, who);
       if (!project) return refuse(reply, who, NOT_SETTINGS);
       return retentionPage(reply, who, project, request.query);
     },
   );
   app.post<{ Params: { project: string } }>('/ui/projects/:project/retention', async (request, reply) => {
-    const who = principalOf(request);
-    const project = settingsProject(request, who);
+    const who = await principalOf(request);
+    const project = await settingsProject(request, who);
     if (!project) return refuse(reply, who, NOT_SETTINGS);
     const dryRun = form(request).get('dry_run') === 'true';
     const report = await runRetention(gov, deps.deleteTag, project, {
@@ -167,7 +170,7 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
 
   const { webhooks } = deps;
   if (webhooks) {
-    const webhooksPage = (
+    const webhooksPage = async (
       reply: FastifyReply,
       who: Principal,
       project: Project,
@@ -175,8 +178,7 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
       status = 200,
     ) => {
       const base = `/ui/projects/${url(project.name)}/webhooks`;
-      const rows = webhooks
-        .policies(project.name)
+      const rows = (await webhooks.policies(project.name))
         .map(
           (p) =>
             `<tr><td><a href="${base}/${p.id}">${esc(p.name)}</a></td><td>${esc(p.url)}</td><td>${esc(p.events.join(' '))}</td><td>${p.enabled ? 'enabled' : 'disabled'}</td></tr>`,
@@ -196,20 +198,20 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
       );
     };
     app.get<{ Params: { project: string } }>('/ui/projects/:project/webhooks', async (request, reply) => {
-      const who = principalOf(request);
-      const project = settingsProject(request, who);
+      const who = await principalOf(request);
+      const project = await settingsProject(request, who);
       if (!project) return refuse(reply, who, NOT_SETTINGS);
       return webhooksPage(reply, who, project);
     });
     app.post<{ Params: { project: string } }>('/ui/projects/:project/webhooks', async (request, reply) => {
-      const who = principalOf(request);
-      const project = settingsProject(request, who);
+      const who = await principalOf(request);
+      const project = await settingsProject(request, who);
       if (!project) return refuse(reply, who, NOT_SETTINGS);
       const fields = form(request);
       const secret = fields.get('secret') ?? '';
-      let created: ReturnType<Webhooks['create']>;
+      let created: Awaited<ReturnType<Webhooks['create']>>;
       try {
-        created = webhooks.create(project.name, {
+        created = await webhooks.create(project.name, {
           name: fields.get('name') ?? '',
           url: fields.get('url') ?? '',
           events: fields.getAll('event'),
@@ -235,17 +237,17 @@ ${rows ? `<table><tr><th>Tag</th><th>Action</th><th>Why</th></tr>${rows}</table>
     app.get<{ Params: { project: string; id: string }; Querystring: Query }>(
       '/ui/projects/:project/webhooks/:id',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = settingsProject(request, who);
+        const who = await principalOf(request);
+        const project = await settingsProject(request, who);
         if (!project) return refuse(reply, who, NOT_SETTINGS);
-        let policy: ReturnType<Webhooks['policy']>;
+        let policy: Awaited<ReturnType<Webhooks['policy']>>;
         try {
-          policy = webhooks.policy(project.name, Number(request.params.id));
+          policy = await webhooks.policy(project.name, Number(request.params.id));
         } catch (err) {
           return error(reply, who, 'Webhook', err, 404);
         }
         const at = pageOf(request.query);
-        const { total, rows } = queries.deliveries(policy.id, PAGE_SIZE, at.offset);
+        const { total, rows } = await queries.deliveries(policy.id, PAGE_SIZE, at.offset);
         const list = rows
           .map(
             (d) =>
@@ -268,14 +270,14 @@ ${pager(request.query, at.number, total)}`,
     app.post<{ Params: { project: string; id: string; delivery: string } }>(
       '/ui/projects/:project/webhooks/:id/deliveries/:delivery/retry',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = settingsProject(request, who);
+        const who = await principalOf(request);
+        const project = await settingsProject(request, who);
         if (!project) return refuse(reply, who, NOT_SETTINGS);
-        let queued: ReturnType<Webhooks['redeliver']>;
-        let policy: ReturnType<Webhooks['policy']>;
+        let queued: Awaited<ReturnType<Webhooks['redeliver']>>;
+        let policy: Awaited<ReturnType<Webhooks['policy']>>;
         try {
-          policy = webhooks.policy(project.name, Number(request.params.id));
-          queued = webhooks.redeliver(policy.id, Number(request.params.delivery));
+          policy = await webhooks.policy(project.name, Number(request.params.id));
+          queued = await webhooks.redeliver(policy.id, Number(request.params.delivery));
         } catch (err) {
           return error(reply, who, 'Webhook', err, 404);
         }
@@ -296,7 +298,7 @@ ${pager(request.query, at.number, total)}`,
   const { replication } = deps;
   if (replication) {
     app.post('/ui/replication/rules', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
       const fields = form(request);
       const optional = (key: string) => {
@@ -304,9 +306,9 @@ ${pager(request.query, at.number, total)}`,
         return value === '' ? {} : { [key]: value };
       };
       const trigger = fields.get('trigger') ?? 'manual';
-      let created: ReturnType<Replication['createPolicy']>;
+      let created: Awaited<ReturnType<Replication['createPolicy']>>;
       try {
-        created = replication.createPolicy({
+        created = await replication.createPolicy({
           name: fields.get('name') ?? '',
           direction: fields.get('direction') ?? '',
           project: fields.get('project') ?? '',

@@ -3,7 +3,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { verifyLogin } from '../auth/authenticator.js';
 import type { LoginLimiter } from '../auth/login-limiter.js';
 import type { GarbageCollector } from '../gc/collector.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 import type { Registry } from '../service/registry.js';
 import {
   checkPasswordPolicy,
@@ -40,8 +39,6 @@ export interface WebUiDeps {
   limiter: LoginLimiter;
   /** Replication rules and runs (the Replication page) when present. */
   replication?: Replication;
-  /** The registry database (paged lists and search read it). */
-  database: SqliteDatabase;
   /** Manifests and blobs (artifact detail, referrers). */
   registry: Registry;
   /** The Garbage collection page (system admins) when present. */
@@ -79,11 +76,11 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   const { store } = gov;
   const sessions = new Map<string, { name: string; expires: number }>();
 
-  const principalOf = (request: FastifyRequest): Principal => {
+  const principalOf = async (request: FastifyRequest): Promise<Principal> => {
     const id = cookie(request, SESSION_COOKIE);
     const session = id ? sessions.get(id) : undefined;
     if (!session || session.expires < Date.now()) return { kind: 'anonymous' };
-    return gov.principal(session.name);
+    return await gov.principal(session.name);
   };
   const page = (reply: FastifyReply, who: Principal, title: string, body: string, status = 200) => {
     const name = gov.nameOf(who);
@@ -108,9 +105,9 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     who.kind === 'anonymous'
       ? reply.redirect('/ui/login', 303)
       : page(reply, who, 'Not allowed', `<p class="error">${esc(what)}</p>`, 403);
-  const visibleProject = (who: Principal, name: string): Project | undefined => {
-    const project = store.project(name);
-    return project && gov.may(who, project, 'pull') ? project : undefined;
+  const visibleProject = async (who: Principal, name: string): Promise<Project | undefined> => {
+    const project = await store.project(name);
+    return project && (await gov.may(who, project, 'pull')) ? project : undefined;
   };
   /** Forms are same-origin only (with the SameSite cookie, this stops cross-site posts). */
   const sameOrigin = (request: FastifyRequest) => {
@@ -124,7 +121,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   };
   const form = (request: FastifyRequest) =>
     request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
-  const queries = createUiQueries(deps.database);
+  const queries = createUiQueries(gov.db);
   // A project's storage is a walk over its repositories' blobs (milliseconds
   // for hundreds of repositories): pages reuse a figure for a while, and any
   // audited change in the project but a pull drops it.
@@ -132,23 +129,21 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
   gov.onAudit((entry) => {
     if (entry.project && entry.operation !== 'pull') usageCache.delete(entry.project);
   });
-  const usage = (project: string) => {
+  const usage = async (project: string) => {
     const cached = usageCache.get(project);
     if (cached && Date.now() - cached.at < USAGE_CACHE_MS) return cached.value;
-    const value = queries.usage(project);
+    const value = await queries.usage(project);
     if (usageCache.size >= 10_000) usageCache.clear();
     usageCache.set(project, { at: Date.now(), value });
     return value;
   };
-  const visibility = (who: Principal): Visibility => {
+  const visibility = async (who: Principal): Promise<Visibility> => {
     if (gov.isSysadmin(who)) return { all: true };
-    if (who.kind === 'robot')
-      return {
-        names: store
-          .projects()
-          .filter((p) => gov.may(who, p, 'pull'))
-          .map((p) => p.name),
-      };
+    if (who.kind === 'robot') {
+      const names: string[] = [];
+      for (const p of await store.projects()) if (await gov.may(who, p, 'pull')) names.push(p.name);
+      return { names };
+    }
     return { user: who.kind === 'user' ? who.user.name : undefined };
   };
   const context: UiContext = {
@@ -179,7 +174,7 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     app.get('/ui/login', async (request, reply) =>
       page(
         reply,
-        principalOf(request),
+        await principalOf(request),
         'Log in',
         `<form method="post" action="/ui/login"><p><label>User <input name="username" autocomplete="username"></label></p>
 <p><label>Password <input type="password" name="password" autocomplete="current-password"></label></p>
@@ -222,21 +217,24 @@ export function webUi(deps: WebUiDeps): FastifyPluginAsync {
     });
 
     app.get<{ Querystring: Record<string, string | undefined> }>('/ui/', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       const q = request.query;
       const search = (q['q'] ?? '').slice(0, 200);
       const at = pageOf(q);
-      const { total, rows } = queries.projects(visibility(who), search, PAGE_SIZE, at.offset);
-      const list = rows.map(({ project: p, repositories }) => {
-        const { used } = usage(p.name);
-        const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
-        const bar =
-          p.storageLimit < 0
-            ? ''
-            : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
-        return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
+      const { total, rows } = await queries.projects(await visibility(who), search, PAGE_SIZE, at.offset);
+      // The page's usage figures at once: on PostgreSQL each is a round trip.
+      const list = await Promise.all(
+        rows.map(async ({ project: p, repositories }) => {
+          const { used } = await usage(p.name);
+          const share = p.storageLimit > 0 ? Math.min(100, (used / p.storageLimit) * 100) : 0;
+          const bar =
+            p.storageLimit < 0
+              ? ''
+              : `<span class="bar" title="${share.toFixed(0)}%"><span class="${share >= 90 ? 'full' : ''}" style="width:${share.toFixed(1)}%"></span></span> `;
+          return `<tr><td><a href="/ui/projects/${url(p.name)}">${esc(p.name)}</a></td><td>${p.public ? 'public' : 'private'}</td>
 <td>${repositories}</td><td>${bar}${formatBytes(used)} of ${formatBytes(p.storageLimit)}</td></tr>`;
-      });
+        }),
+      );
       const create = gov.isSysadmin(who)
         ? `<h2>New project</h2><form method="post" action="/ui/projects"><input name="name" placeholder="name">
 <label><input type="checkbox" name="public" value="true"> public</label>
@@ -251,7 +249,7 @@ ${pager(q, at.number, total)}${create}`,
       );
     });
     app.post('/ui/projects', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin creates projects.');
       const fields = form(request);
       const name = fields.get('name') ?? '';
@@ -260,11 +258,11 @@ ${pager(q, at.number, total)}${create}`,
       try {
         checkProjectName(name);
         if (!Number.isFinite(limit) || (limit < 0 && limit !== -1)) throw new Error('quota: a number of MiB');
-        if (store.project(name)) throw new Error(`project ${name} already exists`);
+        if (await store.project(name)) throw new Error(`project ${name} already exists`);
       } catch (err) {
         return page(reply, who, 'New project', `<p class="error">${esc((err as Error).message)}</p>`, 400);
       }
-      store.createProject(name, fields.get('public') === 'true', limit, gov.now());
+      await store.createProject(name, fields.get('public') === 'true', limit, gov.now());
       gov.record({
         principal: who,
         remoteAddress: request.ip,
@@ -281,19 +279,20 @@ ${pager(q, at.number, total)}${create}`,
     if (replication) {
       const time = (ms: number | null) =>
         ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '';
-      const executionRows = (list: ReturnType<Replication['executions']>) =>
-        list
+      const executionRows = async (list: Awaited<ReturnType<Replication['executions']>>) => {
+        const policies = await replication.policies();
+        return list
           .map(
             (e) =>
-              `<tr><td><a href="/ui/replication/executions/${e.id}">${e.id}</a></td><td>${esc(replication.policies().find((p) => p.id === e.policyId)?.name ?? e.policyId)}</td>
+              `<tr><td><a href="/ui/replication/executions/${e.id}">${e.id}</a></td><td>${esc(policies.find((p) => p.id === e.policyId)?.name ?? e.policyId)}</td>
 <td>${esc(e.trigger)}</td><td class="${e.status === 'failed' ? 'fail' : ''}">${esc(e.status)}</td><td>${e.succeeded}/${e.total}</td><td>${e.failed}</td><td>${time(e.startedAt)}</td><td>${time(e.finishedAt)}</td></tr>`,
           )
           .join('');
+      };
       app.get('/ui/replication', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-        const rules = replication
-          .policies()
+        const rules = (await replication.policies())
           .map(
             (p) =>
               `<tr><td>${esc(p.name)}</td><td>${p.direction === 'push' ? `${esc(p.project)} → ${esc(p.remote.url)}/${esc(p.remoteNamespace)}` : `${esc(p.remote.url)}/${esc(p.remoteNamespace)} → ${esc(p.project)}`}</td>
@@ -307,17 +306,17 @@ ${pager(q, at.number, total)}${create}`,
           'Replication',
           `<table><tr><th>Rule</th><th>From → to</th><th>Repositories</th><th>Tags</th><th>Trigger</th><th></th></tr>${rules}</table>
 ${replicationRuleForm()}
-<h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows(replication.executions())}</table>`,
+<h2>Runs</h2><table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${await executionRows(await replication.executions())}</table>`,
         );
       });
       app.post<{ Params: { id: string } }>('/ui/replication/:id/run', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
         let started: { id: number };
         let policy: { project: string; name: string };
         try {
-          policy = replication.policy(Number(request.params.id));
-          started = replication.start(Number(request.params.id), 'manual');
+          policy = await replication.policy(Number(request.params.id));
+          started = await replication.start(Number(request.params.id), 'manual');
         } catch (err) {
           return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
         }
@@ -335,11 +334,11 @@ ${replicationRuleForm()}
       app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>(
         '/ui/replication/executions/:id',
         async (request, reply) => {
-          const who = principalOf(request);
+          const who = await principalOf(request);
           if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
-          let execution: ReturnType<Replication['execution']>;
+          let execution: Awaited<ReturnType<Replication['execution']>>;
           try {
-            execution = replication.execution(Number(request.params.id));
+            execution = await replication.execution(Number(request.params.id));
           } catch (err) {
             return page(
               reply,
@@ -350,7 +349,7 @@ ${replicationRuleForm()}
             );
           }
           const at = pageOf(request.query);
-          const { total, rows } = queries.replicationTasks(execution.id, PAGE_SIZE, at.offset);
+          const { total, rows } = await queries.replicationTasks(execution.id, PAGE_SIZE, at.offset);
           const tasks = rows
             .map(
               (t) =>
@@ -365,17 +364,17 @@ ${replicationRuleForm()}
             reply,
             who,
             `Replication run ${execution.id}`,
-            `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${executionRows([execution])}</table>
+            `<table><tr><th>Run</th><th>Rule</th><th>Trigger</th><th>Status</th><th>Copied</th><th>Failed</th><th>Started</th><th>Finished</th></tr>${await executionRows([execution])}</table>
 <h2>Artifacts</h2><table><tr><th>Source</th><th>Destination</th><th>Result</th><th>Digest</th><th>Detail</th></tr>${tasks}</table>
 ${pager(request.query, at.number, total)}${retry}`,
           );
         },
       );
       app.post<{ Params: { id: string } }>('/ui/replication/executions/:id/retry', async (request, reply) => {
-        const who = principalOf(request);
+        const who = await principalOf(request);
         if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages replication.');
         try {
-          const started = replication.retry(Number(request.params.id));
+          const started = await replication.retry(Number(request.params.id));
           return reply.redirect(`/ui/replication/executions/${started.id}`, 303);
         } catch (err) {
           return page(reply, who, 'Replication', `<p class="error">${esc((err as Error).message)}</p>`, 404);
@@ -384,12 +383,12 @@ ${pager(request.query, at.number, total)}${retry}`,
     }
 
     app.get<{ Querystring: Record<string, string | undefined> }>('/ui/users', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
       const q = request.query;
       const search = (q['q'] ?? '').slice(0, 200);
       const at = pageOf(q);
-      const { total, rows } = queries.users(search, PAGE_SIZE, at.offset);
+      const { total, rows } = await queries.users(search, PAGE_SIZE, at.offset);
       const list = rows.map(
         (u) =>
           `<tr><td>${esc(u.name)}</td><td>${u.sysadmin ? 'system admin' : ''}</td><td>${esc(u.projects)}</td></tr>`,
@@ -406,15 +405,15 @@ ${pager(q, at.number, total)}
       );
     });
     app.post('/ui/users', async (request, reply) => {
-      const who = principalOf(request);
+      const who = await principalOf(request);
       if (!gov.isSysadmin(who)) return refuse(reply, who, 'Only a system admin manages users.');
       const fields = form(request);
       let username: string;
       try {
         username = checkUsername(fields.get('username'));
         const password = checkPasswordPolicy(fields.get('password'));
-        if (store.user(username)) throw new Error(`user ${username} already exists`);
-        store.createUser(username, await gov.hash(password), false, gov.now());
+        if (await store.user(username)) throw new Error(`user ${username} already exists`);
+        await store.createUser(username, await gov.hash(password), false, gov.now());
       } catch (err) {
         return page(reply, who, 'New user', `<p class="error">${esc((err as Error).message)}</p>`, 400);
       }
@@ -431,14 +430,14 @@ ${pager(q, at.number, total)}
     app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
       '/ui/projects/:project',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = visibleProject(who, request.params.project);
+        const who = await principalOf(request);
+        const project = await visibleProject(who, request.params.project);
         if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
         const host = request.host;
         const q = request.query;
         const search = (q['q'] ?? '').slice(0, 200);
         const at = pageOf(q);
-        const { total, rows } = queries.repositories(project.name, search, PAGE_SIZE, at.offset);
+        const { total, rows } = await queries.repositories(project.name, search, PAGE_SIZE, at.offset);
         const repos = rows.map(
           (r) =>
             `<tr><td><a href="${repositoryPath(r.name)}">${esc(r.name)}</a></td>
@@ -446,15 +445,15 @@ ${pager(q, at.number, total)}
         );
         const base = `/ui/projects/${url(project.name)}`;
         const links = [
-          gov.may(who, project, 'read audit log')
+          (await gov.may(who, project, 'read audit log'))
             ? `<a href="${base}/members">Members</a><a href="${base}/logs">Audit log</a>`
             : '',
-          gov.may(who, project, 'manage robots') ? `<a href="${base}/robots">Robot accounts</a>` : '',
-          gov.may(who, project, 'change settings')
+          (await gov.may(who, project, 'manage robots')) ? `<a href="${base}/robots">Robot accounts</a>` : '',
+          (await gov.may(who, project, 'change settings'))
             ? `<a href="${base}/retention">Retention</a>${deps.webhooks ? `<a href="${base}/webhooks">Webhooks</a>` : ''}`
             : '',
         ].join('');
-        const { used, linked } = usage(project.name);
+        const { used, linked } = await usage(project.name);
         return page(
           reply,
           who,
@@ -470,13 +469,13 @@ ${pager(q, at.number, total)}`,
       Params: { project: string; repository: string };
       Querystring: Record<string, string | undefined>;
     }>('/ui/projects/:project/repositories/:repository', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
       if (!project) return refuse(reply, who, 'No such project, or you may not see it.');
       const name = `${project.name}/${request.params.repository}`;
       const q = request.query;
       const at = pageOf(q);
-      const { total, rows } = queries.artifacts(name, PAGE_SIZE, at.offset);
+      const { total, rows } = await queries.artifacts(name, PAGE_SIZE, at.offset);
       const list = rows.map(
         (a) =>
           `<tr><td><a href="${repositoryPath(name)}/artifacts/${url(a.digest)}"><code>${esc(a.digest.slice(0, 19))}…</code></a></td><td>${a.tags.map(esc).join(', ')}</td>
@@ -501,14 +500,14 @@ ${pager(q, at.number, total)}`,
     });
 
     app.get<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'read audit log'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'read audit log')))
         return refuse(reply, who, 'You may not see the members of this project.');
-      const rows = store
-        .members(project.name)
-        .map((m) => `<tr><td>${esc(m.username)}</td><td>${esc(m.role)}</td></tr>`);
-      const add = gov.may(who, project, 'manage members')
+      const rows = (await store.members(project.name)).map(
+        (m) => `<tr><td>${esc(m.username)}</td><td>${esc(m.role)}</td></tr>`,
+      );
+      const add = (await gov.may(who, project, 'manage members'))
         ? `<h2>Add or change a member</h2><form method="post" action="/ui/projects/${url(project.name)}/members">
 <input name="username" placeholder="user"> <select name="role">${MEMBER_ROLES.map((r) => `<option>${r}</option>`).join('')}</select>
 <button>Save</button></form>`
@@ -521,14 +520,14 @@ ${pager(q, at.number, total)}`,
       );
     });
     app.post<{ Params: { project: string } }>('/ui/projects/:project/members', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage members'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage members')))
         return refuse(reply, who, 'You may not manage the members of this project.');
       const fields = form(request);
       const username = fields.get('username') ?? '';
       const role = fields.get('role');
-      if (!store.user(username) || !isMemberRole(role))
+      if (!(await store.user(username)) || !isMemberRole(role))
         return page(
           reply,
           who,
@@ -536,8 +535,8 @@ ${pager(q, at.number, total)}`,
           '<p class="error">username: no such user, or role: unknown role</p>',
           400,
         );
-      const existed = store.role(project.name, username) !== undefined;
-      store.setMember(project.name, username, role);
+      const existed = (await store.role(project.name, username)) !== undefined;
+      await store.setMember(project.name, username, role);
       gov.record({
         principal: who,
         remoteAddress: request.ip,
@@ -550,8 +549,14 @@ ${pager(q, at.number, total)}`,
       return reply.redirect(`/ui/projects/${url(project.name)}/members`, 303);
     });
 
-    const robotsPage = (reply: FastifyReply, who: Principal, project: Project, notice = '', status = 200) => {
-      const rows = store.robots(project.name).map(
+    const robotsPage = async (
+      reply: FastifyReply,
+      who: Principal,
+      project: Project,
+      notice = '',
+      status = 200,
+    ) => {
+      const rows = (await store.robots(project.name)).map(
         (r) =>
           `<tr><td>${esc(r.name)}</td><td>${esc(r.permissions.map((p) => p.action).join(', '))}</td>
 <td>${r.expiresAt ? esc(new Date(r.expiresAt).toISOString()) : 'never'}</td></tr>`,
@@ -572,16 +577,16 @@ ${pager(q, at.number, total)}`,
       );
     };
     app.get<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage robots'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage robots')))
         return refuse(reply, who, 'You may not manage the robot accounts of this project.');
       return robotsPage(reply, who, project);
     });
     app.post<{ Params: { project: string } }>('/ui/projects/:project/robots', async (request, reply) => {
-      const who = principalOf(request);
-      const project = visibleProject(who, request.params.project);
-      if (!project || !gov.may(who, project, 'manage robots'))
+      const who = await principalOf(request);
+      const project = await visibleProject(who, request.params.project);
+      if (!project || !(await gov.may(who, project, 'manage robots')))
         return refuse(reply, who, 'You may not manage the robot accounts of this project.');
       const fields = form(request);
       const name = fields.get('name') ?? '';
@@ -594,12 +599,12 @@ ${pager(q, at.number, total)}`,
           ? 'days: a positive number of days, or empty for never'
           : actions.length === 0 || actions.some((a) => !(ROBOT_ACTIONS as readonly string[]).includes(a))
             ? `permissions: one or more of ${ROBOT_ACTIONS.join(', ')}`
-            : store.robot(fullName)
+            : (await store.robot(fullName))
               ? `robot ${fullName} already exists`
               : undefined;
       if (problem) return robotsPage(reply, who, project, `<p class="error">${esc(problem)}</p>`, 400);
       const secret = randomBytes(24).toString('base64url');
-      const robot = store.createRobot({
+      const robot = await store.createRobot({
         name: fullName,
         project: project.name,
         secretHash: await gov.hash(secret),
@@ -626,13 +631,13 @@ ${pager(q, at.number, total)}`,
     app.get<{ Params: { project: string }; Querystring: Record<string, string | undefined> }>(
       '/ui/projects/:project/logs',
       async (request, reply) => {
-        const who = principalOf(request);
-        const project = visibleProject(who, request.params.project);
-        if (!project || !gov.may(who, project, 'read audit log'))
+        const who = await principalOf(request);
+        const project = await visibleProject(who, request.params.project);
+        if (!project || !(await gov.may(who, project, 'read audit log')))
           return refuse(reply, who, 'You may not read the audit log of this project.');
         const q = request.query;
         const pageNumber = Math.max(1, Number(q['page'] ?? 1) || 1);
-        const { total, entries } = store.audit({
+        const { total, entries } = await store.audit({
           project: project.name,
           ...(q['username'] ? { username: q['username'] } : {}),
           ...(q['operation'] ? { operation: q['operation'] } : {}),

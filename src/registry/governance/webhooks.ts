@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { SqliteDatabase } from '../metadata/sqlite-database.js';
+import type { GovernanceDatabase } from './database.js';
 import { describeError } from './remote.js';
 import type { ReplicationExecution, ReplicationPolicy } from './replication.js';
 import type { ApiHelpers } from './replication-api.js';
@@ -73,12 +73,41 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
   CREATE INDEX IF NOT EXISTS webhook_deliveries_by_policy ON webhook_deliveries(policy_id, id);
 `;
+/** The same tables on PostgreSQL. */
+const POSTGRES_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS webhook_policies (
+    id BIGSERIAL PRIMARY KEY,
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL,
+    UNIQUE (project, name)
+  );
+  CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id BIGSERIAL PRIMARY KEY,
+    policy_id BIGINT NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    next_attempt_at BIGINT,
+    delivered_at BIGINT
+  );
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+  CREATE INDEX IF NOT EXISTS webhook_deliveries_by_policy ON webhook_deliveries(policy_id, id);
+`;
 
 /** Waits before the 2nd, 3rd, … attempt; after the last the delivery is `failed`. */
 export const DEFAULT_BACKOFF_MS = [1_000, 10_000, 60_000, 300_000];
 
 export interface WebhooksDeps {
-  db: SqliteDatabase;
+  db: GovernanceDatabase;
   logger: Logger;
   backoffMs?: readonly number[];
   timeoutMs?: number;
@@ -89,16 +118,16 @@ export interface Webhooks {
   /** Audit entries become events (push, pull, delete, quota exceeded). */
   onAudit(entry: Omit<AuditEntry, 'id'>): void;
   onReplication(policy: ReplicationPolicy, execution: ReplicationExecution): void;
-  policies(project: string): WebhookPolicy[];
+  policies(project: string): Promise<WebhookPolicy[]>;
   /** Creates a policy; the secret (given or generated) is returned this once. */
-  create(project: string, input: unknown): { policy: WebhookPolicy; secret: string };
-  update(project: string, id: number, input: unknown): WebhookPolicy;
-  remove(project: string, id: number): void;
-  policy(project: string, id: number): WebhookPolicy;
-  deliveries(policyId: number, limit?: number): WebhookDelivery[];
+  create(project: string, input: unknown): Promise<{ policy: WebhookPolicy; secret: string }>;
+  update(project: string, id: number, input: unknown): Promise<WebhookPolicy>;
+  remove(project: string, id: number): Promise<void>;
+  policy(project: string, id: number): Promise<WebhookPolicy>;
+  deliveries(policyId: number, limit?: number): Promise<WebhookDelivery[]>;
   /** Queues a delivery again (a new attempt now). */
-  redeliver(policyId: number, deliveryId: number): WebhookDelivery;
-  /** Resolves when no delivery is being attempted. */
+  redeliver(policyId: number, deliveryId: number): Promise<WebhookDelivery>;
+  /** Resolves when no event is being queued and no delivery is being attempted. */
   idle(): Promise<void>;
   close(): void;
 }
@@ -108,12 +137,12 @@ export const signatureOf = (secret: string, body: string) =>
   `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 /** Webhook policies per project and their deliveries (signed, logged, retried with backoff). */
-export function createWebhooks(deps: WebhooksDeps): Webhooks {
+export async function createWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
   const { db, logger } = deps;
   const now = deps.now ?? Date.now;
   const backoff = deps.backoffMs ?? DEFAULT_BACKOFF_MS;
   const timeoutMs = deps.timeoutMs ?? 10_000;
-  db.exec(SCHEMA);
+  await db.exec(db.dialect === 'postgres' ? POSTGRES_SCHEMA : SCHEMA);
 
   type PolicyRow = {
     id: number;
@@ -134,10 +163,11 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     enabled: r.enabled === 1,
     createdAt: r.created_at,
   });
-  const row = (project: string, id: number) => {
-    const found = db
-      .prepare<[number, string], PolicyRow>('SELECT * FROM webhook_policies WHERE id = ? AND project = ?')
-      .get(id, project);
+  const row = async (project: string, id: number) => {
+    const found = await db.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ? AND project = ?', [
+      id,
+      project,
+    ]);
     if (!found) throw notFound(`webhook policy ${id} not found in project ${project}`);
     return found;
   };
@@ -192,9 +222,16 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
   const attempting = new Set<Promise<void>>();
   const inFlight = new Set<number>();
   const attempt = async (delivery: WebhookDelivery) => {
-    const policy = db
-      .prepare<[number], PolicyRow>('SELECT * FROM webhook_policies WHERE id = ?')
-      .get(delivery.policyId);
+    // Claim the attempt by moving its due time past this attempt's timeout: registry
+    // replicas sharing a PostgreSQL database then do not both send it.
+    const claimed = await db.run(
+      "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending' AND next_attempt_at = ?",
+      [now() + timeoutMs + 60_000, delivery.id, delivery.nextAttemptAt],
+    );
+    if (claimed === 0) return;
+    const policy = await db.get<PolicyRow>('SELECT * FROM webhook_policies WHERE id = ?', [
+      delivery.policyId,
+    ]);
     if (!policy) return;
     let status: number | null = null;
     let error: string | null = null;
@@ -221,39 +258,42 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     const attempts = delivery.attempts + 1;
     const wait = backoff[attempts - 1];
     const next = error === null ? 'delivered' : wait === undefined ? 'failed' : 'pending';
-    db.prepare(
+    await db.run(
       'UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status = ?, last_error = ?, next_attempt_at = ?, delivered_at = ? WHERE id = ?',
-    ).run(
-      next,
-      attempts,
-      status,
-      error,
-      next === 'pending' ? now() + (wait ?? 0) : null,
-      next === 'delivered' ? now() : null,
-      delivery.id,
+      [
+        next,
+        attempts,
+        status,
+        error,
+        next === 'pending' ? now() + (wait ?? 0) : null,
+        next === 'delivered' ? now() : null,
+        delivery.id,
+      ],
     );
     if (next === 'pending') schedule(wait ?? 0);
     if (next === 'failed')
       logger.warn('webhook delivery failed', { delivery: delivery.id, url: policy.url, error });
   };
-  const pump = () => {
-    const due = db
-      .prepare<[number], Record<string, unknown>>(
+  const pump = () => track(pumpDue());
+  const pumpDue = async () => {
+    const due = (
+      await db.all<Record<string, unknown>>(
         "SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 100",
+        [now()],
       )
-      .all(now())
-      .map(toDelivery);
+    ).map(toDelivery);
     for (const delivery of due) {
       if (inFlight.has(delivery.id)) continue;
       inFlight.add(delivery.id);
-      const job = attempt(delivery)
-        .catch((err: unknown) => logger.error('webhook delivery crashed', { error: err }))
-        .finally(() => {
-          inFlight.delete(delivery.id);
-          attempting.delete(job);
-        });
-      attempting.add(job);
+      track(attempt(delivery).finally(() => inFlight.delete(delivery.id)));
     }
+  };
+  /** Background work idle() waits for; its failures are logged. */
+  const track = (work: Promise<void>) => {
+    const job = work
+      .catch((err: unknown) => logger.error('webhook delivery crashed', { error: err }))
+      .finally(() => attempting.delete(job));
+    attempting.add(job);
   };
   const timers = new Set<NodeJS.Timeout>();
   const schedule = (ms: number) => {
@@ -269,18 +309,25 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
 
   const enqueue = (project: string | undefined, event: WebhookEvent, payload: Record<string, unknown>) => {
     if (!project) return;
-    const targets = db
-      .prepare<[string], PolicyRow>('SELECT * FROM webhook_policies WHERE project = ? AND enabled = 1')
-      .all(project)
+    track(enqueueFor(project, event, payload));
+  };
+  const enqueueFor = async (project: string, event: WebhookEvent, payload: Record<string, unknown>) => {
+    const targets = (
+      await db.all<PolicyRow>('SELECT * FROM webhook_policies WHERE project = ? AND enabled = 1', [project])
+    )
       .map(toPolicy)
       .filter((p) => p.events.includes(event));
     if (targets.length === 0) return;
     const body = JSON.stringify({ type: event, occur_at: Math.floor(now() / 1000), ...payload });
-    const insert = db.prepare(
-      "INSERT INTO webhook_deliveries (policy_id, event, payload, status, created_at, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?)",
-    );
-    for (const p of targets) insert.run(p.id, event, body, now(), now());
-    setImmediate(pump);
+    await db.transaction(async (tx) => {
+      for (const p of targets) {
+        await tx.run(
+          "INSERT INTO webhook_deliveries (policy_id, event, payload, status, created_at, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?)",
+          [p.id, event, body, now(), now()],
+        );
+      }
+    });
+    pump();
   };
 
   const EVENT_OF: Record<string, WebhookEvent> = {
@@ -327,81 +374,75 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
         },
       });
     },
-    policies(project) {
-      return db
-        .prepare<[string], PolicyRow>('SELECT * FROM webhook_policies WHERE project = ? ORDER BY id')
-        .all(project)
-        .map(toPolicy);
+    async policies(project) {
+      return (
+        await db.all<PolicyRow>('SELECT * FROM webhook_policies WHERE project = ? ORDER BY id', [project])
+      ).map(toPolicy);
     },
-    policy: (project, id) => toPolicy(row(project, id)),
-    create(project, input) {
+    policy: async (project, id) => toPolicy(await row(project, id)),
+    async create(project, input) {
       const checked = check(input);
       const secret = checked.secret ?? randomBytes(24).toString('base64url');
-      if (this.policies(project).some((p) => p.name === checked.name))
-        throw invalidArgument(`name: a webhook policy named ${checked.name} exists in project ${project}`);
-      const id = Number(
-        db
-          .prepare(
-            'INSERT INTO webhook_policies (project, name, url, secret, events, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(
-            project,
-            checked.name,
-            checked.url,
-            secret,
-            JSON.stringify(checked.events),
-            checked.enabled ? 1 : 0,
-            now(),
-          ).lastInsertRowid,
-      );
-      return { policy: toPolicy(row(project, id)), secret };
-    },
-    update(project, id, input) {
-      const existing = toPolicy(row(project, id));
-      const checked = check(input, existing);
-      db.prepare('UPDATE webhook_policies SET name = ?, url = ?, events = ?, enabled = ? WHERE id = ?').run(
+      const taken = await db.get('SELECT 1 AS one FROM webhook_policies WHERE project = ? AND name = ?', [
+        project,
         checked.name,
-        checked.url,
-        JSON.stringify(checked.events),
-        checked.enabled ? 1 : 0,
-        id,
+      ]);
+      if (taken)
+        throw invalidArgument(`name: a webhook policy named ${checked.name} exists in project ${project}`);
+      const created = await db.get<{ id: number }>(
+        'INSERT INTO webhook_policies (project, name, url, secret, events, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [
+          project,
+          checked.name,
+          checked.url,
+          secret,
+          JSON.stringify(checked.events),
+          checked.enabled ? 1 : 0,
+          now(),
+        ],
       );
-      if (checked.secret)
-        db.prepare('UPDATE webhook_policies SET secret = ? WHERE id = ?').run(checked.secret, id);
-      return toPolicy(row(project, id));
+      return { policy: toPolicy(await row(project, created!.id)), secret };
     },
-    remove(project, id) {
-      row(project, id);
-      db.prepare('DELETE FROM webhook_policies WHERE id = ?').run(id);
+    async update(project, id, input) {
+      const existing = toPolicy(await row(project, id));
+      const checked = check(input, existing);
+      await db.transaction(async (tx) => {
+        await tx.run('UPDATE webhook_policies SET name = ?, url = ?, events = ?, enabled = ? WHERE id = ?', [
+          checked.name,
+          checked.url,
+          JSON.stringify(checked.events),
+          checked.enabled ? 1 : 0,
+          id,
+        ]);
+        if (checked.secret)
+          await tx.run('UPDATE webhook_policies SET secret = ? WHERE id = ?', [checked.secret, id]);
+      });
+      return toPolicy(await row(project, id));
     },
-    deliveries(policyId, limit = 100) {
-      return db
-        .prepare<[number, number], Record<string, unknown>>(
+    async remove(project, id) {
+      await row(project, id);
+      await db.run('DELETE FROM webhook_policies WHERE id = ?', [id]);
+    },
+    async deliveries(policyId, limit = 100) {
+      return (
+        await db.all<Record<string, unknown>>(
           'SELECT * FROM webhook_deliveries WHERE policy_id = ? ORDER BY id DESC LIMIT ?',
+          [policyId, limit],
         )
-        .all(policyId, limit)
-        .map(toDelivery);
+      ).map(toDelivery);
     },
-    redeliver(policyId, deliveryId) {
-      const found = db
-        .prepare<[number, number], Record<string, unknown>>(
-          'SELECT * FROM webhook_deliveries WHERE id = ? AND policy_id = ?',
-        )
-        .get(deliveryId, policyId);
+    async redeliver(policyId, deliveryId) {
+      const found = await db.get<Record<string, unknown>>(
+        'SELECT * FROM webhook_deliveries WHERE id = ? AND policy_id = ?',
+        [deliveryId, policyId],
+      );
       if (!found) throw notFound(`delivery ${deliveryId} not found`);
-      const id = Number(
-        db
-          .prepare(
-            "INSERT INTO webhook_deliveries (policy_id, event, payload, status, created_at, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?)",
-          )
-          .run(policyId, found['event'], found['payload'], now(), now()).lastInsertRowid,
+      const created = await db.get<Record<string, unknown>>(
+        "INSERT INTO webhook_deliveries (policy_id, event, payload, status, created_at, next_attempt_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING *",
+        [policyId, found['event'], found['payload'], now(), now()],
       );
-      setImmediate(pump);
-      return toDelivery(
-        db
-          .prepare<[number], Record<string, unknown>>('SELECT * FROM webhook_deliveries WHERE id = ?')
-          .get(id)!,
-      );
+      pump();
+      return toDelivery(created!);
     },
     async idle() {
       while (attempting.size > 0) await Promise.all([...attempting]);
@@ -449,51 +490,51 @@ export function webhookRoutes(webhooks: Webhooks) {
       return id;
     };
     app.get(base, async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings');
-      return webhooks.policies(project.name).map(policyView);
+      const project = await projectParam(request);
+      await require(request, project, 'change settings');
+      return (await webhooks.policies(project.name)).map(policyView);
     });
     app.post(base, async (request, reply) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings', 'create_webhook');
-      const { policy, secret } = webhooks.create(project.name, request.body);
+      const project = await projectParam(request);
+      await require(request, project, 'change settings', 'create_webhook');
+      const { policy, secret } = await webhooks.create(project.name, request.body);
       audit(request, 'create_webhook', project.name, policy.name, 'success', policy.url);
       // The secret is shown this once.
       return reply.code(201).send({ ...policyView(policy), secret });
     });
     app.get<{ Params: { id: string } }>(`${base}/:id`, async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings');
-      return policyView(webhooks.policy(project.name, idOf(request.params.id)));
+      const project = await projectParam(request);
+      await require(request, project, 'change settings');
+      return policyView(await webhooks.policy(project.name, idOf(request.params.id)));
     });
     app.put<{ Params: { id: string } }>(`${base}/:id`, async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings', 'update_webhook');
-      const updated = webhooks.update(project.name, idOf(request.params.id), request.body);
+      const project = await projectParam(request);
+      await require(request, project, 'change settings', 'update_webhook');
+      const updated = await webhooks.update(project.name, idOf(request.params.id), request.body);
       audit(request, 'update_webhook', project.name, updated.name);
       return policyView(updated);
     });
     app.delete<{ Params: { id: string } }>(`${base}/:id`, async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings', 'delete_webhook');
-      const existing = webhooks.policy(project.name, idOf(request.params.id));
-      webhooks.remove(project.name, existing.id);
+      const project = await projectParam(request);
+      await require(request, project, 'change settings', 'delete_webhook');
+      const existing = await webhooks.policy(project.name, idOf(request.params.id));
+      await webhooks.remove(project.name, existing.id);
       audit(request, 'delete_webhook', project.name, existing.name);
       return {};
     });
     app.get<{ Params: { id: string } }>(`${base}/:id/deliveries`, async (request) => {
-      const project = projectParam(request);
-      require(request, project, 'change settings');
-      const policy = webhooks.policy(project.name, idOf(request.params.id));
-      return webhooks.deliveries(policy.id).map(deliveryView);
+      const project = await projectParam(request);
+      await require(request, project, 'change settings');
+      const policy = await webhooks.policy(project.name, idOf(request.params.id));
+      return (await webhooks.deliveries(policy.id)).map(deliveryView);
     });
     app.post<{ Params: { id: string; delivery: string } }>(
       `${base}/:id/deliveries/:delivery/retry`,
       async (request, reply) => {
-        const project = projectParam(request);
-        require(request, project, 'change settings', 'redeliver_webhook');
-        const policy = webhooks.policy(project.name, idOf(request.params.id));
-        const queued = webhooks.redeliver(policy.id, idOf(request.params.delivery));
+        const project = await projectParam(request);
+        await require(request, project, 'change settings', 'redeliver_webhook');
+        const policy = await webhooks.policy(project.name, idOf(request.params.id));
+        const queued = await webhooks.redeliver(policy.id, idOf(request.params.delivery));
         audit(request, 'redeliver_webhook', project.name, policy.name, 'success', `delivery ${queued.id}`);
         return reply.code(201).send(deliveryView(queued));
       },

@@ -17,7 +17,8 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 // One lock for every writing transaction: they run one at a time, as SQLite's
 // immediate transactions do, which is what GC's safety argument rests on
 // (docs/registry.md, "Garbage collection"). Reads never take it.
-const WRITER_LOCK = 0x62657274;
+export const POSTGRES_WRITER_LOCK = 0x62657274;
+const WRITER_LOCK = POSTGRES_WRITER_LOCK;
 const INT8 = 20;
 
 const UPLOAD_COLUMNS = 'id, repository, size, started_at AS "startedAt", updated_at AS "updatedAt"';
@@ -69,6 +70,9 @@ export async function createPostgresMetadataStore(url: string): Promise<Metadata
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that breaks (a server restart) is dropped by the pool and
+  // replaced on the next query; unhandled, its error would end the process.
+  pool.on('error', () => {});
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await pool.query<R>(text, values)).rows;
   const write = async <T>(work: (client: Queryable) => Promise<T>): Promise<T> => {

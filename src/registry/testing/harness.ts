@@ -8,6 +8,7 @@ import { createGarbageCollector, type GarbageCollector } from '../gc/collector.j
 import { createRegistryApp } from '../http/app.js';
 import { createRegistryMetrics } from '../http/metrics.js';
 import { createSqliteMetadataStore } from '../metadata/sqlite-store.js';
+import type { MetadataStore } from '../metadata/store.js';
 import { createRegistry, type Registry } from '../service/registry.js';
 import { createMemoryDriver } from '../storage/memory-driver.js';
 
@@ -26,6 +27,8 @@ export interface TestRegistryOptions {
   policy?: AccessPolicy;
   tokenGrant?: TokenGrantDeps;
   gracePeriodMs?: number;
+  /** The metadata store (default: SQLite in memory). */
+  metadata?: MetadataStore;
 }
 
 /** Builds a registry for `inject()` tests. */
@@ -34,7 +37,7 @@ export async function createTestRegistry(options: TestRegistryOptions = {}): Pro
   const gracePeriodMs = options.gracePeriodMs ?? 60_000;
   const registry = createRegistry({
     storage: createMemoryDriver(),
-    metadata: createSqliteMetadataStore(':memory:'),
+    metadata: options.metadata ?? createSqliteMetadataStore(':memory:'),
     limits: { gcGracePeriodMs: gracePeriodMs, manifestMaxBytes: 64 * 1024, pageSize: 100 },
     now: () => clock.now,
   });
