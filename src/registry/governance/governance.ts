@@ -220,8 +220,8 @@ export async function createGovernance(options: GovernanceOptions): Promise<Gove
   // Every request is judged against the accounts as they are now, not as they were when
   // its token was issued: a deleted, expired or disabled robot's tokens stop working at
   // once. A token older than the robot that now has its name was another robot's.
-  const principalOf = (identity: Identity): Principal => {
-    const who = principal(identity.kind === 'user' ? identity.name : undefined);
+  const principalOf = async (identity: Identity): Promise<Principal> => {
+    const who = await principal(identity.kind === 'user' ? identity.name : undefined);
     if (
       who.kind === 'robot' &&
       identity.kind === 'user' &&
