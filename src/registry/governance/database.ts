@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { openPostgresPool } from '../metadata/postgres-pool.js';
 import { POSTGRES_WRITER_LOCK } from '../metadata/postgres-store.js';
 import type { SqliteDatabase } from '../metadata/sqlite-database.js';
 
@@ -74,8 +75,6 @@ export function sqliteGovernanceDatabase(db: SqliteDatabase): GovernanceDatabase
   return handle;
 }
 
-const INT8 = 20;
-
 /** `?` placeholders → `$1`, `$2`, … (governance SQL has no `?` inside literals). */
 const numbered = (sql: string) => {
   let n = 0;
@@ -89,20 +88,7 @@ const numbered = (sql: string) => {
  * repository deleted here never races GC.
  */
 export function postgresGovernanceDatabase(url: string): GovernanceDatabase {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    // Ids, sizes, counts and times are BIGINT; every value fits a double exactly.
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8
-          ? Number
-          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle connection that breaks (a server restart) is dropped by the pool and
-  // replaced on the next query; unhandled, its error would end the process.
-  pool.on('error', () => {});
+  const pool = openPostgresPool(url);
   const on = (client: pg.Pool | pg.PoolClient): Omit<GovernanceDatabase, 'transaction' | 'close'> => ({
     dialect: 'postgres',
     all: async <R>(sql: string, params: readonly unknown[] = []) =>

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Digest } from '../../core/digest.js';
 import { registryError } from '../errors.js';
+import { openPostgresPool } from './postgres-pool.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import type {
   BlobCandidate,
@@ -19,7 +20,6 @@ type Queryable = Pick<pg.PoolClient, 'query'>;
 // (docs/registry.md, "Garbage collection"). Reads never take it.
 export const POSTGRES_WRITER_LOCK = 0x62657274;
 const WRITER_LOCK = POSTGRES_WRITER_LOCK;
-const INT8 = 20;
 
 const UPLOAD_COLUMNS = 'id, repository, size, started_at AS "startedAt", updated_at AS "updatedAt"';
 
@@ -59,20 +59,7 @@ const UNREFERENCED_BLOBS = `
  * database (and one blob store). Migrates the schema on open.
  */
 export async function createPostgresMetadataStore(url: string): Promise<MetadataStore> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    // Sizes and times are BIGINT; every value the registry stores fits a double exactly.
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8
-          ? Number
-          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle connection that breaks (a server restart) is dropped by the pool and
-  // replaced on the next query; unhandled, its error would end the process.
-  pool.on('error', () => {});
+  const pool = openPostgresPool(url);
   const query = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await pool.query<R>(text, values)).rows;
   const write = async <T>(work: (client: Queryable) => Promise<T>): Promise<T> => {
