@@ -54,7 +54,9 @@ function checkTlsFiles(config: DaemonConfig): void {
     required.push(['tlscacert', config.tlsCaCert, 'the CA certificate to verify clients']);
   for (const [key, value, what] of required) {
     if (value === undefined || value === '') {
-      throw new ConfigValueError(key, `${what} is required when ${setting} is enabled`, blame);
+      // tlsverify: false still turns TLS on, as in dockerd: say so, or the message names no key the user set.
+      const why = blame === 'tlsverify' && setting === 'tls' ? ' (tlsverify, even false, enables tls)' : '';
+      throw new ConfigValueError(key, `${what} is required when ${setting} is enabled${why}`, blame);
     }
   }
 }
