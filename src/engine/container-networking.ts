@@ -11,10 +11,10 @@ import { traced } from '../core/spans.js';
 import type { PublishInput } from '../events/event.js';
 import {
   bringUpLoopback,
-  type Endpoint,
   mappingsForExposedPorts,
   type NetworkManager,
   type NetworkRecord,
+  type PlannedEndpoint,
   type PortMapping,
   toDockerPortMap,
 } from '../network/index.js';
@@ -170,13 +170,19 @@ export class BridgeContainerNetworking {
         options.joinUserns,
       );
     else await traced('start.network.netns', () => createNetns(record.Id));
+    // The last endpoint's plumbing (CNI ADD) goes on while the runtime creates the container.
+    let plumbed: Promise<void> | undefined;
     try {
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
-        const attached = await traced('start.network.endpoint', () =>
+        await plumbed;
+        const planned = await traced('start.network.endpoint', () =>
           this.connectEndpoint(record, name, endpoint, path, ports),
         );
+        plumbed = traced('start.network.plumb', () => planned.plumbed);
+        plumbed.catch(() => {}); // awaited by the next endpoint or the caller
+        const attached = planned.endpoint;
         this.announce(this.networkById(attached.networkId), 'connect', record.Id);
         ports = [];
         settings.Networks[name] = filledEndpointSettings(
@@ -190,8 +196,10 @@ export class BridgeContainerNetworking {
         netns: { path },
         ...(userns ? { userns } : {}),
         files: await traced('start.network.files', () => this.writeFiles(record, 'bridge')),
+        ...(plumbed ? { plumbed } : {}),
       };
     } catch (err) {
+      await plumbed?.catch(() => {});
       await userns?.release();
       await this.detach(record).catch(() => {});
       throw err;
@@ -204,9 +212,9 @@ export class BridgeContainerNetworking {
     settings: EndpointSettings,
     netnsPath: string,
     portMappings: PortMapping[],
-  ): Promise<Endpoint> {
+  ): Promise<PlannedEndpoint> {
     const h = record.HostConfig as HostNetConfig;
-    return this.manager.attach(network, {
+    return this.manager.attachPlanned(network, {
       containerId: record.Id,
       netnsPath,
       containerName: record.Name,
@@ -235,8 +243,9 @@ export class BridgeContainerNetworking {
     checkEndpointConfig(network, config);
     let endpoint = blankEndpointSettings(network, config, record.Config);
     if (record.State.Running) {
-      const attached = await this.connectEndpoint(record, network.name, endpoint, netnsPathOf(record.Id), []);
-      endpoint = filledEndpointSettings(endpoint, attached, endpointId(network.id, record.Id));
+      const planned = await this.connectEndpoint(record, network.name, endpoint, netnsPathOf(record.Id), []);
+      await planned.plumbed;
+      endpoint = filledEndpointSettings(endpoint, planned.endpoint, endpointId(network.id, record.Id));
     }
     settings.Networks[network.name] = endpoint;
     this.fillTopLevel(record, record.State.Running ? netnsPathOf(record.Id) : '');
