@@ -169,7 +169,13 @@ export class BridgeContainerNetworking {
         () => removeStaleNetns(record.Id),
         options.joinUserns,
       );
-    else await traced('start.network.netns', () => createNetns(record.Id));
+    // The namespace is made while the endpoints are planned and the files written (only
+    // their plumbing needs it); in a user namespace, first (that is the namespace's owner).
+    let netnsMade = Promise.resolve();
+    if (!userns) {
+      netnsMade = traced('start.network.netns', () => createNetns(record.Id));
+      netnsMade.catch(() => {}); // awaited below
+    }
     // The last endpoint's plumbing (CNI ADD) goes on while the runtime creates the container.
     let plumbed: Promise<void> | undefined;
     try {
@@ -178,7 +184,7 @@ export class BridgeContainerNetworking {
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
         await plumbed;
         const planned = await traced('start.network.endpoint', () =>
-          this.connectEndpoint(record, name, endpoint, path, ports),
+          this.connectEndpoint(record, name, endpoint, path, ports, netnsMade),
         );
         plumbed = traced('start.network.plumb', () => planned.plumbed);
         plumbed.catch(() => {}); // awaited by the next endpoint or the caller
@@ -192,13 +198,11 @@ export class BridgeContainerNetworking {
         );
       }
       this.fillTopLevel(record, path);
-      return {
-        netns: { path },
-        ...(userns ? { userns } : {}),
-        files: await traced('start.network.files', () => this.writeFiles(record, 'bridge')),
-        ...(plumbed ? { plumbed } : {}),
-      };
+      const files = await traced('start.network.files', () => this.writeFiles(record, 'bridge'));
+      await netnsMade;
+      return { netns: { path }, ...(userns ? { userns } : {}), files, ...(plumbed ? { plumbed } : {}) };
     } catch (err) {
+      await netnsMade.catch(() => {});
       await plumbed?.catch(() => {});
       await userns?.release();
       await this.detach(record).catch(() => {});
@@ -212,9 +216,10 @@ export class BridgeContainerNetworking {
     settings: EndpointSettings,
     netnsPath: string,
     portMappings: PortMapping[],
+    netnsMade?: Promise<void>,
   ): Promise<PlannedEndpoint> {
     const h = record.HostConfig as HostNetConfig;
-    return this.manager.attachPlanned(network, {
+    return this.manager.attachPlanned(network, netnsMade, {
       containerId: record.Id,
       netnsPath,
       containerName: record.Name,

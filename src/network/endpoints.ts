@@ -42,11 +42,16 @@ export class EndpointOperations {
   /**
    * Connects in two steps: resolves once the endpoint (address, ports) is
    * planned, recorded and in the registry, with `plumbed` settling when the
-   * driver has made it on the host (the CNI ADD). A starting container writes
+   * driver has made it on the host (the CNI ADD, once `netnsMade` resolves: the
+   * container's namespace may still be in the making). A starting container writes
    * its hosts file and creates its runtime container meanwhile. The network's
    * lock is held until `plumbed` settles; a failed plumbing undoes the record.
    */
-  async attachPlanned(network: NetworkRecord, request: AttachRequest): Promise<PlannedEndpoint> {
+  async attachPlanned(
+    network: NetworkRecord,
+    request: AttachRequest,
+    netnsMade: Promise<void> = Promise.resolve(),
+  ): Promise<PlannedEndpoint> {
     let unlock = () => {};
     const held = new Promise<void>((resolve) => {
       unlock = resolve;
@@ -64,7 +69,7 @@ export class EndpointOperations {
         })
         .catch(reject);
     });
-    const plumbed = this.plumb(network, endpoint).finally(unlock);
+    const plumbed = this.plumb(network, endpoint, netnsMade).finally(unlock);
     plumbed.catch(() => {}); // the caller awaits it
     return { endpoint, plumbed };
   }
@@ -96,8 +101,9 @@ export class EndpointOperations {
   }
 
   /** Still under the lock: the driver makes the endpoint; on failure its record and lease go. */
-  private async plumb(network: NetworkRecord, endpoint: Endpoint): Promise<void> {
+  private async plumb(network: NetworkRecord, endpoint: Endpoint, netnsMade: Promise<void>): Promise<void> {
     try {
+      await netnsMade;
       await this.ctx.driverOf(network).attach(network, endpoint);
     } catch (err) {
       this.ctx.dns.names.remove(network.id, endpoint.containerId);

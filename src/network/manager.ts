@@ -142,8 +142,12 @@ export class NetworkManager {
   }
 
   /** attach in two steps: the endpoint once planned, and a promise for the driver's part (see EndpointOperations). */
-  async attachPlanned(ref: string, request: AttachRequest): Promise<PlannedEndpoint> {
-    return this.endpoints.attachPlanned(this.get(ref), request);
+  async attachPlanned(
+    ref: string,
+    netnsMade: Promise<void> | undefined,
+    request: AttachRequest,
+  ): Promise<PlannedEndpoint> {
+    return this.endpoints.attachPlanned(this.get(ref), request, netnsMade);
   }
 
   /**
