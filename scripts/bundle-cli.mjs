@@ -4,7 +4,7 @@
 // `berth` spent starting. Commands import their heavy parts (native
 // bindings, TLS) dynamically, so those load only when used.
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/berth-cli/', import.meta.url).pathname;
@@ -27,3 +27,68 @@ await build({
 // their option code is compiled into the cache too.
 const berth = new URL('../bin/berth', import.meta.url).pathname;
 execFileSync(process.execPath, [berth, '--help'], { stdio: 'ignore' });
+
+// A V8 start-up snapshot of the bundle (main.blob): `node --snapshot-blob`
+// starts with the CLI's modules already evaluated, which saves their
+// compile and load on every run. bin/berth uses it only when the node on
+// PATH is the one that built it (main.blob.node), else the bundle above.
+// Best effort: a Node that cannot build it leaves no blob.
+const blob = `${outdir}main.blob`;
+const entry = `${outdir}snapshot-entry.cjs`;
+try {
+  await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8')));
+  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { stdio: 'ignore' });
+  await writeFile(`${blob}.node`, `${process.execPath}\n`);
+} catch (err) {
+  await rm(blob, { force: true });
+  console.warn(`bundle-cli: no start-up snapshot (${err.message.split('\n')[0]}); bin/berth runs the bundle`);
+} finally {
+  await rm(entry, { force: true });
+}
+
+/**
+ * The snapshot builder's script: the bundle, run with a require that loads
+ * node's modules on first use (several, like http, cannot load while a
+ * snapshot is built) and packages (native bindings) from the real location
+ * at run time; berthModuleUrl is set at run time too.
+ */
+function snapshotEntry(bundle) {
+  const banner = /^const berthModuleUrl = .*$/m;
+  if (!banner.test(bundle)) throw new Error('the bundle lacks its berthModuleUrl banner');
+  const file = JSON.stringify(`${outdir}main.cjs`);
+  return `'use strict';
+const v8 = require('node:v8');
+const loaded = new Map();
+function builtin(id) {
+  let m = loaded.get(id);
+  if (m === undefined) loaded.set(id, (m = require(id)));
+  return m;
+}
+let packageRequire;
+function lazyRequire(id) {
+  if (!id.startsWith('node:')) return packageRequire(id);
+  return new Proxy({}, {
+    get: (_t, key) => builtin(id)[key],
+    has: (_t, key) => key in builtin(id),
+    ownKeys: () => Reflect.ownKeys(builtin(id)),
+    getOwnPropertyDescriptor: (_t, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(builtin(id), key);
+      if (d) d.configurable = true;
+      return d;
+    },
+  });
+}
+const cli = { exports: {} };
+let setModuleUrl;
+(function (exports, require, module, __filename, __dirname) {
+${bundle.replace(banner, "let berthModuleUrl = '';")}
+setModuleUrl = (url) => { berthModuleUrl = url; };
+})(cli.exports, lazyRequire, cli, ${file}, '');
+v8.startupSnapshot.setDeserializeMainFunction(async () => {
+  packageRequire = require('node:module').createRequire(${file});
+  setModuleUrl(require('node:url').pathToFileURL(${file}).href);
+  // node --snapshot-blob BLOB -- ARGS: the arguments follow node's own path.
+  process.exitCode = await cli.exports.main(process.argv.slice(1));
+});
+`;
+}

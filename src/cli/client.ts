@@ -6,6 +6,7 @@ import {
   type RequestOptions,
 } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
+import { deferredCaSet } from './extra-ca.js';
 import type { Endpoint } from './hosts.js';
 
 /** The newest Engine API version this client speaks. */
@@ -80,8 +81,13 @@ export class ApiClient {
 
   /** http's request, or https's for TLS (loaded only then: TLS is costly to load). */
   private async sender(): Promise<typeof httpRequest> {
-    return this.endpoint.tls ? (await import('node:https')).request : httpRequest;
+    if (!this.endpoint.tls) return httpRequest;
+    this.rootCertificates ??= (await import('node:tls')).rootCertificates;
+    return (await import('node:https')).request;
   }
+
+  /** Node's CA roots, loaded with TLS (for the deferred NODE_EXTRA_CA_CERTS, see extra-ca.ts). */
+  private rootCertificates: readonly string[] | undefined;
 
   private baseOptions(): RequestOptions {
     const e = this.endpoint;
@@ -94,7 +100,7 @@ export class ApiClient {
     if (e.tls) {
       const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
       Object.assign(options, {
-        ca: read(e.tls.caCert),
+        ca: e.tls.caCert ? read(e.tls.caCert) : deferredCaSet(this.rootCertificates ?? []),
         cert: read(e.tls.cert),
         key: read(e.tls.key),
         rejectUnauthorized: e.tls.verify,

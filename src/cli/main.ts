@@ -10,6 +10,7 @@ import { registerRegistryCommands } from './commands/registry/register.js';
 import { registerSystemCommands } from './commands/system/register.js';
 import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
+import { restoreExtraCaCerts } from './extra-ca.js';
 import { formatHelp } from './help.js';
 import { resolveEndpoint } from './hosts.js';
 import { flagError } from './usage-errors.js';
@@ -168,6 +169,7 @@ function programFor(
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  restoreExtraCaCerts();
   return new Promise<number>((resolve) => {
     const { program, registrar } = programFor(argv, resolve);
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);

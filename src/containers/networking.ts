@@ -11,6 +11,12 @@ export interface NetworkSandbox {
    */
   userns?: { path: string; release(): Promise<void> };
   files: { hostname: string; hosts: string; resolvConf: string };
+  /**
+   * Settles when the endpoints exist on the host (the CNI ADD): the runtime may
+   * create the container meanwhile (its namespace exists), but not start it.
+   * Absent when there is nothing to wait for.
+   */
+  plumbed?: Promise<void>;
 }
 
 /** How a container is attached. */

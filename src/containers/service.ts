@@ -431,7 +431,7 @@ export class ContainerService {
       );
       reportSpan('start.spec', specStarted);
       await traced('start.runtime-clear', () => runtime.delete(record.Id, { force: true }).catch(() => {}));
-      const created = await traced('start.runtime-create', () =>
+      const creating = traced('start.runtime-create', () =>
         runtime.create(record.Id, {
           spec: generated.spec,
           stdin: Boolean(record.Config.OpenStdin),
@@ -444,6 +444,15 @@ export class ContainerService {
           name: record.Name,
         }),
       );
+      // The endpoint's plumbing (CNI ADD) ran alongside; the container may start only once it is done.
+      const [createdResult, plumbResult] = await Promise.allSettled([creating, sandbox.plumbed]);
+      if (plumbResult.status === 'rejected') {
+        if (createdResult.status === 'fulfilled')
+          await runtime.delete(record.Id, { force: true }).catch(() => {});
+        throw plumbResult.reason;
+      }
+      if (createdResult.status === 'rejected') throw createdResult.reason;
+      const created = createdResult.value;
       // The container is in its user namespace now: whatever held it open may go.
       await (await sandboxed).userns?.release();
       await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));

@@ -11,10 +11,10 @@ import { traced } from '../core/spans.js';
 import type { PublishInput } from '../events/event.js';
 import {
   bringUpLoopback,
-  type Endpoint,
   mappingsForExposedPorts,
   type NetworkManager,
   type NetworkRecord,
+  type PlannedEndpoint,
   type PortMapping,
   toDockerPortMap,
 } from '../network/index.js';
@@ -169,14 +169,26 @@ export class BridgeContainerNetworking {
         () => removeStaleNetns(record.Id),
         options.joinUserns,
       );
-    else await traced('start.network.netns', () => createNetns(record.Id));
+    // The namespace is made while the endpoints are planned and the files written (only
+    // their plumbing needs it); in a user namespace, first (that is the namespace's owner).
+    let netnsMade = Promise.resolve();
+    if (!userns) {
+      netnsMade = traced('start.network.netns', () => createNetns(record.Id));
+      netnsMade.catch(() => {}); // awaited below
+    }
+    // The last endpoint's plumbing (CNI ADD) goes on while the runtime creates the container.
+    let plumbed: Promise<void> | undefined;
     try {
       const settings = settingsOf(record);
       let ports = portMappingsOf(record);
       for (const [name, endpoint] of Object.entries(settings.Networks)) {
-        const attached = await traced('start.network.endpoint', () =>
-          this.connectEndpoint(record, name, endpoint, path, ports),
+        await plumbed;
+        const planned = await traced('start.network.endpoint', () =>
+          this.connectEndpoint(record, name, endpoint, path, ports, netnsMade),
         );
+        plumbed = traced('start.network.plumb', () => planned.plumbed);
+        plumbed.catch(() => {}); // awaited by the next endpoint or the caller
+        const attached = planned.endpoint;
         this.announce(this.networkById(attached.networkId), 'connect', record.Id);
         ports = [];
         settings.Networks[name] = filledEndpointSettings(
@@ -186,12 +198,12 @@ export class BridgeContainerNetworking {
         );
       }
       this.fillTopLevel(record, path);
-      return {
-        netns: { path },
-        ...(userns ? { userns } : {}),
-        files: await traced('start.network.files', () => this.writeFiles(record, 'bridge')),
-      };
+      const files = await traced('start.network.files', () => this.writeFiles(record, 'bridge'));
+      await netnsMade;
+      return { netns: { path }, ...(userns ? { userns } : {}), files, ...(plumbed ? { plumbed } : {}) };
     } catch (err) {
+      await netnsMade.catch(() => {});
+      await plumbed?.catch(() => {});
       await userns?.release();
       await this.detach(record).catch(() => {});
       throw err;
@@ -204,9 +216,10 @@ export class BridgeContainerNetworking {
     settings: EndpointSettings,
     netnsPath: string,
     portMappings: PortMapping[],
-  ): Promise<Endpoint> {
+    netnsMade?: Promise<void>,
+  ): Promise<PlannedEndpoint> {
     const h = record.HostConfig as HostNetConfig;
-    return this.manager.attach(network, {
+    return this.manager.attachPlanned(network, netnsMade, {
       containerId: record.Id,
       netnsPath,
       containerName: record.Name,
@@ -235,8 +248,9 @@ export class BridgeContainerNetworking {
     checkEndpointConfig(network, config);
     let endpoint = blankEndpointSettings(network, config, record.Config);
     if (record.State.Running) {
-      const attached = await this.connectEndpoint(record, network.name, endpoint, netnsPathOf(record.Id), []);
-      endpoint = filledEndpointSettings(endpoint, attached, endpointId(network.id, record.Id));
+      const planned = await this.connectEndpoint(record, network.name, endpoint, netnsPathOf(record.Id), []);
+      await planned.plumbed;
+      endpoint = filledEndpointSettings(endpoint, planned.endpoint, endpointId(network.id, record.Id));
     }
     settings.Networks[network.name] = endpoint;
     this.fillTopLevel(record, record.State.Running ? netnsPathOf(record.Id) : '');

@@ -111,7 +111,9 @@ describe('berth container commands next to the Docker CLI', {
       ['exec', name, 'nosuchbin'],
       ['exec', name, 'ps', '-o', 'pid,comm'],
     ]) {
-      const [ours, theirs] = await cli.both(...args);
+      // One after the other: run side by side, each ps could list the other CLI's exec.
+      const ours = await cli.berth(...args);
+      const theirs = await cli.docker(...args);
       assert.deepEqual(
         [ours.stdout.replace(/^\s+\d+ ps\n/m, ''), ours.stderr, ours.code],
         [theirs.stdout.replace(/^\s+\d+ ps\n/m, ''), asBerth(theirs.stderr), theirs.code],

@@ -1,7 +1,7 @@
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, wrap } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-atomic.js';
+import { writeFileReplacing } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import { bridgeConfList } from './cni/conflist.js';
 import { CniExecutor } from './cni/exec.js';
@@ -148,7 +148,8 @@ export class BridgeDriver implements NetworkDriver {
 
   private async writeCache(endpoint: Endpoint, entry: CniCacheEntry): Promise<void> {
     await mkdir(this.options.cacheDir, { recursive: true });
-    await writeFileAtomic(this.cachePath(endpoint), JSON.stringify(entry, null, 2));
+    // No fsync, as for the endpoint file (state-store.ts): it describes kernel state a power loss ends.
+    await writeFileReplacing(this.cachePath(endpoint), JSON.stringify(entry, null, 2));
   }
 
   private async readCache(endpoint: Endpoint): Promise<CniCacheEntry | undefined> {

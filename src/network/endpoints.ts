@@ -19,6 +19,12 @@ export interface EndpointContext {
   logger: Logger;
 }
 
+/** An endpoint whose address is decided and recorded; `plumbed` settles when it exists on the host. */
+export interface PlannedEndpoint {
+  endpoint: Endpoint;
+  plumbed: Promise<void>;
+}
+
 /**
  * Connecting and disconnecting containers. The endpoint record (the lease
  * of its address and ports) is written before the driver touches the host
@@ -28,32 +34,83 @@ export class EndpointOperations {
   constructor(private readonly ctx: EndpointContext) {}
 
   async attach(network: NetworkRecord, request: AttachRequest): Promise<Endpoint> {
-    const { registry, store } = this.ctx;
-    return this.ctx.lock.run(network.id, async () => {
-      // The network may have been removed while this call waited for the lock.
-      if (!registry.byId(network.id)) throw notFound(`network ${network.name} not found`);
-      if (registry.endpoint(network.id, request.containerId)) {
-        const name = request.containerName ?? request.containerId;
-        throw permissionDenied(`endpoint with name ${name} already exists in network ${network.name}`);
-      }
-      const siblings = registry.endpointsOfContainer(request.containerId);
-      const resources = {
-        addresses: registry.addresses(network.id),
-        hostPorts: registry.hostPorts,
-        siblings,
-      };
-      const endpoint = await planEndpoint(network, request, resources);
-      try {
-        await store.saveEndpoint(endpoint);
-        await this.ctx.driverOf(network).attach(network, endpoint);
-      } catch (err) {
-        await store.removeEndpoint(endpoint).catch(() => {});
-        registry.dropEndpoint(endpoint);
-        throw err;
-      }
-      this.adopt(endpoint);
-      return endpoint;
+    const { endpoint, plumbed } = await this.attachPlanned(network, request);
+    await plumbed;
+    return endpoint;
+  }
+
+  /**
+   * Connects in two steps: resolves once the endpoint (address, ports) is
+   * planned, recorded and in the registry, with `plumbed` settling when the
+   * driver has made it on the host (the CNI ADD, once `netnsMade` resolves: the
+   * container's namespace may still be in the making). A starting container writes
+   * its hosts file and creates its runtime container meanwhile. The network's
+   * lock is held until `plumbed` settles; a failed plumbing undoes the record.
+   */
+  async attachPlanned(
+    network: NetworkRecord,
+    request: AttachRequest,
+    netnsMade: Promise<void> = Promise.resolve(),
+  ): Promise<PlannedEndpoint> {
+    let unlock = () => {};
+    const held = new Promise<void>((resolve) => {
+      unlock = resolve;
     });
+    const endpoint = await new Promise<Endpoint>((resolve, reject) => {
+      this.ctx.lock
+        .run(network.id, async () => {
+          try {
+            resolve(await this.plan(network, request));
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          await held;
+        })
+        .catch(reject);
+    });
+    const plumbed = this.plumb(network, endpoint, netnsMade).finally(unlock);
+    plumbed.catch(() => {}); // the caller awaits it
+    return { endpoint, plumbed };
+  }
+
+  /** Under the network's lock: the endpoint's address and ports, recorded before the host is touched. */
+  private async plan(network: NetworkRecord, request: AttachRequest): Promise<Endpoint> {
+    const { registry, store } = this.ctx;
+    // The network may have been removed while this call waited for the lock.
+    if (!registry.byId(network.id)) throw notFound(`network ${network.name} not found`);
+    if (registry.endpoint(network.id, request.containerId)) {
+      const name = request.containerName ?? request.containerId;
+      throw permissionDenied(`endpoint with name ${name} already exists in network ${network.name}`);
+    }
+    const siblings = registry.endpointsOfContainer(request.containerId);
+    const resources = {
+      addresses: registry.addresses(network.id),
+      hostPorts: registry.hostPorts,
+      siblings,
+    };
+    const endpoint = await planEndpoint(network, request, resources);
+    try {
+      await store.saveEndpoint(endpoint);
+    } catch (err) {
+      registry.dropEndpoint(endpoint);
+      throw err;
+    }
+    this.adopt(endpoint);
+    return endpoint;
+  }
+
+  /** Still under the lock: the driver makes the endpoint; on failure its record and lease go. */
+  private async plumb(network: NetworkRecord, endpoint: Endpoint, netnsMade: Promise<void>): Promise<void> {
+    try {
+      await netnsMade;
+      await this.ctx.driverOf(network).attach(network, endpoint);
+    } catch (err) {
+      this.ctx.dns.names.remove(network.id, endpoint.containerId);
+      await this.ctx.store.removeEndpoint(endpoint).catch(() => {});
+      this.ctx.registry.dropEndpoint(endpoint);
+      throw err;
+    }
   }
 
   async detach(network: NetworkRecord, containerId: string): Promise<void> {

@@ -7,6 +7,7 @@
 export type { DefaultBridgeSpec } from './bridge-plan.js';
 export type { ContainerFiles, ContainerFilesSpec } from './container-files.js';
 export { renderContainerResolvConf, renderHosts, writeContainerFiles } from './container-files.js';
+export type { PlannedEndpoint } from './endpoints.js';
 export { type AddressPool, DEFAULT_ADDRESS_POOLS } from './ipam.js';
 export { bringUpLoopback } from './loopback.js';
 export { NetworkManager } from './manager.js';

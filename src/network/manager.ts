@@ -6,7 +6,7 @@ import { BridgeDriver } from './bridge-driver.js';
 import { defaultBridgeRecord, isDefaultBridge, planBridgeNetwork } from './bridge-plan.js';
 import type { ContainerFiles } from './container-files.js';
 import { NetworkDns } from './dns/service.js';
-import { EndpointOperations } from './endpoints.js';
+import { EndpointOperations, type PlannedEndpoint } from './endpoints.js';
 import { DEFAULT_ADDRESS_POOLS, hostSubnets } from './ipam.js';
 import type { NetworkManagerOptions } from './options.js';
 import { matchesFilters, type NetworkFilters, passiveNetworkRecord } from './records.js';
@@ -139,6 +139,15 @@ export class NetworkManager {
   /** Connects a container's network namespace to a network and returns the endpoint. */
   async attach(ref: string, request: AttachRequest): Promise<Endpoint> {
     return this.endpoints.attach(this.get(ref), request);
+  }
+
+  /** attach in two steps: the endpoint once planned, and a promise for the driver's part (see EndpointOperations). */
+  async attachPlanned(
+    ref: string,
+    netnsMade: Promise<void> | undefined,
+    request: AttachRequest,
+  ): Promise<PlannedEndpoint> {
+    return this.endpoints.attachPlanned(this.get(ref), request, netnsMade);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-atomic.js';
+import { writeFileAtomic, writeFileReplacing } from '../core/fs-atomic.js';
 import type { Endpoint, NetworkRecord } from './types.js';
 
 /**
@@ -14,6 +14,13 @@ import type { Endpoint, NetworkRecord } from './types.js';
  * An endpoint file is the lease of its address and host ports: it is written
  * before the CNI ADD and removed after the DEL, so whatever a crash
  * interrupts, the next start finds it and can undo it.
+ *
+ * Endpoint files are replaced without fsync (they are on every container's
+ * start path): what one lets berthd undo (veth, namespace, NAT rules, the
+ * lease of a live container) lives in the kernel. A berthd crash keeps the
+ * file (the page cache outlives the process); a power loss may lose it or
+ * leave it unreadable (skipped at load), but takes what it described with
+ * it, and no container runs after a reboot. Networks keep the fsync.
  */
 export class NetworkStateStore {
   constructor(private readonly root: string) {}
@@ -43,7 +50,7 @@ export class NetworkStateStore {
 
   async saveEndpoint(endpoint: Endpoint): Promise<void> {
     await mkdir(join(this.root, 'endpoints', endpoint.networkId), { recursive: true });
-    await writeFileAtomic(this.endpointPath(endpoint), JSON.stringify(endpoint, null, 2));
+    await writeFileReplacing(this.endpointPath(endpoint), JSON.stringify(endpoint, null, 2));
   }
 
   async removeEndpoint(endpoint: Endpoint): Promise<void> {

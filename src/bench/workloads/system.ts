@@ -22,6 +22,11 @@ function timedGet(socketPath: string, path: string): Promise<number> {
   });
 }
 
+function nodeFloorEnv(): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _parsedAtStartUp, ...env } = process.env;
+  return env;
+}
+
 export const cliStartup: Workload = {
   id: 'cli-startup',
   title: 'CLI start-up: `version` against each CLI’s own daemon',
@@ -33,6 +38,12 @@ export const cliStartup: Workload = {
     const docker = dockerCli();
     const subjects = [
       { tool: 'berth → berthd', once: () => timeCommand(bin('berth'), ['-H', berthd.host, 'version']) },
+      // Node's own start-up (no code), the floor under berth's: without NODE_EXTRA_CA_CERTS,
+      // which bin/berth keeps from Node's start-up (src/cli/extra-ca.ts).
+      {
+        tool: 'node alone (node -e 0)',
+        once: () => timeCommand(process.execPath, ['-e', '0'], nodeFloorEnv()),
+      },
     ];
     if (docker) {
       subjects.push({
