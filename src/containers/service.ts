@@ -613,16 +613,16 @@ export class ContainerService {
     const rootfsFreed = (autoRemove ? Promise.resolve() : runtimeDeleted).then(() =>
       traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}),
     );
-    await Promise.all([
-      this.deps.networking
+    // The disconnects come before the volume unmounts, in dockerd's order of events.
+    const detached = (async () => {
+      await this.deps.networking
         ?.detach(record)
         .catch((err: unknown) =>
           this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
-        ),
-      this.deps.volumes?.unmount(record),
-      rootfsFreed,
-      autoRemove ? undefined : logsSettled,
-    ]);
+        );
+      await this.deps.volumes?.unmount(record);
+    })();
+    await Promise.all([detached, rootfsFreed, autoRemove ? undefined : logsSettled]);
     reportSpan('exit.teardown', teardownStarted);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
     if (!autoRemove) await traced('exit.record', () => this.store.save(record));
