@@ -35,10 +35,20 @@ export async function openNetworks(config: DaemonConfig, log: Logger): Promise<N
           ...(config.bip ? { bip: config.bip } : {}),
           ...(typeof fixedCidr === 'string' ? { fixedCidr } : {}),
           ...(config.mtu > 0 ? { mtu: config.mtu } : {}),
+          icc: config.extraOptions['icc'] !== false,
+          // As dockerd: without iptables there is no masquerading either.
+          ipMasquerade: config.iptables && config.extraOptions['ip-masq'] !== false,
         };
+  if (!config.iptables) {
+    log.warn(
+      'iptables is false: berthd adds no iptables rules, so published ports (-p) are not forwarded ' +
+        '(Berth has no userland proxy) and containers on bridges get no masquerading to the outside',
+    );
+  }
   return NetworkManager.open({
     stateDir: join(config.dataRoot, 'network'),
     chainPrefix: chainPrefixOf(config.dataRoot),
+    iptables: config.iptables,
     defaultBridge,
     addressPools: config.defaultAddressPools,
     logger: log,
