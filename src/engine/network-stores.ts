@@ -22,8 +22,9 @@ export function chainPrefixOf(dataRoot: string): string {
 /**
  * Opens the networks of the daemon: the predefined `bridge` (daemon.json
  * `bridge` names its Linux bridge, `none` disables it like dockerd's
- * `-b none`; `bip`, `fixed-cidr`, `mtu`, `default-address-pools`), `host`
- * and `none`, and every user network with its bridge, rules and DNS server.
+ * `-b none`; `bip`, `fixed-cidr`, `mtu`, `default-address-pools`, `icc`,
+ * `ip-masq`), `host` and `none`, and every user network with its bridge,
+ * rules and DNS server. `iptables: false` keeps Berth off iptables entirely.
  */
 export async function openNetworks(config: DaemonConfig, log: Logger): Promise<NetworkManager> {
   const fixedCidr = config.extraOptions['fixed-cidr'];

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chainPrefixOf } from '../engine/network-stores.js';
 import { networkTestsUnavailable } from '../network/testing.js';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
 import { dockerCli, fixturesDir } from '../testing/paths.js';
 import { type RunResult, runCommand } from '../testing/run.js';
 
@@ -32,6 +33,8 @@ function daemonWith(config: Record<string, unknown>) {
     const all = await run('ps', '-aq');
     for (const id of all.stdout.split('\n').filter(Boolean)) await run('rm', '-f', id);
     await state.daemon.stop();
+    // A daemon restarted on its dir leaves the dir to its caller.
+    await rm(state.daemon.dir, { recursive: true, force: true });
   });
   return { state, run, ok };
 }
@@ -74,6 +77,30 @@ describe('daemon.json icc, ip-masq and iptables on the default bridge', { skip }
         nat.some((rule) => / ! -o bt\w+ -j MASQUERADE$/.test(rule)),
         nat.join('\n'),
       );
+    });
+  });
+
+  describe('a restart with "icc": false', () => {
+    const { state, ok, run } = daemonWith({});
+
+    it('the stored default bridge takes the new setting', async () => {
+      const first = state.daemon!;
+      first.process.kill('SIGTERM');
+      await waitExit(first.process);
+      // The same bridge name and pool (kept in its daemon.json), now with icc off.
+      const config = JSON.parse(await readFile(first.configFile, 'utf8')) as Record<string, unknown>;
+      state.daemon = await startDaemon({ dir: first.dir, config: { ...config, icc: false } });
+      assert.equal(
+        await ok(
+          'network',
+          'inspect',
+          'bridge',
+          '--format',
+          '{{index .Options "com.docker.network.bridge.enable_icc"}}',
+        ),
+        'false\n',
+      );
+      assert.equal(await reachesNeighbour(ok, run), false);
     });
   });
 
@@ -165,9 +192,10 @@ describe('daemon.json icc, ip-masq and iptables on the default bridge', { skip }
       assert.match(state.daemon!.output(), /iptables is false/);
     });
 
-    it('-p is accepted and the container runs', async () => {
+    it('-p is accepted and recorded, and the container runs', async () => {
       const id = (await ok('run', '-d', '-p', '80', 'busybox', 'sleep', '60')).trim();
       assert.equal((await ok('inspect', id, '--format', '{{.State.Running}}')).trim(), 'true');
+      assert.match(await ok('port', id), /^80\/tcp -> 0\.0\.0\.0:\d+$/m);
     });
   });
 });
