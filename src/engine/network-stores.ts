@@ -22,8 +22,9 @@ export function chainPrefixOf(dataRoot: string): string {
 /**
  * Opens the networks of the daemon: the predefined `bridge` (daemon.json
  * `bridge` names its Linux bridge, `none` disables it like dockerd's
- * `-b none`; `bip`, `fixed-cidr`, `mtu`, `default-address-pools`), `host`
- * and `none`, and every user network with its bridge, rules and DNS server.
+ * `-b none`; `bip`, `fixed-cidr`, `mtu`, `default-address-pools`, `icc`,
+ * `ip-masq`), `host` and `none`, and every user network with its bridge,
+ * rules and DNS server. `iptables: false` keeps Berth off iptables entirely.
  */
 export async function openNetworks(config: DaemonConfig, log: Logger): Promise<NetworkManager> {
   const fixedCidr = config.extraOptions['fixed-cidr'];
@@ -35,10 +36,20 @@ export async function openNetworks(config: DaemonConfig, log: Logger): Promise<N
           ...(config.bip ? { bip: config.bip } : {}),
           ...(typeof fixedCidr === 'string' ? { fixedCidr } : {}),
           ...(config.mtu > 0 ? { mtu: config.mtu } : {}),
+          icc: config.extraOptions['icc'] !== false,
+          // As dockerd: without iptables there is no masquerading either.
+          ipMasquerade: config.iptables && config.extraOptions['ip-masq'] !== false,
         };
+  if (!config.iptables) {
+    log.warn(
+      'iptables is false: berthd adds no iptables rules, so published ports (-p) are not forwarded ' +
+        '(Berth has no userland proxy) and containers on bridges get no masquerading to the outside',
+    );
+  }
   return NetworkManager.open({
     stateDir: join(config.dataRoot, 'network'),
     chainPrefix: chainPrefixOf(config.dataRoot),
+    iptables: config.iptables,
     defaultBridge,
     addressPools: config.defaultAddressPools,
     logger: log,

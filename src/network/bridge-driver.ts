@@ -19,6 +19,11 @@ export interface BridgeDriverOptions {
   cniPluginDir: string;
   /** Prefix of Berth's iptables chains ("BERTH"). */
   chainPrefix: string;
+  /**
+   * False (daemon.json `iptables: false`): no rule and no chain is made or
+   * removed; published ports then have no DNAT (Berth has no userland proxy).
+   */
+  iptables: boolean;
   logger: Logger;
 }
 
@@ -119,7 +124,7 @@ export class BridgeDriver implements NetworkDriver {
   async uninstall(): Promise<void> {
     this.networks.clear();
     this.published.clear();
-    await this.firewall.uninstall();
+    if (this.options.iptables) await this.firewall.uninstall();
   }
 
   private async publish(endpoint: Endpoint): Promise<void> {
@@ -131,7 +136,7 @@ export class BridgeDriver implements NetworkDriver {
   }
 
   private async syncFirewall(options: { natOnly?: boolean } = {}): Promise<void> {
-    if (this.deferring) return;
+    if (this.deferring || !this.options.iptables) return;
     const networks: FirewallNetwork[] = [...this.networks.values()].map((network) => ({
       bridge: network.bridgeName ?? '',
       subnet: network.ipv4?.subnet ?? '',

@@ -22,6 +22,10 @@ export interface DefaultBridgeSpec {
   /** The part of the subnet containers get addresses from. */
   fixedCidr?: string;
   mtu?: number;
+  /** Whether its containers may talk to each other (daemon.json `icc`); true when absent. */
+  icc?: boolean;
+  /** Source NAT for its outbound traffic (daemon.json `ip-masq`); true when absent. */
+  ipMasquerade?: boolean;
 }
 
 /**
@@ -70,12 +74,26 @@ export function defaultBridgeRecord(spec: DefaultBridgeSpec, context: PlanContex
     predefined: true,
     options: {
       'com.docker.network.bridge.default_bridge': 'true',
-      'com.docker.network.bridge.enable_icc': 'true',
-      'com.docker.network.bridge.enable_ip_masquerade': 'true',
+      ...defaultBridgeToggles(spec),
       'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
       [BRIDGE_NAME_OPTION]: spec.bridgeName,
       'com.docker.network.driver.mtu': String(spec.mtu ?? 1500),
     },
+  };
+}
+
+/**
+ * The default bridge's options that follow daemon.json `icc` and `ip-masq`.
+ * dockerd rebuilds the default bridge at every start, so a stored one gets
+ * them again from the current configuration.
+ */
+export function defaultBridgeToggles(spec: Pick<DefaultBridgeSpec, 'icc' | 'ipMasquerade'>): {
+  'com.docker.network.bridge.enable_icc': string;
+  'com.docker.network.bridge.enable_ip_masquerade': string;
+} {
+  return {
+    'com.docker.network.bridge.enable_icc': String(spec.icc ?? true),
+    'com.docker.network.bridge.enable_ip_masquerade': String(spec.ipMasquerade ?? true),
   };
 }
 

@@ -3,7 +3,12 @@ import { KeyedMutex } from '../content/keyed-mutex.js';
 import { conflict, notFound, permissionDenied } from '../core/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { BridgeDriver } from './bridge-driver.js';
-import { defaultBridgeRecord, isDefaultBridge, planBridgeNetwork } from './bridge-plan.js';
+import {
+  defaultBridgeRecord,
+  defaultBridgeToggles,
+  isDefaultBridge,
+  planBridgeNetwork,
+} from './bridge-plan.js';
 import type { ContainerFiles } from './container-files.js';
 import { NetworkDns } from './dns/service.js';
 import { EndpointOperations, type PlannedEndpoint } from './endpoints.js';
@@ -39,6 +44,7 @@ export class NetworkManager {
       cacheDir: join(options.stateDir, 'cni', 'results'),
       cniPluginDir: options.cniPluginDir ?? '/usr/lib/cni',
       chainPrefix: options.chainPrefix ?? 'BERTH',
+      iptables: options.iptables ?? true,
       logger: this.logger,
     });
     this.drivers = {
@@ -214,7 +220,7 @@ export class NetworkManager {
       this.logger.warn('skipping unreadable network state', { path, error });
     const state = await this.store.load(onBadFile);
     await this.bridge.batch(async () => {
-      for (const network of state.networks) this.registry.addNetwork(network);
+      for (const network of state.networks) this.registry.addNetwork(await this.withCurrentToggles(network));
       await this.ensurePredefined();
       for (const network of this.registry.allNetworks()) await this.bringUp(network);
       for (const endpoint of state.endpoints) {
@@ -224,6 +230,20 @@ export class NetworkManager {
         await this.driverOf(network).restore(network, endpoint);
       }
     });
+  }
+
+  /**
+   * A stored default bridge with `icc`/`ip-masq` of the current daemon.json
+   * (saved when they changed), so a restart with new settings applies them.
+   */
+  private async withCurrentToggles(network: NetworkRecord): Promise<NetworkRecord> {
+    if (!isDefaultBridge(network) || this.options.defaultBridge === false) return network;
+    const toggles = defaultBridgeToggles(this.options.defaultBridge ?? {});
+    const changed = Object.entries(toggles).some(([key, value]) => network.options[key] !== value);
+    if (!changed) return network;
+    const updated = { ...network, options: { ...network.options, ...toggles } };
+    await this.store.saveNetwork(updated);
+    return updated;
   }
 
   private async ensurePredefined(): Promise<void> {

@@ -10,6 +10,8 @@ export interface NetworkManagerOptions {
   cniPluginDir?: string;
   /** Prefix of Berth's iptables chains; "BERTH". */
   chainPrefix?: string;
+  /** Whether Berth writes iptables rules at all (daemon.json `iptables`); true when absent. */
+  iptables?: boolean;
   /** The default `bridge` network, or false for none (dockerd's --bridge=none). */
   defaultBridge?: Partial<DefaultBridgeSpec> | false;
   /** default-address-pools; dockerd's defaults when absent. */
