@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { socketAccepts } from '../core/net.js';
+import { unmountUnder } from '../snapshots/mount.js';
 import { waitExit } from './daemon.js';
 
 const run = promisify(execFile);
@@ -38,6 +39,8 @@ export async function startPeerDockerd(
   await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
   const cleanup = async () => {
     await run('ip', ['link', 'del', bridge]).catch(() => {});
+    // dockerd 20.10 leaves its own mounts under the data root (e.g. overlay2's private bind).
+    await unmountUnder(dir).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   };
   try {
