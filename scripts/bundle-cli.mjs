@@ -16,6 +16,8 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // import() has no loader inside vm.Script or a start-up snapshot: lazy loads become require().
+  supported: { 'dynamic-import': false },
   // Native bindings stay packages, required only by the commands that use them.
   external: ['@napi-rs/xattr', 'better-sqlite3', 'pg'],
   // The modules find files next to themselves (dist/build-info.json) by import.meta.url.
