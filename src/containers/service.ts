@@ -616,7 +616,13 @@ export class ContainerService {
     ]);
     reportSpan('exit.teardown', teardownStarted);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
-    if (!autoRemove) await traced('exit.record', () => this.store.save(record));
+    // A record that cannot be written (a full disk) must not keep waiters and attached
+    // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
+    // and a restart of berthd finds the container dead anyway.
+    if (!autoRemove)
+      await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
+        this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
+      );
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {
       void this.restartLater(record, ranForMs);

@@ -39,6 +39,8 @@ export async function mountSmallFs(megabytes: number): Promise<SmallFs | string>
     release,
     async fill(leaveBytes) {
       const filler = join(dir, 'filler');
+      // A filler left by an earlier, failed test would make the free space look short.
+      await rm(filler, { force: true });
       const df = await runCommand('df', ['-B1', '--output=avail', dir]);
       const avail = Number(df.stdout.trim().split('\n').pop());
       const size = Math.max(0, avail - leaveBytes);
