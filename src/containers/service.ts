@@ -631,7 +631,11 @@ export class ContainerService {
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
       await this.removeSettled(record.Id, { force: true, volumes: true }, runtimeDeleted).catch(
-        (err: unknown) => this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
+        (err: unknown) => {
+          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+          this.waiters.removed(record.Id, status.exitCode);
+        },
       );
     }
   }
@@ -777,7 +781,10 @@ export class ContainerService {
     record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    await traced('rm.record', () => this.store.save(record));
+    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
+    await traced('rm.record', () => this.store.save(record)).catch((err: unknown) =>
+      this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
+    );
     await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
   }
 

@@ -107,15 +107,14 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     const build = () =>
       runCommand(docker!, ['-H', daemon!.host, 'build', '-t', 'full:1', context], {
         env,
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
       });
     const failed = await build();
     assert.notEqual(failed.code, 0);
-    if (process.env.BERTH_DEBUG_FULL) console.log(failed.stdout, daemon!.output());
     // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
     assert.match(
       failed.stderr,
-      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code: 1/,
+      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/,
     );
     await checkStopped();
     await rm(filler);
@@ -138,7 +137,7 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
       '-c',
       `yes 0123456789 | head -c ${2 * MB}; echo; echo done`,
     );
-    assert.equal(attached.code, 0, attached.stderr);
+    assert.equal(attached.code, 0, `${attached.stderr}\n${daemon!.output().slice(-2000)}`);
     assert.equal(attached.stdout.length, 2 * MB + '\ndone\n'.length);
     const name = `full-logs-${process.pid}`;
     const run = await cli('run', '-d', '--name', name, 'busybox', 'sh', '-c', script);
