@@ -81,12 +81,12 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
       const name = `crash-vol-${i}`;
       await roundThenAgain(async () => {}, {
         args: ['volume', 'create', name],
-        maxDelayMs: 300,
+        maxDelayMs: 150,
         cleanup: quietly(['volume', 'rm', '-f', name]),
       });
       await roundThenAgain(() => crash.cli(['volume', 'create', name]), {
         args: ['volume', 'rm', name],
-        maxDelayMs: 300,
+        maxDelayMs: 150,
         cleanup: quietly(['volume', 'rm', '-f', name]),
       });
     }
@@ -124,12 +124,12 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
       const ref = `crash-tag:${i}`;
       await roundThenAgain(async () => {}, {
         args: ['tag', 'busybox', ref],
-        maxDelayMs: 200,
+        maxDelayMs: 120,
         cleanup: quietly(['rmi', ref]),
       });
       await roundThenAgain(() => crash.cli(['tag', 'busybox', ref]), {
         args: ['rmi', ref],
-        maxDelayMs: 200,
+        maxDelayMs: 120,
         cleanup: quietly(['rmi', ref]),
       });
     }
