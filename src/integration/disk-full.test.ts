@@ -122,13 +122,14 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     assert.equal(built.code, 0, built.stderr);
     await checkStopped();
   });
+
   it('a container printing 2 MB on a full disk keeps running, and its new lines reach docker logs once space is freed', async (t) => {
     if (typeof fs === 'string') return t.skip(fs);
     await ensureBusybox();
-    const filler = await fs.fill(MB);
+    let filler = await fs.fill(MB);
     t.after(() => rm(filler, { force: true }));
-    const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${2 * MB}; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;
-    // Attached: the client gets every byte and returns, though the log file gets none of the tail.
+    // Attached: the client gets every byte and returns (and the container is removed),
+    // though its log file gets none of the tail.
     const attached = await cli(
       'run',
       '--rm',
@@ -139,6 +140,9 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     );
     assert.equal(attached.code, 0, `${attached.stderr}\n${daemon!.output().slice(-2000)}`);
     assert.equal(attached.stdout.length, 2 * MB + '\ndone\n'.length);
+    // Full again (the removal freed the attached container's log) for a detached one.
+    filler = await fs.fill(MB);
+    const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${2 * MB}; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;
     const name = `full-logs-${process.pid}`;
     const run = await cli('run', '-d', '--name', name, 'busybox', 'sh', '-c', script);
     assert.equal(run.code, 0, run.stderr);
