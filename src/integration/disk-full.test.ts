@@ -114,7 +114,7 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
     assert.match(
       failed.stderr,
-      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/,
+      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code: 1/,
     );
     await checkStopped();
     await rm(filler);
