@@ -625,7 +625,13 @@ export class ContainerService {
     await Promise.all([detached, rootfsFreed, autoRemove ? undefined : logsSettled]);
     reportSpan('exit.teardown', teardownStarted);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
-    if (!autoRemove) await traced('exit.record', () => this.store.save(record));
+    // A record that cannot be written (a full disk) must not keep waiters and attached
+    // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
+    // and a restart of berthd finds the container dead anyway.
+    if (!autoRemove)
+      await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
+        this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
+      );
     this.waiters.exited(record.Id, status.exitCode);
     if (restart) {
       void this.restartLater(record, ranForMs);
@@ -634,7 +640,11 @@ export class ContainerService {
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
       await this.removeSettled(record.Id, { force: true, volumes: true }, runtimeDeleted).catch(
-        (err: unknown) => this.deps.log.warn('auto-remove failed', { id: record.Id, error: err }),
+        (err: unknown) => {
+          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+          this.waiters.removed(record.Id, status.exitCode);
+        },
       );
     }
   }
@@ -780,7 +790,10 @@ export class ContainerService {
     record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    await traced('rm.record', () => this.store.save(record));
+    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
+    await traced('rm.record', () => this.store.save(record)).catch((err: unknown) =>
+      this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
+    );
     await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
   }
 

@@ -23,6 +23,8 @@ const MB = 1024 * 1024;
 describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' }, () => {
   let fs: SmallFs | string;
   let daemon: TestDaemon | undefined;
+  // The exec root (conmon's exit files, attach sockets) is off the small disk, as /run is.
+  let execRoot: string | undefined;
   let distribution: DistributionRegistry | undefined;
   const cli = (...args: string[]) =>
     runCommand(docker!, ['-H', daemon!.host, ...args], { timeoutMs: 120_000 });
@@ -36,7 +38,13 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
       daemon!.dataRoot,
     ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    daemon = await startDaemon({ dir: (fs as SmallFs).dir });
+    daemon = await startDaemon({ dir: (fs as SmallFs).dir, execRoot });
+  };
+
+  const ensureBusybox = async () => {
+    if ((await cli('image', 'inspect', 'busybox')).code !== 0) {
+      assert.equal((await cli('load', '-i', busyboxArchive)).code, 0);
+    }
   };
 
   before(async () => {
@@ -49,10 +57,12 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
       assert.equal(pushed.code, 0, pushed.stderr);
       config['insecure-registries'] = [distribution.host];
     }
-    daemon = await startDaemon({ dir: fs.dir, config });
+    execRoot = await mkdtemp(join(tmpdir(), 'berth-full-exec-'));
+    daemon = await startDaemon({ dir: fs.dir, execRoot, config });
   });
   after(async () => {
     await daemon?.stop();
+    if (execRoot) await rm(execRoot, { recursive: true, force: true });
     await distribution?.stop();
     if (typeof fs !== 'string') await fs?.release();
   });
@@ -90,7 +100,9 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
       'FROM busybox\nCOPY small /small\nRUN head -c 3000000 /dev/zero > /zeros\n',
     );
     await writeFile(join(context, 'small'), 'x'.repeat(1000));
+    await ensureBusybox();
     const filler = await fs.fill(MB);
+    t.after(() => rm(filler, { force: true }));
     const env = { ...process.env, DOCKER_BUILDKIT: '0' };
     const build = () =>
       runCommand(docker!, ['-H', daemon!.host, 'build', '-t', 'full:1', context], {
@@ -102,13 +114,57 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
     assert.match(
       failed.stderr,
-      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code/,
+      /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code: 1/,
     );
     await checkStopped();
     await rm(filler);
     const built = await build();
     assert.equal(built.code, 0, built.stderr);
     await checkStopped();
+  });
+
+  it('a container printing 2 MB on a full disk keeps running, and its new lines reach docker logs once space is freed', async (t) => {
+    if (typeof fs === 'string') return t.skip(fs);
+    await ensureBusybox();
+    let filler = await fs.fill(MB);
+    t.after(() => rm(filler, { force: true }));
+    // Attached: the client gets every byte and returns (and the container is removed),
+    // though its log file gets none of the tail.
+    const attached = await cli(
+      'run',
+      '--rm',
+      'busybox',
+      'sh',
+      '-c',
+      `yes 0123456789 | head -c ${2 * MB}; echo; echo done`,
+    );
+    assert.equal(attached.code, 0, `${attached.stderr}\n${daemon!.output().slice(-2000)}`);
+    assert.equal(attached.stdout.length, 2 * MB + '\ndone\n'.length);
+    // Full again (the removal freed the attached container's log) for a detached one.
+    filler = await fs.fill(MB);
+    const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${2 * MB}; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;
+    const name = `full-logs-${process.pid}`;
+    const run = await cli('run', '-d', '--name', name, 'busybox', 'sh', '-c', script);
+    assert.equal(run.code, 0, run.stderr);
+    t.after(() => cli('rm', '-f', name));
+    const logs = async () => (await cli('logs', name)).stdout;
+    // Wait until the 2 MB are out (the ticks start), while the disk is still full.
+    for (let i = 0; i < 100; i++) {
+      const top = await cli('top', name);
+      if (top.stdout.includes('sleep')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const running = await cli('inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', name);
+    assert.equal(running.stdout.trim(), 'true 0', running.stderr);
+    assert.doesNotMatch(await logs(), /tick-/, 'the disk was not full: the lines were kept');
+    await rm(filler);
+    let after = '';
+    for (let i = 0; i < 100 && !/tick-\d+\n/.test(after); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await logs();
+    }
+    assert.match(after, /tick-\d+\n/);
+    assert.equal((await cli('inspect', '-f', '{{.State.Running}}', name)).stdout.trim(), 'true');
   });
 });
 

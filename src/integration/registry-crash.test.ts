@@ -9,15 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { crashIterations as iterations } from '../testing/crash-rounds.js';
 import { waitExit } from '../testing/daemon.js';
-import { digestOf, ociPusher } from '../testing/oci-push.js';
+import { digestOf, MANIFEST_TYPE, ociPusher } from '../testing/oci-push.js';
 import { bin } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
-// kill -9 of berth-registry in the middle of chunked blob uploads (PATCH) and of
-// `berth-registry gc`; after a restart `berth-registry check` finds nothing wrong and the
+// kill -9 of berth-registry in the middle of chunked blob uploads (PATCH), of manifest
+// PUTs and of `berth-registry gc`; after a restart `berth-registry check` finds nothing wrong and the
 // push succeeds when repeated. BERTH_CRASH_ITERATIONS sets the rounds.
 
-describe('kill -9 of berth-registry during uploads and GC, then berth-registry check', () => {
+describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then berth-registry check', () => {
   let dir: string;
   let configFile: string;
   let registry: RegistryProcess | undefined;
@@ -70,6 +70,67 @@ describe('kill -9 of berth-registry during uploads and GC, then berth-registry c
       await stoppedAndChecked('a chunked upload');
       await pusher.image('crash/upload', `t${i}`, layer, 256 * 1024);
       assert.equal(digestOf(await pusher.pullLayer('crash/upload', `t${i}`)), digestOf(layer));
+    }
+  });
+
+  it(`manifest PUTs survive ${iterations} kills`, async () => {
+    for (let i = 0; i < iterations; i++) {
+      // 40 manifests (each its own config) over one layer, PUT side by side; the kill lands among them.
+      const layer = randomBytes(64 * 1024);
+      const layerDigest = await pusher.uploadWhole('crash/manifest', layer);
+      const manifests: Buffer[] = [];
+      for (let n = 0; n < 40; n++) {
+        const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', n, i }));
+        const configDigest = await pusher.uploadWhole('crash/manifest', config);
+        manifests.push(
+          Buffer.from(
+            JSON.stringify({
+              schemaVersion: 2,
+              mediaType: MANIFEST_TYPE,
+              config: {
+                mediaType: 'application/vnd.oci.image.config.v1+json',
+                digest: configDigest,
+                size: config.length,
+              },
+              layers: [
+                {
+                  mediaType: 'application/vnd.oci.image.layer.v1.tar',
+                  digest: layerDigest,
+                  size: layer.length,
+                },
+              ],
+            }),
+          ),
+        );
+      }
+      const putAll = () =>
+        Promise.all(
+          manifests.map((body, n) =>
+            fetch(url(`/v2/crash/manifest/manifests/m${i}-${n}`), {
+              method: 'PUT',
+              headers: { 'content-type': MANIFEST_TYPE },
+              body,
+            }).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          ),
+        );
+      const interrupted = putAll();
+      await sleep(Math.floor(Math.random() * 60));
+      await registry!.stop({ kill: true });
+      await interrupted;
+      await start();
+      await stoppedAndChecked('manifest PUTs');
+      // Every manifest PUTs again, and each tag reads back the bytes that were sent.
+      assert.deepEqual(new Set(await putAll()), new Set([201]));
+      for (const [n, body] of manifests.entries()) {
+        const got = await fetch(url(`/v2/crash/manifest/manifests/m${i}-${n}`), {
+          headers: { accept: MANIFEST_TYPE },
+        });
+        assert.equal(got.status, 200);
+        assert.equal(digestOf(Buffer.from(await got.arrayBuffer())), digestOf(body));
+      }
     }
   });
 

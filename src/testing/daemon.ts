@@ -31,6 +31,8 @@ export interface StartOptions {
   configText?: string;
   args?: string[];
   dir?: string;
+  /** The exec root (default <dir>/exec), e.g. off a small test filesystem as /run is in production. */
+  execRoot?: string;
   /** Resolve when the process exits instead of when the socket answers. */
   expectExit?: boolean;
 }
@@ -56,6 +58,7 @@ async function pidfileHolderAlive(pidfile: string, ownPid: number | undefined): 
 export async function startDaemon(options: StartOptions = {}): Promise<TestDaemon> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'berth-test-')));
   const socket = join(dir, 'berth.sock');
+  const execRoot = options.execRoot ?? join(dir, 'exec');
   const configFile = join(dir, 'daemon.json');
   // A reused dir keeps its daemon.json unless the caller gives a new one.
   // `hosts` in the config replaces -H (dockerd refuses both); the test socket joins them.
@@ -75,7 +78,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     '--data-root',
     join(dir, 'data'),
     '--exec-root',
-    join(dir, 'exec'),
+    execRoot,
     '--pidfile',
     join(dir, 'berthd.pid'),
     '--config-file',
@@ -98,7 +101,7 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     socket,
     host: `unix://${socket}`,
     dataRoot: join(dir, 'data'),
-    execRoot: join(dir, 'exec'),
+    execRoot,
     pidfile: join(dir, 'berthd.pid'),
     configFile,
     process: child,
