@@ -1,11 +1,15 @@
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
-/** One Engine API request over a Unix socket; the body as text and the time it took in ms. */
+/**
+ * One Engine API request over a Unix socket; the body as text and the time it took in ms.
+ * `agent` reuses connections (keep-alive clients); `timeoutMs` fails a request left unanswered.
+ */
 export function apiRequest(
   socketPath: string,
   method: string,
   path: string,
   body?: unknown,
+  options: { agent?: Agent; timeoutMs?: number } = {},
 ): Promise<{ status: number; text: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
@@ -13,6 +17,7 @@ export function apiRequest(
     const req = request(
       {
         socketPath,
+        ...(options.agent ? { agent: options.agent } : {}),
         path,
         method,
         headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -20,6 +25,7 @@ export function apiRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('error', reject);
         res.on('end', () =>
           resolve({
             status: res.statusCode ?? 0,
@@ -29,6 +35,10 @@ export function apiRequest(
         );
       },
     );
+    if (options.timeoutMs !== undefined) {
+      const limit = options.timeoutMs;
+      req.setTimeout(limit, () => req.destroy(new Error(`no answer within ${limit / 1000} s`)));
+    }
     req.on('error', reject);
     req.end(payload);
   });

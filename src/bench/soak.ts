@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiRequest } from './api.js';
 import { rssKiB } from './proc.js';
 
 /**
@@ -86,43 +87,18 @@ interface Reply {
   ms: number;
 }
 
-function call(
+async function call(
   socketPath: string,
   agent: Agent | undefined,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        socketPath,
-        agent,
-        path,
-        method,
-        headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString(),
-            ms: Number(process.hrtime.bigint() - start) / 1e6,
-          }),
-        );
-      },
-    );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
-      req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)),
-    );
-    req.on('error', reject);
-    req.end(payload);
+  const reply = await apiRequest(socketPath, method, path, body, {
+    ...(agent ? { agent } : {}),
+    timeoutMs: REQUEST_TIMEOUT_MS,
   });
+  return { status: reply.status, body: reply.text, ms: reply.ms };
 }
 
 export async function openFds(pid: number): Promise<number> {
