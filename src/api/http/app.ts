@@ -67,6 +67,27 @@ async function readJson(raw: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** How long a refused upload may go on being discarded before its connection is cut. */
+const UNREAD_BODY_GRACE_MS = 5_000;
+
+/**
+ * A streamed upload (load, import, build context) that a handler answered
+ * before reading all of it — a refusal, say — still has the client writing.
+ * Closing the socket now would make that write fail with EPIPE and the
+ * client (Go's net/http among them) report "broken pipe" instead of the
+ * answer it was sent; leaving the body unread would stall the next request
+ * on this keep-alive connection. So the rest is read and thrown away, as Go's
+ * server does, and the connection is cut only if that takes too long.
+ */
+function discardUnreadBody(raw: IncomingMessage): void {
+  if (raw.complete || raw.destroyed) return;
+  const timer = setTimeout(() => raw.socket?.destroy(), UNREAD_BODY_GRACE_MS);
+  timer.unref();
+  raw.once('end', () => clearTimeout(timer));
+  raw.once('close', () => clearTimeout(timer));
+  raw.resume();
+}
+
 export class HttpApp {
   private readonly router = new Router<Handler>();
   private readonly upgrades = new Router<UpgradeHandler>();
@@ -119,12 +140,7 @@ export class HttpApp {
 
   /** The listener to attach to every http/https server the daemon opens. */
   readonly handler: RequestListener = (raw: IncomingMessage, res: ServerResponse) => {
-    // A streamed upload (load, import, build context) that a handler refuses half-way
-    // leaves the rest of its body in the socket, and the next request on that keep-alive
-    // connection would wait forever behind it: such replies close the connection.
-    const hasBody =
-      raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !String(raw.headers['content-type'] ?? '').includes('json')) res.shouldKeepAlive = false;
+    res.once('finish', () => discardUnreadBody(raw));
     void this.dispatch(raw, res);
   };
 
