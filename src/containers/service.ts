@@ -6,6 +6,7 @@ import {
   ErrorKind,
   failedPrecondition,
   invalidArgument,
+  isDiskFull,
   isKind,
   notModified,
 } from '../core/errors.js';
@@ -471,7 +472,12 @@ export class ContainerService {
       });
       record.ManuallyStopped = false;
       this.health.start(record);
-      await traced('start.record', () => this.store.save(record));
+      // The container runs now, whatever happens to its record: a save that fails (a full
+      // disk) is logged, as dockerd does, not turned into a failed start that would leave
+      // a running process nobody follows. A restart of berthd reconciles with the runtime.
+      await traced('start.record', () => this.store.save(record)).catch((err: unknown) =>
+        this.deps.log.error('could not record a container start', { id: record.Id, error: err }),
+      );
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
@@ -791,8 +797,9 @@ export class ContainerService {
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
     // On a full disk the marker cannot be written; the removal (which frees space) goes on.
-    await traced('rm.record', () => this.store.save(record)).catch((err: unknown) =>
-      this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
+    await traced('rm.record', () => this.freeingLogSpace(record, () => this.store.save(record))).catch(
+      (err: unknown) =>
+        this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
     );
     await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
   }
@@ -825,12 +832,16 @@ export class ContainerService {
           ),
       ),
       unmounted.then(() =>
-        traced('rm.snapshot', () => this.deps.snapshotter.remove(record.SnapshotKey)).catch((err: unknown) =>
+        traced('rm.snapshot', () =>
+          this.freeingLogSpace(record, () => this.deps.snapshotter.remove(record.SnapshotKey)),
+        ).catch((err: unknown) =>
           this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
         ),
       ),
     ]);
-    this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
+    await this.freeingLogSpace(record, async () =>
+      this.deps.refs.deleteOwner({ kind: 'container', id: record.Id }),
+    );
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
@@ -845,6 +856,21 @@ export class ContainerService {
     }
     this.event(record, 'destroy');
     this.waiters.removed(record.Id, record.State.ExitCode);
+  }
+
+  /**
+   * Runs a step of a removal; when it fails because the disk is full, empties
+   * the doomed container's logs (what usually filled it) and tries once more,
+   * so `rm` works on a full disk as it does with dockerd.
+   */
+  private async freeingLogSpace<T>(record: ContainerRecord, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+      await this.store.truncateLogs(record.Id);
+      return step();
+    }
   }
 
   /** Removals finishing in the background. */
@@ -935,8 +961,16 @@ export class ContainerService {
         }),
       );
     }
+    // An AutoRemove container found stopped (its exit or a failed start came while berthd
+    // was down or could not save) is removed, as dockerd's restore does: nothing else would.
+    for (const record of stopped) {
+      if (record.State.Restarting || !(record.HostConfig as { AutoRemove?: boolean }).AutoRemove) continue;
+      await this.removeSettled(record.Id, { force: true, volumes: true }).catch((err: unknown) =>
+        this.deps.log.warn('could not remove an auto-remove container', { id: record.Id, error: err }),
+      );
+    }
     // In the background: the API need not wait for these starts.
-    void this.startByPolicy(stopped);
+    void this.startByPolicy(stopped.filter((record) => this.store.find(record.Id)));
   }
 
   /** A crash during a commit left the container frozen by the commit, not by its user: thaw it. */

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, errnoCode, invalidArgument, notFound } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
@@ -130,6 +130,20 @@ export class ContainerStore {
     // A name another container took meanwhile stays that container's.
     if (this.byName.get(record.Name) === id) this.byName.delete(record.Name);
     return true;
+  }
+
+  /**
+   * Empties a container's log files (`container.log` and its rotated and
+   * in-flight siblings) before its removal: on a full disk the removal has
+   * records to write, and the logs are usually what filled it.
+   */
+  async truncateLogs(id: string): Promise<void> {
+    const names = await readdir(this.dir(id)).catch(() => [] as string[]);
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith('container.log'))
+        .map((name) => truncate(join(this.dir(id), name), 0).catch(() => {})),
+    );
   }
 
   /** Removes a record's directory (after forget). */

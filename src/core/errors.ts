@@ -75,6 +75,12 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Whether an error means the disk (or quota) is full: ENOSPC, EDQUOT, or SQLite's SQLITE_FULL. */
+export function isDiskFull(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
 /** Adds context while keeping the kind: "failed to X: <cause message>". */
 export function wrap(err: unknown, context: string): BerthError {
   const message = `${context}: ${err instanceof Error ? err.message : String(err)}`;

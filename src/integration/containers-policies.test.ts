@@ -94,6 +94,17 @@ describe('restart policies and health checks with the real Docker CLI', {
     );
   });
 
+  it('a daemon restart removes --rm containers it finds stopped, as dockerd does, and keeps the others', async () => {
+    assert.equal((await run('create', '--rm', '--name', 'autorm', 'busybox', 'true')).code, 0);
+    assert.equal((await run('create', '--name', 'kept', 'busybox', 'true')).code, 0);
+    await fixture.daemon.stop();
+    await fixture.startAgain();
+    const names = (await run('ps', '-a', '--format', '{{.Names}}')).stdout.split('\n');
+    assert.ok(!names.includes('autorm'), names.join(' '));
+    assert.ok(names.includes('kept'), names.join(' '));
+    assert.equal((await run('rm', 'kept')).code, 0);
+  });
+
   it('an always container killed from outside comes back with RestartCount 1', async () => {
     assert.equal(
       (await run('run', '-d', '--name', 'comeback', '--restart', 'always', 'busybox', 'sleep', '600')).code,

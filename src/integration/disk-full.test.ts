@@ -140,6 +140,15 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     );
     assert.equal(attached.code, 0, `${attached.stderr}\n${daemon!.output().slice(-2000)}`);
     assert.equal(attached.stdout.length, 2 * MB + '\ndone\n'.length);
+    // Again on the disk the first one left full: its start record cannot be saved, and
+    // its removal has to make room (by emptying the doomed log) to write what it must.
+    for (let round = 0; round < 2; round++) {
+      filler = await fs.fill(MB);
+      const again = await cli('run', '--rm', 'busybox', 'sh', '-c', `yes 0123456789 | head -c ${2 * MB}`);
+      assert.equal(again.code, 0, `${again.stderr}\n${daemon!.output().slice(-2000)}`);
+      assert.equal(again.stdout.length, 2 * MB);
+    }
+    assert.equal((await cli('ps', '-aq')).stdout.trim(), '', 'every --rm container is gone');
     // Full again (the removal freed the attached container's log) for a detached one.
     filler = await fs.fill(MB);
     const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${2 * MB}; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;
