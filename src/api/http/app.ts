@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { Reply } from './reply.js';
 import { Router } from './router.js';
 
@@ -67,25 +67,60 @@ async function readJson(raw: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** How long a refused upload may go on being discarded before its connection is cut. */
+/** How long the unread rest of a refused upload may take to arrive before the answer goes anyway. */
 const UNREAD_BODY_GRACE_MS = 5_000;
 
 /**
- * A streamed upload (load, import, build context) that a handler answered
+ * A streamed upload (load, import, build context) that a handler answers
  * before reading all of it — a refusal, say — still has the client writing.
- * Closing the socket now would make that write fail with EPIPE and the
- * client (Go's net/http among them) report "broken pipe" instead of the
- * answer it was sent; leaving the body unread would stall the next request
- * on this keep-alive connection. So the rest is read and thrown away, as Go's
- * server does, and the connection is cut only if that takes too long.
+ * Closing the connection right after the answer makes that write fail with
+ * EPIPE, and the client (Go's net/http among them) reports "broken pipe"
+ * instead of the answer. So the end of such a response waits until the rest
+ * of the body has been read and thrown away (bounded in time); the
+ * connection then closes, since a body half-read by a handler may still
+ * have a reader attached and could not carry a next request.
  */
-function discardUnreadBody(raw: IncomingMessage): void {
-  if (raw.complete || raw.destroyed) return;
-  const timer = setTimeout(() => raw.socket?.destroy(), UNREAD_BODY_GRACE_MS);
-  timer.unref();
-  raw.once('end', () => clearTimeout(timer));
-  raw.once('close', () => clearTimeout(timer));
-  raw.resume();
+function endAfterBody(raw: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    if (raw.complete || raw.destroyed) return end(...args);
+    raw.unpipe();
+    raw.removeAllListeners('data');
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      end(...args);
+    };
+    timer = setTimeout(finish, UNREAD_BODY_GRACE_MS);
+    raw.on('data', () => {});
+    raw.once('end', finish);
+    raw.once('close', finish);
+    raw.once('error', finish);
+    raw.resume();
+    return res;
+  }) as typeof res.end;
+}
+
+/**
+ * The body of a streamed upload (an archive, a build context) as a stream the
+ * handler may abandon or destroy on a bad input without taking the connection
+ * with it: the answer must still reach the client (see endAfterBody), which
+ * a destroyed request would cut off with a reset.
+ */
+export function uploadBody(req: Request): Readable {
+  const given = req.body as { pipe?: unknown } | undefined;
+  if (given && typeof given.pipe === 'function') return given as unknown as Readable;
+  const raw = req.raw;
+  const body = new PassThrough();
+  raw.pipe(body);
+  raw.once('close', () => {
+    if (!raw.complete)
+      body.destroy(new Error('the client closed the connection before its upload was complete'));
+  });
+  return body;
 }
 
 export class HttpApp {
@@ -140,7 +175,9 @@ export class HttpApp {
 
   /** The listener to attach to every http/https server the daemon opens. */
   readonly handler: RequestListener = (raw: IncomingMessage, res: ServerResponse) => {
-    res.once('finish', () => discardUnreadBody(raw));
+    const hasBody =
+      raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !String(raw.headers['content-type'] ?? '').includes('json')) endAfterBody(raw, res);
     void this.dispatch(raw, res);
   };
 

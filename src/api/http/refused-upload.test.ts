@@ -14,7 +14,6 @@ async function refusingServer() {
   app.post('/images/create', (_req, reply) =>
     reply.code(400).send({ message: 'foo is not a valid change command' }),
   );
-  app.get('/_ping', (_req, reply) => reply.code(200).send('OK'));
   const server = createServer(app.handler);
   const path = join(dir, 's.sock');
   await new Promise<void>((r) => server.listen(path, r));
@@ -29,17 +28,14 @@ async function refusingServer() {
 }
 
 describe('an upload refused before its body was read', () => {
-  it('lets the client finish writing, answers it, and serves the next request on the connection', async () => {
+  it('lets the client finish writing, then answers it and closes the connection', async () => {
     const server = await refusingServer();
     try {
       const body = Buffer.alloc(4 * 1024 * 1024, 0x61);
       const received = await new Promise<string>((resolve, reject) => {
         const sock = connect(server.path);
         const chunks: Buffer[] = [];
-        sock.on('data', (d: Buffer) => {
-          chunks.push(d);
-          if (Buffer.concat(chunks).toString().includes('\r\n\r\nOK')) sock.end();
-        });
+        sock.on('data', (d: Buffer) => chunks.push(d));
         sock.on('error', reject);
         sock.on('close', () => resolve(Buffer.concat(chunks).toString()));
         sock.write(
@@ -48,10 +44,7 @@ describe('an upload refused before its body was read', () => {
         // Several writes, each after the answer may already be out: none may fail with EPIPE.
         let offset = 0;
         const writeMore = () => {
-          if (offset >= body.length) {
-            sock.write('GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n');
-            return;
-          }
+          if (offset >= body.length) return;
           const piece = body.subarray(offset, offset + 256 * 1024);
           offset += piece.length;
           sock.write(piece, () => setTimeout(writeMore, 5));
@@ -60,7 +53,7 @@ describe('an upload refused before its body was read', () => {
       });
       assert.match(received, /^HTTP\/1\.1 400 /);
       assert.match(received, /foo is not a valid change command/);
-      assert.match(received, /HTTP\/1\.1 200 [\s\S]*\r\n\r\nOK$/);
+      assert.match(received, /\r\nConnection: close\r\n/i);
     } finally {
       await server.close();
     }

@@ -6,7 +6,7 @@ import { authForRegistry, decodeRegistryConfig } from '../../distribution/auth-c
 import type { DistributionService } from '../../distribution/service.js';
 import { parseNormalizedNamed } from '../../images/reference.js';
 import { messageOf } from '../errors.js';
-import type { HttpApp } from '../http/app.js';
+import { type HttpApp, uploadBody } from '../http/app.js';
 import { clientGone, JsonLineStream } from '../json-stream.js';
 import { queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
@@ -59,7 +59,7 @@ export function registerBuildRoutes(
       : undefined;
     try {
       const remote = queryString(query.remote);
-      const context = remote ? await builder.remoteContext(remote, options.dockerfile) : req.raw;
+      const context = remote ? await builder.remoteContext(remote, options.dockerfile) : uploadBody(req);
       const result = await builder.build(
         context,
         { ...options, signal, ...(pullImage ? { pullImage } : {}) },

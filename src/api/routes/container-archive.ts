@@ -2,7 +2,7 @@ import { ContainerArchive } from '../../containers/archive.js';
 import { overlayChanges, overlayDirs } from '../../containers/changes.js';
 import type { ContainerService } from '../../containers/service.js';
 import { invalidArgument } from '../../core/errors.js';
-import type { HttpApp } from '../http/app.js';
+import { type HttpApp, uploadBody } from '../http/app.js';
 import { queryBool, queryString } from '../query.js';
 import { sendJson } from '../server.js';
 
@@ -41,7 +41,7 @@ export function registerContainerArchiveRoutes(app: HttpApp, containers: Contain
   });
 
   app.put('/containers/:id/archive', async (req, reply) => {
-    await archive.put(req.params.id!, pathOf(req.query), req.raw, {
+    await archive.put(req.params.id!, pathOf(req.query), uploadBody(req), {
       noOverwriteDirNonDir: queryBool(req.query.noOverwriteDirNonDir),
       copyUIDGID: queryBool(req.query.copyUIDGID),
     });

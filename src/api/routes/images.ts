@@ -6,7 +6,7 @@ import type { LoadReporter } from '../../images/load.js';
 import { IMAGE_PRUNE_FILTERS } from '../../images/prune.js';
 import type { ImageService } from '../../images/service.js';
 import { diskUsageJson, diskUsageTypes } from '../disk-usage.js';
-import type { HttpApp, Request } from '../http/app.js';
+import { type HttpApp, type Request, uploadBody } from '../http/app.js';
 import type { Reply } from '../http/reply.js';
 import { deleteItemsJson, historyJson, imageInspectJson, imageSummaryJson } from '../image-shapes.js';
 import { clientGone, JsonLineStream } from '../json-stream.js';
@@ -80,7 +80,7 @@ export function registerImageRoutes(app: HttpApp, services: ApiServices, images:
         : { progress: (p) => stream.write(progressMessage('Loading layer', p.id, p.current, p.total)) }),
     };
     try {
-      await images.load(requestBody(req), { reporter, signal: clientGone(reply) });
+      await images.load(uploadBody(req), { reporter, signal: clientGone(reply) });
       stream.end();
     } catch (err) {
       stream.fail(err, { inBand: true });
@@ -100,7 +100,7 @@ export function registerImageRoutes(app: HttpApp, services: ApiServices, images:
       throw notImplemented('importing from a URL is not supported; send the archive as the body');
     const stream = new JsonLineStream(reply, headers);
     try {
-      const id = await images.import(requestBody(req), {
+      const id = await images.import(uploadBody(req), {
         repo: queryString(query.repo) ?? '',
         tag: queryString(query.tag) ?? '',
         message: queryString(query.message) ?? '',
@@ -160,10 +160,4 @@ function namesOf(query: Query): string[] {
 function listOf(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
-}
-
-/** The raw request body: archives are streamed, never buffered. */
-function requestBody(req: Request): AsyncIterable<Buffer> {
-  const body = req.body as { pipe?: unknown } | undefined;
-  return body && typeof body.pipe === 'function' ? (body as unknown as Readable) : req.raw;
 }
