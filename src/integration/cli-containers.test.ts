@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runOnPty } from '../testing/pty.js';
 
 const docker = dockerCli();
@@ -15,7 +15,7 @@ const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 const sameShape = (text: string) => asBerth(text).replace(/[0-9a-f]{64}/g, '<id>');
 
 describe('berth container commands next to the Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   let dir: string;
   let daemon: TestDaemon;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CrashDaemon, type CrashRound, crashIterations as iterations } from '../testing/crash-rounds.js';
 import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
-import { busyboxArchive, dockerCli } from '../testing/paths.js';
+import { busyboxArchive, dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // kill -9 of berthd at a random moment of exec, volume create/rm, network connect/disconnect,
 // tag/rmi and push (to a local Distribution registry). Each round: restart, remove what the
@@ -13,7 +13,7 @@ import { busyboxArchive, dockerCli } from '../testing/paths.js';
 // operation then succeeds. BERTH_CRASH_ITERATIONS sets the rounds.
 
 const docker = dockerCli();
-const skip = !docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root';
+const skip = fixturesMissing || (!docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root');
 
 describe('kill -9 during exec, volume, network connect, tag/rmi and push', { skip }, () => {
   let dir: string;

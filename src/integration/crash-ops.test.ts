@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { CrashDaemon, type CrashRound, crashIterations as iterations } from '../testing/crash-rounds.js';
 import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
 import { pushBusybox, skopeoBinary } from '../testing/governed-registry.js';
-import { busyboxArchive, dockerCli } from '../testing/paths.js';
+import { busyboxArchive, dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // kill -9 of berthd at a random moment of pull, build, run, network create and commit.
 // Each round: restart, remove what the operation made, nothing leaked on the host
@@ -14,11 +14,9 @@ import { busyboxArchive, dockerCli } from '../testing/paths.js';
 // check` clean, and the same operation then succeeds. BERTH_CRASH_ITERATIONS sets the rounds.
 
 const docker = dockerCli();
-const skip = !docker
-  ? 'no docker CLI'
-  : !skopeoBinary
-    ? 'no skopeo'
-    : process.getuid?.() !== 0 && 'needs root';
+const skip =
+  fixturesMissing ||
+  (!docker ? 'no docker CLI' : !skopeoBinary ? 'no skopeo' : process.getuid?.() !== 0 && 'needs root');
 
 describe('kill -9 during pull, build, run, network create and commit', { skip }, () => {
   let dir: string;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { chainPrefixOf } from '../engine/network-stores.js';
 import { networkTestsUnavailable } from '../network/testing.js';
 import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { type RunResult, runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -55,7 +55,7 @@ async function reachesNeighbour(
   return fetched.stdout.includes('reached');
 }
 
-const skip = docker ? await networkTestsUnavailable() : 'no docker CLI on this machine';
+const skip = fixturesMissing || (docker ? await networkTestsUnavailable() : 'no docker CLI on this machine');
 
 async function savedRules(table: string, daemon: TestDaemon): Promise<string[]> {
   const prefix = chainPrefixOf(daemon.dataRoot);
