@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Digest } from '../core/digest.js';
 import { ErrorKind, isKind } from '../core/errors.js';
+import { fixturesMissing } from '../testing/paths.js';
 import { FIXTURE_IDS, type ImageFixture, imageFixture, loadFixture, openTestImages } from './testing.js';
 import type { ImageUser } from './usage.js';
 
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (overlay snapshots)'
-    : !imageFixture('README.md') && 'no image fixtures';
+const skip = process.getuid?.() !== 0 ? 'needs root (overlay snapshots)' : fixturesMissing;
 const kind = (k: ErrorKind) => (err: unknown) => isKind(err, k);
 
 // Chain IDs of the layered fixture above the shared busybox layer, top first (as dockerd reports them).

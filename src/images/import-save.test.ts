@@ -4,12 +4,10 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createGzip } from 'node:zlib';
 import { readTar } from '../snapshots/tar/reader.js';
+import { fixturesMissing } from '../testing/paths.js';
 import { FIXTURE_IDS, type ImageFixture, imageFixture, loadFixture, openTestImages } from './testing.js';
 
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (overlay snapshots)'
-    : !imageFixture('README.md') && 'no image fixtures';
+const skip = process.getuid?.() !== 0 ? 'needs root (overlay snapshots)' : fixturesMissing;
 // The diff ID of busybox-rootfs.tar, as dockerd 20.10 imported it.
 const ROOTFS_DIFF_ID = 'sha256:e42fcb45f305dd7a125ad7255dec771e373e32ec028892fbf339d2dc78b8dbe3';
 

@@ -9,14 +9,12 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { Digest } from '../core/digest.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import { buildTar, type EntrySpec } from '../snapshots/tar/build.js';
+import { fixturesMissing } from '../testing/paths.js';
 import { chainIds } from './chain.js';
 import { EXTRACT_PREFIX, layerFacts } from './layers.js';
 import { FIXTURE_IDS, type ImageFixture, imageFixture, loadFixture, openTestImages } from './testing.js';
 
-const skip =
-  process.getuid?.() !== 0
-    ? 'needs root (overlay snapshots)'
-    : !imageFixture('README.md') && 'no image fixtures';
+const skip = process.getuid?.() !== 0 ? 'needs root (overlay snapshots)' : fixturesMissing;
 
 /** Mounts a read-only view of an image's top layer, runs `check` on it, and cleans up. */
 async function withView(

@@ -12,7 +12,7 @@ import type { MetadataStore } from '../metadata/store.js';
 import { openMetadataStore } from '../metadata/store.js';
 import { createOverlaySnapshotter } from '../snapshots/overlay/overlay.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { fixturesDir } from '../testing/paths.js';
+import { imageFixturesDir } from '../testing/paths.js';
 import type { LoadReporter } from './load.js';
 import { ImageService } from './service.js';
 
@@ -73,7 +73,7 @@ export async function openTestImages(): Promise<ImageFixture> {
 
 /** The path of a shared image fixture, or undefined when this checkout has none. */
 export function imageFixture(name: string): string | undefined {
-  const path = join(fixturesDir, 'images', name);
+  const path = join(imageFixturesDir, name);
   return existsSync(path) ? path : undefined;
 }
 

@@ -6,7 +6,7 @@ import { buildTar } from '../snapshots/tar/build.js';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { INTERNAL_ERROR, mutatedDockerfile } from '../testing/dockerfile-mutations.js';
 import { assertProperty } from '../testing/fuzz.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // Mutated Dockerfiles through POST /build of a real berthd (the legacy builder the Docker
 // CLI drives with DOCKER_BUILDKIT=0): each builds, or fails in-band with an error that
@@ -23,7 +23,9 @@ interface Reply {
 /** Failures of a build as a whole; every other one must name its line. */
 const WHOLE_BUILD = /^(file with no instructions|No image was generated\. Is your Dockerfile empty\?)$/;
 
-describe('POST /build with mutated Dockerfiles', { skip: dockerCli() ? false : 'no docker CLI' }, () => {
+describe('POST /build with mutated Dockerfiles', {
+  skip: fixturesMissing || (dockerCli() ? false : 'no docker CLI'),
+}, () => {
   const fixture = withBusyboxDaemon('berth-build-fuzz-');
   const build = (context: Buffer) =>
     new Promise<Reply>((resolve, reject) => {

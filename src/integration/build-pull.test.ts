@@ -10,13 +10,14 @@ import {
   distributionBinary,
   startDistributionRegistry,
 } from '../testing/distribution-registry.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const skopeo = ['/usr/bin/skopeo'].find((p) => existsSync(p));
 const docker = dockerCli();
 const skip =
-  !skopeo || !distributionBinary() || !docker ? 'needs skopeo, docker-registry and the docker CLI' : false;
+  fixturesMissing ||
+  (!skopeo || !distributionBinary() || !docker ? 'needs skopeo, docker-registry and the docker CLI' : false);
 const BUSYBOX = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 describe('FROM pulls a missing base image from a registry that wants a login', { skip }, () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -30,7 +30,7 @@ CMD ["/app/message.txt"]
 `;
 
 describe('docker build (legacy builder) against berthd', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   let dir: string;
   let ctx: string;
@@ -253,7 +253,9 @@ describe('docker build (legacy builder) against berthd', {
 });
 
 describe('the image config and history match dockerd 20.10 legacy builder', {
-  skip: !docker ? 'no docker CLI' : !dockerdBinary() ? 'dockerd (docker.io) is not installed' : false,
+  skip:
+    fixturesMissing ||
+    (!docker ? 'no docker CLI' : !dockerdBinary() ? 'dockerd (docker.io) is not installed' : false),
 }, () => {
   let dir: string;
   let daemon: TestDaemon;

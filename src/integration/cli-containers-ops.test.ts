@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 /** Every file under dir with its content, for comparing two copies. */
 async function tree(dir: string, prefix = ''): Promise<string[]> {
@@ -25,18 +23,13 @@ async function tree(dir: string, prefix = ''): Promise<string[]> {
 }
 
 describe('berth container operations next to the Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
+  const fixture = withBusyboxDaemon('berth-cli-ops-');
   let cli: CliPair;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-cli-ops-'));
-    await mkdir(join(dir, 'daemon'));
-    daemon = await startDaemon({ dir: join(dir, 'daemon'), config: {} });
-    cli = cliPair(daemon.host, docker!);
-    assert.equal((await cli.docker('load', '-i', busybox)).code, 0);
+    cli = cliPair(fixture.daemon.host, docker!);
     assert.equal(
       (
         await cli.docker(
@@ -56,14 +49,6 @@ describe('berth container operations next to the Docker CLI', {
       (await cli.docker('run', '--name', 'done', 'busybox', 'sh', '-c', 'echo x > /tmp/x; rm /bin/ls')).code,
       0,
     );
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await cli.docker('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await cli.docker('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('top, diff and stats print what docker prints', async () => {
@@ -114,7 +99,7 @@ describe('berth container operations next to the Docker CLI', {
   });
 
   it('cp copies files and directories both ways as docker cp does', async () => {
-    const src = join(dir, 'src');
+    const src = join(fixture.dir, 'src');
     await mkdir(join(src, 'pkg', 'lib'), { recursive: true });
     await writeFile(join(src, 'pkg', 'lib', 'm.txt'), 'module\n');
     await writeFile(join(src, 'one.txt'), 'single\n');
@@ -123,7 +108,7 @@ describe('berth container operations next to the Docker CLI', {
       ['docker', 'd'],
     ] as const) {
       const run = tool === 'berth' ? cli.berth : cli.docker;
-      const out = join(dir, `out-${name}`);
+      const out = join(fixture.dir, `out-${name}`);
       await mkdir(out);
       assert.equal((await run('cp', join(src, 'pkg'), `svc:/tmp/pkg-${name}`)).code, 0);
       assert.equal((await run('cp', join(src, 'one.txt'), `svc:/tmp/one-${name}.txt`)).code, 0);
@@ -134,8 +119,8 @@ describe('berth container operations next to the Docker CLI', {
       const missing = await run('cp', 'svc:/nope', out);
       assert.equal(missing.code, 1);
     }
-    assert.deepEqual(await tree(join(dir, 'out-b')), await tree(join(dir, 'out-d')));
-    assert.deepEqual(await tree(join(dir, 'out-b')), [
+    assert.deepEqual(await tree(join(fixture.dir, 'out-b')), await tree(join(fixture.dir, 'out-d')));
+    assert.deepEqual(await tree(join(fixture.dir, 'out-b')), [
       'contents/',
       'contents/a=one\n',
       'data/',
@@ -145,13 +130,13 @@ describe('berth container operations next to the Docker CLI', {
       'pkg/lib/',
       'pkg/lib/m.txt=module\n',
     ]);
-    const [bm, dm] = await cli.both('cp', 'svc:/nope', dir);
+    const [bm, dm] = await cli.both('cp', 'svc:/nope', fixture.dir);
     assert.equal(bm.stderr, asBerth(dm.stderr));
   });
 
   it('cp with - streams a tar, and export and container prune match docker', async () => {
     const tarList = async (tool: 'berth' | 'docker', ...args: string[]) => {
-      const prefix = tool === 'berth' ? cli.berthCommand.join(' ') : `${docker} -H ${daemon.host}`;
+      const prefix = tool === 'berth' ? cli.berthCommand.join(' ') : `${docker} -H ${fixture.daemon.host}`;
       return (await runCommand('sh', ['-c', `${prefix} ${args.join(' ')} | tar tv`])).stdout;
     };
     assert.equal(
@@ -159,8 +144,8 @@ describe('berth container operations next to the Docker CLI', {
       await tarList('docker', 'cp', 'svc:/data', '-'),
     );
     assert.equal(await tarList('berth', 'export', 'done'), await tarList('docker', 'export', 'done'));
-    const archive = join(dir, 'in.tar');
-    await runCommand('tar', ['-C', join(dir, 'src'), '-cf', archive, 'one.txt']);
+    const archive = join(fixture.dir, 'in.tar');
+    await runCommand('tar', ['-C', join(fixture.dir, 'src'), '-cf', archive, 'one.txt']);
     const fromStdin = await cli.berthWithInput(await readFile(archive), 'cp', '-', 'svc:/tmp');
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
     const back = await cli.docker('cp', 'svc:/tmp/one.txt', '-');

@@ -1,39 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
+import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runOnPty } from '../testing/pty.js';
 
 const docker = dockerCli();
-const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
 /** Container ids differ between the two runs; everything else must not. */
 const sameShape = (text: string) => asBerth(text).replace(/[0-9a-f]{64}/g, '<id>');
 
 describe('berth container commands next to the Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
-  let dir: string;
-  let daemon: TestDaemon;
+  const fixture = withBusyboxDaemon('berth-cli-containers-');
   let cli: CliPair;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-cli-containers-'));
-    daemon = await startDaemon({ dir, config: {} });
-    cli = cliPair(daemon.host, docker!);
-    assert.equal((await cli.docker('load', '-i', busybox)).code, 0);
-  });
-  after(async () => {
-    if (daemon) {
-      const all = await cli.docker('ps', '-aq');
-      for (const id of all.stdout.split('\n').filter(Boolean)) await cli.docker('rm', '-f', id);
-      await daemon.stop();
-    }
-    if (dir) await rm(dir, { recursive: true, force: true });
+    cli = cliPair(fixture.daemon.host, docker!);
   });
 
   /** The same lifecycle script through one CLI: what it printed and each exit code. */
@@ -89,7 +75,7 @@ describe('berth container commands next to the Docker CLI', {
   it('exec: exit codes, streams, env files, users, a missing command and a stopped container', async () => {
     const name = `exec-cli-${process.pid}`;
     assert.equal((await cli.berth('run', '-d', '--name', name, 'busybox', 'sleep', '300')).code, 0);
-    const envFile = join(dir, 'env');
+    const envFile = join(fixture.dir, 'env');
     await writeFile(envFile, '# comment\nFROM_FILE=yes\n\n');
     for (const args of [
       ['exec', name, 'sh', '-c', 'echo out; echo err >&2; exit 5'],
@@ -150,7 +136,7 @@ describe('berth container commands next to the Docker CLI', {
 
   it('run -it, detach with ctrl-p ctrl-q, attach, start -a and exec -it on a terminal', async () => {
     const name = `tty-cli-${process.pid}`;
-    const berth = [process.execPath, bin('berth'), '-H', daemon.host];
+    const berth = [process.execPath, bin('berth'), '-H', fixture.daemon.host];
     const detached = await runOnPty(
       [...berth, 'run', '-it', '--name', name, 'busybox', 'sh'],
       ['stty size\r', '\x10\x11'],
@@ -177,7 +163,7 @@ describe('berth container commands next to the Docker CLI', {
         process.execPath,
         bin('berth'),
         '-H',
-        daemon.host,
+        fixture.daemon.host,
         'run',
         '--name',
         name,

@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
-const skip = !dockerdBinary() ? 'dockerd (docker.io) is not installed' : !docker ? 'no docker CLI' : false;
+const skip =
+  fixturesMissing ||
+  (!dockerdBinary() ? 'dockerd (docker.io) is not installed' : !docker ? 'no docker CLI' : false);
 const slow = process.env.BERTH_SLOW_TESTS === '1';
 const fixture = (name: string) => join(fixturesDir, 'images', name);
 /**

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { networkTestsUnavailable } from '../network/testing.js';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 
 const docker = dockerCli();
 
@@ -20,7 +20,7 @@ async function same(pair: CliPair, ...args: string[]): Promise<string> {
 }
 
 describe('berth network, volume and port against the Docker CLI', {
-  skip: docker ? await networkTestsUnavailable() : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? await networkTestsUnavailable() : 'no docker CLI on this machine'),
 }, () => {
   let daemon: TestDaemon;
   let pair: CliPair;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { networkTestsUnavailable } from '../network/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const COMPOSE = '/usr/bin/docker-compose';
@@ -48,7 +48,7 @@ networks:
 `;
 
 describe('docker-compose 1.29 against berthd', {
-  skip: composeMissing ?? (docker ? await networkTestsUnavailable() : 'no docker CLI'),
+  skip: fixturesMissing || (composeMissing ?? (docker ? await networkTestsUnavailable() : 'no docker CLI')),
 }, () => {
   let daemon: TestDaemon;
   let dir: string;

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildTar } from '../snapshots/tar/build.js';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
 
 describe('docker cp, export and diff with the real Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   const fixture = withBusyboxDaemon('berth-archive-');
   const run = fixture.run;

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -19,7 +19,7 @@ async function cgroupFile(pid: number, controller: string, file: string): Promis
 }
 
 describe('pause, top, stats, rename, update, prune and ps filters with the real Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   const fixture = withBusyboxDaemon('berth-ops-');
   const run = fixture.run;

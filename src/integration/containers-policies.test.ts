@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 const docker = dockerCli();
 
@@ -17,7 +17,7 @@ async function eventually(probe: () => Promise<boolean>, ms = 20_000): Promise<b
 }
 
 describe('restart policies and health checks with the real Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   const fixture = withBusyboxDaemon('berth-policies-');
   const run = fixture.run;

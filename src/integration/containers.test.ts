@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { waitExit } from '../testing/daemon.js';
-import { bin, dockerCli } from '../testing/paths.js';
+import { bin, dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
 
 describe('containers with the real Docker CLI', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   const fixture = withBusyboxDaemon('berth-containers-');
   const run = fixture.run;

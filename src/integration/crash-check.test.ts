@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CrashDaemon, crashIterations as iterations } from '../testing/crash-rounds.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 
 // kill -9 of berthd at random moments of load, create and rm; after each restart and
 // clean-up nothing leaked on the host, `berth system check` finds nothing wrong, and the
@@ -13,7 +13,9 @@ import { dockerCli, fixturesDir } from '../testing/paths.js';
 const docker = dockerCli();
 const archive = join(fixturesDir, 'images', 'layers.docker-archive.tar');
 
-describe('kill -9 during operations, then system check', { skip: docker ? false : 'no docker CLI' }, () => {
+describe('kill -9 during operations, then system check', {
+  skip: fixturesMissing || (docker ? false : 'no docker CLI'),
+}, () => {
   let dir: string;
   let crash: CrashDaemon;
 

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CrashDaemon, type CrashRound, crashIterations as iterations } from '../testing/crash-rounds.js';
-import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
-import { busyboxArchive, dockerCli } from '../testing/paths.js';
+import { describe, it } from 'node:test';
+import { type CrashRound, crashIterations as iterations, withCrashDaemon } from '../testing/crash-rounds.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // kill -9 of berthd at a random moment of exec, volume create/rm, network connect/disconnect,
 // tag/rmi and push (to a local Distribution registry). Each round: restart, remove what the
@@ -13,20 +9,14 @@ import { busyboxArchive, dockerCli } from '../testing/paths.js';
 // operation then succeeds. BERTH_CRASH_ITERATIONS sets the rounds.
 
 const docker = dockerCli();
-const skip = !docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root';
+const skip = fixturesMissing || (!docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root');
 
 describe('kill -9 during exec, volume, network connect, tag/rmi and push', { skip }, () => {
-  let dir: string;
-  let crash: CrashDaemon;
-  let registry: DistributionRegistry;
-  const ok = async (args: string[]) => {
-    const r = await crash.cli(args);
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const suite = withCrashDaemon('berth-crash-ops-more-');
+  const { ok } = suite;
   const quietly = (...commands: string[][]) =>
     async function cleanup() {
-      for (const args of commands) await crash.cli(args);
+      for (const args of commands) await suite.crash.cli(args);
     };
   /** A crash round, then `prepare` and the same operation run to completion, then its clean-up. */
   const roundThenAgain = async (
@@ -34,38 +24,20 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
     round: CrashRound & { cleanup: () => Promise<void> },
   ) => {
     await prepare();
-    await crash.crashDuring(round);
+    await suite.crash.crashDuring(round);
     await prepare();
     await ok(round.args);
     await round.cleanup();
   };
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-crash-ops-more-'));
-    registry = await startDistributionRegistry();
-    crash = await CrashDaemon.start(join(dir, 'daemon'), { 'insecure-registries': [registry.host] });
-    await ok(['load', '-i', busyboxArchive]);
-  });
-  after(async () => {
-    if (crash) {
-      const { kills, midOperation } = crash.stats;
-      console.log(`# crash rounds: ${kills} kills, ${midOperation} while the client waited`);
-      const all = await crash.cli(['ps', '-aq']);
-      for (const id of all.stdout.split('\n').filter(Boolean)) await crash.cli(['rm', '-f', id]);
-      await crash.stop();
-    }
-    await registry?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
 
   it(`exec survives ${iterations} kills`, async () => {
     for (let i = 0; i < iterations; i++) {
       const name = `crash-exec-${i}`;
       // The target is made anew when the crash took it down (or left it running).
       const target = async () => {
-        const state = await crash.cli(['inspect', '-f', '{{.State.Running}}', name]);
+        const state = await suite.crash.cli(['inspect', '-f', '{{.State.Running}}', name]);
         if (state.stdout.trim() === 'true') return;
-        await crash.cli(['rm', '-f', name]);
+        await suite.crash.cli(['rm', '-f', name]);
         await ok(['run', '-d', '--name', name, 'busybox', 'sleep', '60']);
       };
       await roundThenAgain(target, {
@@ -84,7 +56,7 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
         maxDelayMs: 150,
         cleanup: quietly(['volume', 'rm', '-f', name]),
       });
-      await roundThenAgain(() => crash.cli(['volume', 'create', name]), {
+      await roundThenAgain(() => suite.crash.cli(['volume', 'create', name]), {
         args: ['volume', 'rm', name],
         maxDelayMs: 150,
         cleanup: quietly(['volume', 'rm', '-f', name]),
@@ -97,13 +69,14 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
       const net = `crash-conn-net-${i}`;
       const name = `crash-conn-${i}`;
       const container = async (connected: boolean) => {
-        const state = await crash.cli(['inspect', '-f', '{{.State.Running}}', name]);
+        const state = await suite.crash.cli(['inspect', '-f', '{{.State.Running}}', name]);
         if (state.stdout.trim() !== 'true') {
-          await crash.cli(['rm', '-f', name]);
+          await suite.crash.cli(['rm', '-f', name]);
           await ok(['run', '-d', '--name', name, 'busybox', 'sleep', '60']);
         }
-        if ((await crash.cli(['network', 'inspect', net])).code !== 0) await ok(['network', 'create', net]);
-        await crash.cli(['network', connected ? 'connect' : 'disconnect', net, name]);
+        if ((await suite.crash.cli(['network', 'inspect', net])).code !== 0)
+          await ok(['network', 'create', net]);
+        await suite.crash.cli(['network', connected ? 'connect' : 'disconnect', net, name]);
       };
       const cleanup = quietly(['rm', '-f', name], ['network', 'rm', net]);
       await roundThenAgain(() => container(false), {
@@ -127,7 +100,7 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
         maxDelayMs: 120,
         cleanup: quietly(['rmi', ref]),
       });
-      await roundThenAgain(() => crash.cli(['tag', 'busybox', ref]), {
+      await roundThenAgain(() => suite.crash.cli(['tag', 'busybox', ref]), {
         args: ['rmi', ref],
         maxDelayMs: 120,
         cleanup: quietly(['rmi', ref]),
@@ -139,14 +112,14 @@ describe('kill -9 during exec, volume, network connect, tag/rmi and push', { ski
 
   it(`push to a registry survives ${iterations} kills`, async () => {
     for (let i = 0; i < iterations; i++) {
-      const ref = `${registry.host}/crash/pushed:${i}`;
-      await roundThenAgain(() => crash.cli(['tag', 'busybox', ref]), {
+      const ref = `${suite.registry.host}/crash/pushed:${i}`;
+      await roundThenAgain(() => suite.crash.cli(['tag', 'busybox', ref]), {
         args: ['push', ref],
         maxDelayMs: 600,
         cleanup: quietly(['rmi', ref]),
       });
     }
-    const again = `${registry.host}/crash/pushed:0`;
-    assert.equal((await crash.cli(['pull', again])).code, 0);
+    const again = `${suite.registry.host}/crash/pushed:0`;
+    assert.equal((await suite.crash.cli(['pull', again])).code, 0);
   });
 });

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CrashDaemon, type CrashRound, crashIterations as iterations } from '../testing/crash-rounds.js';
-import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
+import { describe, it } from 'node:test';
+import { type CrashRound, crashIterations as iterations, withCrashDaemon } from '../testing/crash-rounds.js';
 import { pushBusybox, skopeoBinary } from '../testing/governed-registry.js';
-import { busyboxArchive, dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // kill -9 of berthd at a random moment of pull, build, run, network create and commit.
 // Each round: restart, remove what the operation made, nothing leaked on the host
@@ -14,57 +12,32 @@ import { busyboxArchive, dockerCli } from '../testing/paths.js';
 // check` clean, and the same operation then succeeds. BERTH_CRASH_ITERATIONS sets the rounds.
 
 const docker = dockerCli();
-const skip = !docker
-  ? 'no docker CLI'
-  : !skopeoBinary
-    ? 'no skopeo'
-    : process.getuid?.() !== 0 && 'needs root';
+const skip =
+  fixturesMissing ||
+  (!docker ? 'no docker CLI' : !skopeoBinary ? 'no skopeo' : process.getuid?.() !== 0 && 'needs root');
 
 describe('kill -9 during pull, build, run, network create and commit', { skip }, () => {
-  let dir: string;
-  let crash: CrashDaemon;
-  let registry: DistributionRegistry;
-  const ok = async (args: string[], env?: NodeJS.ProcessEnv) => {
-    const r = await crash.cli(args, env);
-    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const suite = withCrashDaemon('berth-crash-ops-', async (registry) => {
+    const pushed = await pushBusybox(`docker://${registry.host}/crash/busybox:1`);
+    assert.equal(pushed.code, 0, pushed.stderr);
+  });
+  const { ok } = suite;
   /** A crash round, then the same operation run to completion, then its clean-up. */
   const roundThenAgain = async (round: CrashRound & { cleanup: () => Promise<void> }) => {
-    await crash.crashDuring(round);
+    await suite.crash.crashDuring(round);
     await ok(round.args, round.env);
     await round.cleanup();
   };
-  const quietly = (args: string[]) => async () => void (await crash.cli(args));
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-crash-ops-'));
-    registry = await startDistributionRegistry();
-    const pushed = await pushBusybox(`docker://${registry.host}/crash/busybox:1`);
-    assert.equal(pushed.code, 0, pushed.stderr);
-    crash = await CrashDaemon.start(join(dir, 'daemon'), { 'insecure-registries': [registry.host] });
-    await ok(['load', '-i', busyboxArchive]);
-  });
-  after(async () => {
-    if (crash) {
-      const { kills, midOperation } = crash.stats;
-      console.log(`# crash rounds: ${kills} kills, ${midOperation} while the client waited`);
-      const all = await crash.cli(['ps', '-aq']);
-      for (const id of all.stdout.split('\n').filter(Boolean)) await crash.cli(['rm', '-f', id]);
-      await crash.stop();
-    }
-    await registry?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const quietly = (args: string[]) => async () => void (await suite.crash.cli(args));
 
   it(`pull survives ${iterations} kills`, async () => {
-    const ref = `${registry.host}/crash/busybox:1`;
+    const ref = `${suite.registry.host}/crash/busybox:1`;
     for (let i = 0; i < iterations; i++)
       await roundThenAgain({ args: ['pull', ref], maxDelayMs: 400, cleanup: quietly(['rmi', '-f', ref]) });
   });
 
   it(`build (COPY and RUN) survives ${iterations} kills`, async () => {
-    const context = join(dir, 'context');
+    const context = join(suite.dir, 'context');
     await mkdir(context, { recursive: true });
     await writeFile(
       join(context, 'Dockerfile'),

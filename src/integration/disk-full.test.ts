@@ -9,7 +9,7 @@ import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
 import { pushBusybox, skopeoBinary } from '../testing/governed-registry.js';
 import { digestOf, ociPusher } from '../testing/oci-push.js';
-import { bin, busyboxArchive, dockerCli } from '../testing/paths.js';
+import { bin, busyboxArchive, dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 import { mountSmallFs, type SmallFs } from '../testing/small-fs.js';
 
@@ -20,7 +20,7 @@ import { mountSmallFs, type SmallFs } from '../testing/small-fs.js';
 const docker = dockerCli();
 const MB = 1024 * 1024;
 
-describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' }, () => {
+describe('a full disk under berthd', { skip: fixturesMissing || (docker ? false : 'no docker CLI') }, () => {
   let fs: SmallFs | string;
   let daemon: TestDaemon | undefined;
   // The exec root (conmon's exit files, attach sockets) is off the small disk, as /run is.

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { bin, fixturesDir } from '../testing/paths.js';
+import { bin, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const BUSYBOX = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
@@ -19,7 +19,7 @@ function hostAddress(): string | undefined {
   return undefined;
 }
 
-describe('registry auth and TLS against berth-registry', () => {
+describe('registry auth and TLS against berth-registry', { skip: fixturesMissing }, () => {
   let dir: string;
   let daemon: TestDaemon;
   const registries: RegistryProcess[] = [];

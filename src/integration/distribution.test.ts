@@ -12,7 +12,7 @@ import {
   startDistributionRegistry,
 } from '../testing/distribution-registry.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const skopeo = ['/usr/bin/skopeo'].find((p) => existsSync(p));
@@ -46,7 +46,7 @@ async function skopeoDigest(host: string, repo: string, creds?: string): Promise
   return (JSON.parse(inspect.stdout) as { Digest: string }).Digest;
 }
 
-describe('pull, push and login against CNCF Distribution', { skip }, () => {
+describe('pull, push and login against CNCF Distribution', { skip: fixturesMissing || skip }, () => {
   let open: DistributionRegistry;
   let locked: DistributionRegistry;
   let daemon: TestDaemon;
@@ -249,7 +249,9 @@ describe('pull, push and login against CNCF Distribution', { skip }, () => {
 });
 
 describe('images travel between berthd and a real dockerd with the same digest', {
-  skip: skip || !dockerdBinary() ? 'needs skopeo, docker-registry, the docker CLI and dockerd' : false,
+  skip:
+    fixturesMissing ||
+    (skip || !dockerdBinary() ? 'needs skopeo, docker-registry, the docker CLI and dockerd' : false),
 }, () => {
   let registry: DistributionRegistry;
   let daemon: TestDaemon;

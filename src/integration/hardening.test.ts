@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 // Container hardening, checked from inside real containers (runc) the way a user would:
@@ -76,7 +76,7 @@ function statusField(status: string, field: string): string {
 }
 
 describe('container hardening, proved from inside', {
-  skip: docker ? false : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
 }, () => {
   let daemon: TestDaemon;
   const cli = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { FIXTURE_IDS, imageFixture } from '../images/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -12,7 +12,7 @@ const skip = !dockerdBinary()
   ? 'dockerd (docker.io) is not installed'
   : !docker
     ? 'no docker CLI'
-    : !imageFixture('README.md') && 'no image fixtures';
+    : fixturesMissing;
 
 describe('archives move between berthd and a real dockerd', { skip }, () => {
   let berthd: TestDaemon;

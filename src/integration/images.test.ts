@@ -7,7 +7,7 @@ import { FIXTURE_IDS, imageFixture } from '../images/testing.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import { listTree } from '../snapshots/tree-listing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -15,7 +15,7 @@ const skip = !docker
   ? 'no docker CLI on this machine'
   : process.getuid?.() !== 0
     ? 'needs root'
-    : !imageFixture('README.md') && 'no image fixtures';
+    : fixturesMissing;
 
 interface Inspect {
   Id: string;

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { assertProperty } from '../testing/fuzz.js';
-import { bin, fixturesDir } from '../testing/paths.js';
+import { bin, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 // Mutated image archives through POST /images/load of a real berthd: each is loaded or
@@ -19,7 +19,7 @@ interface Reply {
   body: string;
 }
 
-describe('docker load of mutated archives', () => {
+describe('docker load of mutated archives', { skip: fixturesMissing }, () => {
   let dir: string;
   let daemon: TestDaemon;
   let archive: Buffer;

@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
 const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 
-describe('docker logs against berthd', { skip: docker ? false : 'no docker CLI on this machine' }, () => {
+describe('docker logs against berthd', {
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
+}, () => {
   let dir: string;
   let daemon: TestDaemon;
   const run = (...args: string[]) => runCommand(docker!, ['-H', daemon.host, ...args], { timeoutMs: 60_000 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chainPrefixOf } from '../engine/network-stores.js';
 import { hostAddress, networkTestsUnavailable } from '../network/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -32,7 +32,7 @@ async function httpGet(port: number): Promise<string> {
 const HTTPD = 'mkdir -p /www && echo "$PAGE" > /www/index.html && exec httpd -f -p 80 -h /www';
 
 describe('networks and volumes with the real Docker CLI', {
-  skip: docker ? await networkTestsUnavailable() : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? await networkTestsUnavailable() : 'no docker CLI on this machine'),
 }, () => {
   let daemon: TestDaemon;
   let dir: string;
@@ -399,7 +399,7 @@ describe('networks and volumes with the real Docker CLI', {
 });
 
 describe('berthd -b none', {
-  skip: docker ? await networkTestsUnavailable() : 'no docker CLI on this machine',
+  skip: fixturesMissing || (docker ? await networkTestsUnavailable() : 'no docker CLI on this machine'),
 }, () => {
   it('has no default bridge: containers get loopback only unless they name a network', async () => {
     const daemon = await startDaemon({ args: ['-b', 'none'] });

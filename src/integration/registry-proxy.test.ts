@@ -17,15 +17,17 @@ import {
   skopeoBinary,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Proxy-admin-1';
-const missing = !skopeoBinary
-  ? 'no skopeo'
-  : !hasDistribution()
-    ? 'no docker-registry (Debian package docker-registry) to act as the upstream'
-    : false;
+const missing =
+  fixturesMissing ||
+  (!skopeoBinary
+    ? 'no skopeo'
+    : !hasDistribution()
+      ? 'no docker-registry (Debian package docker-registry) to act as the upstream'
+      : false);
 
 describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: missing }, () => {
   let dir: string;

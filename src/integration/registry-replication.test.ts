@@ -19,15 +19,13 @@ import {
   skopeoBinary,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Replication-admin-1';
-const missing = !skopeoBinary
-  ? 'no skopeo'
-  : !hasDistribution()
-    ? 'no docker-registry to replicate to'
-    : false;
+const missing =
+  fixturesMissing ||
+  (!skopeoBinary ? 'no skopeo' : !hasDistribution() ? 'no docker-registry to replicate to' : false);
 
 describe('berth-registry replication (to and from CNCF Distribution)', { skip: missing }, () => {
   let dir: string;

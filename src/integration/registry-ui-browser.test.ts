@@ -7,14 +7,16 @@ import { after, before, describe, it } from 'node:test';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { startGovernedRegistry } from '../testing/governed-registry.js';
-import { bin, busyboxArchive } from '../testing/paths.js';
+import { bin, busyboxArchive, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const CHROMIUM = process.env['BERTH_CHROMIUM'] ?? '/usr/bin/chromium';
 const ADMIN_PASSWORD = 'Browser-admin-1';
-const missing = !existsSync(CHROMIUM)
-  ? `chromium is not installed at ${CHROMIUM} (Debian package chromium; scripts/install.sh installs it)`
-  : false;
+const missing =
+  fixturesMissing ||
+  (!existsSync(CHROMIUM)
+    ? `chromium is not installed at ${CHROMIUM} (Debian package chromium; scripts/install.sh installs it)`
+    : false);
 
 // Playwright types only: the module is loaded when chromium exists.
 type Browser = import('playwright-core').Browser;

@@ -15,11 +15,12 @@ import {
   skopeoBinary,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
+import { fixturesMissing } from '../testing/paths.js';
 
 const ADMIN_PASSWORD = 'Webhook-admin-1';
 const SECRET = 'a-shared-secret-of-enough-length';
 
-describe('berth-registry webhooks', { skip: skopeoBinary ? false : 'no skopeo' }, () => {
+describe('berth-registry webhooks', { skip: fixturesMissing || (skopeoBinary ? false : 'no skopeo') }, () => {
   let dir: string;
   let server: RegistryProcess;
   let receiver: Server;

@@ -9,12 +9,12 @@ import bcrypt from 'bcryptjs';
 import { sha256Of } from '../core/digest.js';
 import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const images = join(fixturesDir, 'images');
 const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
-const noSkopeo = skopeo ? false : 'skopeo is not installed';
+const noSkopeo = fixturesMissing || (skopeo ? false : 'skopeo is not installed');
 const LAYERS_OCI_MANIFEST = 'sha256:d28d2d20de0894cfd60857a438cf9b6e8fda962f27a4729e6907ddf759dbcf43';
 const MULTIARCH_AMD64 = 'sha256:7fda521071a715a6180073215e29269a208f3b2a6b81d247ab3d4512fef107df';
 const BUSYBOX_ID = 'sha256:9d3a1474973369b974e045681e7091df95555424294d1ce86e371fbc42778c2a';
@@ -342,7 +342,9 @@ describe('berth-registry with a real dockerd', { skip: noDocker }, () => {
 
 const podmanBinary = ['/usr/bin/podman', '/usr/local/bin/podman'].find((p) => existsSync(p));
 
-describe('berth-registry with podman', { skip: podmanBinary ? false : 'podman is not installed' }, () => {
+describe('berth-registry with podman', {
+  skip: fixturesMissing || (podmanBinary ? false : 'podman is not installed'),
+}, () => {
   const dirs: string[] = [];
   let registry: RegistryProcess;
   let storage: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { REQUEST_KINDS, runSoak, soakProblems } from '../bench/soak.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { busyboxArchive } from '../testing/paths.js';
+import { busyboxArchive, fixturesMissing } from '../testing/paths.js';
 
 // The short soak: the driver of the `soak` bench workload (which runs 200 clients and
 // 100 containers for 10 minutes) with fewer of each for a minute. BERTH_SOAK_SECONDS,
@@ -13,7 +13,7 @@ const envNumber = (name: string, fallback: number) => {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 };
 
-describe('soak: concurrent API clients while containers stop and start', () => {
+describe('soak: concurrent API clients while containers stop and start', { skip: fixturesMissing }, () => {
   let daemon: TestDaemon;
   before(async () => {
     daemon = await startDaemon({ config: {} });

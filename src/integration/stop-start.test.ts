@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // Found by the soak: a container that exits at its stop timeout is no longer Running
 // while its exit is still being cleaned up (network, runtime state, rootfs mount); stop
 // returned in that window, and the next start's rootfs was unmounted under it
 // ("exec: sh: executable file not found").
 
-describe('stop at the timeout, then start at once', { skip: dockerCli() ? false : 'no docker CLI' }, () => {
+describe('stop at the timeout, then start at once', {
+  skip: fixturesMissing || (dockerCli() ? false : 'no docker CLI'),
+}, () => {
   const fixture = withBusyboxDaemon('berth-stop-start-');
 
   it('every start after a stop runs the container', { timeout: 300_000 }, async () => {

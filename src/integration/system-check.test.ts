@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { bin, dockerCli, fixturesDir } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 // `berth system check` against a real berthd's stores, corrupted on purpose while it is stopped.
@@ -13,7 +13,9 @@ const docker = dockerCli();
 const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 const BUSYBOX_LAYER = '0707da2002b2aa3a57b1bbdf236ddaafd5a678a54adc7d0cdef6e64cedd4207a';
 
-describe('berth system check', { skip: docker ? false : 'no docker CLI on this machine' }, () => {
+describe('berth system check', {
+  skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
+}, () => {
   let dir: string;
   let daemon: TestDaemon | undefined;
   const cli = (host: string, ...args: string[]) =>

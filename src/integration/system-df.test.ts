@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { imageFixture } from '../images/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -10,7 +10,7 @@ const skip = !docker
   ? 'no docker CLI on this machine'
   : process.getuid?.() !== 0
     ? 'needs root'
-    : !imageFixture('README.md') && 'no image fixtures';
+    : fixturesMissing;
 
 interface DfContainer {
   Names: string[];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir } from '../testing/paths.js';
+import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 // daemon.json userns-remap, checked as a user would: from inside the container (who am I,
@@ -16,7 +16,9 @@ const busybox = join(fixturesDir, 'images', 'busybox.docker-archive.tar');
 const isRoot = process.getuid?.() === 0;
 
 describe('userns-remap', {
-  skip: !docker ? 'no docker CLI on this machine' : !isRoot ? 'needs root (useradd, runc)' : false,
+  skip:
+    fixturesMissing ||
+    (!docker ? 'no docker CLI on this machine' : !isRoot ? 'needs root (useradd, runc)' : false),
 }, () => {
   // A user of this suite's own, with a range far from anyone else's.
   const user = `berthus${randomBytes(4).toString('hex')}`;

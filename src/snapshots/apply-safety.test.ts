@@ -6,8 +6,9 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ErrorKind, kindOf } from '../core/errors.js';
+import { fixturesMissing, imageFixturesDir } from '../testing/paths.js';
 import { applyLayer } from './apply.js';
-import { dockerArchiveLayers, fixturesDir } from './fixture-archive.js';
+import { dockerArchiveLayers } from './fixture-archive.js';
 import { buildTar, type EntrySpec } from './tar/build.js';
 import { readTar } from './tar/reader.js';
 
@@ -46,8 +47,11 @@ describe('applyLayer with a malicious layer', () => {
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'berth-safety-'));
     passwdBefore = await fileDigest('/etc/passwd');
-    const dir = await fixturesDir();
-    if (dir) evil = await entriesOf((await dockerArchiveLayers(join(dir, 'evil.docker-archive.tar')))[0]!);
+    if (!fixturesMissing) {
+      evil = await entriesOf(
+        (await dockerArchiveLayers(join(imageFixturesDir, 'evil.docker-archive.tar')))[0]!,
+      );
+    }
   });
 
   after(async () => {
@@ -69,29 +73,25 @@ describe('applyLayer with a malicious layer', () => {
     ],
   ];
   for (const [what, names, message] of cases) {
-    it(`refuses ${what}`, async (t) => {
-      if (evil.length === 0) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
+    it(`refuses ${what}`, { skip: fixturesMissing }, async () => {
       const { result } = await apply(names.map(byName));
       assert.equal(kindOf(result), ErrorKind.InvalidArgument);
       assert.match(String(result), message);
     });
   }
 
-  it('confines an absolute entry to the layer root', async (t) => {
-    if (evil.length === 0) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
+  it('confines an absolute entry to the layer root', { skip: fixturesMissing }, async () => {
     const { root, result } = await apply([byName('/tmp/berth-evil-abs')]);
     assert.ok(!(result instanceof Error), String(result));
     assert.ok((await lstat(join(root, 'tmp/berth-evil-abs'))).isFile());
   });
 
-  it('refuses the whole malicious layer', async (t) => {
-    if (evil.length === 0) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
+  it('refuses the whole malicious layer', { skip: fixturesMissing }, async () => {
     const { result } = await apply(evil);
     assert.equal(kindOf(result), ErrorKind.InvalidArgument);
   });
 
-  it('wrote nothing outside the layer directories', async (t) => {
-    if (evil.length === 0) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
+  it('wrote nothing outside the layer directories', { skip: fixturesMissing }, async () => {
     for (const dir of new Set(['/tmp', tmpdir(), scratch, dirname(scratch), '/', '/etc'])) {
       assert.deepEqual(await evilNamesIn(dir), [], `berth-evil-* found in ${dir}`);
     }

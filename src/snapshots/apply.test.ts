@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { ErrorKind, kindOf } from '../core/errors.js';
+import { fixturesMissing, imageFixturesDir } from '../testing/paths.js';
 import { applyLayer } from './apply.js';
-import { dockerArchiveLayers, fixturesDir } from './fixture-archive.js';
+import { dockerArchiveLayers } from './fixture-archive.js';
 import { buildTar, defaultHeader, type EntrySpec } from './tar/build.js';
 import { encodeHeader } from './tar/format.js';
 import { bodyPadding } from './tar/writer.js';
@@ -25,10 +26,8 @@ describe('applyLayer', () => {
   });
   after(() => rm(scratch, { recursive: true, force: true }));
 
-  it('unpacks the layered fixture image to the exact tree', async (t) => {
-    const dir = await fixturesDir();
-    if (!dir) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
-    const layers = await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar'));
+  it('unpacks the layered fixture image to the exact tree', { skip: fixturesMissing }, async () => {
+    const layers = await dockerArchiveLayers(join(imageFixturesDir, 'layers.docker-archive.tar'));
     const root = await freshDir();
     for (const layer of layers) {
       const applied = await applyLayer(root, Readable.from([layer]), { whiteouts: 'remove' });
@@ -50,10 +49,10 @@ describe('applyLayer', () => {
     assert.ok((await lstat(join(root, 'bin/busybox'))).isFile());
   });
 
-  it('keeps overlay whiteouts and opaque markers in overlay mode, gzip or not', async (t) => {
-    const dir = await fixturesDir();
-    if (!dir) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
-    const top = (await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar')))[2]!;
+  it('keeps overlay whiteouts and opaque markers in overlay mode, gzip or not', {
+    skip: fixturesMissing,
+  }, async () => {
+    const top = (await dockerArchiveLayers(join(imageFixturesDir, 'layers.docker-archive.tar')))[2]!;
     for (const blob of [top, gzipSync(top)]) {
       const root = await freshDir();
       assert.equal((await applyLayer(root, Readable.from([blob]))).diffID, sha256(top));

@@ -6,9 +6,10 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { IdMap } from '../core/id-map.js';
+import { fixturesMissing, imageFixturesDir } from '../testing/paths.js';
 import { applyLayer } from './apply.js';
 import { diffUpper } from './diff.js';
-import { dockerArchiveLayers, fixturesDir } from './fixture-archive.js';
+import { dockerArchiveLayers } from './fixture-archive.js';
 import { buildTar } from './tar/build.js';
 import { readTar } from './tar/reader.js';
 import { listTree } from './tree-listing.js';
@@ -29,10 +30,10 @@ describe('diffUpper', () => {
   });
   after(() => rm(scratch, { recursive: true, force: true }));
 
-  it('round-trips every fixture layer: apply, diff, apply gives the same tree', async (t) => {
-    const dir = await fixturesDir();
-    if (!dir) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
-    for (const layer of await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar'))) {
+  it('round-trips every fixture layer: apply, diff, apply gives the same tree', {
+    skip: fixturesMissing,
+  }, async () => {
+    for (const layer of await dockerArchiveLayers(join(imageFixturesDir, 'layers.docker-archive.tar'))) {
       const first = await freshDir();
       await applyLayer(first, Readable.from([layer]));
       const again = await freshDir();
@@ -41,10 +42,10 @@ describe('diffUpper', () => {
     }
   });
 
-  it('turns overlay whiteouts and opaque directories into .wh. entries', async (t) => {
-    const dir = await fixturesDir();
-    if (!dir) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
-    const top = (await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar')))[2]!;
+  it('turns overlay whiteouts and opaque directories into .wh. entries', {
+    skip: fixturesMissing,
+  }, async () => {
+    const top = (await dockerArchiveLayers(join(imageFixturesDir, 'layers.docker-archive.tar')))[2]!;
     const upper = await freshDir();
     await applyLayer(upper, Readable.from([top]));
     const names = await entryNames(await buffer(diffUpper(upper)));

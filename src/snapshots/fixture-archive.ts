@@ -1,25 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { notFound } from '../core/errors.js';
 import { readTar } from './tar/reader.js';
 
 /*
- * Test support: finds the shared image fixtures and reads docker-save
- * archives. The fixtures live beside the repository clone, in
- * `../shared/fixtures/images`, unless BERTH_FIXTURES says otherwise.
+ * Test support: reads docker-save archives, such as the shared image fixtures
+ * (testing/paths.ts says where they are and whether this checkout has them).
  */
-
-/** The image fixtures directory, or undefined when this checkout has none. */
-export async function fixturesDir(): Promise<string | undefined> {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const dir = process.env['BERTH_FIXTURES'] ?? join(repoRoot, '..', 'shared', 'fixtures', 'images');
-  return access(dir).then(
-    () => dir,
-    () => undefined,
-  );
-}
 
 /** Every regular file of a tar archive, by name. Meant for small archives. */
 export async function readArchiveFiles(archive: string): Promise<Map<string, Buffer>> {

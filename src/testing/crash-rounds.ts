@@ -6,11 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemon, type TestDaemon, waitExit } from './daemon.js';
+import { type DistributionRegistry, startDistributionRegistry } from './distribution-registry.js';
 import { diffOwned, type LeakSnapshot, leakCount, snapshotOwned, trackContainerIds } from './leaks.js';
-import { bin, dockerCli } from './paths.js';
+import { bin, busyboxArchive, dockerCli } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
 
 /** Rounds per operation: a handful in CI, BERTH_CRASH_ITERATIONS=50 for the nightly run. */
@@ -123,4 +127,69 @@ export class CrashDaemon {
   stop(): Promise<void> {
     return this.current.stop();
   }
+}
+
+export interface CrashSuite {
+  /** A temp dir for the suite's own files; the daemon lives in its `daemon` folder. */
+  readonly dir: string;
+  readonly crash: CrashDaemon;
+  /** A local Distribution registry the daemon trusts as insecure. */
+  readonly registry: DistributionRegistry;
+  /** The docker CLI against the daemon, asserting it succeeded; its stdout. */
+  ok(args: string[], env?: NodeJS.ProcessEnv): Promise<string>;
+}
+
+/**
+ * Adds before/after hooks to the calling describe(): a fresh temp dir, a local Distribution
+ * registry (`seed` fills it first), and a CrashDaemon trusting it with busybox loaded.
+ * Afterwards the round counts are printed, and every container, the daemon, the registry
+ * and the dir are removed, even when a test failed.
+ */
+export function withCrashDaemon(
+  tempPrefix: string,
+  seed?: (registry: DistributionRegistry) => Promise<void>,
+): CrashSuite {
+  let dir: string | undefined;
+  let crash: CrashDaemon | undefined;
+  let registry: DistributionRegistry | undefined;
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the crash suite is not set up yet');
+    return value;
+  };
+  const suite: CrashSuite = {
+    get dir() {
+      return ready(dir);
+    },
+    get crash() {
+      return ready(crash);
+    },
+    get registry() {
+      return ready(registry);
+    },
+    ok: async (args, env) => {
+      const r = await suite.crash.cli(args, env);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), tempPrefix));
+    registry = await startDistributionRegistry();
+    await seed?.(registry);
+    crash = await CrashDaemon.start(join(dir, 'daemon'), { 'insecure-registries': [registry.host] });
+    await suite.ok(['load', '-i', busyboxArchive]);
+  });
+  after(async () => {
+    if (crash) {
+      const { kills, midOperation } = crash.stats;
+      console.log(`# crash rounds: ${kills} kills, ${midOperation} while the client waited`);
+      const all = await crash.cli(['ps', '-aq']);
+      for (const id of all.stdout.split('\n').filter(Boolean)) await crash.cli(['rm', '-f', id]);
+      await crash.stop();
+    }
+    await registry?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return suite;
 }

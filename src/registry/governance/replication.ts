@@ -7,6 +7,7 @@ import { parseManifest } from '../service/manifest-parse.js';
 import type { Registry } from '../service/registry.js';
 import { uploadWhole } from '../service/uploads.js';
 import type { BlobContent } from '../storage/driver.js';
+import { type ColumnTypes, columnTypesOf } from './column-types.js';
 import type { GovernanceDatabase } from './database.js';
 import type { Governance } from './governance.js';
 import {
@@ -64,54 +65,26 @@ export interface ReplicationTask {
   detail: string | null;
 }
 
-const SCHEMA = `
+/** The replication tables, as {@link ColumnTypes} writes them on either database. */
+const schema = ({ serial, int64 }: ColumnTypes) => `
   CREATE TABLE IF NOT EXISTS replication_policies (
-    id INTEGER PRIMARY KEY,
+    id ${serial},
     name TEXT NOT NULL UNIQUE,
     config TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    created_at ${int64} NOT NULL
   );
   CREATE TABLE IF NOT EXISTS replication_executions (
-    id INTEGER PRIMARY KEY,
-    policy_id INTEGER NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
+    id ${serial},
+    policy_id ${int64} NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
     trigger TEXT NOT NULL,
     status TEXT NOT NULL,
-    started_at INTEGER NOT NULL,
-    finished_at INTEGER
+    started_at ${int64} NOT NULL,
+    finished_at ${int64}
   );
   CREATE INDEX IF NOT EXISTS replication_executions_by_policy ON replication_executions(policy_id, id);
   CREATE TABLE IF NOT EXISTS replication_tasks (
-    id INTEGER PRIMARY KEY,
-    execution_id INTEGER NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
-    source TEXT NOT NULL,
-    destination TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    digest TEXT,
-    status TEXT NOT NULL,
-    detail TEXT
-  );
-  CREATE INDEX IF NOT EXISTS replication_tasks_by_execution ON replication_tasks(execution_id);
-`;
-/** The same tables on PostgreSQL. */
-const POSTGRES_SCHEMA = `
-  CREATE TABLE IF NOT EXISTS replication_policies (
-    id BIGSERIAL PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    config TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS replication_executions (
-    id BIGSERIAL PRIMARY KEY,
-    policy_id BIGINT NOT NULL REFERENCES replication_policies(id) ON DELETE CASCADE,
-    trigger TEXT NOT NULL,
-    status TEXT NOT NULL,
-    started_at BIGINT NOT NULL,
-    finished_at BIGINT
-  );
-  CREATE INDEX IF NOT EXISTS replication_executions_by_policy ON replication_executions(policy_id, id);
-  CREATE TABLE IF NOT EXISTS replication_tasks (
-    id BIGSERIAL PRIMARY KEY,
-    execution_id BIGINT NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
+    id ${serial},
+    execution_id ${int64} NOT NULL REFERENCES replication_executions(id) ON DELETE CASCADE,
     source TEXT NOT NULL,
     destination TEXT NOT NULL,
     tag TEXT NOT NULL,
@@ -260,7 +233,7 @@ export interface Replication {
 export async function createReplication(deps: ReplicationDeps): Promise<Replication> {
   const { db, registry, logger } = deps;
   const now = deps.now ?? Date.now;
-  await db.exec(db.dialect === 'postgres' ? POSTGRES_SCHEMA : SCHEMA);
+  await db.exec(schema(columnTypesOf(db)));
   const local = localSide(registry);
   const running = new Set<Promise<void>>();
   const busyPolicies = new Set<number>();

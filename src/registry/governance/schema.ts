@@ -1,3 +1,4 @@
+import { type ColumnTypes, columnTypesOf } from './column-types.js';
 import type { GovernanceDatabase } from './database.js';
 
 /**
@@ -16,157 +17,93 @@ import type { GovernanceDatabase } from './database.js';
  * Version 3: system_settings, key → JSON value (audit-log retention).
  * Version 4: tag_pulls, (repository, tag) → last pull (retention by pull time).
  */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE projects (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    public INTEGER NOT NULL DEFAULT 0,
-    storage_limit INTEGER NOT NULL DEFAULT -1,
-    created_at INTEGER NOT NULL
-  );
-  CREATE TABLE users (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    sysadmin INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-  );
-  CREATE TABLE members (
-    project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    PRIMARY KEY (project_id, user_id)
-  ) WITHOUT ROWID;
-  CREATE TABLE robots (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE,
-    secret_hash TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    expires_at INTEGER,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL
-  );
-  CREATE TABLE robot_permissions (
-    robot_id INTEGER NOT NULL REFERENCES robots(id) ON DELETE CASCADE,
-    project TEXT NOT NULL,
-    action TEXT NOT NULL,
-    PRIMARY KEY (robot_id, project, action)
-  ) WITHOUT ROWID;
-  CREATE TABLE audit_log (
-    id INTEGER PRIMARY KEY,
-    time INTEGER NOT NULL,
-    username TEXT,
-    remote_address TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    project TEXT,
-    resource TEXT NOT NULL,
-    result TEXT NOT NULL,
-    detail TEXT
-  );
-  CREATE INDEX audit_log_by_time ON audit_log(time);
-  CREATE INDEX audit_log_by_project ON audit_log(project, time);
-  CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-  `,
-  `
-  ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
-  `,
-  `
-  CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-  `,
-  `
-  CREATE TABLE tag_pulls (
-    repository TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    pulled_at INTEGER NOT NULL,
-    PRIMARY KEY (repository, tag)
-  ) WITHOUT ROWID;
-  `,
-];
-
-/**
- * The same tables on PostgreSQL, version for version: BIGINT times and ids,
- * `C` collation so names sort by byte as on SQLite, flags kept as 0/1.
- */
-const POSTGRES_MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE projects (
-    id BIGSERIAL PRIMARY KEY,
-    name TEXT COLLATE "C" NOT NULL UNIQUE,
-    public INTEGER NOT NULL DEFAULT 0,
-    storage_limit BIGINT NOT NULL DEFAULT -1,
-    created_at BIGINT NOT NULL
-  );
-  CREATE TABLE users (
-    id BIGSERIAL PRIMARY KEY,
-    name TEXT COLLATE "C" NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    sysadmin INTEGER NOT NULL DEFAULT 0,
-    created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
-  );
-  CREATE TABLE members (
-    project_id BIGINT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,
-    PRIMARY KEY (project_id, user_id)
-  );
-  CREATE TABLE robots (
-    id BIGSERIAL PRIMARY KEY,
-    name TEXT COLLATE "C" NOT NULL UNIQUE,
-    project_id BIGINT REFERENCES projects(id) ON DELETE CASCADE,
-    secret_hash TEXT NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    expires_at BIGINT,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at BIGINT NOT NULL
-  );
-  CREATE TABLE robot_permissions (
-    robot_id BIGINT NOT NULL REFERENCES robots(id) ON DELETE CASCADE,
-    project TEXT COLLATE "C" NOT NULL,
-    action TEXT COLLATE "C" NOT NULL,
-    PRIMARY KEY (robot_id, project, action)
-  );
-  CREATE TABLE audit_log (
-    id BIGSERIAL PRIMARY KEY,
-    time BIGINT NOT NULL,
-    username TEXT,
-    remote_address TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    project TEXT,
-    resource TEXT NOT NULL,
-    result TEXT NOT NULL,
-    detail TEXT
-  );
-  CREATE INDEX audit_log_by_time ON audit_log(time);
-  CREATE INDEX audit_log_by_project ON audit_log(project, time);
-  CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+/** UPDATE on audit_log is refused: SQLite raises in a trigger, PostgreSQL in a trigger function. */
+const APPEND_ONLY = {
+  sqlite: `CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;`,
+  postgres: `CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
   CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();`,
+} as const;
+
+/** The migrations, version for version, as {@link ColumnTypes} writes them on either database. */
+const migrationsFor = (
+  { serial, int64, bytewiseText, withoutRowid }: ColumnTypes,
+  appendOnly: string,
+): readonly string[] => [
+  `
+  CREATE TABLE projects (
+    id ${serial},
+    name ${bytewiseText} NOT NULL UNIQUE,
+    public INTEGER NOT NULL DEFAULT 0,
+    storage_limit ${int64} NOT NULL DEFAULT -1,
+    created_at ${int64} NOT NULL
+  );
+  CREATE TABLE users (
+    id ${serial},
+    name ${bytewiseText} NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    sysadmin INTEGER NOT NULL DEFAULT 0,
+    created_at ${int64} NOT NULL,
+    updated_at ${int64} NOT NULL
+  );
+  CREATE TABLE members (
+    project_id ${int64} NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id ${int64} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    PRIMARY KEY (project_id, user_id)
+  )${withoutRowid};
+  CREATE TABLE robots (
+    id ${serial},
+    name ${bytewiseText} NOT NULL UNIQUE,
+    project_id ${int64} REFERENCES projects(id) ON DELETE CASCADE,
+    secret_hash TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    expires_at ${int64},
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at ${int64} NOT NULL
+  );
+  CREATE TABLE robot_permissions (
+    robot_id ${int64} NOT NULL REFERENCES robots(id) ON DELETE CASCADE,
+    project ${bytewiseText} NOT NULL,
+    action ${bytewiseText} NOT NULL,
+    PRIMARY KEY (robot_id, project, action)
+  )${withoutRowid};
+  CREATE TABLE audit_log (
+    id ${serial},
+    time ${int64} NOT NULL,
+    username TEXT,
+    remote_address TEXT NOT NULL,
+    operation TEXT NOT NULL,
+    project TEXT,
+    resource TEXT NOT NULL,
+    result TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_by_time ON audit_log(time);
+  CREATE INDEX audit_log_by_project ON audit_log(project, time);
+  ${appendOnly}
   `,
   `
   ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
   `,
   `
-  CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE system_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)${withoutRowid};
   `,
   `
   CREATE TABLE tag_pulls (
-    repository TEXT COLLATE "C" NOT NULL,
-    tag TEXT COLLATE "C" NOT NULL,
-    pulled_at BIGINT NOT NULL,
+    repository ${bytewiseText} NOT NULL,
+    tag ${bytewiseText} NOT NULL,
+    pulled_at ${int64} NOT NULL,
     PRIMARY KEY (repository, tag)
-  );
+  )${withoutRowid};
   `,
 ];
 
 /** Brings the governance tables up to date (in one transaction, which on PostgreSQL holds the writer lock). */
 export async function migrateGovernance(db: GovernanceDatabase): Promise<void> {
-  const migrations = db.dialect === 'postgres' ? POSTGRES_MIGRATIONS : MIGRATIONS;
+  const migrations = migrationsFor(columnTypesOf(db), APPEND_ONLY[db.dialect]);
   await db.transaction(async (tx) => {
     await tx.exec('CREATE TABLE IF NOT EXISTS governance_schema (version INTEGER NOT NULL)');
     const row = await tx.get<{ version: number }>('SELECT version FROM governance_schema');

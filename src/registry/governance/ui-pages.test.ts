@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { sha256Of } from '../../core/digest.js';
-import { silentLogger } from '../../core/logger.js';
 import { eventually } from '../../runtime/testing/output.js';
-import { buildConfig } from '../config.js';
-import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { imageManifest } from '../testing/harness.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../testing/postgres.js';
+import { withUiRegistry } from '../testing/ui-registry.js';
 import { createUiQueries } from './ui-queries.js';
 
 const ADMIN = 'Ui-pages-admin1';
@@ -37,73 +31,16 @@ describe('berth-registry web UI: artifacts, search, operations on PostgreSQL', {
 
 /** The same pages and answers whichever database holds the registry (the paged lists are SQL of their own). */
 function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ url?: string }>): void {
-  let server: RunningRegistry;
-  let app: FastifyInstance;
-  let root: string;
+  const ui = withUiRegistry({ tempPrefix: 'berth-registry-ui-pages-', adminPassword: ADMIN, database });
+  const { get, post, bearer, pushBlob, putManifest } = ui;
+  const login = async (username: string, password: string) => (await ui.login(username, password)).cookie;
   let admin: string;
   let dev: string;
-  const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-
-  const login = async (username: string, password: string) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/ui/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ username, password }).toString(),
-    });
-    return String(response.headers['set-cookie'] ?? '').split(';')[0] ?? '';
-  };
-  const get = (url: string, cookie = '') =>
-    app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-  const post = (url: string, cookie: string, fields: [string, string][]) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams(fields).toString(),
-    });
-  const bearer = async (repository: string) => {
-    const token = await app.inject({
-      method: 'GET',
-      url: `/token?scope=repository:${repository}:pull,push`,
-      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}` },
-    });
-    return `Bearer ${(token.json() as { token: string }).token}`;
-  };
-  const pushBlob = async (repository: string, auth: string, content: string) => {
-    const digest = sha256Of(content);
-    const response = await app.inject({
-      method: 'POST',
-      url: `/v2/${repository}/blobs/uploads/?digest=${digest}`,
-      headers: { authorization: auth, 'content-type': 'application/octet-stream' },
-      payload: content,
-    });
-    assert.equal(response.statusCode, 201);
-    return { digest, size: Buffer.byteLength(content) };
-  };
-  const putManifest = async (repository: string, auth: string, reference: string, manifest: Buffer) => {
-    const response = await app.inject({
-      method: 'PUT',
-      url: `/v2/${repository}/manifests/${reference}`,
-      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-      payload: manifest,
-    });
-    assert.equal(response.statusCode, 201, response.body);
-    return sha256Of(manifest);
-  };
 
   let image: string;
   let signature: string;
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'berth-registry-ui-pages-'));
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = ADMIN;
-    const config = buildConfig(
-      { auth: { mode: 'token' }, gc: { interval: 0 }, database: await database() },
-      { addr: '127.0.0.1:0', root },
-    );
-    server = await startRegistryServer(config, silentLogger);
-    app = server.app;
     admin = await login('admin', ADMIN);
     assert.equal((await post('/ui/projects', admin, [['name', 'secret']])).statusCode, 303);
     assert.equal(
@@ -158,12 +95,6 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
     const openConfig = await pushBlob('open/tool', openAuth, '{"os":"linux"}');
     await putManifest('open/tool', openAuth, 'latest', imageManifest(openConfig, []));
   });
-  after(async () => {
-    await server?.close();
-    if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    await rm(root, { recursive: true, force: true });
-  });
 
   it('shows an artifact: tags, size, layers, config history and its referrers, escaped', async () => {
     const repository = await get('/ui/projects/secret/repositories/app', admin);
@@ -208,7 +139,7 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
         ],
       }),
     );
-    const put = await app.inject({
+    const put = await ui.app.inject({
       method: 'PUT',
       url: '/v2/secret/app/manifests/multi',
       headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.index.v1+json' },
@@ -224,7 +155,7 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
       /<h2>Platforms<\/h2>.*<td>linux\/arm64\/v8<\/td><td><a href="[^"]+artifacts\/sha256%3A/s,
     );
     assert.match(page.body, /<td>multi<\/td><td>[^<]+<\/td><td>never<\/td>/);
-    const pulled = await app.inject({
+    const pulled = await ui.app.inject({
       method: 'GET',
       url: '/v2/secret/app/manifests/multi',
       headers: { authorization: auth, accept: 'application/vnd.oci.image.index.v1+json' },
@@ -360,8 +291,8 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
   });
 
   it('counts project storage as the quota does', async () => {
-    const queries = createUiQueries(server.governance!.db);
-    const { store } = server.governance!;
+    const queries = createUiQueries(ui.server.governance!.db);
+    const { store } = ui.server.governance!;
     for (const project of ['secret', 'open', 'nothing'])
       assert.deepEqual(await queries.usage(project), await store.usage(project));
     assert.ok((await queries.usage('secret')).used > 0);
@@ -370,7 +301,7 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
   it('searches through the repository name index, project by project', async () => {
     const who = [{ all: true as const }, { user: 'dev' }, { user: undefined }, { names: ['secret'] }];
     if (dialect === 'sqlite') {
-      const queries = createUiQueries(server.governance!.db);
+      const queries = createUiQueries(ui.server.governance!.db);
       for (const caller of who) {
         const plan = (await queries.searchPlan(caller, 'app')).join('\n');
         assert.match(
@@ -385,7 +316,7 @@ function uiPagesSuite(dialect: 'sqlite' | 'postgres', database: () => Promise<{ 
     // PostgreSQL's planner is left only the nested loop over index lookups:
     // what is checked is that each project's name range is an index condition
     // (a collation mismatch, for one, would leave only a filter).
-    await server.governance!.db.transaction(async (tx) => {
+    await ui.server.governance!.db.transaction(async (tx) => {
       for (const method of ['seqscan', 'bitmapscan', 'material', 'hashjoin', 'mergejoin'])
         await tx.run(`SET LOCAL enable_${method} = off`);
       const queries = createUiQueries(tx);

@@ -1,61 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import { describe, it } from 'node:test';
 import { sha256Of } from '../../core/digest.js';
-import { silentLogger } from '../../core/logger.js';
-import { buildConfig } from '../config.js';
-import { type RunningRegistry, startRegistryServer } from '../server.js';
 import { imageManifest } from '../testing/harness.js';
+import { withUiRegistry } from '../testing/ui-registry.js';
 
 describe('berth-registry web UI', () => {
-  let server: RunningRegistry;
-  let app: FastifyInstance;
-  let root: string;
-  const saved = process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-
-  const login = async (username: string, password: string) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/ui/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ username, password }).toString(),
-    });
-    const cookie = String(response.headers['set-cookie'] ?? '').split(';')[0] ?? '';
-    return { status: response.statusCode, cookie };
-  };
-  const get = (url: string, cookie = '') =>
-    app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
-  const post = (url: string, cookie: string, fields: Record<string, string>, origin?: string) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: {
-        cookie,
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(origin ? { origin } : {}),
-      },
-      payload: new URLSearchParams(fields).toString(),
-    });
-
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'berth-registry-ui-'));
-    process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = 'Ui-admin-pass1';
-    const config = buildConfig(
-      { auth: { mode: 'token' }, gc: { interval: 0 } },
-      { addr: '127.0.0.1:0', root },
-    );
-    server = await startRegistryServer(config, silentLogger);
-    app = server.app;
-  });
-  after(async () => {
-    await server?.close();
-    if (saved === undefined) delete process.env['BERTH_REGISTRY_ADMIN_PASSWORD'];
-    else process.env['BERTH_REGISTRY_ADMIN_PASSWORD'] = saved;
-    await rm(root, { recursive: true, force: true });
-  });
+  const ui = withUiRegistry({ tempPrefix: 'berth-registry-ui-', adminPassword: 'Ui-admin-pass1' });
+  const { login, get, post } = ui;
 
   it('admin logs in, creates a project with a quota, adds a member and sees it in the audit log', async () => {
     assert.equal((await login('admin', 'wrong')).status, 401);
@@ -85,31 +36,10 @@ describe('berth-registry web UI', () => {
   });
 
   it('lists repositories with their tags and pull commands', async () => {
-    const token = await app.inject({
-      method: 'GET',
-      url: '/token?scope=repository:team/app:pull,push',
-      headers: { authorization: `Basic ${Buffer.from('admin:Ui-admin-pass1').toString('base64')}` },
-    });
-    const auth = `Bearer ${(token.json() as { token: string }).token}`;
-    const blob = async (content: string) => {
-      const digest = sha256Of(content);
-      const response = await app.inject({
-        method: 'POST',
-        url: `/v2/team/app/blobs/uploads/?digest=${digest}`,
-        headers: { authorization: auth, 'content-type': 'application/octet-stream' },
-        payload: content,
-      });
-      assert.equal(response.statusCode, 201);
-      return { digest, size: content.length };
-    };
+    const auth = await ui.bearer('team/app');
+    const blob = (content: string) => ui.pushBlob('team/app', auth, content);
     const manifest = imageManifest(await blob('{"ui":1}'), [await blob('ui layer')]);
-    const put = await app.inject({
-      method: 'PUT',
-      url: '/v2/team/app/manifests/1',
-      headers: { authorization: auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
-      payload: manifest,
-    });
-    assert.equal(put.statusCode, 201);
+    await ui.putManifest('team/app', auth, '1', manifest);
     const { cookie } = await login('admin', 'Ui-admin-pass1');
     const project = (await get('/ui/projects/team', cookie)).body;
     assert.match(project, /<code>docker pull [^<]*\/team\/app<\/code>/);
@@ -124,7 +54,7 @@ describe('berth-registry web UI', () => {
     const secret = /shown only now\): <code>([^<]+)<\/code>/.exec(created.body)?.[1];
     assert.ok(secret);
     assert.doesNotMatch((await get('/ui/projects/team/robots', cookie)).body, new RegExp(secret));
-    const grant = await app.inject({
+    const grant = await ui.app.inject({
       method: 'GET',
       url: '/token?scope=repository:team/app:pull,push',
       headers: { authorization: `Basic ${Buffer.from(`robot$team+ci:${secret}`).toString('base64')}` },

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, notFound } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { type ColumnTypes, columnTypesOf } from './column-types.js';
 import type { GovernanceDatabase } from './database.js';
 import { describeError } from './remote.js';
 import type { ReplicationExecution, ReplicationPolicy } from './replication.js';
@@ -45,59 +46,31 @@ export interface WebhookDelivery {
   deliveredAt: number | null;
 }
 
-const SCHEMA = `
+/** The webhook tables, as {@link ColumnTypes} writes them on either database. */
+const schema = ({ serial, int64 }: ColumnTypes) => `
   CREATE TABLE IF NOT EXISTS webhook_policies (
-    id INTEGER PRIMARY KEY,
+    id ${serial},
     project TEXT NOT NULL,
     name TEXT NOT NULL,
     url TEXT NOT NULL,
     secret TEXT NOT NULL,
     events TEXT NOT NULL,
     enabled INTEGER NOT NULL DEFAULT 1,
-    created_at INTEGER NOT NULL,
+    created_at ${int64} NOT NULL,
     UNIQUE (project, name)
   );
   CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    id INTEGER PRIMARY KEY,
-    policy_id INTEGER NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
+    id ${serial},
+    policy_id ${int64} NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
     event TEXT NOT NULL,
     payload TEXT NOT NULL,
     status TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_status INTEGER,
     last_error TEXT,
-    created_at INTEGER NOT NULL,
-    next_attempt_at INTEGER,
-    delivered_at INTEGER
-  );
-  CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
-  CREATE INDEX IF NOT EXISTS webhook_deliveries_by_policy ON webhook_deliveries(policy_id, id);
-`;
-/** The same tables on PostgreSQL. */
-const POSTGRES_SCHEMA = `
-  CREATE TABLE IF NOT EXISTS webhook_policies (
-    id BIGSERIAL PRIMARY KEY,
-    project TEXT NOT NULL,
-    name TEXT NOT NULL,
-    url TEXT NOT NULL,
-    secret TEXT NOT NULL,
-    events TEXT NOT NULL,
-    enabled INTEGER NOT NULL DEFAULT 1,
-    created_at BIGINT NOT NULL,
-    UNIQUE (project, name)
-  );
-  CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    id BIGSERIAL PRIMARY KEY,
-    policy_id BIGINT NOT NULL REFERENCES webhook_policies(id) ON DELETE CASCADE,
-    event TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_status INTEGER,
-    last_error TEXT,
-    created_at BIGINT NOT NULL,
-    next_attempt_at BIGINT,
-    delivered_at BIGINT
+    created_at ${int64} NOT NULL,
+    next_attempt_at ${int64},
+    delivered_at ${int64}
   );
   CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
   CREATE INDEX IF NOT EXISTS webhook_deliveries_by_policy ON webhook_deliveries(policy_id, id);
@@ -142,7 +115,7 @@ export async function createWebhooks(deps: WebhooksDeps): Promise<Webhooks> {
   const now = deps.now ?? Date.now;
   const backoff = deps.backoffMs ?? DEFAULT_BACKOFF_MS;
   const timeoutMs = deps.timeoutMs ?? 10_000;
-  await db.exec(db.dialect === 'postgres' ? POSTGRES_SCHEMA : SCHEMA);
+  await db.exec(schema(columnTypesOf(db)));
 
   type PolicyRow = {
     id: number;

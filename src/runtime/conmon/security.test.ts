@@ -8,7 +8,7 @@ import { DEFAULT_MASKED_PATHS } from '../../containers/spec/paths.js';
 import type { ContainerRequest } from '../../containers/spec/request.js';
 import { runCommand } from '../../core/exec.js';
 import { applyLayer } from '../../snapshots/apply.js';
-import { fixturesDir } from '../../snapshots/fixture-archive.js';
+import { imageFixturesDir } from '../../testing/paths.js';
 import { eventually, logOutput } from '../testing/output.js';
 import { newId, Testbed, testbedSkipReason } from '../testing/testbed.js';
 
@@ -115,7 +115,7 @@ describe('conmon + runc: security defaults in a real container', { skip }, () =>
     // The image's files must belong to the mapped root (what userns-remap's unpacking does).
     const rootfs = join(bed.scratch, 'userns-rootfs');
     await mkdir(rootfs);
-    await applyLayer(rootfs, createReadStream(join((await fixturesDir())!, 'busybox-rootfs.tar')), {
+    await applyLayer(rootfs, createReadStream(join(imageFixturesDir, 'busybox-rootfs.tar')), {
       whiteouts: 'remove',
     });
     await runCommand('chown', ['-R', '100000:100000', rootfs]);

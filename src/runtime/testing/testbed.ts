@@ -9,10 +9,10 @@ import { readSpecHost, type SpecHost } from '../../containers/spec/host.js';
 import type { OciSpec } from '../../containers/spec/oci.js';
 import type { ContainerRequest } from '../../containers/spec/request.js';
 import { applyLayer } from '../../snapshots/apply.js';
-import { fixturesDir } from '../../snapshots/fixture-archive.js';
 import { unmountUnder } from '../../snapshots/mount.js';
 import { createOverlaySnapshotter } from '../../snapshots/overlay/overlay.js';
 import type { Mount, Snapshotter } from '../../snapshots/snapshotter.js';
+import { fixturesMissing, imageFixturesDir } from '../../testing/paths.js';
 import { createConmonRuntime, findExecutable } from '../conmon/factory.js';
 import type { Runtime } from '../runtime.js';
 
@@ -28,7 +28,7 @@ export async function testbedSkipReason(): Promise<string | undefined> {
     )
       return `${tool} is not installed`;
   }
-  if (!(await fixturesDir())) return 'image fixtures not found (set BERTH_FIXTURES)';
+  if (fixturesMissing) return fixturesMissing;
   return undefined;
 }
 
@@ -61,8 +61,7 @@ export class Testbed {
     const execRoot = join(scratch, 'exec');
     const snapshots = await createOverlaySnapshotter(join(scratch, 'snapshots'));
     const [base] = await snapshots.prepare('busybox-extract');
-    const fixtures = (await fixturesDir()) ?? '';
-    await applyLayer(base!.source, createReadStream(join(fixtures, 'busybox-rootfs.tar')));
+    await applyLayer(base!.source, createReadStream(join(imageFixturesDir, 'busybox-rootfs.tar')));
     await snapshots.commit('busybox', 'busybox-extract');
     const runtime = await createConmonRuntime({
       execRoot,

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { fixturesMissing, imageFixturesDir } from '../../testing/paths.js';
 import { applyLayer } from '../apply.js';
-import { dockerArchiveLayers, fixturesDir } from '../fixture-archive.js';
+import { dockerArchiveLayers } from '../fixture-archive.js';
 import { fitOptions, mountAll, unmount, unmountUnder } from '../mount.js';
 import type { Mount } from '../snapshotter.js';
 import { snapshotterSuite } from '../testsuite.js';
@@ -31,12 +32,12 @@ describe('overlay snapshotter', { skip }, () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('unpacks the layered fixture image into snapshots and mounts the exact tree', async (t) => {
-    const dir = await fixturesDir();
-    if (!dir) return t.skip('image fixtures not found (set BERTH_FIXTURES)');
+  it('unpacks the layered fixture image into snapshots and mounts the exact tree', {
+    skip: fixturesMissing,
+  }, async () => {
     const s = await createOverlaySnapshotter(join(scratch, 'image'));
     let parent: string | undefined;
-    for (const layer of await dockerArchiveLayers(join(dir, 'layers.docker-archive.tar'))) {
+    for (const layer of await dockerArchiveLayers(join(imageFixturesDir, 'layers.docker-archive.tar'))) {
       const key = `extract-${parent ?? 'base'}`;
       const diffID = (await applyLayer(layerDir(await s.prepare(key, parent)), Readable.from([layer])))
         .diffID!;
