@@ -66,9 +66,13 @@ function builtin(id) {
   if (m === undefined) loaded.set(id, (m = require(id)));
   return m;
 }
+// Made on first use: only commands with native bindings load packages.
 let packageRequire;
 function lazyRequire(id) {
-  if (!id.startsWith('node:')) return packageRequire(id);
+  if (!id.startsWith('node:')) {
+    packageRequire ??= require('node:module').createRequire(${file});
+    return packageRequire(id);
+  }
   return new Proxy({}, {
     get: (_t, key) => builtin(id)[key],
     has: (_t, key) => key in builtin(id),
@@ -86,8 +90,9 @@ let setModuleUrl;
 ${bundle.replace(banner, "let berthModuleUrl = '';")}
 setModuleUrl = (url) => { berthModuleUrl = url; };
 })(cli.exports, lazyRequire, cli, ${file}, '');
+// The whole program, built now: each start then skips building it.
+cli.exports.prebuildProgram();
 v8.startupSnapshot.setDeserializeMainFunction(async () => {
-  packageRequire = require('node:module').createRequire(${file});
   setModuleUrl(require('node:url').pathToFileURL(${file}).href);
   // node --snapshot-blob BLOB -- ARGS: the arguments follow node's own path.
   process.exitCode = await cli.exports.main(process.argv.slice(1));

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
+import { ApiClient } from './client.js';
 import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerBuildCommands } from './commands/build/register.js';
@@ -12,7 +13,7 @@ import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
 import { restoreExtraCaCerts } from './extra-ca.js';
 import { formatHelp } from './help.js';
-import { resolveEndpoint } from './hosts.js';
+import { type Endpoint, resolveEndpoint } from './hosts.js';
 import { flagError } from './usage-errors.js';
 
 type GlobalOpts = {
@@ -37,7 +38,7 @@ const GLOBAL_VALUE_FLAGS = new Set([
   '--tlskey',
 ]);
 
-function contextFrom(program: Command): CliContext {
+function contextFrom(program: Command, early: ApiClient | undefined): CliContext {
   const g = program.opts<GlobalOpts>();
   const endpoint = resolveEndpoint({
     host: g.host,
@@ -47,7 +48,53 @@ function contextFrom(program: Command): CliContext {
     tlsCert: g.tlscert,
     tlsKey: g.tlskey,
   });
-  return createContext(endpoint, g.debug ?? false);
+  // The client that pinged ahead, when the flags as parsed name its daemon.
+  const same =
+    early !== undefined &&
+    endpoint.tls === undefined &&
+    endpoint.socketPath !== undefined &&
+    endpoint.socketPath === early.endpoint.socketPath;
+  return createContext(endpoint, g.debug ?? false, same ? early : undefined);
+}
+
+/**
+ * The daemon's endpoint as argv's global flags name it, read before
+ * commander parses them, for the ping ahead (see earlyClient); undefined
+ * when the flags are anything but -H/--host, -D and -l.
+ */
+export function earlyEndpoint(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Endpoint | undefined {
+  let host: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) break;
+    if (arg === '-H' || arg === '--host') host = argv[++i];
+    else if (arg.startsWith('--host=')) host = arg.slice('--host='.length);
+    else if (arg.startsWith('-H')) host = arg.slice(2);
+    else if (arg === '-l' || arg === '--log-level') i++;
+    else if (!(arg === '-D' || arg === '--debug' || arg.startsWith('--log-level='))) return undefined;
+  }
+  try {
+    return resolveEndpoint({ host, env });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A client that has sent its version ping before the arguments are
+ * parsed: over a Unix socket the daemon answers while commander builds and
+ * parses, and the command's first request needs no round trip of its own.
+ */
+function earlyClient(argv: readonly string[]): ApiClient | undefined {
+  if (commandWord(argv) === undefined || argv.includes('--help') || argv.includes('-h')) return undefined;
+  const endpoint = earlyEndpoint(argv);
+  if (endpoint?.socketPath === undefined || endpoint.tls) return undefined;
+  const client = new ApiClient(endpoint);
+  client.pingAhead();
+  return client;
 }
 
 function createProgram(): Command {
@@ -84,9 +131,13 @@ function createProgram(): Command {
 export function buildProgram(
   onExit: (code: number) => void,
   only?: string,
+  early: () => ApiClient | undefined = () => undefined,
 ): { program: Command; registrar: Registrar } {
   const program = createProgram();
-  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))), only);
+  const registrar = new Registrar(
+    async (action) => onExit(await action(contextFrom(program, early()))),
+    only,
+  );
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
@@ -134,11 +185,11 @@ function usageError(err: CommanderError, argv: string[]): number {
 }
 
 /** Routes parse errors: the program's own, or a command's with that command's usage. */
-function handleParseErrors(cmd: Command, isRoot: boolean, argv: readonly string[]): void {
+function handleParseErrors(cmd: Command, isRoot: boolean, argv: () => readonly string[]): void {
   cmd.configureOutput({ writeErr: () => {} });
   cmd.configureHelp({ formatHelp });
   cmd.exitOverride((err) => {
-    throw isRoot ? err : flagError(cmd, err, argv);
+    throw isRoot ? err : flagError(cmd, err, argv());
   });
   for (const sub of cmd.commands) handleParseErrors(sub, false, argv);
 }
@@ -154,26 +205,62 @@ export function commandWord(argv: readonly string[]): string | undefined {
   return word === 'help' ? undefined : word;
 }
 
+/** What a program's actions and parse errors need from the run: where the exit code goes, the early client, argv. */
+interface Run {
+  onExit: (code: number) => void;
+  early: ApiClient | undefined;
+  args: readonly string[];
+}
+
+/** A program with its error handling, reading its run from `run`. */
+function wiredProgram(run: Run, only?: string): { program: Command; registrar: Registrar } {
+  const built = buildProgram(
+    (code) => run.onExit(code),
+    only,
+    () => run.early,
+  );
+  handleParseErrors(built.program, true, () => run.args);
+  return built;
+}
+
 /** The program for argv: only its command when that names one, else all of them. */
-function programFor(
-  argv: readonly string[],
-  onExit: (code: number) => void,
-): { program: Command; registrar: Registrar } {
+function programFor(argv: readonly string[], run: Run): { program: Command; registrar: Registrar } {
   const word = commandWord(argv);
   if (word !== undefined) {
-    const built = buildProgram(onExit, word);
+    const built = wiredProgram(run, word);
     if (built.registrar.matched) return built;
   }
-  return buildProgram(onExit);
+  return wiredProgram(run);
+}
+
+/** The whole program, built ahead (prebuildProgram) for the next main. */
+let prebuilt: { program: Command; registrar: Registrar; run: Run } | undefined;
+
+/**
+ * Builds the whole program ahead of main: the start-up snapshot
+ * (scripts/bundle-cli.mjs) keeps it, and so, with the code that built it
+ * compiled, each start skips building its commands.
+ */
+export function prebuildProgram(): void {
+  const run: Run = { onExit: () => {}, early: undefined, args: [] };
+  prebuilt = { ...wiredProgram(run), run };
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   restoreExtraCaCerts();
+  const early = earlyClient(argv);
+  // One turn of the event loop sends the ping: its connection is made by now.
+  if (early) await new Promise((resolve) => setImmediate(resolve));
   return new Promise<number>((resolve) => {
-    const { program, registrar } = programFor(argv, resolve);
+    // A program parses once: the prebuilt one serves one main.
+    const ready = prebuilt;
+    prebuilt = undefined;
+    const run: Run = ready?.run ?? { onExit: resolve, early, args: [] };
+    Object.assign(run, { onExit: resolve, early });
+    const { program, registrar } = ready ?? programFor(argv, run);
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
-    handleParseErrors(program, true, args);
+    run.args = args;
     program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {
       if (err instanceof CommanderError) return resolve(usageError(err, argv));
       if (!isSilent(err)) process.stderr.write(`${errorText(err)}\n`);
