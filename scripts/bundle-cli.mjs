@@ -39,7 +39,12 @@ const blob = `${outdir}main.blob`;
 const entry = `${outdir}snapshot-entry.cjs`;
 try {
   await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8')));
-  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { stdio: 'ignore' });
+  // The warm-up run must not see a deferred CA file: it would stay in the snapshot.
+  const { BERTH_DEFERRED_NODE_EXTRA_CA_CERTS: _deferred, ...env } = process.env;
+  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    stdio: 'ignore',
+    env,
+  });
   await writeFile(`${blob}.node`, `${process.execPath}\n`);
 } catch (err) {
   await rm(blob, { force: true });
@@ -90,12 +95,19 @@ let setModuleUrl;
 ${bundle.replace(banner, "let berthModuleUrl = '';")}
 setModuleUrl = (url) => { berthModuleUrl = url; };
 })(cli.exports, lazyRequire, cli, ${file}, '');
-// The whole program, built now: each start then skips building it.
-cli.exports.prebuildProgram();
+// A warm-up run compiles the run path into the snapshot, then the whole
+// program is built: each start skips both (src/cli/main.ts prepareSnapshot).
+cli.exports.prepareSnapshot().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
 v8.startupSnapshot.setDeserializeMainFunction(async () => {
   setModuleUrl(require('node:url').pathToFileURL(${file}).href);
   // node --snapshot-blob BLOB -- ARGS: the arguments follow node's own path.
   process.exitCode = await cli.exports.main(process.argv.slice(1));
+  // When the event loop has emptied and 'exit' is emitted, exit from its
+  // last listener: that skips tearing the heap down, which only takes time.
+  process.once('exit', (code) => process.exit(code));
 });
 `;
 }

@@ -15,6 +15,7 @@ import { restoreExtraCaCerts } from './extra-ca.js';
 import { formatHelp } from './help.js';
 import { type Endpoint, resolveEndpoint } from './hosts.js';
 import { flagError } from './usage-errors.js';
+import { warmUp } from './warm-up.js';
 
 type GlobalOpts = {
   host?: string;
@@ -244,6 +245,16 @@ let prebuilt: { program: Command; registrar: Registrar; run: Run } | undefined;
 export function prebuildProgram(): void {
   const run: Run = { onExit: () => {}, early: undefined, args: [] };
   prebuilt = { ...wiredProgram(run), run };
+}
+
+/**
+ * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
+ * once against an in-memory daemon, so that its code is compiled in the
+ * snapshot (warm-up.ts), then builds the program ahead.
+ */
+export async function prepareSnapshot(): Promise<void> {
+  await warmUp(main);
+  prebuildProgram();
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
