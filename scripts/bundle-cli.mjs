@@ -95,8 +95,8 @@ let setModuleUrl;
 ${bundle.replace(banner, "let berthModuleUrl = '';")}
 setModuleUrl = (url) => { berthModuleUrl = url; };
 })(cli.exports, lazyRequire, cli, ${file}, '');
-// A warm-up run compiles the run path into the snapshot, then the whole
-// program is built: each start skips both (src/cli/main.ts prepareSnapshot).
+// A warm-up run compiles the run path into the snapshot: V8 keeps the code
+// of what ran while it was built (src/cli/main.ts prepareSnapshot).
 cli.exports.prepareSnapshot().catch((err) => {
   console.error(err);
   process.exit(1);

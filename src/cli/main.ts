@@ -132,13 +132,10 @@ function createProgram(): Command {
 export function buildProgram(
   onExit: (code: number) => void,
   only?: string,
-  early: () => ApiClient | undefined = () => undefined,
+  early?: ApiClient,
 ): { program: Command; registrar: Registrar } {
   const program = createProgram();
-  const registrar = new Registrar(
-    async (action) => onExit(await action(contextFrom(program, early()))),
-    only,
-  );
+  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program, early))), only);
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
@@ -186,11 +183,11 @@ function usageError(err: CommanderError, argv: string[]): number {
 }
 
 /** Routes parse errors: the program's own, or a command's with that command's usage. */
-function handleParseErrors(cmd: Command, isRoot: boolean, argv: () => readonly string[]): void {
+function handleParseErrors(cmd: Command, isRoot: boolean, argv: readonly string[]): void {
   cmd.configureOutput({ writeErr: () => {} });
   cmd.configureHelp({ formatHelp });
   cmd.exitOverride((err) => {
-    throw isRoot ? err : flagError(cmd, err, argv());
+    throw isRoot ? err : flagError(cmd, err, argv);
   });
   for (const sub of cmd.commands) handleParseErrors(sub, false, argv);
 }
@@ -206,55 +203,27 @@ export function commandWord(argv: readonly string[]): string | undefined {
   return word === 'help' ? undefined : word;
 }
 
-/** What a program's actions and parse errors need from the run: where the exit code goes, the early client, argv. */
-interface Run {
-  onExit: (code: number) => void;
-  early: ApiClient | undefined;
-  args: readonly string[];
-}
-
-/** A program with its error handling, reading its run from `run`. */
-function wiredProgram(run: Run, only?: string): { program: Command; registrar: Registrar } {
-  const built = buildProgram(
-    (code) => run.onExit(code),
-    only,
-    () => run.early,
-  );
-  handleParseErrors(built.program, true, () => run.args);
-  return built;
-}
-
 /** The program for argv: only its command when that names one, else all of them. */
-function programFor(argv: readonly string[], run: Run): { program: Command; registrar: Registrar } {
+function programFor(
+  argv: readonly string[],
+  onExit: (code: number) => void,
+  early: ApiClient | undefined,
+): { program: Command; registrar: Registrar } {
   const word = commandWord(argv);
   if (word !== undefined) {
-    const built = wiredProgram(run, word);
+    const built = buildProgram(onExit, word, early);
     if (built.registrar.matched) return built;
   }
-  return wiredProgram(run);
-}
-
-/** The whole program, built ahead (prebuildProgram) for the next main. */
-let prebuilt: { program: Command; registrar: Registrar; run: Run } | undefined;
-
-/**
- * Builds the whole program ahead of main: the start-up snapshot
- * (scripts/bundle-cli.mjs) keeps it, and so, with the code that built it
- * compiled, each start skips building its commands.
- */
-export function prebuildProgram(): void {
-  const run: Run = { onExit: () => {}, early: undefined, args: [] };
-  prebuilt = { ...wiredProgram(run), run };
+  return buildProgram(onExit, undefined, early);
 }
 
 /**
  * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
  * once against an in-memory daemon, so that its code is compiled in the
- * snapshot (warm-up.ts), then builds the program ahead.
+ * snapshot (warm-up.ts).
  */
-export async function prepareSnapshot(): Promise<void> {
-  await warmUp(main);
-  prebuildProgram();
+export function prepareSnapshot(): Promise<void> {
+  return warmUp(main);
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
@@ -264,14 +233,9 @@ export async function main(argv: string[]): Promise<number> {
   // One turn of the event loop sends the ping: its connection is made by now.
   if (early) await new Promise((resolve) => setImmediate(resolve));
   return new Promise<number>((resolve) => {
-    // A program parses once: the prebuilt one serves one main.
-    const ready = prebuilt;
-    prebuilt = undefined;
-    const run: Run = ready?.run ?? { onExit: resolve, early, args: [] };
-    Object.assign(run, { onExit: resolve, early });
-    const { program, registrar } = ready ?? programFor(argv, run);
+    const { program, registrar } = programFor(argv, resolve, early);
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
-    run.args = args;
+    handleParseErrors(program, true, args);
     program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {
       if (err instanceof CommanderError) return resolve(usageError(err, argv));
       if (!isSilent(err)) process.stderr.write(`${errorText(err)}\n`);
