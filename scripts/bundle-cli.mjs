@@ -5,6 +5,7 @@
 // bindings, TLS) dynamically, so those load only when used.
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/berth-cli/', import.meta.url).pathname;
@@ -57,7 +58,8 @@ try {
  * The snapshot builder's script: the bundle, run with a require that loads
  * node's modules on first use (several, like http, cannot load while a
  * snapshot is built) and packages (native bindings) from the real location
- * at run time; berthModuleUrl is set at run time too.
+ * at run time; berthModuleUrl is the bundle's own, where the snapshot
+ * finds it at run time as well.
  */
 function snapshotEntry(bundle) {
   const banner = /^const berthModuleUrl = .*$/m;
@@ -90,10 +92,8 @@ function lazyRequire(id) {
   });
 }
 const cli = { exports: {} };
-let setModuleUrl;
 (function (exports, require, module, __filename, __dirname) {
-${bundle.replace(banner, "let berthModuleUrl = '';")}
-setModuleUrl = (url) => { berthModuleUrl = url; };
+${bundle.replace(banner, () => `const berthModuleUrl = ${JSON.stringify(pathToFileURL(`${outdir}main.cjs`).href)};`)}
 })(cli.exports, lazyRequire, cli, ${file}, '');
 // A warm-up run compiles the run path into the snapshot: V8 keeps the code
 // of what ran while it was built (src/cli/main.ts prepareSnapshot).
@@ -102,7 +102,6 @@ cli.exports.prepareSnapshot().catch((err) => {
   process.exit(1);
 });
 v8.startupSnapshot.setDeserializeMainFunction(async () => {
-  setModuleUrl(require('node:url').pathToFileURL(${file}).href);
   // node --snapshot-blob BLOB -- ARGS: the arguments follow node's own path.
   process.exitCode = await cli.exports.main(process.argv.slice(1));
   // When the event loop has emptied and 'exit' is emitted, exit from its
