@@ -286,10 +286,32 @@ export class ApiClient {
 
   /** A versioned request; a non-2xx answer becomes an ApiError with the daemon's message. */
   async request(method: string, path: string, init: RequestInit = {}): Promise<ApiResponse> {
-    await this.negotiate();
-    const res = await this.raw(method, `/v${this.apiVersion}${path}`, init);
+    const res = await this.versioned(method, path, init);
     if (res.statusCode !== undefined && res.statusCode >= 400) throw await toApiError(res);
     return res;
+  }
+
+  /**
+   * Sends a request under the negotiated version. While the ping sent
+   * ahead is still under way, a request without an upload does not wait
+   * for it: it goes out with this client's own version, which is what
+   * negotiation gives with any daemon as new as ours. A daemon that turns
+   * out older refuses that version (400, "client version … is too new")
+   * before doing anything, and the request is sent again with its version.
+   */
+  private async versioned(method: string, path: string, init: RequestInit): Promise<ApiResponse> {
+    if (this.negotiated || !this.unwaitedPing || init.upload) {
+      await this.negotiate();
+      return this.raw(method, `/v${this.apiVersion}${path}`, init);
+    }
+    const negotiated = this.negotiate();
+    negotiated.catch(() => undefined);
+    const res = await this.raw(method, `/v${CLIENT_API_VERSION}${path}`, init);
+    // The answer stands unless the ping shows an older daemon, which refused the version.
+    await negotiated.catch(() => undefined);
+    if (this.apiVersion === CLIENT_API_VERSION || res.statusCode !== 400) return res;
+    res.resume();
+    return this.raw(method, `/v${this.apiVersion}${path}`, init);
   }
 
   async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
