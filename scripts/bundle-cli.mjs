@@ -5,6 +5,7 @@
 // bindings, TLS) dynamically, so those load only when used.
 import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/berth-cli/', import.meta.url).pathname;
@@ -39,7 +40,12 @@ const blob = `${outdir}main.blob`;
 const entry = `${outdir}snapshot-entry.cjs`;
 try {
   await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8')));
-  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], { stdio: 'ignore' });
+  // The warm-up run must not see a deferred CA file: it would stay in the snapshot.
+  const { BERTH_DEFERRED_NODE_EXTRA_CA_CERTS: _deferred, ...env } = process.env;
+  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+    stdio: 'ignore',
+    env,
+  });
   await writeFile(`${blob}.node`, `${process.execPath}\n`);
 } catch (err) {
   await rm(blob, { force: true });
@@ -52,7 +58,8 @@ try {
  * The snapshot builder's script: the bundle, run with a require that loads
  * node's modules on first use (several, like http, cannot load while a
  * snapshot is built) and packages (native bindings) from the real location
- * at run time; berthModuleUrl is set at run time too.
+ * at run time; berthModuleUrl is the bundle's own, where the snapshot
+ * finds it at run time as well.
  */
 function snapshotEntry(bundle) {
   const banner = /^const berthModuleUrl = .*$/m;
@@ -66,9 +73,13 @@ function builtin(id) {
   if (m === undefined) loaded.set(id, (m = require(id)));
   return m;
 }
+// Made on first use: only commands with native bindings load packages.
 let packageRequire;
 function lazyRequire(id) {
-  if (!id.startsWith('node:')) return packageRequire(id);
+  if (!id.startsWith('node:')) {
+    packageRequire ??= require('node:module').createRequire(${file});
+    return packageRequire(id);
+  }
   return new Proxy({}, {
     get: (_t, key) => builtin(id)[key],
     has: (_t, key) => key in builtin(id),
@@ -81,16 +92,21 @@ function lazyRequire(id) {
   });
 }
 const cli = { exports: {} };
-let setModuleUrl;
 (function (exports, require, module, __filename, __dirname) {
-${bundle.replace(banner, "let berthModuleUrl = '';")}
-setModuleUrl = (url) => { berthModuleUrl = url; };
+${bundle.replace(banner, () => `const berthModuleUrl = ${JSON.stringify(pathToFileURL(`${outdir}main.cjs`).href)};`)}
 })(cli.exports, lazyRequire, cli, ${file}, '');
+// A warm-up run compiles the run path into the snapshot: V8 keeps the code
+// of what ran while it was built (src/cli/main.ts prepareSnapshot).
+cli.exports.prepareSnapshot().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
 v8.startupSnapshot.setDeserializeMainFunction(async () => {
-  packageRequire = require('node:module').createRequire(${file});
-  setModuleUrl(require('node:url').pathToFileURL(${file}).href);
   // node --snapshot-blob BLOB -- ARGS: the arguments follow node's own path.
   process.exitCode = await cli.exports.main(process.argv.slice(1));
+  // When the event loop has emptied and 'exit' is emitted, exit from its
+  // last listener: that skips tearing the heap down, which only takes time.
+  process.once('exit', (code) => process.exit(code));
 });
 `;
 }

@@ -1,13 +1,27 @@
 import { readFileSync } from 'node:fs';
-import {
-  type ClientRequest,
-  request as httpRequest,
-  type IncomingMessage,
-  type RequestOptions,
+import type {
+  ClientRequest,
+  request as HttpRequest,
+  IncomingHttpHeaders,
+  IncomingMessage,
+  RequestOptions,
 } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { deferredCaSet } from './extra-ca.js';
 import type { Endpoint } from './hosts.js';
+import { UnixResponse, unixRequest, unixUpgrade } from './unix-http.js';
+
+const USER_AGENT = 'Berth-Client/0.1.0 (linux)';
+
+/**
+ * A daemon's answer: node:http's IncomingMessage, or the lean client's
+ * UnixResponse, which shows the same status, headers and body stream.
+ */
+export type ApiResponse = Readable & {
+  readonly statusCode?: number | undefined;
+  readonly headers: IncomingHttpHeaders;
+};
 
 /** The newest Engine API version this client speaks. */
 export const CLIENT_API_VERSION = '1.45';
@@ -71,6 +85,10 @@ function queryString(query: RequestInit['query']): string {
  */
 export class ApiClient {
   private negotiated: string | undefined;
+  /** The version ping under way, shared by every request that waits for it. */
+  private negotiating: Promise<void> | undefined;
+  /** The ping's connection while nothing waits for it (see pingAhead), else undefined. */
+  private unwaitedPing: { socket?: Socket; waited: boolean } | undefined;
   serverHeaders: Record<string, string | string[] | undefined> = {};
 
   constructor(readonly endpoint: Endpoint) {}
@@ -80,8 +98,8 @@ export class ApiClient {
   }
 
   /** http's request, or https's for TLS (loaded only then: TLS is costly to load). */
-  private async sender(): Promise<typeof httpRequest> {
-    if (!this.endpoint.tls) return httpRequest;
+  private async sender(): Promise<typeof HttpRequest> {
+    if (!this.endpoint.tls) return (await import('node:http')).request;
     this.rootCertificates ??= (await import('node:tls')).rootCertificates;
     return (await import('node:https')).request;
   }
@@ -110,17 +128,43 @@ export class ApiClient {
   }
 
   /** Sends one request and returns the response without reading its body. */
-  async raw(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
+  raw(method: string, path: string, init: RequestInit = {}): Promise<ApiResponse> {
+    return this.send(method, path, init);
+  }
+
+  /**
+   * Sends a request: over a Unix socket with the lean client (unix-http.ts),
+   * at once, without a turn of the event loop (pingAhead counts on that);
+   * uploads and TCP through node:http(s).
+   */
+  private async send(
+    method: string,
+    path: string,
+    init: RequestInit,
+    onSocket?: (socket: Socket) => void,
+  ): Promise<ApiResponse> {
     const body = init.body === undefined ? undefined : Buffer.from(JSON.stringify(init.body));
-    const headers: Record<string, string> = { 'User-Agent': 'Berth-Client/0.1.0 (linux)', ...init.headers };
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT, ...init.headers };
     if (body) headers['Content-Type'] = 'application/json';
+    const socketPath = this.endpoint.socketPath;
+    const connectionError = (err: unknown) =>
+      init.signal?.aborted ? err : new ConnectionError(this.endpoint, err);
+    if (socketPath !== undefined && !init.upload) {
+      const request = { method, path: path + queryString(init.query), headers, signal: init.signal };
+      const answer = unixRequest(socketPath, {
+        ...request,
+        ...(body ? { body } : {}),
+        ...(onSocket ? { onSocket } : {}),
+      });
+      return await answer.catch((err: unknown) => Promise.reject(connectionError(err)));
+    }
     const send = await this.sender();
     return new Promise((resolve, reject) => {
       const req = send(
         { ...this.baseOptions(), method, path: path + queryString(init.query), headers, signal: init.signal },
         resolve,
       );
-      req.on('error', (err) => reject(init.signal?.aborted ? err : new ConnectionError(this.endpoint, err)));
+      req.on('error', (err) => reject(connectionError(err)));
       if (init.upload) sendUpload(init.upload, req, reject);
       else req.end(body);
     });
@@ -133,17 +177,32 @@ export class ApiClient {
    */
   async hijack(path: string, query: RequestInit['query'], body?: unknown): Promise<Duplex> {
     await this.negotiate();
-    const send = await this.sender();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const fullPath = `/v${this.apiVersion}${path}${queryString(query)}`;
+    const socketPath = this.endpoint.socketPath;
+    if (socketPath !== undefined) {
+      const headers: Record<string, string> = { 'User-Agent': USER_AGENT };
+      if (payload) headers['Content-Type'] = 'application/json';
+      const answer = await unixUpgrade(socketPath, {
+        method: 'POST',
+        path: fullPath,
+        headers,
+        ...(payload ? { body: payload } : {}),
+      }).catch((err: unknown) => Promise.reject(new ConnectionError(this.endpoint, err)));
+      if (!(answer instanceof UnixResponse)) return answer.socket;
+      const text = await readText(answer);
+      throw new ApiError(answer.statusCode || 500, parseMessage(text));
+    }
+    const send = await this.sender();
     return new Promise((resolve, reject) => {
       const req = send({
         ...this.baseOptions(),
         method: 'POST',
-        path: `/v${this.apiVersion}${path}${queryString(query)}`,
+        path: fullPath,
         headers: {
           Connection: 'Upgrade',
           Upgrade: 'tcp',
-          'User-Agent': 'Berth-Client/0.1.0 (linux)',
+          'User-Agent': USER_AGENT,
           ...(payload
             ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) }
             : {}),
@@ -168,7 +227,46 @@ export class ApiClient {
 
   async negotiate(): Promise<void> {
     if (this.negotiated) return;
-    const res = await this.raw('HEAD', '/_ping');
+    const unwaited = this.unwaitedPing;
+    if (unwaited) {
+      // A request waits for the ping now: its connection keeps the process alive again.
+      unwaited.waited = true;
+      unwaited.socket?.ref();
+      this.unwaitedPing = undefined;
+    }
+    this.negotiating ??= this.ping().catch((err: unknown) => {
+      this.negotiating = undefined;
+      throw err;
+    });
+    await this.negotiating;
+  }
+
+  /**
+   * Starts the version ping before any request needs it (over a Unix
+   * socket only), so that the daemon answers while the CLI parses its
+   * arguments. Until a request waits for it, its connection does not keep
+   * the process alive: a command that never talks to the daemon (a usage
+   * error, --help) ends as soon as it is done. Failures surface, and the
+   * ping is retried, when a request negotiates.
+   */
+  pingAhead(): void {
+    if (this.negotiating || this.endpoint.socketPath === undefined) return;
+    const unwaited: { socket?: Socket; waited: boolean } = { waited: false };
+    this.unwaitedPing = unwaited;
+    const onSocket = (socket: Socket) => {
+      unwaited.socket = socket;
+      if (!unwaited.waited) socket.unref();
+    };
+    this.negotiating = this.ping(onSocket).catch((err: unknown) => {
+      this.negotiating = undefined;
+      throw err;
+    });
+    this.negotiating.catch(() => undefined);
+  }
+
+  /** HEAD /_ping: the daemon's API version, min(daemon's, ours), as the Docker CLI negotiates. */
+  private async ping(onSocket?: (socket: Socket) => void): Promise<void> {
+    const res = await this.send('HEAD', '/_ping', {}, onSocket);
     res.resume();
     this.serverHeaders = res.headers;
     const server = res.headers['api-version'];
@@ -187,11 +285,33 @@ export class ApiClient {
   }
 
   /** A versioned request; a non-2xx answer becomes an ApiError with the daemon's message. */
-  async request(method: string, path: string, init: RequestInit = {}): Promise<IncomingMessage> {
-    await this.negotiate();
-    const res = await this.raw(method, `/v${this.apiVersion}${path}`, init);
+  async request(method: string, path: string, init: RequestInit = {}): Promise<ApiResponse> {
+    const res = await this.versioned(method, path, init);
     if (res.statusCode !== undefined && res.statusCode >= 400) throw await toApiError(res);
     return res;
+  }
+
+  /**
+   * Sends a request under the negotiated version. While the ping sent
+   * ahead is still under way, a request without an upload does not wait
+   * for it: it goes out with this client's own version, which is what
+   * negotiation gives with any daemon as new as ours. A daemon that turns
+   * out older refuses that version (400, "client version … is too new")
+   * before doing anything, and the request is sent again with its version.
+   */
+  private async versioned(method: string, path: string, init: RequestInit): Promise<ApiResponse> {
+    if (this.negotiated || !this.unwaitedPing || init.upload) {
+      await this.negotiate();
+      return this.raw(method, `/v${this.apiVersion}${path}`, init);
+    }
+    const negotiated = this.negotiate();
+    negotiated.catch(() => undefined);
+    const res = await this.raw(method, `/v${CLIENT_API_VERSION}${path}`, init);
+    // The answer stands unless the ping shows an older daemon, which refused the version.
+    await negotiated.catch(() => undefined);
+    if (this.apiVersion === CLIENT_API_VERSION || res.statusCode !== 400) return res;
+    res.resume();
+    return this.raw(method, `/v${this.apiVersion}${path}`, init);
   }
 
   async json<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
@@ -233,13 +353,13 @@ function parseMessage(text: string): string {
   }
 }
 
-export async function readText(res: IncomingMessage): Promise<string> {
+export async function readText(res: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function toApiError(res: IncomingMessage): Promise<ApiError> {
+async function toApiError(res: ApiResponse): Promise<ApiError> {
   const text = await readText(res);
   let message = text.trim();
   if (res.headers['content-type'] === 'application/json') {

@@ -28,9 +28,9 @@ export interface CliContext {
   readonly stdout: OutStream;
 }
 
-/** The context for one command run against an endpoint, on the process's streams. */
-export function createContext(endpoint: Endpoint, debug: boolean): CliContext {
-  let client: ApiClient | undefined;
+/** The context for one command run against an endpoint, on the process's streams (with `early`, that client). */
+export function createContext(endpoint: Endpoint, debug: boolean, early?: ApiClient): CliContext {
+  let client = early;
   return {
     contextName: 'default',
     endpoint,
@@ -41,17 +41,26 @@ export function createContext(endpoint: Endpoint, debug: boolean): CliContext {
     },
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    // process.stdin is made on first access; only commands that read it touch it.
+    // Node makes process.stdin and process.stdout on first access, loading
+    // tty or net for them: only commands that use them pay for that.
     stdin: {
       get stream() {
         return process.stdin;
       },
-      isTerminal: isatty(0),
+      get isTerminal() {
+        return isatty(0);
+      },
     },
     stdout: {
-      stream: process.stdout,
-      isTerminal: process.stdout.isTTY === true,
-      columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+      get stream() {
+        return process.stdout;
+      },
+      get isTerminal() {
+        return process.stdout.isTTY === true;
+      },
+      get columns() {
+        return process.stdout.isTTY ? process.stdout.columns : undefined;
+      },
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { clientBuild } from './build.js';
+import { ApiClient } from './client.js';
 import { normalizeBoolFlags, Registrar } from './command-spec.js';
 import { registerBootstrapCommands } from './commands/bootstrap/register.js';
 import { registerBuildCommands } from './commands/build/register.js';
@@ -12,8 +13,9 @@ import { type CliContext, createContext } from './context.js';
 import { errorText, exitCodeOf, isSilent } from './errors.js';
 import { restoreExtraCaCerts } from './extra-ca.js';
 import { formatHelp } from './help.js';
-import { resolveEndpoint } from './hosts.js';
+import { type Endpoint, resolveEndpoint } from './hosts.js';
 import { flagError } from './usage-errors.js';
+import { warmUp } from './warm-up.js';
 
 type GlobalOpts = {
   host?: string;
@@ -37,7 +39,7 @@ const GLOBAL_VALUE_FLAGS = new Set([
   '--tlskey',
 ]);
 
-function contextFrom(program: Command): CliContext {
+function contextFrom(program: Command, early: ApiClient | undefined): CliContext {
   const g = program.opts<GlobalOpts>();
   const endpoint = resolveEndpoint({
     host: g.host,
@@ -47,7 +49,53 @@ function contextFrom(program: Command): CliContext {
     tlsCert: g.tlscert,
     tlsKey: g.tlskey,
   });
-  return createContext(endpoint, g.debug ?? false);
+  // The client that pinged ahead, when the flags as parsed name its daemon.
+  const same =
+    early !== undefined &&
+    endpoint.tls === undefined &&
+    endpoint.socketPath !== undefined &&
+    endpoint.socketPath === early.endpoint.socketPath;
+  return createContext(endpoint, g.debug ?? false, same ? early : undefined);
+}
+
+/**
+ * The daemon's endpoint as argv's global flags name it, read before
+ * commander parses them, for the ping ahead (see earlyClient); undefined
+ * when the flags are anything but -H/--host, -D and -l.
+ */
+export function earlyEndpoint(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Endpoint | undefined {
+  let host: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) break;
+    if (arg === '-H' || arg === '--host') host = argv[++i];
+    else if (arg.startsWith('--host=')) host = arg.slice('--host='.length);
+    else if (arg.startsWith('-H')) host = arg.slice(2);
+    else if (arg === '-l' || arg === '--log-level') i++;
+    else if (!(arg === '-D' || arg === '--debug' || arg.startsWith('--log-level='))) return undefined;
+  }
+  try {
+    return resolveEndpoint({ host, env });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A client that has sent its version ping before the arguments are
+ * parsed: over a Unix socket the daemon answers while commander builds and
+ * parses, and the command's first request needs no round trip of its own.
+ */
+function earlyClient(argv: readonly string[]): ApiClient | undefined {
+  if (commandWord(argv) === undefined || argv.includes('--help') || argv.includes('-h')) return undefined;
+  const endpoint = earlyEndpoint(argv);
+  if (endpoint?.socketPath === undefined || endpoint.tls) return undefined;
+  const client = new ApiClient(endpoint);
+  client.pingAhead();
+  return client;
 }
 
 function createProgram(): Command {
@@ -84,9 +132,10 @@ function createProgram(): Command {
 export function buildProgram(
   onExit: (code: number) => void,
   only?: string,
+  early?: ApiClient,
 ): { program: Command; registrar: Registrar } {
   const program = createProgram();
-  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program))), only);
+  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program, early))), only);
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
@@ -158,20 +207,33 @@ export function commandWord(argv: readonly string[]): string | undefined {
 function programFor(
   argv: readonly string[],
   onExit: (code: number) => void,
+  early: ApiClient | undefined,
 ): { program: Command; registrar: Registrar } {
   const word = commandWord(argv);
   if (word !== undefined) {
-    const built = buildProgram(onExit, word);
+    const built = buildProgram(onExit, word, early);
     if (built.registrar.matched) return built;
   }
-  return buildProgram(onExit);
+  return buildProgram(onExit, undefined, early);
+}
+
+/**
+ * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
+ * once against an in-memory daemon, so that its code is compiled in the
+ * snapshot (warm-up.ts).
+ */
+export function prepareSnapshot(): Promise<void> {
+  return warmUp(main);
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   restoreExtraCaCerts();
+  const early = earlyClient(argv);
+  // One turn of the event loop sends the ping: its connection is made by now.
+  if (early) await new Promise((resolve) => setImmediate(resolve));
   return new Promise<number>((resolve) => {
-    const { program, registrar } = programFor(argv, resolve);
+    const { program, registrar } = programFor(argv, resolve, early);
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
     handleParseErrors(program, true, args);
     program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {

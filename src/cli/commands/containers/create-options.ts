@@ -176,11 +176,13 @@ export async function createContainer(
     return created;
   } catch (err) {
     if (err instanceof StatusError) throw err;
-    if (!(err instanceof ApiError)) {
-      throw new StatusError(`berth: ${err instanceof Error ? err.message : String(err)}`, failureCode);
-    }
     // docker run words its own failures as "docker: …" with a pointer to its help; docker create does not.
-    const text = `Error response from daemon: ${err.message}`;
+    const text =
+      err instanceof ApiError
+        ? `Error response from daemon: ${err.message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     throw new StatusError(
       failureCode === 125 ? `berth: ${text}\n\nRun 'berth run --help' for more information` : text,
       failureCode,

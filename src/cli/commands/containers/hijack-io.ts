@@ -22,15 +22,16 @@ export interface StreamOptions {
 export type StreamEnd = 'ended' | 'detached';
 
 export function streamHijacked(socket: Duplex, options: StreamOptions): Promise<StreamEnd> {
-  const input = process.stdin;
-  const rawMode = options.tty && options.stdin && input.isTTY === true;
+  // process.stdin is made on first access (loading tty or net): only when it is sent.
+  const input = options.stdin ? process.stdin : undefined;
+  const rawMode = options.tty && input?.isTTY === true;
   if (rawMode) {
     input.setRawMode(true);
     // libuv's raw mode keeps output processing (ONLCR): the remote TTY already sends \r\n.
     spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   }
   const restore = () => {
-    if (rawMode && input.isTTY) input.setRawMode(false);
+    if (rawMode && input?.isTTY) input.setRawMode(false);
   };
   return new Promise<StreamEnd>((resolve) => {
     let done = false;
@@ -38,9 +39,9 @@ export function streamHijacked(socket: Duplex, options: StreamOptions): Promise<
       if (done) return;
       done = true;
       restore();
-      input.off('data', onInput);
-      input.off('end', onInputEnd);
-      input.pause();
+      input?.off('data', onInput);
+      input?.off('end', onInputEnd);
+      input?.pause();
       if (end === 'detached') socket.destroy();
       resolve(end);
     };
@@ -74,7 +75,7 @@ export function streamHijacked(socket: Duplex, options: StreamOptions): Promise<
     };
     // Our input ended: half-close, and keep reading what the process still prints.
     const onInputEnd = () => socket.end();
-    if (options.stdin) {
+    if (input) {
       input.on('data', onInput);
       input.on('end', onInputEnd);
       input.resume();

@@ -1,4 +1,5 @@
 /** `berth run` (cli/command/container/run.go): create, attach, wait, start, stream, exit with the container's code. */
+import type { Duplex } from 'node:stream';
 import { ApiError } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import type { CliContext } from '../../context.js';
@@ -55,15 +56,8 @@ async function runContainer(
   const streams = attachedStreams(o, detach);
   const tty = Boolean(o.tty);
   const attached = streams.stdin || streams.stdout || streams.stderr;
-  const socket = attached
-    ? await client.hijack(`/containers/${id}/attach`, {
-        stream: true,
-        stdin: streams.stdin,
-        stdout: streams.stdout,
-        stderr: streams.stderr,
-        ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
-      })
-    : undefined;
+  // The wait goes out with the attach (docker sends it once attached): both
+  // are in place before start, and neither waits for the other's answer.
   // Detaching leaves the container running: the wait is then abandoned.
   const waitAbort = new AbortController();
   const waited = client
@@ -73,6 +67,21 @@ async function runContainer(
     })
     .then(waitStatus);
   waited.catch(() => undefined);
+  let socket: Duplex | undefined;
+  try {
+    socket = attached
+      ? await client.hijack(`/containers/${id}/attach`, {
+          stream: true,
+          stdin: streams.stdin,
+          stdout: streams.stdout,
+          stderr: streams.stderr,
+          ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}),
+        })
+      : undefined;
+  } catch (err) {
+    waitAbort.abort();
+    throw err;
+  }
   // Installed before start, so a signal that comes early is not lost to the default handler.
   const stopSignals = o.sigProxy !== false && !tty ? proxySignals(client, id) : () => {};
   // Read the stream from before start: a short-lived container can print and end
