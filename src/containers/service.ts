@@ -471,7 +471,12 @@ export class ContainerService {
       });
       record.ManuallyStopped = false;
       this.health.start(record);
-      await traced('start.record', () => this.store.save(record));
+      // The process runs now: a record that cannot be written (a full disk) must not turn
+      // the start into a failure whose rollback races the running container, which nothing
+      // would then follow. dockerd logs its checkpoint failure here too.
+      await traced('start.record', () => this.store.save(record)).catch((err: unknown) =>
+        this.deps.log.error('could not record a container start', { id: record.Id, error: err }),
+      );
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {

@@ -111,10 +111,17 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
       });
     const failed = await build();
     assert.notEqual(failed.code, 0);
-    // The RUN command's own error (overlayfs on a full ext4 says EIO) and the failed step.
+    // The failed step with the RUN command's own code, and the full layer's directory (the
+    // command itself says only "I/O error": busybox words ENOSPC so).
     assert.match(
       failed.stderr,
       /The command '\/bin\/sh -c head -c 3000000 \/dev\/zero > \/zeros' returned a non-zero code: 1/,
+    );
+    assert.match(
+      failed.stderr,
+      new RegExp(
+        `returned a non-zero code: 1; ${fs.dir}/data/overlay2/snapshots/\\d+/fs: no space left on device`,
+      ),
     );
     await checkStopped();
     await rm(filler);
