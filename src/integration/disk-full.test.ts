@@ -8,10 +8,11 @@ import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../regi
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
 import { pushBusybox, skopeoBinary } from '../testing/governed-registry.js';
+import { diffOwned, execRootLeftovers, rootsOfDaemon, snapshotOwned } from '../testing/leaks.js';
 import { digestOf, ociPusher } from '../testing/oci-push.js';
 import { bin, busyboxArchive, dockerCli } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
-import { mountSmallFs, type SmallFs } from '../testing/small-fs.js';
+import { mountSmallFs, mountSmallTmpfs, type SmallFs } from '../testing/small-fs.js';
 
 // Data roots on a small loop-mounted ext4 that is then filled: load, pull and registry
 // pushes fail with "no space left on device" naming the file, leave a store that checks
@@ -219,5 +220,56 @@ describe('a full disk under berth-registry', () => {
     await rm(filler);
     await pusher.image('full/x', '1', layer);
     assert.equal(digestOf(await pusher.pullLayer('full/x', '1')), digestOf(layer));
+  });
+});
+
+describe('a full exec root under berthd', { skip: docker ? false : 'no docker CLI' }, () => {
+  let fs: SmallFs | string;
+  let daemon: TestDaemon | undefined;
+  const cli = (...args: string[]) =>
+    runCommand(docker!, ['-H', daemon!.host, ...args], { timeoutMs: 120_000 });
+
+  before(async () => {
+    // 4 MiB of tmpfs, as a crowded /run.
+    fs = await mountSmallTmpfs(4);
+    if (typeof fs === 'string') return;
+    daemon = await startDaemon({ execRoot: fs.dir });
+    assert.equal((await cli('load', '-i', busyboxArchive)).code, 0);
+  });
+  after(async () => {
+    await daemon?.stop();
+    if (typeof fs !== 'string') await fs?.release();
+  });
+
+  it('docker run fails with 125 naming the exec root, leaves nothing behind, and runs once space is freed', async (t) => {
+    if (typeof fs === 'string') return t.skip(fs);
+    const roots = await rootsOfDaemon(daemon!);
+    const ids = new Set<string>();
+    const before = await snapshotOwned(roots);
+    // 64 KiB free was enough for runc to start the container but not for conmon's exit
+    // file: the container ran and `docker run` exited 255.
+    const filler = await fs.fill(64 * 1024);
+    t.after(() => rm(filler, { force: true }));
+    const name = `full-exec-${process.pid}`;
+    t.after(() => cli('rm', '-f', name));
+    const failed = await cli('run', '--name', name, 'busybox', 'echo', 'ran');
+    assert.equal(failed.code, 125, failed.stdout + failed.stderr);
+    assert.equal(failed.stdout, '');
+    assert.match(failed.stderr, new RegExp(`${fs.dir}: no space left on device`));
+    ids.add((await cli('inspect', '-f', '{{.Id}}', name)).stdout.trim());
+    const autoRemoved = await cli('run', '--rm', 'busybox', 'echo', 'ran');
+    assert.equal(autoRemoved.code, 125, autoRemoved.stdout + autoRemoved.stderr);
+    assert.match(autoRemoved.stderr, new RegExp(`${fs.dir}: no space left on device`));
+    // The --rm container is gone; the named one stays as created, as dockerd leaves it.
+    const listed = await cli('ps', '-a', '--format', '{{.Names}} {{.State}}');
+    assert.equal(listed.stdout, `${name} created\n`);
+    assert.equal((await cli('rm', name)).code, 0);
+    assert.deepEqual(diffOwned(before, await snapshotOwned(roots, ids)), {});
+    assert.deepEqual(await execRootLeftovers(fs.dir, ids), []);
+
+    await rm(filler);
+    const ran = await cli('run', '--rm', 'busybox', 'echo', 'ran');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout, 'ran\n');
   });
 });

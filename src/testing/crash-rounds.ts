@@ -6,10 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemon, type TestDaemon, waitExit } from './daemon.js';
-import { diffOwned, type LeakSnapshot, leakCount, snapshotOwned, trackContainerIds } from './leaks.js';
+import {
+  diffOwned,
+  type LeakSnapshot,
+  leakCount,
+  rootsOfDaemon,
+  snapshotOwned,
+  trackContainerIds,
+} from './leaks.js';
 import { bin, dockerCli } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
 
@@ -71,18 +78,7 @@ export class CrashDaemon {
   }
 
   async owned(): Promise<LeakSnapshot> {
-    const config = JSON.parse(await readFile(this.current.configFile, 'utf8')) as {
-      'default-address-pools'?: { base: string }[];
-    };
-    return snapshotOwned(
-      {
-        dataRoot: this.current.dataRoot,
-        execRoot: this.current.execRoot,
-        pools: (config['default-address-pools'] ?? []).map((p) => p.base),
-        ...(this.current.process.pid ? { daemonPid: this.current.process.pid } : {}),
-      },
-      this.seenContainers,
-    );
+    return snapshotOwned(await rootsOfDaemon(this.current), this.seenContainers);
   }
 
   /** One round: kill -9 during `round.args`, restart, clean up, no leaks, a clean store. */
