@@ -131,6 +131,52 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     await checkStopped();
   });
 
+  it('docker push from a full data root fails naming the file or succeeds, leaves a clean store, and pushes once space is freed', async (t) => {
+    if (typeof fs === 'string') return t.skip(fs);
+    if (!distribution) return t.skip('no skopeo to seed the local Distribution registry');
+    await ensureBusybox();
+    const ref = `${distribution.host}/full/pushed:${process.pid}`;
+    // A layer of 300 kB of random bytes, which the registry does not have yet.
+    const maker = `full-push-${process.pid}`;
+    const made = await cli(
+      'run',
+      '--name',
+      maker,
+      'busybox',
+      'sh',
+      '-c',
+      'head -c 300000 /dev/urandom > /random',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal((await cli('commit', maker, ref)).code, 0);
+    assert.equal((await cli('rm', maker)).code, 0);
+    t.after(() => cli('rmi', ref));
+    // Less free than the new layer, compressed or not, for the temp files a push may write.
+    const filler = await fs.fill(64 * 1024);
+    t.after(() => rm(filler, { force: true }));
+    const pushed = await cli('push', ref);
+    const output = pushed.stdout + pushed.stderr;
+    if (pushed.code !== 0) assert.match(output, new RegExp(`${fs.dir}/data/\\S+: no space left on device`));
+    else {
+      // The new layer went up (not "Layer already exists") and the manifest with it.
+      assert.match(pushed.stdout, /: Pushed\n/);
+      assert.match(pushed.stdout, /: digest: sha256:[0-9a-f]{64} size: \d+/);
+    }
+    await checkStopped();
+    await rm(filler);
+    const again = await cli('push', ref);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    const pushedDigest = (out: string) => /digest: (sha256:[0-9a-f]{64})/.exec(out)?.[1];
+    if (pushed.code === 0) assert.equal(pushedDigest(again.stdout), pushedDigest(pushed.stdout));
+    // What the registry holds runs: pulled back under another name.
+    assert.equal((await cli('rmi', ref)).code, 0);
+    const pulled = await cli('pull', ref);
+    assert.equal(pulled.code, 0, pulled.stdout + pulled.stderr);
+    const ran = await cli('run', '--rm', ref, 'echo', 'pushed');
+    assert.equal(ran.stdout, 'pushed\n', ran.stderr);
+    t.diagnostic(`push on the full disk: exit ${pushed.code}: ${output.trim().replace(/\n/g, ' | ')}`);
+  });
+
   it('a container printing 2 MB on a full disk keeps running, and its new lines reach docker logs once space is freed', async (t) => {
     if (typeof fs === 'string') return t.skip(fs);
     await ensureBusybox();
