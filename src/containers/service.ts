@@ -550,11 +550,11 @@ export class ContainerService {
       );
   }
 
-  /** Rotates the log of a running container whose log options keep more than one file. */
+  /** Rotates the log of a running container with a max-size (with one file: keeps conmon's next file ready). */
   private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
     const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
     const rotation = config && logRotationOf(config);
-    if (!rotation || rotation.maxFile < 2 || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
+    if (!rotation || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
     void this.rotators.get(record.Id)?.stop();
     const rotator = new LogRotator({
       ...rotation,

@@ -220,6 +220,53 @@ describe('a full disk under berthd', { skip: docker ? false : 'no docker CLI' },
     assert.match(after, /tick-\d+\n/);
     assert.equal((await cli('inspect', '-f', '{{.State.Running}}', name)).stdout.trim(), 'true');
   });
+
+  it('with --log-opt max-size and no free inodes, conmon starts the log over and the container keeps running; lines reach docker logs once inodes are freed', async (t) => {
+    if (typeof fs === 'string') return t.skip(fs);
+    await ensureBusybox();
+    const name = `full-inodes-${process.pid}`;
+    // Waits for USR1 (sent once the inodes are gone), prints 200 kB (ten times max-size), then ticks.
+    const script = `trap 'go=1' USR1; while [ -z "$go" ]; do sleep 0.1; done; yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 200000; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;
+    const run = await cli(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--log-opt',
+      'max-size=20k',
+      'busybox',
+      'sh',
+      '-c',
+      script,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    t.after(() => cli('rm', '-f', name));
+    const filler = await fs.fillInodes();
+    t.after(() => rm(filler, { recursive: true, force: true }));
+    assert.equal((await cli('kill', '-s', 'USR1', name)).code, 0);
+    const tick = async () => {
+      const logs = await cli('logs', '--tail', '1', name);
+      return Number(/tick-(\d+)/.exec(logs.stdout)?.[1] ?? -1);
+    };
+    // Blocks are free, so the lines are kept; without a ready file conmon's reopen at the
+    // limit needed a new inode, failed, and conmon exited (the container with 255).
+    let before = -1;
+    for (let i = 0; i < 150 && before < 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      before = await tick();
+    }
+    const state = await cli('inspect', '-f', '{{.State.Running}} {{.State.ExitCode}}', name);
+    assert.equal(state.stdout.trim(), 'true 0', `${state.stderr}\n${daemon!.output().slice(-2000)}`);
+    assert.ok(before >= 0, 'no tick reached docker logs');
+    await rm(filler, { recursive: true });
+    let after = before;
+    for (let i = 0; i < 100 && after <= before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await tick();
+    }
+    assert.ok(after > before, `tick-${after} after tick-${before}`);
+    assert.equal((await cli('inspect', '-f', '{{.State.Running}}', name)).stdout.trim(), 'true');
+  });
 });
 
 describe('a full disk under berth-registry', () => {

@@ -13,6 +13,8 @@ export interface SmallFs {
   dir: string;
   /** Fills the filesystem up to `leaveBytes` free with a file it returns the path of. */
   fill(leaveBytes: number): Promise<string>;
+  /** Takes every free inode with empty files in a directory it returns the path of. */
+  fillInodes(): Promise<string>;
   release(): Promise<void>;
 }
 
@@ -71,6 +73,19 @@ function withFill(dir: string, release: () => Promise<void>): SmallFs {
       const r = await runCommand('fallocate', ['-l', String(size), filler]);
       if (r.code !== 0) throw new Error(`fallocate: ${r.stderr}`);
       return filler;
+    },
+    async fillInodes() {
+      const filler = join(dir, 'inode-filler');
+      await rm(filler, { recursive: true, force: true });
+      await mkdir(filler);
+      for (let i = 0; ; i++) {
+        try {
+          await writeFile(join(filler, String(i)), '', { flag: 'wx' });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return filler;
+          throw err;
+        }
+      }
     },
   };
 }
