@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -339,6 +339,12 @@ describe('a full exec root under berthd', { skip: docker ? false : 'no docker CL
     const roots = await rootsOfDaemon(daemon!);
     const ids = new Set<string>();
     const before = await snapshotOwned(roots);
+    // Started while there is room, for exec on the full exec root.
+    const running = `full-exec-running-${process.pid}`;
+    const started = await cli('run', '-d', '--name', running, 'busybox', 'sleep', '600');
+    assert.equal(started.code, 0, started.stderr);
+    ids.add(started.stdout.trim());
+    t.after(() => cli('rm', '-f', running));
     // 64 KiB free was enough for runc to start the container but not for conmon's exit
     // file: the container ran and `docker run` exited 255.
     const filler = await fs.fill(64 * 1024);
@@ -355,12 +361,25 @@ describe('a full exec root under berthd', { skip: docker ? false : 'no docker CL
     assert.match(autoRemoved.stderr, new RegExp(`${fs.dir}: no space left on device`));
     // The --rm container is gone; the named one stays as created, as dockerd leaves it.
     const listed = await cli('ps', '-a', '--format', '{{.Names}} {{.State}}');
-    assert.equal(listed.stdout, `${name} created\n`);
+    assert.equal(listed.stdout, `${name} created\n${running} running\n`);
+    // Quite full (the same filler file, grown): exec fails as dockerd's does (126), naming
+    // the file it could not write, and leaves no session directory of its own.
+    await fs.fill(0);
+    const exec = await cli('exec', running, 'echo', 'ran');
+    assert.equal(exec.code, 126, exec.stdout + exec.stderr);
+    assert.match(
+      exec.stdout + exec.stderr,
+      new RegExp(`OCI runtime exec failed: write ${fs.dir}/containers/\\S+: no space left on device`),
+    );
+    const sessions = await readdir(join(fs.dir, 'containers', started.stdout.trim(), 'exec')).catch(() => []);
+    assert.deepEqual(sessions, []);
+    await rm(filler);
+    assert.equal((await cli('exec', running, 'echo', 'ran')).stdout, 'ran\n');
     assert.equal((await cli('rm', name)).code, 0);
+    assert.equal((await cli('rm', '-f', running)).code, 0);
     assert.deepEqual(diffOwned(before, await snapshotOwned(roots, ids)), {});
     assert.deepEqual(await execRootLeftovers(fs.dir, ids), []);
 
-    await rm(filler);
     const ran = await cli('run', '--rm', 'busybox', 'echo', 'ran');
     assert.equal(ran.code, 0, ran.stderr);
     assert.equal(ran.stdout, 'ran\n');
