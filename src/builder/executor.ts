@@ -14,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ContainerService } from '../containers/service.js';
 import type { Digest } from '../core/digest.js';
 import { ErrorKind, isKind, kindOf } from '../core/errors.js';
+import { fullDiskNote } from '../core/full-disk.js';
 import type { Logger } from '../core/logger.js';
 import type { ImageEntry } from '../images/catalog.js';
 import type { ContainerConfig } from '../images/config.js';
@@ -24,7 +25,7 @@ import type { KeyValueStore } from '../metadata/kv.js';
 import type { LeaseStore } from '../metadata/leases.js';
 import { mountAll, unmount } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { commitRecord } from './commit.js';
+import { commitRecord, overlayDirs } from './commit.js';
 import {
   type CopyEntry,
   CopySourceError,
@@ -677,8 +678,9 @@ export class BuildExecutor {
       const tail = await this.runContainer(containerId);
       if (tail.exitCode !== 0) {
         const last = tail.lines.length > 0 ? `; last output:\n${tail.lines.join('\n')}` : '';
+        const full = await this.fullLayerNote(containerId);
         throw stepError(
-          `The command '${cmd.join(' ')}' returned a non-zero code: ${tail.exitCode}${last}`,
+          `The command '${cmd.join(' ')}' returned a non-zero code: ${tail.exitCode}${full ? `; ${full}` : ''}${last}`,
           ins.line,
           ErrorKind.Internal,
           tail.exitCode,
@@ -714,6 +716,17 @@ export class BuildExecutor {
         if (committed) this.out.stream(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
       }
     }
+  }
+
+  /**
+   * `<upper dir>: no space left on device` when the failed step's writable layer is on a full
+   * filesystem: the command's own message may not say so (busybox reports ENOSPC as "I/O error").
+   */
+  private async fullLayerNote(containerId: string): Promise<string | undefined> {
+    const record = this.deps.containers.store.find(containerId);
+    if (!record) return undefined;
+    const mounts = await this.deps.snapshotter.mounts(record.SnapshotKey).catch(() => undefined);
+    return mounts && mounts.length > 0 ? fullDiskNote(overlayDirs(mounts).upper) : undefined;
   }
 
   /** Starts the container, streams its output, and returns its exit code with its last lines. */

@@ -1,9 +1,10 @@
-import { chown, mkdir } from 'node:fs/promises';
+import { chown, mkdir, rmdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
   conflict,
   ErrorKind,
+  errnoCode,
   failedPrecondition,
   invalidArgument,
   isDiskFull,
@@ -550,11 +551,11 @@ export class ContainerService {
       );
   }
 
-  /** Rotates the log of a running container whose log options keep more than one file. */
+  /** Rotates the log of a running container with a max-size (with one file: keeps conmon's next file ready). */
   private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
     const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
     const rotation = config && logRotationOf(config);
-    if (!rotation || rotation.maxFile < 2 || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
+    if (!rotation || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
     void this.rotators.get(record.Id)?.stop();
     const rotator = new LogRotator({
       ...rotation,
@@ -819,7 +820,20 @@ export class ContainerService {
         : traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true })).catch(
             () => {},
           )
-    ).then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    ).then(() =>
+      traced('rm.unmount', async () => {
+        await unmount(this.rootfsPath(record.Id));
+        // The empty mount point goes too (it was left in the exec root for every container).
+        await rmdir(this.rootfsPath(record.Id));
+      }).catch((err: unknown) => {
+        // A container that never started has no mount point.
+        if (errnoCode(err) !== 'ENOENT')
+          this.deps.log.warn('could not remove a container rootfs mount point', {
+            id: record.Id,
+            error: err,
+          });
+      }),
+    );
     await Promise.all([
       traced('rm.network', async () => this.deps.networking?.release(record)).catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),

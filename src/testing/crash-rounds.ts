@@ -13,7 +13,14 @@ import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDaemon, type TestDaemon, waitExit } from './daemon.js';
 import { type DistributionRegistry, startDistributionRegistry } from './distribution-registry.js';
-import { diffOwned, type LeakSnapshot, leakCount, snapshotOwned, trackContainerIds } from './leaks.js';
+import {
+  diffOwned,
+  type LeakSnapshot,
+  leakCount,
+  rootsOfDaemon,
+  snapshotOwned,
+  trackContainerIds,
+} from './leaks.js';
 import { bin, busyboxArchive, dockerCli } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
 
@@ -75,18 +82,7 @@ export class CrashDaemon {
   }
 
   async owned(): Promise<LeakSnapshot> {
-    const config = JSON.parse(await readFile(this.current.configFile, 'utf8')) as {
-      'default-address-pools'?: { base: string }[];
-    };
-    return snapshotOwned(
-      {
-        dataRoot: this.current.dataRoot,
-        execRoot: this.current.execRoot,
-        pools: (config['default-address-pools'] ?? []).map((p) => p.base),
-        ...(this.current.process.pid ? { daemonPid: this.current.process.pid } : {}),
-      },
-      this.seenContainers,
-    );
+    return snapshotOwned(await rootsOfDaemon(this.current), this.seenContainers);
   }
 
   /** One round: kill -9 during `round.args`, restart, clean up, no leaks, a clean store. */

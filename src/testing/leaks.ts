@@ -40,6 +40,39 @@ export interface DaemonRoots {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** The roots of a test daemon (startDaemon's), its address pools read from its daemon.json. */
+export async function rootsOfDaemon(daemon: {
+  dataRoot: string;
+  execRoot: string;
+  configFile: string;
+  process: { pid?: number | undefined };
+}): Promise<DaemonRoots> {
+  const config = JSON.parse(await readFile(daemon.configFile, 'utf8')) as {
+    'default-address-pools'?: { base: string }[];
+  };
+  return {
+    dataRoot: daemon.dataRoot,
+    execRoot: daemon.execRoot,
+    pools: (config['default-address-pools'] ?? []).map((p) => p.base),
+    ...(daemon.process.pid ? { daemonPid: daemon.process.pid } : {}),
+  };
+}
+
+/**
+ * What the exec root still holds for the given containers: bundles, exit files, rootfs mount
+ * points (a removed container must leave none of them).
+ */
+export async function execRootLeftovers(execRoot: string, ids: Iterable<string>): Promise<string[]> {
+  const wanted = new Set(ids);
+  const out: string[] = [];
+  for (const sub of ['containers', 'exits', 'rootfs']) {
+    for (const name of await readdir(join(execRoot, sub)).catch(() => [] as string[])) {
+      if (wanted.has(name)) out.push(`${sub}/${name}`);
+    }
+  }
+  return out.sort();
+}
+
 /** Container IDs of the daemon's records, to be added to what a test tracks. */
 export async function containerIdsOf(dataRoot: string): Promise<string[]> {
   const names = await readdir(join(dataRoot, 'containers')).catch(() => [] as string[]);

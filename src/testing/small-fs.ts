@@ -1,6 +1,7 @@
 /**
- * A small ext4 filesystem on a loop device in a temp dir, for disk-full tests. release()
- * unmounts it and removes the image and dir; call it in after() so it runs when a test fails.
+ * A small ext4 filesystem on a loop device, or a small tmpfs, in a temp dir, for disk-full
+ * tests. release() unmounts it and removes the image and dir; call it in after() so it runs
+ * when a test fails.
  */
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,8 @@ export interface SmallFs {
   dir: string;
   /** Fills the filesystem up to `leaveBytes` free with a file it returns the path of. */
   fill(leaveBytes: number): Promise<string>;
+  /** Takes every free inode with empty files in a directory it returns the path of. */
+  fillInodes(): Promise<string>;
   release(): Promise<void>;
 }
 
@@ -36,6 +39,26 @@ export async function mountSmallFs(megabytes: number): Promise<SmallFs | string>
     await release();
     return `cannot make a loop-mounted ext4: ${mount.stderr.trim()}`;
   }
+  return withFill(dir, release);
+}
+
+/** Mounts a fresh tmpfs of `megabytes` (an exec root as small as a crowded /run). */
+export async function mountSmallTmpfs(megabytes: number): Promise<SmallFs | string> {
+  if (process.getuid?.() !== 0) return 'needs root to mount a tmpfs';
+  const dir = await mkdtemp(join(tmpdir(), 'berth-small-tmpfs-'));
+  const release = async () => {
+    await runCommand('umount', [dir]).then((r) => (r.code === 0 ? r : runCommand('umount', ['-l', dir])));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const mount = await runCommand('mount', ['-t', 'tmpfs', '-o', `size=${megabytes}m`, 'tmpfs', dir]);
+  if (mount.code !== 0) {
+    await release();
+    return `cannot mount a tmpfs: ${mount.stderr.trim()}`;
+  }
+  return withFill(dir, release);
+}
+
+function withFill(dir: string, release: () => Promise<void>): SmallFs {
   return {
     dir,
     release,
@@ -50,6 +73,19 @@ export async function mountSmallFs(megabytes: number): Promise<SmallFs | string>
       const r = await runCommand('fallocate', ['-l', String(size), filler]);
       if (r.code !== 0) throw new Error(`fallocate: ${r.stderr}`);
       return filler;
+    },
+    async fillInodes() {
+      const filler = join(dir, 'inode-filler');
+      await rm(filler, { recursive: true, force: true });
+      await mkdir(filler);
+      for (let i = 0; ; i++) {
+        try {
+          await writeFile(join(filler, String(i)), '', { flag: 'wx' });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return filler;
+          throw err;
+        }
+      }
     },
   };
 }

@@ -118,6 +118,9 @@ function discardRestOfBody(request: FastifyRequest): Promise<void> {
     if (raw.destroyed || raw.readableEnded) return resolve();
     let discarded = 0;
     raw.removeAllListeners('data');
+    // A body iterator left half-way (a failed write) listens for 'readable', which keeps the
+    // stream paused: resume() would do nothing and the reply would wait for ever.
+    raw.removeAllListeners('readable');
     raw.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
       if (discarded > DISCARD_LIMIT) {

@@ -194,9 +194,17 @@ async function appendBatchedCounted(handle: FileHandle, offset: number, source: 
     batchBytes = 0;
     await inFlight;
     inFlight = writeFully(handle, buffers, at);
+    // Its failure (a full disk) is thrown at the next flush; meanwhile the loop may be waiting
+    // for the client's next chunk, and an unobserved rejection would end the process.
+    inFlight.catch(() => {});
   };
+  // Not `for await`: leaving that loop on a failed write would destroy the request body, and
+  // with it the connection before the error reply (a full disk) could be sent. The rest of
+  // the body is left for the reply's discard.
+  const chunks = source[Symbol.asyncIterator]();
   try {
-    for await (const chunk of source) {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      const chunk = next.value;
       batch.push(chunk);
       batchBytes += chunk.byteLength;
       if (batchBytes >= (activeAppends <= 4 ? WRITE_BATCH : WRITE_BATCH_BUSY)) await flush();

@@ -2,6 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
+import { fullDiskNote } from '../../core/full-disk.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
@@ -24,6 +25,11 @@ export async function createContainer(
   options: CreateOptions,
 ): Promise<CreatedContainer> {
   const paths = ctx.layout.bundle(id);
+  // A bundle, runc's state and conmon's exit file take about 100 KiB of the exec root (a tmpfs
+  // like /run): with less, runc fails without a path, or conmon cannot write the exit file
+  // after the container ran and its exit code is lost (255). Refuse before anything starts.
+  const full = await fullDiskNote(ctx.layout.execRoot, EXEC_ROOT_MIN_FREE);
+  if (full) throw new BerthError(ErrorKind.Internal, `failed to create container ${id}: ${full}`);
   // Inside a user namespace the container's root is an unprivileged host user,
   // which must still pass through the bundle to reach the rootfs.
   const userns = options.spec.linux.namespaces.some((ns) => ns.type === 'user');
@@ -71,9 +77,14 @@ export async function createContainer(
     await removeBundle(ctx, id).catch((cleanupErr: unknown) =>
       ctx.logger.warn('cleanup after failed create', { id, error: cleanupErr }),
     );
-    throw wrap(err, `failed to create container ${id}`);
+    // Space taken meanwhile: runc's and Node's errors do not say where.
+    const note = await fullDiskNote(ctx.layout.execRoot, EXEC_ROOT_MIN_FREE);
+    throw wrap(err, `failed to create container ${id}${note ? `: ${note}` : ''}`);
   }
 }
+
+/** The exec root's free space below which no container is created (see createContainer). */
+export const EXEC_ROOT_MIN_FREE = 512 * 1024;
 
 /** The optional conmon settings the caller gave. */
 function extras(options: CreateOptions) {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { serializeSpec } from '../../containers/spec/oci.js';
-import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
+import { alreadyExists, BerthError, ErrorKind, errnoCode, fileWriteError, wrap } from '../../core/errors.js';
 import { connectAttachSocket } from '../attach/session.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { isAlive, processStartTime } from '../process.js';
@@ -35,9 +35,17 @@ export async function execInContainer(
     if (errnoCode(err) === 'EEXIST') throw alreadyExists(`exec session ${execId} already exists`);
     throw err;
   }
-  await mkdir(paths.exitDir, { mode: 0o700 });
   const terminal = options.process.terminal === true;
-  await writeStateFile(paths.process, serializeSpec(options.process));
+  try {
+    await mkdir(paths.exitDir, { mode: 0o700 });
+    await writeStateFile(paths.process, serializeSpec(options.process));
+  } catch (err) {
+    // A full exec root: nothing of the session stays, and the error names the file.
+    await rm(paths.dir, { recursive: true, force: true }).catch(() => undefined);
+    const named = fileWriteError(err, paths.process);
+    // Without the cause: the exec API reports the innermost cause's text, here Node's (no path).
+    throw named === err ? err : new BerthError(ErrorKind.Internal, (named as Error).message);
+  }
   const args = execArgs(ctx.conmonBase, { id, execId, paths, terminal, stdin: options.stdin === true });
   const launch = spawnConmon(ctx.conmonPath, args, { cwd: paths.dir, attachPipe: true });
   let io: AttachSession | undefined;

@@ -22,7 +22,11 @@ import { errnoCode } from '../../core/errors.js';
  * `.1` → `.2` … and dropping what max-file does not keep. A rotated file may
  * pass max-size by what arrived before the reopen.
  *
- * conmon is started with --log-size-max = max(max-size × max-file, 1 MiB)
+ * With max-file 1 conmon's --log-size-max is max-size and conmon starts the file over
+ * itself; berthd only keeps `<log>.tmp` ready, so that a reopen on a data root without
+ * free inodes finds its file and conmon (which exits when that open fails) goes on.
+ *
+ * Otherwise conmon is started with --log-size-max = max(max-size × max-file, 1 MiB)
  * ({@link monitorLogSizeMax}): while berthd is down the current file stays
  * bounded, the ready file takes the first restart, and berthd rotates the
  * finished files in when it is back. The bound is well above max-size so
@@ -162,6 +166,13 @@ export class LogRotator {
     const { path, maxSize } = this.options;
     const tmp = `${path}.tmp`;
     const [current, ready] = await Promise.all([statOrUndefined(path), statOrUndefined(tmp)]);
+    if (this.options.maxFile < 2) {
+      // One file: conmon starts it over at --log-size-max on its own. It only needs the ready
+      // file, which spares it a new inode (it exits when it cannot open one: a full disk).
+      if (final) await unlink(tmp).catch(ignoreMissing);
+      else if (current && !ready) await writeFile(tmp, '', { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
+      return;
+    }
     const written = await Promise.all(
       (await writtenLogPaths(path)).map(async (w) => ({ ...w, stat: await statOrUndefined(w.path) })),
     );
