@@ -6,16 +6,54 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type DistributionProcess,
+  hasDistribution,
+  startDistribution,
+} from '../registry/testing/distribution.js';
 import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { crashIterations as iterations } from '../testing/crash-rounds.js';
 import { waitExit } from '../testing/daemon.js';
+import {
+  adminApi,
+  type Json,
+  skopeo,
+  skopeoBinary,
+  startGovernedRegistry,
+} from '../testing/governed-registry.js';
 import { digestOf, MANIFEST_TYPE, ociPusher } from '../testing/oci-push.js';
 import { bin } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 // kill -9 of berth-registry in the middle of chunked blob uploads (PATCH), of manifest
-// PUTs and of `berth-registry gc`; after a restart `berth-registry check` finds nothing wrong and the
-// push succeeds when repeated. BERTH_CRASH_ITERATIONS sets the rounds.
+// PUTs, of `berth-registry gc`, of replication runs (pull and push) and of pulls through a
+// proxy-cache project; after a restart `berth-registry check` finds nothing wrong and the
+// operation succeeds when repeated. BERTH_CRASH_ITERATIONS sets the rounds.
+
+/** `berth-registry check` with `args` (which name the registry's root or config). */
+const registryCheck = (args: readonly string[]) =>
+  runCommand(process.execPath, [
+    ...nodeFlagsOf(bin('berth-registry')),
+    bin('berth-registry'),
+    'check',
+    ...args,
+  ]);
+
+/** Stops the registry, requires a clean check, and starts it again with `start`. */
+async function stoppedAndChecked(
+  registry: RegistryProcess,
+  checkArgs: readonly string[],
+  what: string,
+  start: () => Promise<void>,
+): Promise<void> {
+  await registry.stop();
+  const r = await registryCheck(checkArgs);
+  assert.equal(r.code, 0, `after a crash during ${what}:\n${r.stdout}${r.stderr}`);
+  await start();
+}
+
+/** A random delay in [0, maxMs). */
+const randomDelay = (maxMs: number) => sleep(Math.floor(Math.random() * maxMs));
 
 describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then berth-registry check', () => {
   let dir: string;
@@ -25,22 +63,8 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
   const start = async () => {
     registry = await startRegistryProcess(bin('berth-registry'), ['--config', configFile]);
   };
-  const check = (...args: string[]) =>
-    runCommand(process.execPath, [
-      ...nodeFlagsOf(bin('berth-registry')),
-      bin('berth-registry'),
-      'check',
-      '--config',
-      configFile,
-      ...args,
-    ]);
-  /** Stops the registry, requires a clean check, starts it again. */
-  const stoppedAndChecked = async (what: string) => {
-    await registry!.stop();
-    const r = await check();
-    assert.equal(r.code, 0, `after a crash during ${what}:\n${r.stdout}${r.stderr}`);
-    await start();
-  };
+  const check = () => registryCheck(['--config', configFile]);
+  const checkedAfter = (what: string) => stoppedAndChecked(registry!, ['--config', configFile], what, start);
 
   const pusher = ociPusher(() => registry!.address);
 
@@ -63,11 +87,11 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
     for (let i = 0; i < iterations; i++) {
       const layer = randomBytes(8 * 1024 * 1024);
       const interrupted = pusher.image('crash/upload', `t${i}`, layer, 256 * 1024).catch(() => 'interrupted');
-      await sleep(Math.floor(Math.random() * 400));
+      await randomDelay(400);
       await registry!.stop({ kill: true });
       await interrupted;
       await start();
-      await stoppedAndChecked('a chunked upload');
+      await checkedAfter('a chunked upload');
       await pusher.image('crash/upload', `t${i}`, layer, 256 * 1024);
       assert.equal(digestOf(await pusher.pullLayer('crash/upload', `t${i}`)), digestOf(layer));
     }
@@ -117,11 +141,11 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
           ),
         );
       const interrupted = putAll();
-      await sleep(Math.floor(Math.random() * 60));
+      await randomDelay(60);
       await registry!.stop({ kill: true });
       await interrupted;
       await start();
-      await stoppedAndChecked('manifest PUTs');
+      await checkedAfter('manifest PUTs');
       // Every manifest PUTs again, and each tag reads back the bytes that were sent.
       assert.deepEqual(new Set(await putAll()), new Set([201]));
       for (const [n, body] of manifests.entries()) {
@@ -150,13 +174,13 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
           stdio: 'ignore',
         },
       );
-      await sleep(Math.floor(Math.random() * 600));
+      await randomDelay(600);
       gc.kill('SIGKILL');
       await waitExit(gc);
       // The restarted server finishes what the killed sweep had marked.
       await registry!.stop();
       await start();
-      await stoppedAndChecked('gc');
+      await checkedAfter('gc');
       // The same content pushes again and reads back; a full GC run afterwards leaves a clean store.
       await pusher.image('crash/gc', 'again', layers[0]!);
       assert.equal(digestOf(await pusher.pullLayer('crash/gc', 'again')), digestOf(layers[0]!));
@@ -173,5 +197,180 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
     const r = await check();
     assert.equal(r.code, 0, r.stdout + r.stderr);
     await start();
+  });
+});
+
+const missing = !skopeoBinary
+  ? 'no skopeo'
+  : !hasDistribution()
+    ? 'no docker-registry (Debian package docker-registry) to replicate with and proxy'
+    : false;
+const ADMIN_PASSWORD = 'Crash-admin-1';
+const LAYER_BYTES = 16 * 1024 * 1024;
+
+describe('kill -9 of berth-registry during replication runs and proxy-cache pulls, then berth-registry check', {
+  skip: missing,
+}, () => {
+  let dir: string;
+  let root: string;
+  let upstream: DistributionProcess;
+  let server: RegistryProcess | undefined;
+  const admin = adminApi<Json & Json[]>(() => server!.address, ADMIN_PASSWORD);
+  const upstreamPusher = ociPusher(() => upstream.address);
+  const start = async () => {
+    server = await startGovernedRegistry(root, ADMIN_PASSWORD);
+  };
+  const checkedAfter = (what: string) => stoppedAndChecked(server!, ['--root', root], what, start);
+  /** Kills the server after a random delay of at most `maxDelayMs` and starts it again. */
+  const killAndRestart = async (maxDelayMs: number) => {
+    await randomDelay(maxDelayMs);
+    await server!.stop({ kill: true });
+    await start();
+  };
+  const stats: Record<string, { kills: number; midOperation: number }> = {};
+  const count = (operation: string, mid: boolean) => {
+    const s = stats[operation] ?? { kills: 0, midOperation: 0 };
+    stats[operation] = s;
+    s.kills++;
+    if (mid) s.midOperation++;
+  };
+  // Kills land at a random moment within the time the operation took when last run whole
+  // (a first guess before that), so most of them cut it short.
+  const durations = new Map<string, number>();
+  const took = (operation: string) => Math.max(200, durations.get(operation) ?? 1000);
+  const timed = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await work();
+    durations.set(operation, Date.now() - started);
+    return result;
+  };
+  /** Runs a replication rule to its end on the current server. */
+  const execute = async (policyId: number) => {
+    const run = await admin('POST', '/api/v2.0/replication/executions', { policy_id: policyId });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    return run.body['id'] as number;
+  };
+  const finished = async (id: number) => {
+    for (let i = 0; i < 1200; i++) {
+      const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
+      if (execution['status'] !== 'running') return execution;
+      await sleep(100);
+    }
+    throw new Error(`execution ${id} did not finish`);
+  };
+  /** The manifest digest `reference` resolves to, through skopeo (as admin on berth-registry). */
+  const manifestDigest = async (reference: string, creds = true) => {
+    const r = await skopeo([
+      'inspect',
+      '--tls-verify=false',
+      ...(creds ? ['--creds', `admin:${ADMIN_PASSWORD}`] : []),
+      reference,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { Digest: string }).Digest;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-registry-crash-gov-'));
+    root = join(dir, 'root');
+    upstream = await startDistribution();
+    await start();
+    for (const project of [
+      { project_name: 'hub', public: true, proxy_cache: { url: `http://${upstream.address}` } },
+      { project_name: 'copy' },
+      { project_name: 'team' },
+    ])
+      assert.equal((await admin('POST', '/api/v2.0/projects', project)).status, 201);
+  });
+  after(async () => {
+    // The figures docs/security.md quotes: kills per operation and how many landed mid-operation.
+    process.stdout.write(`# crash rounds: ${JSON.stringify(stats)}\n`);
+    await server?.stop({ kill: true });
+    await upstream?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`pulls through a proxy-cache project survive ${iterations} kills`, async () => {
+    for (let i = 0; i < iterations; i++) {
+      // A new image upstream each round, so the cache is cold when the kill comes.
+      const wanted = await upstreamPusher.image(`library/p${i}`, '1', randomBytes(LAYER_BYTES));
+      const pull = () =>
+        skopeo([
+          'copy',
+          '--src-tls-verify=false',
+          `docker://${server!.address}/hub/library/p${i}:1`,
+          `oci:${join(dir, `p${i}`)}:p`,
+        ]);
+      const interrupted = pull();
+      await killAndRestart(took('proxy pull'));
+      count('proxy pull', (await interrupted).code !== 0);
+      await checkedAfter('a proxy-cache pull');
+      const again = await timed('proxy pull', pull);
+      assert.equal(again.code, 0, again.stderr);
+      // The cache serves the upstream's manifest as it is (skopeo has checked every digest).
+      assert.equal(await manifestDigest(`docker://${server!.address}/hub/library/p${i}:1`, false), wanted);
+      await rm(join(dir, `p${i}`), { recursive: true, force: true });
+    }
+  });
+
+  it(`pull replication survives ${iterations} kills`, async () => {
+    for (let i = 0; i < iterations; i++) {
+      const wanted = await upstreamPusher.image(`rep/r${i}`, '1', randomBytes(LAYER_BYTES));
+      const created = await admin('POST', '/api/v2.0/replication/policies', {
+        name: `pull-${i}`,
+        direction: 'pull',
+        project: 'copy',
+        remote: { url: `http://${upstream.address}` },
+        remote_namespace: 'rep',
+        repositories: [`r${i}`],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const policyId = created.body['id'] as number;
+      const first = await execute(policyId);
+      await killAndRestart(took('pull replication'));
+      // An execution the kill cut short is marked failed when the server starts again.
+      const cut = (await finished(first))['status'] !== 'succeeded';
+      count('pull replication', cut);
+      await checkedAfter('a pull replication');
+      const again = await timed('pull replication', async () => finished(await execute(policyId)));
+      assert.equal(again['status'], 'succeeded', JSON.stringify(again));
+      assert.equal(await manifestDigest(`docker://${server!.address}/copy/r${i}:1`), wanted);
+    }
+  });
+
+  it(`push replication survives ${iterations} kills`, async () => {
+    for (let i = 0; i < iterations; i++) {
+      // The image comes from upstream's `seed/`, copied into team/ by skopeo as admin (which
+      // compresses its layer: the remote must end up with what team/ holds).
+      await upstreamPusher.image(`seed/s${i}`, '1', randomBytes(LAYER_BYTES));
+      const seed = await skopeo([
+        'copy',
+        '--src-tls-verify=false',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `admin:${ADMIN_PASSWORD}`,
+        `docker://${upstream.address}/seed/s${i}:1`,
+        `docker://${server!.address}/team/s${i}:1`,
+      ]);
+      assert.equal(seed.code, 0, seed.stderr);
+      const wanted = await manifestDigest(`docker://${server!.address}/team/s${i}:1`);
+      const created = await admin('POST', '/api/v2.0/replication/policies', {
+        name: `push-${i}`,
+        direction: 'push',
+        project: 'team',
+        remote: { url: `http://${upstream.address}` },
+        remote_namespace: 'pushed',
+        repositories: [`s${i}`],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const policyId = created.body['id'] as number;
+      const first = await execute(policyId);
+      await killAndRestart(took('push replication'));
+      count('push replication', (await finished(first))['status'] !== 'succeeded');
+      await checkedAfter('a push replication');
+      const again = await timed('push replication', async () => finished(await execute(policyId)));
+      assert.equal(again['status'], 'succeeded', JSON.stringify(again));
+      assert.equal(await manifestDigest(`docker://${upstream.address}/pushed/s${i}:1`, false), wanted);
+    }
   });
 });

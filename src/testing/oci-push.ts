@@ -50,6 +50,18 @@ export function ociPusher(address: () => string): OciPusher {
       method: 'POST',
       body: bytes,
     });
+    if (r.status === 202) {
+      // A registry without monolithic POST (CNCF Distribution) opened a session: PUT the bytes to it.
+      await r.body?.cancel();
+      const location = new URL(r.headers.get('location')!, url('/')).toString();
+      const put = await fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
+      assert.equal(put.status, 201, await put.text());
+      return digest;
+    }
     assert.equal(r.status, 201, await r.text());
     return digest;
   };
