@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRegistryDatabaseForCheck, type RegistryDatabaseLocation } from '../registry/check.js';
 import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../registry/testing/postgres.js';
-import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import {
+  type RegistryProcess,
+  runRegistryCommand,
+  startRegistryProcess,
+} from '../registry/testing/process.js';
 import { digestOf, ociPusher } from '../testing/oci-push.js';
 import { bin } from '../testing/paths.js';
-import { runCommand } from '../testing/run.js';
 
 // berth-registry check on a stopped registry, with its metadata in SQLite and in a real
 // PostgreSQL: each kind of damage is reported, --repair removes what nothing needs, and
@@ -30,14 +33,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
       registry = await startRegistryProcess(bin('berth-registry'), ['--config', configFile]);
     };
     const check = (...args: string[]) =>
-      runCommand(process.execPath, [
-        ...nodeFlagsOf(bin('berth-registry')),
-        bin('berth-registry'),
-        'check',
-        '--config',
-        configFile,
-        ...args,
-      ]);
+      runRegistryCommand(bin('berth-registry'), ['check', '--config', configFile, ...args]);
     const blobFile = (digest: string) => join(root, 'blobs/sha256', digest.slice(7, 9), digest.slice(7));
 
     before(async () => {
@@ -68,13 +64,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
         wrong,
         `root: ${join(dir, 'nothing')}\n${database.url ? `database:\n  url: ${database.url.replace(/\/postgres$/, '/template1')}\n` : ''}`,
       );
-      const r = await runCommand(process.execPath, [
-        ...nodeFlagsOf(bin('berth-registry')),
-        bin('berth-registry'),
-        'check',
-        '--config',
-        wrong,
-      ]);
+      const r = await runRegistryCommand(bin('berth-registry'), ['check', '--config', wrong]);
       assert.equal(r.code, 1);
       assert.match(
         r.stderr,

@@ -6,24 +6,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type DistributionProcess, startDistribution } from '../registry/testing/distribution.js';
 import {
-  type DistributionProcess,
-  hasDistribution,
-  startDistribution,
-} from '../registry/testing/distribution.js';
-import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+  nodeFlagsOf,
+  type RegistryProcess,
+  runRegistryCommand,
+  startRegistryProcess,
+} from '../registry/testing/process.js';
 import { crashIterations as iterations } from '../testing/crash-rounds.js';
 import { waitExit } from '../testing/daemon.js';
 import {
   adminApi,
+  finishedExecution,
   type Json,
   skopeo,
-  skopeoBinary,
+  skopeoAndDistributionSkipReason,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
 import { digestOf, MANIFEST_TYPE, ociPusher } from '../testing/oci-push.js';
 import { bin } from '../testing/paths.js';
-import { runCommand } from '../testing/run.js';
 
 // kill -9 of berth-registry in the middle of chunked blob uploads (PATCH), of manifest
 // PUTs, of `berth-registry gc`, of replication runs (pull and push) and of pulls through a
@@ -32,12 +33,7 @@ import { runCommand } from '../testing/run.js';
 
 /** `berth-registry check` with `args` (which name the registry's root or config). */
 const registryCheck = (args: readonly string[]) =>
-  runCommand(process.execPath, [
-    ...nodeFlagsOf(bin('berth-registry')),
-    bin('berth-registry'),
-    'check',
-    ...args,
-  ]);
+  runRegistryCommand(bin('berth-registry'), ['check', ...args]);
 
 /** Stops the registry, requires a clean check, and starts it again with `start`. */
 async function stoppedAndChecked(
@@ -186,13 +182,7 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
       assert.equal(digestOf(await pusher.pullLayer('crash/gc', 'again')), digestOf(layers[0]!));
     }
     await registry!.stop();
-    const full = await runCommand(process.execPath, [
-      ...nodeFlagsOf(bin('berth-registry')),
-      bin('berth-registry'),
-      'gc',
-      '--config',
-      configFile,
-    ]);
+    const full = await runRegistryCommand(bin('berth-registry'), ['gc', '--config', configFile]);
     assert.equal(full.code, 0, full.stderr);
     const r = await check();
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -200,11 +190,7 @@ describe('kill -9 of berth-registry during uploads, manifest PUTs and GC, then b
   });
 });
 
-const missing = !skopeoBinary
-  ? 'no skopeo'
-  : !hasDistribution()
-    ? 'no docker-registry (Debian package docker-registry) to replicate with and proxy'
-    : false;
+const missing = skopeoAndDistributionSkipReason('to replicate with and proxy');
 const ADMIN_PASSWORD = 'Crash-admin-1';
 const LAYER_BYTES = 16 * 1024 * 1024;
 
@@ -244,20 +230,32 @@ describe('kill -9 of berth-registry during replication runs and proxy-cache pull
     durations.set(operation, Date.now() - started);
     return result;
   };
+  /**
+   * One replication round: the rule (`policy`, against the upstream) starts, the kill
+   * comes, the check is clean, and the rule runs again to success.
+   */
+  const replicationRound = async (operation: string, policy: Json) => {
+    const created = await admin('POST', '/api/v2.0/replication/policies', {
+      remote: { url: `http://${upstream.address}` },
+      ...policy,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const policyId = created.body['id'] as number;
+    const first = await execute(policyId);
+    await killAndRestart(took(operation));
+    // An execution the kill cut short is marked failed when the server starts again.
+    count(operation, (await finished(first))['status'] !== 'succeeded');
+    await checkedAfter(`a ${operation}`);
+    const again = await timed(operation, async () => finished(await execute(policyId)));
+    assert.equal(again['status'], 'succeeded', JSON.stringify(again));
+  };
   /** Runs a replication rule to its end on the current server. */
   const execute = async (policyId: number) => {
     const run = await admin('POST', '/api/v2.0/replication/executions', { policy_id: policyId });
     assert.equal(run.status, 201, JSON.stringify(run.body));
     return run.body['id'] as number;
   };
-  const finished = async (id: number) => {
-    for (let i = 0; i < 1200; i++) {
-      const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
-      if (execution['status'] !== 'running') return execution;
-      await sleep(100);
-    }
-    throw new Error(`execution ${id} did not finish`);
-  };
+  const finished = (id: number) => finishedExecution(admin, id);
   /** The manifest digest `reference` resolves to, through skopeo (as admin on berth-registry). */
   const manifestDigest = async (reference: string, creds = true) => {
     const r = await skopeo([
@@ -316,24 +314,13 @@ describe('kill -9 of berth-registry during replication runs and proxy-cache pull
   it(`pull replication survives ${iterations} kills`, async () => {
     for (let i = 0; i < iterations; i++) {
       const wanted = await upstreamPusher.image(`rep/r${i}`, '1', randomBytes(LAYER_BYTES));
-      const created = await admin('POST', '/api/v2.0/replication/policies', {
+      await replicationRound('pull replication', {
         name: `pull-${i}`,
         direction: 'pull',
         project: 'copy',
-        remote: { url: `http://${upstream.address}` },
         remote_namespace: 'rep',
         repositories: [`r${i}`],
       });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      const policyId = created.body['id'] as number;
-      const first = await execute(policyId);
-      await killAndRestart(took('pull replication'));
-      // An execution the kill cut short is marked failed when the server starts again.
-      const cut = (await finished(first))['status'] !== 'succeeded';
-      count('pull replication', cut);
-      await checkedAfter('a pull replication');
-      const again = await timed('pull replication', async () => finished(await execute(policyId)));
-      assert.equal(again['status'], 'succeeded', JSON.stringify(again));
       assert.equal(await manifestDigest(`docker://${server!.address}/copy/r${i}:1`), wanted);
     }
   });
@@ -354,22 +341,13 @@ describe('kill -9 of berth-registry during replication runs and proxy-cache pull
       ]);
       assert.equal(seed.code, 0, seed.stderr);
       const wanted = await manifestDigest(`docker://${server!.address}/team/s${i}:1`);
-      const created = await admin('POST', '/api/v2.0/replication/policies', {
+      await replicationRound('push replication', {
         name: `push-${i}`,
         direction: 'push',
         project: 'team',
-        remote: { url: `http://${upstream.address}` },
         remote_namespace: 'pushed',
         repositories: [`s${i}`],
       });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      const policyId = created.body['id'] as number;
-      const first = await execute(policyId);
-      await killAndRestart(took('push replication'));
-      count('push replication', (await finished(first))['status'] !== 'succeeded');
-      await checkedAfter('a push replication');
-      const again = await timed('push replication', async () => finished(await execute(policyId)));
-      assert.equal(again['status'], 'succeeded', JSON.stringify(again));
       assert.equal(await manifestDigest(`docker://${upstream.address}/pushed/s${i}:1`, false), wanted);
     }
   });
