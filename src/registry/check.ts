@@ -3,14 +3,15 @@
  * or PostgreSQL) against each other, with the registry stopped (every replica, on
  * PostgreSQL) or idle. Every blob file hashes to its name and has a record; every present
  * blob record has its file, of its size; no blob is left `deleting` by an interrupted
- * garbage collection; every manifest's bytes hash to its digest and what it references
- * exists; tags point at manifests; upload sessions have their data, their data has a
- * session, and none is older than the expiry.
+ * garbage collection, nor `pending` (claimed by a push) longer than the upload expiry;
+ * every manifest's bytes hash to its digest and what it references exists; tags point at
+ * manifests; upload sessions have their data, their data has a session, and none is older
+ * than the expiry.
  *
  * `repair` removes or corrects only what cannot be needed: files without a record, corrupt
  * blob files and their records, records whose file is gone, sizes, half-collected blobs,
- * orphaned or stale upload sessions. Manifests that lost a blob are reported, not deleted:
- * pushing the image again heals them.
+ * stale pending claims, orphaned or stale upload sessions. Manifests that lost a blob are
+ * reported, not deleted: pushing the image again heals them.
  *
  * The queries go through the governance tables' `GovernanceDatabase` handle: written once
  * with `?` placeholders in the SQL both engines accept.
@@ -126,7 +127,9 @@ async function checkWith(db: GovernanceDatabase, options: RegistryCheckOptions):
   };
   const records = new Map(
     (
-      await db.all<{ digest: string; size: number; state: string }>('SELECT digest, size, state FROM blobs')
+      await db.all<{ digest: string; size: number; state: string; touchedAt: number }>(
+        'SELECT digest, size, state, touched_at AS "touchedAt" FROM blobs',
+      )
     ).map((r) => [r.digest, r]),
   );
   const forgetBlob = (digest: string) =>
@@ -185,9 +188,25 @@ async function checkWith(db: GovernanceDatabase, options: RegistryCheckOptions):
     }
   }
 
-  // Blob records: present ones have their file, of their size; none is stuck deleting.
+  // Blob records: present ones have their file, of their size; none is stuck deleting. A
+  // pending one (a push's claim whose file may not be in place yet) is fine unless stale.
   for (const record of records.values()) {
     const size = goodFiles.get(record.digest);
+    if (record.state === 'pending') {
+      if (now - record.touchedAt <= options.uploadExpiryMs) continue;
+      const problem: RegistryProblem = {
+        area: 'blob',
+        subject: record.digest,
+        problem: `claimed by a push that did not finish (pending since ${new Date(record.touchedAt).toISOString()})`,
+      };
+      if (repair) {
+        await rm(blobPath(record.digest), { force: true });
+        await forgetBlob(record.digest);
+        problem.repaired = 'removed';
+      }
+      problems.push(problem);
+      continue;
+    }
     if (record.state === 'deleting') {
       const problem: RegistryProblem = {
         area: 'blob',
