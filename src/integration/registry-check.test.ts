@@ -83,7 +83,8 @@ for (const backend of ['sqlite', 'postgres'] as const)
       assert.equal((await check()).code, 0);
 
       // A flipped byte in a's layer, b's layer deleted, c's layer left 'deleting' by a killed
-      // gc, a blob file nobody recorded, upload data without a session.
+      // gc, a blob file nobody recorded, upload data without a session, a push's claim left
+      // pending for two days (and one just made, which is no problem).
       const aFile = blobFile(digestOf(a));
       const bytes = await readFile(aFile);
       bytes[10] = (bytes[10] ?? 0) ^ 0xff;
@@ -91,6 +92,15 @@ for (const backend of ['sqlite', 'postgres'] as const)
       await rm(blobFile(digestOf(b)));
       const db = await openRegistryDatabaseForCheck(database, true);
       await db.run("UPDATE blobs SET state = 'deleting' WHERE digest = ?", [digestOf(c)]);
+      const [stale, fresh] = [digestOf(randomBytes(10)), digestOf(randomBytes(10))];
+      for (const [digest, touched] of [
+        [stale, Date.now() - 2 * 86_400_000],
+        [fresh, Date.now()],
+      ] as const)
+        await db.run("INSERT INTO blobs (digest, size, state, touched_at) VALUES (?, 10, 'pending', ?)", [
+          digest,
+          touched,
+        ]);
       await db.close();
       const loose = randomBytes(100);
       await mkdir(join(blobFile(digestOf(loose)), '..'), { recursive: true });
@@ -104,6 +114,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
         new RegExp(`^blob\\s+${digestOf(a)}\\s+content does not match its digest`),
         new RegExp(`^blob\\s+${digestOf(b)}\\s+record without its file`),
         new RegExp(`^blob\\s+${digestOf(c)}\\s+left deleting by an interrupted garbage collection`),
+        new RegExp(`^blob\\s+${stale}\\s+claimed by a push that did not finish \\(pending since `),
         new RegExp(`^blob\\s+${digestOf(loose)}\\s+file without a record`),
         /^upload\s+orphan-session\s+data without a session/,
         new RegExp(`^manifest\\s+demo/a@\\S+\\s+references missing blob ${digestOf(a)}`),
@@ -121,7 +132,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
 
       const repaired = await check('--repair');
       assert.equal(repaired.code, 1, 'the manifests that lost a blob are left');
-      assert.equal(repaired.stdout.match(/\s(removed|kept)/g)?.length, 5, repaired.stdout);
+      assert.equal(repaired.stdout.match(/\s(removed|kept)/g)?.length, 6, repaired.stdout);
 
       // c's layer is still referenced, so it is kept as present; a and b need a push.
       const left = await check();
