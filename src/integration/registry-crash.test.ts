@@ -24,7 +24,7 @@ import {
   skopeoAndDistributionSkipReason,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
-import { digestOf, MANIFEST_TYPE, ociPusher } from '../testing/oci-push.js';
+import { digestOf, imageManifest, MANIFEST_TYPE, ociPusher } from '../testing/oci-push.js';
 import { bin } from '../testing/paths.js';
 
 // kill -9 of berth-registry in the middle of chunked blob uploads (PATCH), of manifest
@@ -118,23 +118,9 @@ for (const backend of ['sqlite', 'postgres'] as const)
           const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', n, i }));
           const configDigest = await pusher.uploadWhole('crash/manifest', config);
           manifests.push(
-            Buffer.from(
-              JSON.stringify({
-                schemaVersion: 2,
-                mediaType: MANIFEST_TYPE,
-                config: {
-                  mediaType: 'application/vnd.oci.image.config.v1+json',
-                  digest: configDigest,
-                  size: config.length,
-                },
-                layers: [
-                  {
-                    mediaType: 'application/vnd.oci.image.layer.v1.tar',
-                    digest: layerDigest,
-                    size: layer.length,
-                  },
-                ],
-              }),
+            imageManifest(
+              { digest: configDigest, size: config.length },
+              { digest: layerDigest, size: layer.length },
             ),
           );
         }
