@@ -195,161 +195,181 @@ const missing = skopeoAndDistributionSkipReason('to replicate with and proxy');
 const ADMIN_PASSWORD = 'Crash-admin-1';
 const LAYER_BYTES = 16 * 1024 * 1024;
 
-describe('kill -9 of berth-registry during replication runs and proxy-cache pulls, then berth-registry check', {
-  skip: missing,
-}, () => {
-  let dir: string;
-  let root: string;
-  let upstream: DistributionProcess;
-  let server: RegistryProcess | undefined;
-  const admin = adminApi<Json & Json[]>(() => server!.address, ADMIN_PASSWORD);
-  const upstreamPusher = ociPusher(() => upstream.address);
-  const start = async () => {
-    server = await startGovernedRegistry(root, ADMIN_PASSWORD);
-  };
-  const checkedAfter = (what: string) => stoppedAndChecked(server!, ['--root', root], what, start);
-  /** Kills the server after a random delay of at most `maxDelayMs` and starts it again. */
-  const killAndRestart = async (maxDelayMs: number) => {
-    await randomDelay(maxDelayMs);
-    await server!.stop({ kill: true });
-    await start();
-  };
-  const stats: Record<string, { kills: number; midOperation: number }> = {};
-  const count = (operation: string, mid: boolean) => {
-    const s = stats[operation] ?? { kills: 0, midOperation: 0 };
-    stats[operation] = s;
-    s.kills++;
-    if (mid) s.midOperation++;
-  };
-  // Kills land at a random moment within the time the operation took when last run whole
-  // (a first guess before that), so most of them cut it short.
-  const durations = new Map<string, number>();
-  const took = (operation: string) => Math.max(200, durations.get(operation) ?? 1000);
-  const timed = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
-    const started = Date.now();
-    const result = await work();
-    durations.set(operation, Date.now() - started);
-    return result;
-  };
-  /**
-   * One replication round: the rule (`policy`, against the upstream) starts, the kill
-   * comes, the check is clean, and the rule runs again to success.
-   */
-  const replicationRound = async (operation: string, policy: Json) => {
-    const created = await admin('POST', '/api/v2.0/replication/policies', {
-      remote: { url: `http://${upstream.address}` },
-      ...policy,
+for (const backend of ['sqlite', 'postgres'] as const)
+  describe(`kill -9 of berth-registry during replication runs and proxy-cache pulls, then berth-registry check (${backend} metadata)`, {
+    skip: missing || (backend === 'postgres' ? postgresSkipReason() : false),
+  }, () => {
+    let dir: string;
+    let root: string;
+    let postgres: TestPostgres | undefined;
+    let upstream: DistributionProcess;
+    let server: RegistryProcess | undefined;
+    const admin = adminApi<Json & Json[]>(() => server!.address, ADMIN_PASSWORD);
+    const upstreamPusher = ociPusher(() => upstream.address);
+    const configArgs = () => (postgres ? ['--config', join(dir, 'config.yml')] : []);
+    const start = async () => {
+      server = await startGovernedRegistry(root, ADMIN_PASSWORD, configArgs());
+    };
+    const checkedAfter = (what: string) =>
+      stoppedAndChecked(server!, ['--root', root, ...configArgs()], what, start);
+    /** Kills the server after a random delay of at most `maxDelayMs` and starts it again. */
+    const killAndRestart = async (maxDelayMs: number) => {
+      await randomDelay(maxDelayMs);
+      await server!.stop({ kill: true });
+      await start();
+    };
+    const stats: Record<string, { kills: number; midOperation: number }> = {};
+    const count = (operation: string, mid: boolean) => {
+      const s = stats[operation] ?? { kills: 0, midOperation: 0 };
+      stats[operation] = s;
+      s.kills++;
+      if (mid) s.midOperation++;
+    };
+    // Kills land at a random moment within the time the operation took when last run whole
+    // (a first guess before that), so most of them cut it short.
+    const durations = new Map<string, number>();
+    const took = (operation: string) => Math.max(200, durations.get(operation) ?? 1000);
+    const timed = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
+      const started = Date.now();
+      const result = await work();
+      durations.set(operation, Date.now() - started);
+      return result;
+    };
+    /**
+     * One replication round: the rule (`policy`, against the upstream) starts, the kill
+     * comes, the check is clean, and the rule runs again to success.
+     */
+    const replicationRound = async (operation: string, policy: Json) => {
+      const created = await admin('POST', '/api/v2.0/replication/policies', {
+        remote: { url: `http://${upstream.address}` },
+        ...policy,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const policyId = created.body['id'] as number;
+      const first = await execute(policyId);
+      await killAndRestart(took(operation));
+      // An execution the kill cut short is marked failed when the server starts again.
+      const firstRun = await finished(first);
+      const cut = firstRun['status'] !== 'succeeded';
+      count(operation, cut);
+      await checkedAfter(`a ${operation}`);
+      const again = await finished(await execute(policyId));
+      assert.equal(again['status'], 'succeeded', JSON.stringify(again));
+      // The run's own clock (a repeat after a whole run copies nothing, so the first run when the kill missed it).
+      const whole = cut ? again : firstRun;
+      durations.set(
+        operation,
+        Date.parse(whole['end_time'] as string) - Date.parse(whole['start_time'] as string),
+      );
+    };
+    /** Runs a replication rule to its end on the current server. */
+    const execute = async (policyId: number) => {
+      const run = await admin('POST', '/api/v2.0/replication/executions', { policy_id: policyId });
+      assert.equal(run.status, 201, JSON.stringify(run.body));
+      return run.body['id'] as number;
+    };
+    const finished = (id: number) => finishedExecution(admin, id);
+    /** The manifest digest `reference` resolves to, through skopeo (as admin on berth-registry). */
+    const manifestDigest = async (reference: string, creds = true) => {
+      const r = await skopeo([
+        'inspect',
+        '--tls-verify=false',
+        ...(creds ? ['--creds', `admin:${ADMIN_PASSWORD}`] : []),
+        reference,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { Digest: string }).Digest;
+    };
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'berth-registry-crash-gov-'));
+      root = join(dir, 'root');
+      if (backend === 'postgres') {
+        postgres = await startTestPostgres();
+        if (!postgres) throw new Error('PostgreSQL did not start');
+        await writeFile(join(dir, 'config.yml'), `database:\n  url: ${postgres.url}\n`);
+      }
+      upstream = await startDistribution();
+      await start();
+      for (const project of [
+        { project_name: 'hub', public: true, proxy_cache: { url: `http://${upstream.address}` } },
+        { project_name: 'copy' },
+        { project_name: 'team' },
+      ])
+        assert.equal((await admin('POST', '/api/v2.0/projects', project)).status, 201);
     });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const policyId = created.body['id'] as number;
-    const first = await execute(policyId);
-    await killAndRestart(took(operation));
-    // An execution the kill cut short is marked failed when the server starts again.
-    count(operation, (await finished(first))['status'] !== 'succeeded');
-    await checkedAfter(`a ${operation}`);
-    const again = await timed(operation, async () => finished(await execute(policyId)));
-    assert.equal(again['status'], 'succeeded', JSON.stringify(again));
-  };
-  /** Runs a replication rule to its end on the current server. */
-  const execute = async (policyId: number) => {
-    const run = await admin('POST', '/api/v2.0/replication/executions', { policy_id: policyId });
-    assert.equal(run.status, 201, JSON.stringify(run.body));
-    return run.body['id'] as number;
-  };
-  const finished = (id: number) => finishedExecution(admin, id);
-  /** The manifest digest `reference` resolves to, through skopeo (as admin on berth-registry). */
-  const manifestDigest = async (reference: string, creds = true) => {
-    const r = await skopeo([
-      'inspect',
-      '--tls-verify=false',
-      ...(creds ? ['--creds', `admin:${ADMIN_PASSWORD}`] : []),
-      reference,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    return (JSON.parse(r.stdout) as { Digest: string }).Digest;
-  };
+    after(async () => {
+      // The figures docs/security.md quotes: kills per operation and how many landed mid-operation.
+      process.stdout.write(
+        `# crash rounds (${backend}): ${JSON.stringify(stats)}, last whole runs (ms): ${JSON.stringify(Object.fromEntries(durations))}\n`,
+      );
+      await server?.stop({ kill: true });
+      await upstream?.remove();
+      await postgres?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-registry-crash-gov-'));
-    root = join(dir, 'root');
-    upstream = await startDistribution();
-    await start();
-    for (const project of [
-      { project_name: 'hub', public: true, proxy_cache: { url: `http://${upstream.address}` } },
-      { project_name: 'copy' },
-      { project_name: 'team' },
-    ])
-      assert.equal((await admin('POST', '/api/v2.0/projects', project)).status, 201);
-  });
-  after(async () => {
-    // The figures docs/security.md quotes: kills per operation and how many landed mid-operation.
-    process.stdout.write(`# crash rounds: ${JSON.stringify(stats)}\n`);
-    await server?.stop({ kill: true });
-    await upstream?.remove();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    it(`pulls through a proxy-cache project survive ${iterations} kills`, async () => {
+      for (let i = 0; i < iterations; i++) {
+        // A new image upstream each round, so the cache is cold when the kill comes.
+        const wanted = await upstreamPusher.image(`library/p${i}`, '1', randomBytes(LAYER_BYTES));
+        const pull = () =>
+          skopeo([
+            'copy',
+            '--src-tls-verify=false',
+            `docker://${server!.address}/hub/library/p${i}:1`,
+            `oci:${join(dir, `p${i}`)}:p`,
+          ]);
+        const interrupted = pull();
+        await killAndRestart(took('proxy pull'));
+        count('proxy pull', (await interrupted).code !== 0);
+        await checkedAfter('a proxy-cache pull');
+        const again = await timed('proxy pull', pull);
+        assert.equal(again.code, 0, again.stderr);
+        // The cache serves the upstream's manifest as it is (skopeo has checked every digest).
+        assert.equal(await manifestDigest(`docker://${server!.address}/hub/library/p${i}:1`, false), wanted);
+        await rm(join(dir, `p${i}`), { recursive: true, force: true });
+      }
+    });
 
-  it(`pulls through a proxy-cache project survive ${iterations} kills`, async () => {
-    for (let i = 0; i < iterations; i++) {
-      // A new image upstream each round, so the cache is cold when the kill comes.
-      const wanted = await upstreamPusher.image(`library/p${i}`, '1', randomBytes(LAYER_BYTES));
-      const pull = () =>
-        skopeo([
+    it(`pull replication survives ${iterations} kills`, async () => {
+      for (let i = 0; i < iterations; i++) {
+        const wanted = await upstreamPusher.image(`rep/r${i}`, '1', randomBytes(LAYER_BYTES));
+        await replicationRound('pull replication', {
+          name: `pull-${i}`,
+          direction: 'pull',
+          project: 'copy',
+          remote_namespace: 'rep',
+          repositories: [`r${i}`],
+        });
+        assert.equal(await manifestDigest(`docker://${server!.address}/copy/r${i}:1`), wanted);
+      }
+    });
+
+    it(`push replication survives ${iterations} kills`, async () => {
+      for (let i = 0; i < iterations; i++) {
+        // The image comes from upstream's `seed/`, copied into team/ by skopeo as admin (which
+        // compresses its layer: the remote must end up with what team/ holds).
+        await upstreamPusher.image(`seed/s${i}`, '1', randomBytes(LAYER_BYTES));
+        const seed = await skopeo([
           'copy',
           '--src-tls-verify=false',
-          `docker://${server!.address}/hub/library/p${i}:1`,
-          `oci:${join(dir, `p${i}`)}:p`,
+          '--dest-tls-verify=false',
+          '--dest-creds',
+          `admin:${ADMIN_PASSWORD}`,
+          `docker://${upstream.address}/seed/s${i}:1`,
+          `docker://${server!.address}/team/s${i}:1`,
         ]);
-      const interrupted = pull();
-      await killAndRestart(took('proxy pull'));
-      count('proxy pull', (await interrupted).code !== 0);
-      await checkedAfter('a proxy-cache pull');
-      const again = await timed('proxy pull', pull);
-      assert.equal(again.code, 0, again.stderr);
-      // The cache serves the upstream's manifest as it is (skopeo has checked every digest).
-      assert.equal(await manifestDigest(`docker://${server!.address}/hub/library/p${i}:1`, false), wanted);
-      await rm(join(dir, `p${i}`), { recursive: true, force: true });
-    }
+        assert.equal(seed.code, 0, seed.stderr);
+        const wanted = await manifestDigest(`docker://${server!.address}/team/s${i}:1`);
+        await replicationRound('push replication', {
+          name: `push-${i}`,
+          direction: 'push',
+          project: 'team',
+          remote_namespace: 'pushed',
+          repositories: [`s${i}`],
+        });
+        assert.equal(await manifestDigest(`docker://${upstream.address}/pushed/s${i}:1`, false), wanted);
+      }
+    });
   });
-
-  it(`pull replication survives ${iterations} kills`, async () => {
-    for (let i = 0; i < iterations; i++) {
-      const wanted = await upstreamPusher.image(`rep/r${i}`, '1', randomBytes(LAYER_BYTES));
-      await replicationRound('pull replication', {
-        name: `pull-${i}`,
-        direction: 'pull',
-        project: 'copy',
-        remote_namespace: 'rep',
-        repositories: [`r${i}`],
-      });
-      assert.equal(await manifestDigest(`docker://${server!.address}/copy/r${i}:1`), wanted);
-    }
-  });
-
-  it(`push replication survives ${iterations} kills`, async () => {
-    for (let i = 0; i < iterations; i++) {
-      // The image comes from upstream's `seed/`, copied into team/ by skopeo as admin (which
-      // compresses its layer: the remote must end up with what team/ holds).
-      await upstreamPusher.image(`seed/s${i}`, '1', randomBytes(LAYER_BYTES));
-      const seed = await skopeo([
-        'copy',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `admin:${ADMIN_PASSWORD}`,
-        `docker://${upstream.address}/seed/s${i}:1`,
-        `docker://${server!.address}/team/s${i}:1`,
-      ]);
-      assert.equal(seed.code, 0, seed.stderr);
-      const wanted = await manifestDigest(`docker://${server!.address}/team/s${i}:1`);
-      await replicationRound('push replication', {
-        name: `push-${i}`,
-        direction: 'push',
-        project: 'team',
-        remote_namespace: 'pushed',
-        repositories: [`s${i}`],
-      });
-      assert.equal(await manifestDigest(`docker://${upstream.address}/pushed/s${i}:1`, false), wanted);
-    }
-  });
-});
