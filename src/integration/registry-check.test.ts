@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openRegistryDatabaseForCheck, type RegistryDatabaseLocation } from '../registry/check.js';
-import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../registry/testing/postgres.js';
+import {
+  backendSkipReason,
+  METADATA_BACKENDS,
+  postgresFor,
+  type TestPostgres,
+} from '../registry/testing/postgres.js';
 import {
   type RegistryProcess,
   runRegistryCommand,
@@ -18,9 +23,9 @@ import { bin } from '../testing/paths.js';
 // PostgreSQL: each kind of damage is reported, --repair removes what nothing needs, and
 // pushing the broken image again makes the store clean.
 
-for (const backend of ['sqlite', 'postgres'] as const)
+for (const backend of METADATA_BACKENDS)
   describe(`berth-registry check [--repair] (${backend} metadata)`, {
-    skip: backend === 'postgres' ? postgresSkipReason() : false,
+    skip: backendSkipReason(backend),
   }, () => {
     let dir: string;
     let root: string;
@@ -41,11 +46,8 @@ for (const backend of ['sqlite', 'postgres'] as const)
       root = join(dir, 'root');
       configFile = join(dir, 'config.yml');
       database = { path: join(root, 'registry.db') };
-      if (backend === 'postgres') {
-        postgres = await startTestPostgres();
-        if (!postgres) throw new Error('PostgreSQL did not start');
-        database.url = postgres.url;
-      }
+      postgres = await postgresFor(backend);
+      if (postgres) database.url = postgres.url;
       await writeFile(
         configFile,
         `root: ${root}\n${database.url ? `database:\n  url: ${database.url}\n` : ''}`,

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DistributionProcess, startDistribution } from '../registry/testing/distribution.js';
-import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../registry/testing/postgres.js';
+import {
+  backendSkipReason,
+  METADATA_BACKENDS,
+  postgresFor,
+  type TestPostgres,
+} from '../registry/testing/postgres.js';
 import {
   nodeFlagsOf,
   type RegistryProcess,
@@ -52,9 +57,9 @@ async function stoppedAndChecked(
 /** A random delay in [0, maxMs). */
 const randomDelay = (maxMs: number) => sleep(Math.floor(Math.random() * maxMs));
 
-for (const backend of ['sqlite', 'postgres'] as const)
+for (const backend of METADATA_BACKENDS)
   describe(`kill -9 of berth-registry during uploads, manifest PUTs and GC, then berth-registry check (${backend} metadata)`, {
-    skip: backend === 'postgres' ? postgresSkipReason() : false,
+    skip: backendSkipReason(backend),
   }, () => {
     let dir: string;
     let configFile: string;
@@ -73,10 +78,7 @@ for (const backend of ['sqlite', 'postgres'] as const)
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'berth-registry-crash-'));
       configFile = join(dir, 'config.yml');
-      if (backend === 'postgres') {
-        postgres = await startTestPostgres();
-        if (!postgres) throw new Error('PostgreSQL did not start');
-      }
+      postgres = await postgresFor(backend);
       // No grace period, so a GC run has work to do at once; no scheduled GC.
       await writeFile(
         configFile,
@@ -195,9 +197,9 @@ const missing = skopeoAndDistributionSkipReason('to replicate with and proxy');
 const ADMIN_PASSWORD = 'Crash-admin-1';
 const LAYER_BYTES = 16 * 1024 * 1024;
 
-for (const backend of ['sqlite', 'postgres'] as const)
+for (const backend of METADATA_BACKENDS)
   describe(`kill -9 of berth-registry during replication runs and proxy-cache pulls, then berth-registry check (${backend} metadata)`, {
-    skip: missing || (backend === 'postgres' ? postgresSkipReason() : false),
+    skip: missing || backendSkipReason(backend),
   }, () => {
     let dir: string;
     let root: string;
@@ -284,11 +286,8 @@ for (const backend of ['sqlite', 'postgres'] as const)
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'berth-registry-crash-gov-'));
       root = join(dir, 'root');
-      if (backend === 'postgres') {
-        postgres = await startTestPostgres();
-        if (!postgres) throw new Error('PostgreSQL did not start');
-        await writeFile(join(dir, 'config.yml'), `database:\n  url: ${postgres.url}\n`);
-      }
+      postgres = await postgresFor(backend);
+      if (postgres) await writeFile(join(dir, 'config.yml'), `database:\n  url: ${postgres.url}\n`);
       upstream = await startDistribution();
       await start();
       for (const project of [

@@ -13,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { postgresSkipReason, startTestPostgres, type TestPostgres } from '../registry/testing/postgres.js';
+import {
+  backendSkipReason,
+  METADATA_BACKENDS,
+  postgresFor,
+  type TestPostgres,
+} from '../registry/testing/postgres.js';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
@@ -37,9 +42,9 @@ interface AuditView {
   detail?: string;
 }
 
-for (const backend of ['sqlite', 'postgres'] as const)
+for (const backend of METADATA_BACKENDS)
   describe(`berth-registry governance with skopeo (token mode, ${backend})`, {
-    skip: !skopeoBinary ? 'no skopeo' : backend === 'postgres' ? postgresSkipReason() : false,
+    skip: !skopeoBinary ? 'no skopeo' : backendSkipReason(backend),
   }, () => {
     let dir: string;
     let postgres: TestPostgres | undefined;
@@ -56,11 +61,8 @@ for (const backend of ['sqlite', 'postgres'] as const)
 
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), `berth-registry-governance-${backend}-`));
-      if (backend === 'postgres') {
-        postgres = await startTestPostgres();
-        if (!postgres) throw new Error('PostgreSQL did not start');
-        await writeFile(join(dir, 'config.yml'), `database:\n  url: ${postgres.url}\n`);
-      }
+      postgres = await postgresFor(backend);
+      if (postgres) await writeFile(join(dir, 'config.yml'), `database:\n  url: ${postgres.url}\n`);
       await start();
       assert.equal(
         (await admin('POST', '/api/v2.0/projects', { project_name: 'team', public: false })).status,
