@@ -4,7 +4,11 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { nodeFlagsOf, type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
+import {
+  type RegistryProcess,
+  runRegistryCommand,
+  startRegistryProcess,
+} from '../registry/testing/process.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { type DistributionRegistry, startDistributionRegistry } from '../testing/distribution-registry.js';
 import { pushBusybox, skopeoBinary } from '../testing/governed-registry.js';
@@ -310,13 +314,7 @@ describe('a full disk under berth-registry', () => {
     assert.match(body.errors[0]!.message, new RegExp(`${fs.dir}/root/\\S+`));
 
     await registry!.stop();
-    const check = await runCommand(process.execPath, [
-      ...nodeFlagsOf(bin('berth-registry')),
-      bin('berth-registry'),
-      'check',
-      '--root',
-      join(fs.dir, 'root'),
-    ]);
+    const check = await runRegistryCommand(bin('berth-registry'), ['check', '--root', join(fs.dir, 'root')]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     registry = await startRegistryProcess(bin('berth-registry'), ['--root', join(fs.dir, 'root')]);
     await rm(filler);

@@ -3,31 +3,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type DistributionProcess,
-  hasDistribution,
-  startDistribution,
-} from '../registry/testing/distribution.js';
+import { type DistributionProcess, startDistribution } from '../registry/testing/distribution.js';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
   pushBusybox,
   skopeo,
-  skopeoBinary,
+  skopeoAndDistributionSkipReason,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
 import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Proxy-admin-1';
-const missing =
-  fixturesMissing ||
-  (!skopeoBinary
-    ? 'no skopeo'
-    : !hasDistribution()
-      ? 'no docker-registry (Debian package docker-registry) to act as the upstream'
-      : false);
+const missing = fixturesMissing || skopeoAndDistributionSkipReason('to act as the upstream');
 
 describe('berth-registry proxy cache (upstream: CNCF Distribution)', { skip: missing }, () => {
   let dir: string;

@@ -4,28 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type DistributionProcess,
-  hasDistribution,
-  startDistribution,
-} from '../registry/testing/distribution.js';
+import { type DistributionProcess, startDistribution } from '../registry/testing/distribution.js';
 import type { RegistryProcess } from '../registry/testing/process.js';
 import { dockerdBinary, type PeerDockerd, startPeerDockerd } from '../testing/dockerd.js';
 import {
   adminApi,
+  finishedExecution,
   type Json,
   pushBusybox,
   skopeo,
-  skopeoBinary,
+  skopeoAndDistributionSkipReason,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
 import { dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Replication-admin-1';
-const missing =
-  fixturesMissing ||
-  (!skopeoBinary ? 'no skopeo' : !hasDistribution() ? 'no docker-registry to replicate to' : false);
+const missing = fixturesMissing || skopeoAndDistributionSkipReason('to replicate to');
 
 describe('berth-registry replication (to and from CNCF Distribution)', { skip: missing }, () => {
   let dir: string;
@@ -34,14 +29,7 @@ describe('berth-registry replication (to and from CNCF Distribution)', { skip: m
   let peer: PeerDockerd | undefined;
 
   const admin = adminApi<Json & Json[]>(() => server.address, ADMIN_PASSWORD);
-  const finished = async (id: number) => {
-    for (let i = 0; i < 600; i++) {
-      const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
-      if (execution['status'] !== 'running') return execution;
-      await sleep(100);
-    }
-    throw new Error(`execution ${id} did not finish`);
-  };
+  const finished = (id: number) => finishedExecution(admin, id);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-registry-replication-'));

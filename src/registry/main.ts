@@ -60,11 +60,9 @@ async function gc(options: CommonOptions & { dryRun?: boolean; deleteUntagged?: 
 
 async function check(options: CommonOptions & { repair?: boolean }): Promise<void> {
   const config = await loadRegistryConfig(options.config, options.root ? { root: options.root } : {});
-  if (config.database.url)
-    throw new BerthError('InvalidArgument', 'check reads the SQLite metadata; this registry uses PostgreSQL');
   const problems = await checkRegistry({
     root: config.root,
-    databasePath: config.database.path,
+    database: config.database,
     repair: options.repair === true,
     uploadExpiryMs: config.uploads.expirySeconds * 1000,
   });
@@ -113,7 +111,9 @@ function buildProgram(): Command {
     .action(gc);
   program
     .command('check')
-    .description('Verify blobs, manifests, tags and uploads against the metadata (registry stopped)')
+    .description(
+      'Verify blobs, manifests, tags and uploads against the metadata, SQLite or PostgreSQL (registry stopped)',
+    )
     .option('--config <file>', 'YAML configuration file')
     .option('--root <dir>', 'storage root')
     .option('--repair', 'remove or correct what is orphaned, corrupt or stale')

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Of } from '../core/digest.js';
+import { hasDistribution } from '../registry/testing/distribution.js';
 import { type RegistryProcess, startRegistryProcess } from '../registry/testing/process.js';
 import { bin, busyboxArchive } from './paths.js';
 import { type RunResult, runCommand } from './run.js';
@@ -12,6 +13,12 @@ export type Json = Record<string, unknown>;
 
 /** skopeo, when this machine has it. */
 export const skopeoBinary = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => existsSync(p));
+
+/** Why a test needing skopeo and CNCF Distribution (`role`: what Distribution is for) must skip, or false. */
+export function skopeoAndDistributionSkipReason(role: string): string | false {
+  if (!skopeoBinary) return 'no skopeo';
+  return hasDistribution() ? false : `no docker-registry (Debian package docker-registry) ${role}`;
+}
 
 /** Runs skopeo without a signature policy (the test registries are unsigned). */
 export function skopeo(args: string[]): Promise<RunResult> {
@@ -78,6 +85,19 @@ export async function callRegistryApi<Body = Json>(
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: response.status, body: (await response.json()) as Body };
+}
+
+/** Polls replication execution `id` through `admin` until it no longer runs (two minutes at most); returns it. */
+export async function finishedExecution(
+  admin: (method: string, path: string) => Promise<ApiReply<Json>>,
+  id: number,
+): Promise<Json> {
+  for (let i = 0; i < 1200; i++) {
+    const execution = (await admin('GET', `/api/v2.0/replication/executions/${id}`)).body;
+    if (execution['status'] !== 'running') return execution;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`execution ${id} did not finish`);
 }
 
 /** The JSON API as admin, for a registry that a before() hook starts later. */

@@ -17,6 +17,21 @@ export interface OciPusher {
   pullLayer(repo: string, tag: string): Promise<Buffer>;
 }
 
+/** The bytes of an OCI image manifest of one config and one (uncompressed tar) layer. */
+export function imageManifest(
+  config: { digest: string; size: number },
+  layer: { digest: string; size: number },
+): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MANIFEST_TYPE,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+    }),
+  );
+}
+
 /** A pusher for the registry at `address()` (host:port; asked per call, as restarts change it). */
 export function ociPusher(address: () => string): OciPusher {
   const url = (path: string) => `http://${address()}${path}`;
@@ -50,6 +65,18 @@ export function ociPusher(address: () => string): OciPusher {
       method: 'POST',
       body: bytes,
     });
+    if (r.status === 202) {
+      // A registry without monolithic POST (CNCF Distribution) opened a session: PUT the bytes to it.
+      await r.body?.cancel();
+      const location = new URL(r.headers.get('location')!, url('/')).toString();
+      const put = await fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${digest}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
+      assert.equal(put.status, 201, await put.text());
+      return digest;
+    }
     assert.equal(r.status, 201, await r.text());
     return digest;
   };
@@ -66,19 +93,9 @@ export function ociPusher(address: () => string): OciPusher {
         }),
       );
       const configDigest = await uploadWhole(repo, config);
-      const manifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MANIFEST_TYPE,
-          config: {
-            mediaType: 'application/vnd.oci.image.config.v1+json',
-            digest: configDigest,
-            size: config.length,
-          },
-          layers: [
-            { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length },
-          ],
-        }),
+      const manifest = imageManifest(
+        { digest: configDigest, size: config.length },
+        { digest: layerDigest, size: layer.length },
       );
       const put = await fetch(url(`/v2/${repo}/manifests/${tag}`), {
         method: 'PUT',

@@ -168,8 +168,13 @@ export function governanceStoreSuite(create: () => Promise<GovernanceFixture>): 
     withStore(async (store, { metadata }) => {
       await store.createProject('team', false, -1, 1);
       const [a, b] = [sha256Of('layer a'), sha256Of('layer b')];
-      await metadata.claimBlob(a, 600, 1);
-      await metadata.claimBlob(b, 300, 1);
+      for (const [digest, size] of [
+        [a, 600],
+        [b, 300],
+      ] as const) {
+        await metadata.claimBlob(digest, size, 1);
+        await metadata.confirmBlob(digest);
+      }
       for (const repository of ['team/app', 'team/other', 'teamx/app'])
         await metadata.linkBlob(repository, a, 1);
       await metadata.linkBlob('team/app', b, 1);
@@ -281,6 +286,7 @@ export function governanceStoreSuite(create: () => Promise<GovernanceFixture>): 
       const first = sha256Of('first');
       await gov.admitBlob('team/app', first, 600);
       await fixture.metadata.claimBlob(first, 600, 1);
+      await fixture.metadata.confirmBlob(first);
       await fixture.metadata.linkBlob('team/app', first, 1);
       await assert.rejects(gov.admitBlob('team/app', sha256Of('too big'), 600), (err) =>
         hasCode(err, 'DENIED'),

@@ -49,7 +49,7 @@ const UNREFERENCED_LINKS = `
       WHERE r.repository_id = b.repository_id AND r.child_digest = b.digest AND r.kind = 'blob')`;
 const UNREFERENCED_BLOBS = `
   SELECT digest, size FROM blobs b
-  WHERE b.state = 'present' AND b.touched_at < $1
+  WHERE b.state IN ('present', 'pending') AND b.touched_at < $1
     AND NOT EXISTS (SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest)
     AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest AND r.kind = 'blob')`;
 
@@ -145,12 +145,17 @@ export async function createPostgresMetadataStore(url: string): Promise<Metadata
       return write(async (db) => {
         if ((await blobState(db, digest)) === 'deleting') return false;
         await db.query(
-          `INSERT INTO blobs (digest, size, state, touched_at) VALUES ($1, $2, 'present', $3)
+          `INSERT INTO blobs (digest, size, state, touched_at) VALUES ($1, $2, 'pending', $3)
            ON CONFLICT (digest) DO UPDATE SET touched_at = excluded.touched_at`,
           [digest, size, now],
         );
         return true;
       });
+    },
+    async confirmBlob(digest) {
+      await pool.query("UPDATE blobs SET state = 'present' WHERE digest = $1 AND state = 'pending'", [
+        digest,
+      ]);
     },
     async linkBlob(repository, digest, now) {
       await write(async (db) => {

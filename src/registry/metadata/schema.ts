@@ -3,7 +3,8 @@
  *
  *     repositories         id, name                       one row per repository that ever held content
  *     blobs                digest → size, state, touched_at
- *                          state: present | deleting (GC holds it); touched_at: GC grace clock
+ *                          state: pending (claimed by a push, file not yet in place; unreadable)
+                          | present | deleting (GC holds it); touched_at: GC grace clock
  *     repository_blobs     (repository, digest) → linked_at   a blob is readable only where linked
  *     manifests            (repository, digest) → media type, artifact type, subject, annotations, bytes
  *     manifest_references  (repository, manifest, kind, child)  kind: blob | manifest

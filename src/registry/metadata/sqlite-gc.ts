@@ -27,7 +27,7 @@ const UNREFERENCED_LINKS = `
 
 const UNREFERENCED_BLOBS = `
   SELECT digest, size FROM blobs b
-  WHERE b.state = 'present' AND b.touched_at < ?
+  WHERE b.state IN ('present', 'pending') AND b.touched_at < ?
     AND NOT EXISTS (SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest)
     AND NOT EXISTS (SELECT 1 FROM manifest_references r WHERE r.child_digest = b.digest AND r.kind = 'blob')`;
 

@@ -93,8 +93,11 @@ function createBlobQueries(db: SqliteDatabase, ensureRepository: (name: string, 
   });
   const state = db.prepare<[string], { state: string }>('SELECT state FROM blobs WHERE digest = ?');
   const upsert = db.prepare<[string, number, number]>(
-    `INSERT INTO blobs (digest, size, state, touched_at) VALUES (?, ?, 'present', ?)
+    `INSERT INTO blobs (digest, size, state, touched_at) VALUES (?, ?, 'pending', ?)
      ON CONFLICT(digest) DO UPDATE SET touched_at = excluded.touched_at`,
+  );
+  const confirm = db.prepare<[string]>(
+    "UPDATE blobs SET state = 'present' WHERE digest = ? AND state = 'pending'",
   );
   const link = db.prepare<[number, string, number]>(
     `INSERT INTO repository_blobs (repository_id, digest, linked_at) VALUES (?, ?, ?)
@@ -125,6 +128,9 @@ function createBlobQueries(db: SqliteDatabase, ensureRepository: (name: string, 
     },
     async claimBlob(digest: Digest, size: number, now: number) {
       return claim.immediate(digest, size, now);
+    },
+    async confirmBlob(digest: Digest) {
+      confirm.run(digest);
     },
     async linkBlob(repository: string, digest: Digest, now: number) {
       linkTx.immediate(repository, digest, now);

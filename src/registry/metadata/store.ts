@@ -115,10 +115,16 @@ export interface MetadataStore extends GcStore {
   /** Refreshes the GC grace period of the blob and its link (a client just saw it there). */
   touchBlob(repository: string, digest: Digest, now: number): Promise<void>;
   /**
-   * Records that the blob's bytes are (about to be) in the blob store. False
-   * while GC is deleting the same digest: the caller retries shortly.
+   * Records that the blob's bytes are about to be put in the blob store. A new
+   * record is `pending` — unreadable and unlinkable — until {@link confirmBlob}, so
+   * a crash between the two leaves no record that promises a missing file (GC
+   * collects a pending record left that way after the grace period; a new push of
+   * the digest completes it). False while GC is deleting the same digest: the
+   * caller retries shortly.
    */
   claimBlob(digest: Digest, size: number, now: number): Promise<boolean>;
+  /** Marks a claimed blob `present` once its file is in place (nothing when it already is). */
+  confirmBlob(digest: Digest): Promise<void>;
   /** Makes a present blob readable in a repository (creating the repository). */
   linkBlob(repository: string, digest: Digest, now: number): Promise<void>;
   /** Removes a repository's link; false when there was none. */

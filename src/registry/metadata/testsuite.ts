@@ -34,6 +34,10 @@ export function metadataStoreSuite(create: () => Promise<MetadataStore>): void {
     withStore(async (store) => {
       const layer = sha256Of('layer');
       assert.equal(await store.claimBlob(layer, 5, 1000), true);
+      // Claimed, not confirmed (its file is not in place yet): nobody can read or link it.
+      assert.equal(await store.findBlob(layer), undefined);
+      await assert.rejects(store.linkBlob('a/app', layer, 1000), (err) => hasCode(err, 'BLOB_UNKNOWN'));
+      await store.confirmBlob(layer);
       await store.linkBlob('a/app', layer, 1000);
       assert.deepEqual(await store.findLinkedBlob('a/app', layer), { size: 5 });
       assert.equal(await store.findLinkedBlob('b/other', layer), undefined);
@@ -130,8 +134,12 @@ export function metadataStoreSuite(create: () => Promise<MetadataStore>): void {
       const loose = sha256Of('loose');
       for (const digest of [kept, loose]) {
         await store.claimBlob(digest, 4, 100);
+        await store.confirmBlob(digest);
         await store.linkBlob('gc', digest, 100);
       }
+      // A claim a crash left unconfirmed is garbage once older than the cutoff.
+      const cut = sha256Of('cut short');
+      await store.claimBlob(cut, 3, 100);
       await store.putManifest(manifest('gc', 'm', { blobs: [kept] }), 'v1', 100);
       assert.deepEqual(await store.storageUsage(), { blobs: 2, bytes: 8 });
       assert.equal(await store.sweepLinks(50, false), 0, 'young links are spared');
@@ -139,7 +147,14 @@ export function metadataStoreSuite(create: () => Promise<MetadataStore>): void {
       assert.equal(await store.sweepLinks(200, false), 1);
       assert.deepEqual(await store.findLinkedBlob('gc', loose), undefined);
       const marked = await store.markUnreferencedBlobs(200, false);
-      assert.deepEqual(marked, [{ digest: loose, size: 4 }]);
+      assert.deepEqual(
+        marked.sort((x, y) => x.digest.localeCompare(y.digest)),
+        [
+          { digest: loose, size: 4 },
+          { digest: cut, size: 3 },
+        ].sort((x, y) => x.digest.localeCompare(y.digest)),
+      );
+      await store.forgetBlobs([cut]);
       assert.equal(await store.claimBlob(loose, 4, 300), false, 'a push waits while GC deletes');
       await store.forgetBlobs([loose]);
       assert.equal(await store.hasBlobRecord(loose), false);

@@ -180,7 +180,9 @@ async function* tee(
 /**
  * Moves verified upload data into the blob store. The blob is claimed in the
  * database first: while GC holds the digest (state `deleting`) we wait, so GC
- * can never unlink a file that a push has just put in place.
+ * can never unlink a file that a push has just put in place. The claim stays
+ * `pending` until the file is there, so a kill in between leaves no record
+ * that readers would trust.
  */
 async function commitBlob(context: RegistryContext, id: string, digest: Digest, size: number): Promise<void> {
   for (let attempt = 0; !(await context.metadata.claimBlob(digest, size, context.now())); attempt++) {
@@ -190,6 +192,7 @@ async function commitBlob(context: RegistryContext, id: string, digest: Digest, 
   const existing = await context.storage.blobs.stat(digest);
   if (existing?.size === size) await context.storage.uploads.remove(id);
   else await context.storage.uploads.commit(id, digest);
+  await context.metadata.confirmBlob(digest);
 }
 
 /**

@@ -101,3 +101,21 @@ async function freePort(): Promise<number> {
   if (!address || typeof address === 'string') throw new Error('no free port');
   return address.port;
 }
+
+/** Where a test's registry keeps its metadata. */
+export type MetadataBackend = 'sqlite' | 'postgres';
+
+/** Both back ends, for tests that run once on each. */
+export const METADATA_BACKENDS: readonly MetadataBackend[] = ['sqlite', 'postgres'];
+
+/** Why a test on `backend` must skip, or false. */
+export const backendSkipReason = (backend: MetadataBackend): string | false =>
+  backend === 'postgres' ? postgresSkipReason() : false;
+
+/** A PostgreSQL for a test on `backend` (none for SQLite); throws when it does not start. */
+export async function postgresFor(backend: MetadataBackend): Promise<TestPostgres | undefined> {
+  if (backend !== 'postgres') return undefined;
+  const postgres = await startTestPostgres();
+  if (!postgres) throw new Error('PostgreSQL did not start');
+  return postgres;
+}

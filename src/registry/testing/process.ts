@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type RunResult, runCommand } from '../../testing/run.js';
 
 /** A `berth-registry serve` child process on a loopback port. */
 export interface RegistryProcess {
@@ -52,4 +53,9 @@ export function nodeFlagsOf(bin: string): string[] {
   const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0] ?? '';
   const match = /^#!\S*env -S node\s+(.*)$/.exec(shebang);
   return match?.[1]?.split(/\s+/).filter((flag) => flag.startsWith('--')) ?? [];
+}
+
+/** Runs `berth-registry` (the launcher at `bin`) with `args` (check, gc, …) to its end, as installed. */
+export function runRegistryCommand(bin: string, args: readonly string[]): Promise<RunResult> {
+  return runCommand(process.execPath, [...nodeFlagsOf(bin), bin, ...args]);
 }
