@@ -444,6 +444,12 @@ export class ContainerService {
           name: record.Name,
         }),
       );
+      // Clients that attached before start (docker run) get their relays started alongside the create.
+      const attached = this.connectPendingAttaches(
+        record.Id,
+        runtime,
+        Promise.all([creating, sandbox.plumbed]),
+      );
       // The endpoint's plumbing (CNI ADD) ran alongside; the container may start only once it is done.
       const [createdResult, plumbResult] = await Promise.allSettled([creating, sandbox.plumbed]);
       if (plumbResult.status === 'rejected') {
@@ -455,7 +461,11 @@ export class ContainerService {
       const created = createdResult.value;
       // The container is in its user namespace now: whatever held it open may go.
       await (await sandboxed).userns?.release();
-      await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));
+      await traced('start.attach', async () => {
+        await attached;
+        // And those that came while it was being created.
+        await this.connectPendingAttaches(record.Id, runtime, Promise.resolve());
+      });
       await traced('start.runtime-start', () => runtime.start(record.Id));
       Object.assign(record.State, {
         Status: 'running',
@@ -862,12 +872,32 @@ export class ContainerService {
     while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
-  private async connectPendingAttaches(id: string, runtime: Runtime): Promise<void> {
+  /**
+   * Connects the attaches waiting for this start once `created` (the runtime's
+   * create) resolves. If it rejects they wait for the next start, as they would
+   * had this one failed before creating. Never rejects.
+   */
+  private async connectPendingAttaches(
+    id: string,
+    runtime: Runtime,
+    created: Promise<unknown>,
+  ): Promise<void> {
     const pending = this.pendingAttaches.get(id) ?? [];
     this.pendingAttaches.delete(id);
-    for (const p of pending) {
-      await runtime.attach(id, p.streams).then(p.resolve, p.reject);
-    }
+    const createFailed = created.then(
+      () => false,
+      () => true,
+    );
+    await Promise.all(
+      pending.map((p) =>
+        runtime.attach(id, p.streams, { after: created }).then(p.resolve, async (err: unknown) => {
+          if (!(await createFailed)) return p.reject(err);
+          const list = this.pendingAttaches.get(id) ?? [];
+          list.push(p);
+          this.pendingAttaches.set(id, list);
+        }),
+      ),
+    );
   }
 
   /**

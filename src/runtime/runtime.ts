@@ -36,7 +36,11 @@ export interface Runtime {
   resize(id: string, size: TerminalSize, execId?: string): Promise<void>;
   /** Closes the container's stdin (EOF for the process), as `docker attach` does when its input ends. */
   closeStdin(id: string): Promise<void>;
-  attach(id: string, streams?: AttachStreams): Promise<AttachSession>;
+  /**
+   * Connects to the container's streams. With `after` (the container's create,
+   * still under way) the connection is prepared at once and made when it resolves.
+   */
+  attach(id: string, streams?: AttachStreams, options?: AttachOptions): Promise<AttachSession>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   /**
@@ -161,6 +165,12 @@ export interface AttachStreams {
   stdin?: boolean;
   stdout?: boolean;
   stderr?: boolean;
+}
+
+/** How {@link Runtime.attach} connects. */
+export interface AttachOptions {
+  /** Connect once this resolves (a create under way); fail with its error if it rejects. */
+  after?: Promise<unknown>;
 }
 
 /**

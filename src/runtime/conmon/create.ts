@@ -2,6 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
+import { reportSpan, traced } from '../../core/spans.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
@@ -35,12 +36,14 @@ export async function createContainer(
   }
   const logPath = options.logPath ?? paths.defaultLog;
   try {
-    const rootPath = await prepareRoot(options, paths.rootfs);
-    const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
-    await writeStateFile(paths.config, serializeSpec(spec));
-    await rm(ctx.layout.exitFile(id), { force: true });
+    await traced('create.bundle', async () => {
+      const rootPath = await prepareRoot(options, paths.rootfs);
+      const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
+      await writeStateFile(paths.config, serializeSpec(spec));
+      await rm(ctx.layout.exitFile(id), { force: true });
+    });
     const stdio = {
-      terminal: spec.process.terminal === true,
+      terminal: options.spec.process.terminal === true,
       stdin: options.stdin === true,
       stdinOnce: options.stdinOnce ?? true,
     };
@@ -52,20 +55,24 @@ export async function createContainer(
       ...stdio,
       ...extras(options),
     });
-    const { pid, monitorPid } = await runConmon(ctx, args, paths.dir, paths.conmonPid);
-    await writeRecord(paths.record, {
-      version: 1,
-      id,
-      runtime: ctx.cli.binary.name,
-      runtimePath: ctx.cli.binary.path,
-      ...stdio,
-      logPath,
-      rootfsMounted: options.rootfs !== undefined,
-      createdAt: new Date().toISOString(),
-      pid,
-      monitorPid,
-      monitorStartTime: (await processStartTime(monitorPid)) ?? '',
-    });
+    const { pid, monitorPid } = await traced('create.conmon', () =>
+      runConmon(ctx, args, paths.dir, paths.conmonPid),
+    );
+    await traced('create.record', async () =>
+      writeRecord(paths.record, {
+        version: 1,
+        id,
+        runtime: ctx.cli.binary.name,
+        runtimePath: ctx.cli.binary.path,
+        ...stdio,
+        logPath,
+        rootfsMounted: options.rootfs !== undefined,
+        createdAt: new Date().toISOString(),
+        pid,
+        monitorPid,
+        monitorStartTime: (await processStartTime(monitorPid)) ?? '',
+      }),
+    );
     return { pid, monitorPid, bundle: paths.dir, logPath };
   } catch (err) {
     await removeBundle(ctx, id).catch((cleanupErr: unknown) =>
@@ -99,6 +106,7 @@ async function runConmon(
   dir: string,
   conmonPidFile: string,
 ): Promise<{ pid: number; monitorPid: number }> {
+  const t0 = performance.now();
   const launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
   let message: SyncMessage;
   try {
@@ -107,9 +115,12 @@ async function runConmon(
       await moveProcessToCgroup(await ctx.cgroupLayout(), ctx.monitorCgroup, launch.child.pid).catch(
         (err: unknown) => ctx.logger.warn('cannot move conmon out of the daemon cgroup', { error: err }),
       );
+      reportSpan('create.conmon.cgroup', t0);
     }
     await signalStart(launch.start).catch(() => undefined);
+    const t1 = performance.now();
     message = await launch.sync.next();
+    reportSpan('create.conmon.sync', t1);
   } finally {
     launch.sync.close();
     launch.start.destroy();
@@ -117,7 +128,9 @@ async function runConmon(
   if (message.data < 0) {
     throw new BerthError(ErrorKind.Internal, runtimeErrorText(message.message ?? 'the OCI runtime failed'));
   }
+  const t2 = performance.now();
   await launch.exited;
+  reportSpan('create.conmon.exited', t2);
   const monitorPid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
   return { pid: message.data, monitorPid };
 }
