@@ -611,18 +611,25 @@ export class ContainerService {
     this.event(record, 'die', { exitCode: String(status.exitCode) });
     // The network, the volumes and the runtime's state go independently, side by side.
     const teardownStarted = performance.now();
-    const runtimeDeleted = traced('exit.runtime', () => runtime.delete(record.Id, { force: true })).then(
-      () => {},
-      () => {},
-    );
-    // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
-    const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
+    // An auto-removed container is marked as removing (saved) while it is torn down, as
+    // remove() does before its teardown: a crash from here on finishes the removal at start.
+    const markedRemoving = autoRemove ? this.markRemoving(record) : undefined;
+    const unmountRootfs = () =>
+      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {});
     // No process is left to use the rootfs. A container that may start again
     // unmounts it only after the runtime let go (a start right after must not
-    // race with this); an auto-removed one does not wait.
-    const rootfsFreed = (autoRemove ? Promise.resolve() : runtimeDeleted).then(() =>
-      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}),
-    );
+    // race with this); an auto-removed one does not wait, and lets the runtime's
+    // delete (off its removal's path) start after the unmount, not compete with it.
+    const autoUnmounted = autoRemove ? unmountRootfs() : undefined;
+    const runtimeDeleted = (autoUnmounted ?? Promise.resolve())
+      .then(() => traced('exit.runtime', () => runtime.delete(record.Id, { force: true })))
+      .then(
+        () => {},
+        () => {},
+      );
+    // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
+    const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
+    const rootfsFreed = autoUnmounted ?? runtimeDeleted.then(unmountRootfs);
     // The disconnects come before the volume unmounts, in dockerd's order of events.
     const detached = (async () => {
       await this.deps.networking
@@ -632,7 +639,7 @@ export class ContainerService {
         );
       await this.deps.volumes?.unmount(record);
     })();
-    await Promise.all([detached, rootfsFreed, autoRemove ? undefined : logsSettled]);
+    await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
     reportSpan('exit.teardown', teardownStarted);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
     // A record that cannot be written (a full disk) must not keep waiters and attached
@@ -649,14 +656,21 @@ export class ContainerService {
     }
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await this.removeSettled(record.Id, { force: true, volumes: true }, runtimeDeleted).catch(
-        (err: unknown) => {
-          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-          this.waiters.removed(record.Id, status.exitCode);
-        },
-      );
+      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
+        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+        this.waiters.removed(record.Id, status.exitCode);
+      });
     }
+  }
+
+  /** Marks a container as being removed and saves that (see removeSettled). */
+  private async markRemoving(record: ContainerRecord): Promise<void> {
+    record.State.Status = 'removing';
+    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
+    await traced('rm.record', () => this.store.save(record)).catch((err: unknown) =>
+      this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
+    );
   }
 
   /** Starts a container again after the policy's back-off, unless a stop or rm cancels the wait. */
@@ -766,16 +780,8 @@ export class ContainerService {
     return this.removeSettled(ref, options);
   }
 
-  /**
-   * remove() without waiting for an exit cleanup: for that cleanup itself (AutoRemove).
-   * `runtimeDeleted`: the runtime's state is already being deleted (auto-remove after
-   * an exit); see destroy.
-   */
-  private async removeSettled(
-    ref: string,
-    options: { force?: boolean; volumes?: boolean },
-    runtimeDeleted?: Promise<void>,
-  ): Promise<void> {
+  /** remove(), once any exit cleanup is done (an auto-remove goes straight to destroy). */
+  private async removeSettled(ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Restarting) {
       if (!options.force)
@@ -797,14 +803,10 @@ export class ContainerService {
       await this.waiters.wait(record.Id, 'not-running', () => record.State.Running);
     }
     if (record.State.Status === 'removing') return;
-    record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
-    await traced('rm.record', () => this.store.save(record)).catch((err: unknown) =>
-      this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
-    );
-    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
+    await this.markRemoving(record);
+    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false));
   }
 
   /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
@@ -840,17 +842,24 @@ export class ContainerService {
         ),
       ),
     ]);
-    this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
+    const dropRefs = () => this.deps.refs.deleteOwner({ kind: 'container', id: record.Id });
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
     if (runtimeDeleted) {
-      // The container is gone for the API now; its record (saved as removing)
-      // goes once the runtime's state has: a crash before then finishes the
-      // removal at the next start. close() waits for these.
+      // The container is gone for the API now; its references to its (removed)
+      // snapshot, a database commit, and its record (saved as removing) go once
+      // the runtime's state has: a crash before then finishes the removal at the
+      // next start. close() waits for these.
       this.store.forget(record.Id);
-      this.track(runtimeDeleted.then(() => this.store.deleteFiles(record.Id)));
+      this.track(
+        runtimeDeleted.then(() => {
+          dropRefs();
+          return this.store.deleteFiles(record.Id);
+        }),
+      );
     } else {
+      dropRefs();
       await traced('rm.delete-record', () => this.store.delete(record.Id));
     }
     this.event(record, 'destroy');
