@@ -371,6 +371,10 @@ export class ContainerService {
     const joinedUserns = userns ? this.joinedUserns(record) : undefined;
     const sandboxed = traced('start.network', () => this.networkSandbox(record, userns, joinedUserns));
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
+    // What a crashed start may have left of the runtime's container goes meanwhile too.
+    const cleared = traced('start.runtime-clear', () =>
+      runtime.delete(record.Id, { force: true }).catch(() => {}),
+    );
     try {
       await traced('start.mount', async () =>
         mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
@@ -430,9 +434,13 @@ export class ContainerService {
         this.deps.specHost,
       );
       reportSpan('start.spec', specStarted);
-      await traced('start.runtime-clear', () => runtime.delete(record.Id, { force: true }).catch(() => {}));
+      await cleared;
+      // Clients that attached before start (docker run) get their relays started alongside the
+      // create, once its monitor is started (starting a process holds the daemon up a moment).
+      let connectAttaches = () => {};
       const creating = traced('start.runtime-create', () =>
         runtime.create(record.Id, {
+          onMonitorStarted: () => connectAttaches(),
           spec: generated.spec,
           stdin: Boolean(record.Config.OpenStdin),
           // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
@@ -444,12 +452,16 @@ export class ContainerService {
           name: record.Name,
         }),
       );
-      // Clients that attached before start (docker run) get their relays started alongside the create.
-      const attached = this.connectPendingAttaches(
-        record.Id,
-        runtime,
-        Promise.all([creating, sandbox.plumbed]),
-      );
+      const ready = Promise.all([creating, sandbox.plumbed]);
+      const attached = new Promise<void>((resolve) => {
+        let connecting: Promise<void> | undefined;
+        connectAttaches = () => {
+          connecting ??= this.connectPendingAttaches(record.Id, runtime, ready);
+          resolve(connecting);
+        };
+        // A create that fails before its monitor starts.
+        void ready.catch(() => {}).finally(connectAttaches);
+      });
       // The endpoint's plumbing (CNI ADD) ran alongside; the container may start only once it is done.
       const [createdResult, plumbResult] = await Promise.allSettled([creating, sandbox.plumbed]);
       if (plumbResult.status === 'rejected') {
@@ -485,6 +497,7 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await cleared;
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
@@ -616,51 +629,61 @@ export class ContainerService {
     const markedRemoving = autoRemove ? this.markRemoving(record) : undefined;
     const unmountRootfs = () =>
       traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {});
-    // No process is left to use the rootfs. A container that may start again
-    // unmounts it only after the runtime let go (a start right after must not
-    // race with this); an auto-removed one does not wait, and lets the runtime's
-    // delete (off its removal's path) start after the unmount, not compete with it.
-    const autoUnmounted = autoRemove ? unmountRootfs() : undefined;
-    const runtimeDeleted = (autoUnmounted ?? Promise.resolve())
+    // An auto-removed container's runtime state is deleted once its removal is answered:
+    // starting that process (a fork of the daemon) would hold the removal up.
+    let removalDone = () => {};
+    const runtimeDeletable = autoRemove
+      ? new Promise<void>((resolve) => {
+          removalDone = resolve;
+        })
+      : Promise.resolve();
+    const runtimeDeleted = runtimeDeletable
       .then(() => traced('exit.runtime', () => runtime.delete(record.Id, { force: true })))
       .then(
         () => {},
         () => {},
       );
-    // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
-    const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
-    const rootfsFreed = autoUnmounted ?? runtimeDeleted.then(unmountRootfs);
-    // The disconnects come before the volume unmounts, in dockerd's order of events.
-    const detached = (async () => {
-      await this.deps.networking
-        ?.detach(record)
-        .catch((err: unknown) =>
-          this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+    try {
+      // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
+      const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
+      // No process is left to use the rootfs. A container that may start again
+      // unmounts it only after the runtime let go (a start right after must not
+      // race with this); an auto-removed one does not wait.
+      const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
+      // The disconnects come before the volume unmounts, in dockerd's order of events.
+      const detached = (async () => {
+        await this.deps.networking
+          ?.detach(record)
+          .catch((err: unknown) =>
+            this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
+          );
+        await this.deps.volumes?.unmount(record);
+      })();
+      await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
+      reportSpan('exit.teardown', teardownStarted);
+      // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
+      // A record that cannot be written (a full disk) must not keep waiters and attached
+      // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
+      // and a restart of berthd finds the container dead anyway.
+      if (!autoRemove)
+        await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
+          this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
         );
-      await this.deps.volumes?.unmount(record);
-    })();
-    await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
-    reportSpan('exit.teardown', teardownStarted);
-    // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
-    // A record that cannot be written (a full disk) must not keep waiters and attached
-    // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
-    // and a restart of berthd finds the container dead anyway.
-    if (!autoRemove)
-      await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
-        this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
-      );
-    this.waiters.exited(record.Id, status.exitCode);
-    if (restart) {
-      void this.restartLater(record, ranForMs);
-      return;
-    }
-    if (autoRemove) {
-      // --rm removes the anonymous volumes too, as dockerd does.
-      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
-        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-        this.waiters.removed(record.Id, status.exitCode);
-      });
+      this.waiters.exited(record.Id, status.exitCode);
+      if (restart) {
+        void this.restartLater(record, ranForMs);
+        return;
+      }
+      if (autoRemove) {
+        // --rm removes the anonymous volumes too, as dockerd does.
+        await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
+          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+          this.waiters.removed(record.Id, status.exitCode);
+        });
+      }
+    } finally {
+      removalDone();
     }
   }
 

@@ -114,6 +114,11 @@ export interface CreateOptions {
   name?: string;
   /** A program the monitor runs when the container exits (conmon --exit-command). */
   exitCommand?: { path: string; args: string[] };
+  /**
+   * Called once the monitor's process is started, while the container is still
+   * being created: other processes started from here do not delay the monitor.
+   */
+  onMonitorStarted?: () => void;
 }
 
 /** What `create` made. */

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
-import { reportSpan, traced } from '../../core/spans.js';
+import { traced } from '../../core/spans.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
@@ -36,7 +36,7 @@ export async function createContainer(
   }
   const logPath = options.logPath ?? paths.defaultLog;
   try {
-    await traced('create.bundle', async () => {
+    await traced('runtime.bundle', async () => {
       const rootPath = await prepareRoot(options, paths.rootfs);
       const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
       await writeStateFile(paths.config, serializeSpec(spec));
@@ -55,10 +55,10 @@ export async function createContainer(
       ...stdio,
       ...extras(options),
     });
-    const { pid, monitorPid } = await traced('create.conmon', () =>
-      runConmon(ctx, args, paths.dir, paths.conmonPid),
+    const { pid, monitorPid } = await traced('runtime.conmon', () =>
+      runConmon(ctx, args, paths.dir, paths.conmonPid, options.onMonitorStarted),
     );
-    await traced('create.record', async () =>
+    await traced('runtime.record', async () =>
       writeRecord(paths.record, {
         version: 1,
         id,
@@ -99,14 +99,17 @@ async function prepareRoot(options: CreateOptions, rootfsDir: string): Promise<s
   return rootfsDir;
 }
 
-/** Runs conmon to the point where the container exists; returns its pid and the monitor's. */
+/**
+ * Runs conmon to the point where the container exists; returns its pid and the
+ * monitor's. `onStarted` is called once conmon is on its way.
+ */
 async function runConmon(
   ctx: ConmonContext,
   args: string[],
   dir: string,
   conmonPidFile: string,
+  onStarted: (() => void) | undefined,
 ): Promise<{ pid: number; monitorPid: number }> {
-  const t0 = performance.now();
   const launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
   let message: SyncMessage;
   try {
@@ -115,12 +118,10 @@ async function runConmon(
       await moveProcessToCgroup(await ctx.cgroupLayout(), ctx.monitorCgroup, launch.child.pid).catch(
         (err: unknown) => ctx.logger.warn('cannot move conmon out of the daemon cgroup', { error: err }),
       );
-      reportSpan('create.conmon.cgroup', t0);
     }
     await signalStart(launch.start).catch(() => undefined);
-    const t1 = performance.now();
-    message = await launch.sync.next();
-    reportSpan('create.conmon.sync', t1);
+    onStarted?.();
+    message = await traced('runtime.conmon.sync', () => launch.sync.next());
   } finally {
     launch.sync.close();
     launch.start.destroy();
@@ -128,9 +129,7 @@ async function runConmon(
   if (message.data < 0) {
     throw new BerthError(ErrorKind.Internal, runtimeErrorText(message.message ?? 'the OCI runtime failed'));
   }
-  const t2 = performance.now();
   await launch.exited;
-  reportSpan('create.conmon.exited', t2);
   const monitorPid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
   return { pid: message.data, monitorPid };
 }
