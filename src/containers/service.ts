@@ -478,9 +478,8 @@ export class ContainerService {
         // And those that came while it was being created.
         await this.connectPendingAttaches(record.Id, runtime, Promise.resolve());
       });
-      await traced('start.runtime-start', () => runtime.start(record.Id));
-      Object.assign(record.State, {
-        Status: 'running',
+      const started = {
+        Status: 'running' as const,
         Running: true,
         Paused: false,
         Restarting: false,
@@ -490,10 +489,22 @@ export class ContainerService {
         ExitCode: 0,
         Error: '',
         StartedAt: new Date().toISOString(),
-      });
+      };
+      // The record is saved as running while the runtime starts the process, not after: a
+      // crash before both are done finds a running record of a container not running, which
+      // restore() ends as exited (or a created record of one running, which it removes). The
+      // daemon's own copy says running only once the start succeeded.
+      const [startResult, saveResult] = await Promise.allSettled([
+        traced('start.runtime-start', () => runtime.start(record.Id)),
+        traced('start.record', () =>
+          this.store.save({ ...record, State: { ...record.State, ...started }, ManuallyStopped: false }),
+        ),
+      ]);
+      if (startResult.status === 'rejected') throw startResult.reason;
+      Object.assign(record.State, started);
       record.ManuallyStopped = false;
       this.health.start(record);
-      await traced('start.record', () => this.store.save(record));
+      if (saveResult.status === 'rejected') throw saveResult.reason;
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
