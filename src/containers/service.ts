@@ -450,6 +450,8 @@ export class ContainerService {
             (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
           ),
           name: record.Name,
+          // Its log is removed right after the exit: no fsync of it on the way to the exit file.
+          ...((record.HostConfig as { AutoRemove?: boolean }).AutoRemove ? { syncLogOnExit: false } : {}),
         }),
       );
       const ready = Promise.all([creating, sandbox.plumbed]);

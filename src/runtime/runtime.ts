@@ -110,6 +110,11 @@ export interface CreateOptions {
   logSizeMax?: number;
   /** `none` keeps no output at all; default k8s-file at `logPath`. */
   logDriver?: 'k8s-file' | 'none';
+  /**
+   * Whether the monitor fsyncs the log when the container exits, before it writes
+   * the exit file (default true). An auto-removed container's log goes right after.
+   */
+  syncLogOnExit?: boolean;
   /** A name for the monitor's logs. */
   name?: string;
   /** A program the monitor runs when the container exits (conmon --exit-command). */

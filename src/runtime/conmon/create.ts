@@ -87,6 +87,7 @@ function extras(options: CreateOptions) {
   return {
     ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
     ...(options.logDriver ? { logDriver: options.logDriver } : {}),
+    ...(options.syncLogOnExit === false ? { syncLogOnExit: false } : {}),
     ...(options.name ? { name: options.name } : {}),
     ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
   };
