@@ -158,15 +158,15 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
   }
 
   async attach(id: string, streams: AttachStreams = {}, options: AttachOptions = {}): Promise<AttachSession> {
-    // The relay starts now; with `after`, its start-up overlaps the container's creation.
-    const relay = startAttachRelay(streams);
+    // With `after`, the relay starts now: its start-up overlaps the container's creation.
+    const early = options.after ? startAttachRelay(streams) : undefined;
     try {
       await options.after;
       const record = await this.record(id);
       if (await this.stopped(id)) throw failedPrecondition(`container ${id} is not running`);
-      return await relay.connect(this.ctx.layout.bundle(id).dir, record.stdin);
+      return await (early ?? startAttachRelay(streams)).connect(this.ctx.layout.bundle(id).dir, record.stdin);
     } catch (err) {
-      relay.cancel();
+      early?.cancel();
       throw err;
     }
   }
