@@ -642,61 +642,47 @@ export class ContainerService {
     const markedRemoving = autoRemove ? this.markRemoving(record) : undefined;
     const unmountRootfs = () =>
       traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {});
-    // An auto-removed container's runtime state is deleted once its removal is answered:
-    // starting that process (a fork of the daemon) would hold the removal up.
-    let removalDone = () => {};
-    const runtimeDeletable = autoRemove
-      ? new Promise<void>((resolve) => {
-          removalDone = resolve;
-        })
-      : Promise.resolve();
-    const runtimeDeleted = runtimeDeletable
-      .then(() => traced('exit.runtime', () => runtime.delete(record.Id, { force: true })))
-      .then(
-        () => {},
-        () => {},
-      );
-    try {
-      // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
-      const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
-      // No process is left to use the rootfs. A container that may start again
-      // unmounts it only after the runtime let go (a start right after must not
-      // race with this); an auto-removed one does not wait.
-      const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
-      // The disconnects come before the volume unmounts, in dockerd's order of events.
-      const detached = (async () => {
-        await this.deps.networking
-          ?.detach(record)
-          .catch((err: unknown) =>
-            this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
-          );
-        await this.deps.volumes?.unmount(record);
-      })();
-      await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
-      reportSpan('exit.teardown', teardownStarted);
-      // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
-      // A record that cannot be written (a full disk) must not keep waiters and attached
-      // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
-      // and a restart of berthd finds the container dead anyway.
-      if (!autoRemove)
-        await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
-          this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
+    const runtimeDeleted = traced('exit.runtime', () => runtime.delete(record.Id, { force: true })).then(
+      () => {},
+      () => {},
+    );
+    // The monitor is gone once delete returns (it waits for it): nothing writes the log any more.
+    const logsSettled = runtimeDeleted.then(() => this.stopRotatingLogs(record.Id)).catch(() => {});
+    // No process is left to use the rootfs. A container that may start again
+    // unmounts it only after the runtime let go (a start right after must not
+    // race with this); an auto-removed one does not wait.
+    const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
+    // The disconnects come before the volume unmounts, in dockerd's order of events.
+    const detached = (async () => {
+      await this.deps.networking
+        ?.detach(record)
+        .catch((err: unknown) =>
+          this.deps.log.warn('could not disconnect a container', { id: record.Id, error: err }),
         );
-      this.waiters.exited(record.Id, status.exitCode);
-      if (restart) {
-        void this.restartLater(record, ranForMs);
-        return;
-      }
-      if (autoRemove) {
-        // --rm removes the anonymous volumes too, as dockerd does.
-        await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
-          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-          this.waiters.removed(record.Id, status.exitCode);
-        });
-      }
-    } finally {
-      removalDone();
+      await this.deps.volumes?.unmount(record);
+    })();
+    await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
+    reportSpan('exit.teardown', teardownStarted);
+    // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
+    // A record that cannot be written (a full disk) must not keep waiters and attached
+    // clients hanging: the exit is kept in memory, as dockerd does when its checkpoint fails,
+    // and a restart of berthd finds the container dead anyway.
+    if (!autoRemove)
+      await traced('exit.record', () => this.store.save(record)).catch((err: unknown) =>
+        this.deps.log.error('could not record a container exit', { id: record.Id, error: err }),
+      );
+    this.waiters.exited(record.Id, status.exitCode);
+    if (restart) {
+      void this.restartLater(record, ranForMs);
+      return;
+    }
+    if (autoRemove) {
+      // --rm removes the anonymous volumes too, as dockerd does.
+      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
+        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+        this.waiters.removed(record.Id, status.exitCode);
+      });
     }
   }
 
