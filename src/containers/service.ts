@@ -373,6 +373,10 @@ export class ContainerService {
     const joinedUserns = userns ? this.joinedUserns(record) : undefined;
     const sandboxed = traced('start.network', () => this.networkSandbox(record, userns, joinedUserns));
     sandboxed.catch(() => {}); // awaited below, or settled before the rollback
+    // What a crashed start may have left of the runtime's container goes meanwhile too.
+    const cleared = traced('start.runtime-clear', () =>
+      runtime.delete(record.Id, { force: true }).catch(() => {}),
+    );
     try {
       await traced('start.mount', async () =>
         mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
@@ -432,9 +436,13 @@ export class ContainerService {
         this.deps.specHost,
       );
       reportSpan('start.spec', specStarted);
-      await traced('start.runtime-clear', () => runtime.delete(record.Id, { force: true }).catch(() => {}));
+      await cleared;
+      // Clients that attached before start (docker run) get their relays started alongside the
+      // create, once its monitor is started (starting a process holds the daemon up a moment).
+      let connectAttaches = () => {};
       const creating = traced('start.runtime-create', () =>
         runtime.create(record.Id, {
+          onMonitorStarted: () => connectAttaches(),
           spec: generated.spec,
           stdin: Boolean(record.Config.OpenStdin),
           // A TTY's stdin stays open when a client detaches (dockerd closes it only without a TTY).
@@ -444,8 +452,20 @@ export class ContainerService {
             (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
           ),
           name: record.Name,
+          // Its log is removed right after the exit: no fsync of it on the way to the exit file.
+          ...((record.HostConfig as { AutoRemove?: boolean }).AutoRemove ? { syncLogOnExit: false } : {}),
         }),
       );
+      const ready = Promise.all([creating, sandbox.plumbed]);
+      const attached = new Promise<void>((resolve) => {
+        let connecting: Promise<void> | undefined;
+        connectAttaches = () => {
+          connecting ??= this.connectPendingAttaches(record.Id, runtime, ready);
+          resolve(connecting);
+        };
+        // A create that fails before its monitor starts.
+        void ready.catch(() => {}).finally(connectAttaches);
+      });
       // The endpoint's plumbing (CNI ADD) ran alongside; the container may start only once it is done.
       const [createdResult, plumbResult] = await Promise.allSettled([creating, sandbox.plumbed]);
       if (plumbResult.status === 'rejected') {
@@ -457,10 +477,13 @@ export class ContainerService {
       const created = createdResult.value;
       // The container is in its user namespace now: whatever held it open may go.
       await (await sandboxed).userns?.release();
-      await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));
-      await traced('start.runtime-start', () => runtime.start(record.Id));
-      Object.assign(record.State, {
-        Status: 'running',
+      await traced('start.attach', async () => {
+        await attached;
+        // And those that came while it was being created.
+        await this.connectPendingAttaches(record.Id, runtime, Promise.resolve());
+      });
+      const started = {
+        Status: 'running' as const,
         Running: true,
         Paused: false,
         Restarting: false,
@@ -470,18 +493,33 @@ export class ContainerService {
         ExitCode: 0,
         Error: '',
         StartedAt: new Date().toISOString(),
-      });
+      };
+      // The record is saved as running while the runtime starts the process, not after: a
+      // crash before both are done finds a running record of a container not running, which
+      // restore() ends as exited (or a created record of one running, which it removes). The
+      // daemon's own copy says running only once the start succeeded.
+      const [startResult, saveResult] = await Promise.allSettled([
+        traced('start.runtime-start', () => runtime.start(record.Id)),
+        traced('start.record', () =>
+          this.store.save({ ...record, State: { ...record.State, ...started }, ManuallyStopped: false }),
+        ),
+      ]);
+      if (startResult.status === 'rejected') throw startResult.reason;
+      Object.assign(record.State, started);
       record.ManuallyStopped = false;
       this.health.start(record);
-      // The container runs now, whatever happens to its record: a save that fails (a full
+      // The container runs now, whatever happened to its record: a save that failed (a full
       // disk) is logged, as dockerd does, not turned into a failed start that would leave
       // a running process nobody follows. A restart of berthd reconciles with the runtime.
-      await traced('start.record', () => this.store.save(record)).catch((err: unknown) =>
-        this.deps.log.error('could not record a container start', { id: record.Id, error: err }),
-      );
+      if (saveResult.status === 'rejected')
+        this.deps.log.error('could not record a container start', {
+          id: record.Id,
+          error: saveResult.reason,
+        });
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await cleared;
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
@@ -608,6 +646,11 @@ export class ContainerService {
     this.event(record, 'die', { exitCode: String(status.exitCode) });
     // The network, the volumes and the runtime's state go independently, side by side.
     const teardownStarted = performance.now();
+    // An auto-removed container is marked as removing (saved) while it is torn down, as
+    // remove() does before its teardown: a crash from here on finishes the removal at start.
+    const markedRemoving = autoRemove ? this.markRemoving(record) : undefined;
+    const unmountRootfs = () =>
+      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {});
     const runtimeDeleted = traced('exit.runtime', () => runtime.delete(record.Id, { force: true })).then(
       () => {},
       () => {},
@@ -617,9 +660,7 @@ export class ContainerService {
     // No process is left to use the rootfs. A container that may start again
     // unmounts it only after the runtime let go (a start right after must not
     // race with this); an auto-removed one does not wait.
-    const rootfsFreed = (autoRemove ? Promise.resolve() : runtimeDeleted).then(() =>
-      traced('exit.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}),
-    );
+    const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
     // The disconnects come before the volume unmounts, in dockerd's order of events.
     const detached = (async () => {
       await this.deps.networking
@@ -629,7 +670,7 @@ export class ContainerService {
         );
       await this.deps.volumes?.unmount(record);
     })();
-    await Promise.all([detached, rootfsFreed, autoRemove ? undefined : logsSettled]);
+    await Promise.all([detached, rootfsFreed, markedRemoving, autoRemove ? undefined : logsSettled]);
     reportSpan('exit.teardown', teardownStarted);
     // An AutoRemove container is saved once, as removing (see remove), not first as exited too.
     // A record that cannot be written (a full disk) must not keep waiters and attached
@@ -646,14 +687,22 @@ export class ContainerService {
     }
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await this.removeSettled(record.Id, { force: true, volumes: true }, runtimeDeleted).catch(
-        (err: unknown) => {
-          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-          this.waiters.removed(record.Id, status.exitCode);
-        },
-      );
+      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
+        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+        this.waiters.removed(record.Id, status.exitCode);
+      });
     }
+  }
+
+  /** Marks a container as being removed and saves that (see removeSettled). */
+  private async markRemoving(record: ContainerRecord): Promise<void> {
+    record.State.Status = 'removing';
+    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
+    await traced('rm.record', () => this.freeingLogSpace(record, () => this.store.save(record))).catch(
+      (err: unknown) =>
+        this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
+    );
   }
 
   /** Starts a container again after the policy's back-off, unless a stop or rm cancels the wait. */
@@ -763,16 +812,8 @@ export class ContainerService {
     return this.removeSettled(ref, options);
   }
 
-  /**
-   * remove() without waiting for an exit cleanup: for that cleanup itself (AutoRemove).
-   * `runtimeDeleted`: the runtime's state is already being deleted (auto-remove after
-   * an exit); see destroy.
-   */
-  private async removeSettled(
-    ref: string,
-    options: { force?: boolean; volumes?: boolean },
-    runtimeDeleted?: Promise<void>,
-  ): Promise<void> {
+  /** remove(), once any exit cleanup is done (an auto-remove goes straight to destroy). */
+  private async removeSettled(ref: string, options: { force?: boolean; volumes?: boolean }): Promise<void> {
     const record = this.store.get(ref);
     if (record.State.Restarting) {
       if (!options.force)
@@ -794,15 +835,10 @@ export class ContainerService {
       await this.waiters.wait(record.Id, 'not-running', () => record.State.Running);
     }
     if (record.State.Status === 'removing') return;
-    record.State.Status = 'removing';
     // Saved before anything is torn down: a crash from here on leaves a record that
     // says so, and the next start finishes the removal (dockerd's RemovalInProgress).
-    // On a full disk the marker cannot be written; the removal (which frees space) goes on.
-    await traced('rm.record', () => this.freeingLogSpace(record, () => this.store.save(record))).catch(
-      (err: unknown) =>
-        this.deps.log.warn('could not mark a container as removing', { id: record.Id, error: err }),
-    );
-    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false, runtimeDeleted));
+    await this.markRemoving(record);
+    await traced('rm.destroy', () => this.destroy(record, options.volumes ?? false));
   }
 
   /** Tears a container down for good: runtime state, mounts, networking, volumes, snapshot, record. */
@@ -853,19 +889,27 @@ export class ContainerService {
         ),
       ),
     ]);
-    await this.freeingLogSpace(record, async () =>
-      this.deps.refs.deleteOwner({ kind: 'container', id: record.Id }),
-    );
+    const dropRefs = () =>
+      this.freeingLogSpace(record, async () =>
+        this.deps.refs.deleteOwner({ kind: 'container', id: record.Id }),
+      );
     this.restarts.forget(record.Id);
     this.health.stop(record.Id);
     this.execs.forgetContainer(record.Id);
     if (runtimeDeleted) {
-      // The container is gone for the API now; its record (saved as removing)
-      // goes once the runtime's state has: a crash before then finishes the
-      // removal at the next start. close() waits for these.
+      // The container is gone for the API now; its references to its (removed)
+      // snapshot, a database commit, and its record (saved as removing) go once
+      // the runtime's state has: a crash before then finishes the removal at the
+      // next start. close() waits for these.
       this.store.forget(record.Id);
-      this.track(runtimeDeleted.then(() => this.store.deleteFiles(record.Id)));
+      this.track(
+        runtimeDeleted.then(async () => {
+          await dropRefs();
+          return this.store.deleteFiles(record.Id);
+        }),
+      );
     } else {
+      await dropRefs();
       await traced('rm.delete-record', () => this.store.delete(record.Id));
     }
     this.event(record, 'destroy');
@@ -902,12 +946,32 @@ export class ContainerService {
     while (this.finishing.size > 0) await Promise.all([...this.finishing]);
   }
 
-  private async connectPendingAttaches(id: string, runtime: Runtime): Promise<void> {
+  /**
+   * Connects the attaches waiting for this start once `created` (the runtime's
+   * create) resolves. If it rejects they wait for the next start, as they would
+   * had this one failed before creating. Never rejects.
+   */
+  private async connectPendingAttaches(
+    id: string,
+    runtime: Runtime,
+    created: Promise<unknown>,
+  ): Promise<void> {
     const pending = this.pendingAttaches.get(id) ?? [];
     this.pendingAttaches.delete(id);
-    for (const p of pending) {
-      await runtime.attach(id, p.streams).then(p.resolve, p.reject);
-    }
+    const createFailed = created.then(
+      () => false,
+      () => true,
+    );
+    await Promise.all(
+      pending.map((p) =>
+        runtime.attach(id, p.streams, { after: created }).then(p.resolve, async (err: unknown) => {
+          if (!(await createFailed)) return p.reject(err);
+          const list = this.pendingAttaches.get(id) ?? [];
+          list.push(p);
+          this.pendingAttaches.set(id, list);
+        }),
+      ),
+    );
   }
 
   /**

@@ -63,6 +63,17 @@ export class OciCli {
     await this.run(['start', id]);
   }
 
+  private runc: Promise<boolean> | undefined;
+
+  /** Whether the binary is runc, as its `--version` says (asked once). */
+  isRunc(): Promise<boolean> {
+    this.runc ??= runCommand(this.binary.path, ['--version']).then(
+      ({ stdout }) => /^runc version /.test(stdout),
+      () => false,
+    );
+    return this.runc;
+  }
+
   async kill(id: string, signal: number, all = false): Promise<void> {
     await this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)]);
   }

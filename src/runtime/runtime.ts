@@ -36,7 +36,11 @@ export interface Runtime {
   resize(id: string, size: TerminalSize, execId?: string): Promise<void>;
   /** Closes the container's stdin (EOF for the process), as `docker attach` does when its input ends. */
   closeStdin(id: string): Promise<void>;
-  attach(id: string, streams?: AttachStreams): Promise<AttachSession>;
+  /**
+   * Connects to the container's streams. With `after` (the container's create,
+   * still under way) the connection is prepared at once and made when it resolves.
+   */
+  attach(id: string, streams?: AttachStreams, options?: AttachOptions): Promise<AttachSession>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
   /**
@@ -106,10 +110,20 @@ export interface CreateOptions {
   logSizeMax?: number;
   /** `none` keeps no output at all; default k8s-file at `logPath`. */
   logDriver?: 'k8s-file' | 'none';
+  /**
+   * Whether the monitor fsyncs the log when the container exits, before it writes
+   * the exit file (default true). An auto-removed container's log goes right after.
+   */
+  syncLogOnExit?: boolean;
   /** A name for the monitor's logs. */
   name?: string;
   /** A program the monitor runs when the container exits (conmon --exit-command). */
   exitCommand?: { path: string; args: string[] };
+  /**
+   * Called once the monitor's process is started, while the container is still
+   * being created: other processes started from here do not delay the monitor.
+   */
+  onMonitorStarted?: () => void;
 }
 
 /** What `create` made. */
@@ -161,6 +175,12 @@ export interface AttachStreams {
   stdin?: boolean;
   stdout?: boolean;
   stderr?: boolean;
+}
+
+/** How {@link Runtime.attach} connects. */
+export interface AttachOptions {
+  /** Connect once this resolves (a create under way); fail with its error if it rejects. */
+  after?: Promise<unknown>;
 }
 
 /**

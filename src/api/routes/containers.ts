@@ -3,6 +3,7 @@ import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView } from '../../containers/views.js';
 import { invalidArgument } from '../../core/errors.js';
+import { traced } from '../../core/spans.js';
 import { checkCreateBody } from '../create-body.js';
 import { detachKeysOf, pumpSession } from '../hijack.js';
 import type { HttpApp } from '../http/app.js';
@@ -158,7 +159,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     // The 101 goes out at once: docker run waits for it before it starts the container.
     acceptHijack(socket, { multiplexed: !record.Config.Tty });
     const { session, tty } = await containers.attach(req.params.id!, streams, req.signal);
-    await pumpSession(socket, session, { tty, detachKeys: keys });
+    await traced('api.attach-session', () => pumpSession(socket, session, { tty, detachKeys: keys }));
   });
 
   app.post('/containers/:id/resize', async (req, reply) => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { BerthError, ErrorKind } from '../../core/errors.js';
 import type { AttachSession, AttachStreams } from '../runtime.js';
@@ -26,30 +26,87 @@ export class FrameDecoder {
   }
 }
 
+/** A relay process started ahead of the connection it will make. */
+export interface AttachRelay {
+  /**
+   * Connects to `<dir>/attach` and resolves once connected. Stdin is relayed
+   * only if the streams asked for it and `stdin` is true (the container has one).
+   */
+  connect(dir: string, stdin: boolean): Promise<AttachSession>;
+  /** Ends a relay that will not connect. */
+  cancel(): void;
+}
+
 /**
- * Connects to a conmon attach socket (`<dir>/attach`) through the relay and
- * resolves once connected. Output packets are demultiplexed onto `stdout`
- * and `stderr`; a TTY's output all arrives on stdout.
+ * Starts the relay for an attach (a perl process, some milliseconds) without
+ * connecting yet: a caller that knows a connection will be wanted starts it
+ * while the container is still being created. Output packets are
+ * demultiplexed onto `stdout` and `stderr`; a TTY's output all arrives on stdout.
  */
-export function connectAttachSocket(dir: string, streams: AttachStreams = {}): Promise<AttachSession> {
+export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
   const wants = {
     stdin: streams.stdin ?? true,
     stdout: streams.stdout ?? true,
     stderr: streams.stderr ?? true,
   };
-  const relay = spawn('perl', ['-e', RELAY_SCRIPT, 'attach', wants.stdin ? '1' : '0'], {
-    cwd: dir,
-    stdio: [wants.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  const relay = spawn('perl', ['-e', RELAY_SCRIPT], {
+    stdio: [wants.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
   });
-  const output = relay.stdout as Readable;
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const decoder = new FrameDecoder();
+  const go = relay.stdio[3] as Writable;
+  go.on('error', () => {});
+  relay.stdin?.on('error', () => {});
+  let spawnError: Error | undefined;
   let relayErrors = '';
   (relay.stderr as Readable).setEncoding('utf8').on('data', (text: string) => {
     relayErrors += text;
   });
-  const closed = new Promise<void>((resolve) => relay.on('close', () => resolve()));
+  const closed = new Promise<void>((resolve) => {
+    relay.on('close', () => resolve());
+    relay.on('error', (err) => {
+      spawnError = err;
+      resolve();
+    });
+  });
+  let used = false;
+  return {
+    cancel: () => {
+      if (used) return;
+      used = true;
+      go.end();
+      relay.stdin?.destroy();
+      relay.kill('SIGTERM');
+    },
+    connect: (dir, stdin) => {
+      if (used) return Promise.reject(new Error('attach relay already used'));
+      used = true;
+      const withStdin = wants.stdin && stdin;
+      if (!withStdin) relay.stdin?.destroy();
+      go.end(`${withStdin ? '1' : '0'} ${dir}\n`);
+      return relayed(relay, closed, wants, withStdin, () => spawnError?.message ?? relayErrors.trim());
+    },
+  };
+}
+
+/**
+ * Connects to a conmon attach socket (`<dir>/attach`) through the relay and
+ * resolves once connected (see {@link startAttachRelay}).
+ */
+export function connectAttachSocket(dir: string, streams: AttachStreams = {}): Promise<AttachSession> {
+  return startAttachRelay(streams).connect(dir, true);
+}
+
+/** The session over a relay told to connect: resolves on the relay's first (empty) frame. */
+function relayed(
+  relay: ChildProcess,
+  closed: Promise<void>,
+  wants: { stdout: boolean; stderr: boolean },
+  withStdin: boolean,
+  relayErrors: () => string,
+): Promise<AttachSession> {
+  const output = relay.stdout as Readable;
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const decoder = new FrameDecoder();
   void closed.then(() => {
     stdout.end();
     stderr.end();
@@ -57,17 +114,15 @@ export function connectAttachSocket(dir: string, streams: AttachStreams = {}): P
   const session: AttachSession = {
     stdout,
     stderr,
-    stdin: relay.stdin ?? undefined,
+    stdin: withStdin ? (relay.stdin ?? undefined) : undefined,
     closed,
     close: () => {
       relay.stdin?.destroy();
       relay.kill('SIGTERM');
     },
   };
-  relay.stdin?.on('error', () => {});
   return new Promise<AttachSession>((resolve, reject) => {
     let connected = false;
-    relay.on('error', (err) => reject(err));
     output.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         if (!connected) {
@@ -87,10 +142,7 @@ export function connectAttachSocket(dir: string, streams: AttachStreams = {}): P
     void closed.then(() => {
       if (!connected) {
         reject(
-          new BerthError(
-            ErrorKind.FailedPrecondition,
-            `cannot attach: ${relayErrors.trim() || 'relay exited'}`,
-          ),
+          new BerthError(ErrorKind.FailedPrecondition, `cannot attach: ${relayErrors() || 'relay exited'}`),
         );
       }
     });

@@ -20,6 +20,8 @@ export function createArgs(
     logPath: string;
     logSizeMax?: number;
     logDriver?: 'k8s-file' | 'none';
+    /** false: --no-sync-log (conmon fsyncs the log at exit, before the exit file, by default). */
+    syncLogOnExit?: boolean;
     terminal: boolean;
     stdin: boolean;
     stdinOnce: boolean;
@@ -45,6 +47,7 @@ export function createArgs(
     ...(options.logSizeMax && options.logDriver !== 'none'
       ? ['--log-size-max', String(options.logSizeMax)]
       : []),
+    ...(options.syncLogOnExit === false ? ['--no-sync-log'] : []),
     ...(options.terminal ? ['-t'] : []),
     ...(options.stdin ? ['-i'] : []),
     // Without this conmon closes stdin when an attached client goes away: Docker's StdinOnce.

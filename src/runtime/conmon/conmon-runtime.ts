@@ -3,9 +3,11 @@ import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { type CgroupStats, readCgroupStats } from '../../cgroups/stats.js';
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
-import { connectAttachSocket } from '../attach/session.js';
+import { startAttachRelay } from '../attach/session.js';
 import { isAlive, signalProcess } from '../process.js';
+import { startThroughExecFifo } from '../runc-exec-fifo.js';
 import type {
+  AttachOptions,
   AttachSession,
   AttachStreams,
   ContainerState,
@@ -48,9 +50,12 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
   }
 
   async start(id: string): Promise<void> {
-    await this.record(id);
+    const record = await this.record(id);
     try {
-      await this.ctx.cli.start(id);
+      // runc's start is a read of the container's exec fifo: done here, it spares running runc.
+      const started =
+        (await this.ctx.cli.isRunc()) && (await startThroughExecFifo(this.ctx.cli.stateDir, id, record.pid));
+      if (!started) await this.ctx.cli.start(id);
     } catch (err) {
       const state = await this.state(id);
       if (state.status !== 'created')
@@ -152,13 +157,18 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
     await session.closed;
   }
 
-  async attach(id: string, streams: AttachStreams = {}): Promise<AttachSession> {
-    const record = await this.record(id);
-    if (await this.stopped(id)) throw failedPrecondition(`container ${id} is not running`);
-    return connectAttachSocket(this.ctx.layout.bundle(id).dir, {
-      ...streams,
-      stdin: record.stdin && streams.stdin,
-    });
+  async attach(id: string, streams: AttachStreams = {}, options: AttachOptions = {}): Promise<AttachSession> {
+    // With `after`, the relay starts now: its start-up overlaps the container's creation.
+    const early = options.after ? startAttachRelay(streams) : undefined;
+    try {
+      await options.after;
+      const record = await this.record(id);
+      if (await this.stopped(id)) throw failedPrecondition(`container ${id} is not running`);
+      return await (early ?? startAttachRelay(streams)).connect(this.ctx.layout.bundle(id).dir, record.stdin);
+    } catch (err) {
+      early?.cancel();
+      throw err;
+    }
   }
 
   async pause(id: string): Promise<void> {

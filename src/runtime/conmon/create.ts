@@ -3,6 +3,7 @@ import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
 import { fullDiskNote } from '../../core/full-disk.js';
+import { traced } from '../../core/spans.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
@@ -41,12 +42,14 @@ export async function createContainer(
   }
   const logPath = options.logPath ?? paths.defaultLog;
   try {
-    const rootPath = await prepareRoot(options, paths.rootfs);
-    const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
-    await writeStateFile(paths.config, serializeSpec(spec));
-    await rm(ctx.layout.exitFile(id), { force: true });
+    await traced('runtime.bundle', async () => {
+      const rootPath = await prepareRoot(options, paths.rootfs);
+      const spec = { ...options.spec, root: { ...options.spec.root, path: rootPath } };
+      await writeStateFile(paths.config, serializeSpec(spec));
+      await rm(ctx.layout.exitFile(id), { force: true });
+    });
     const stdio = {
-      terminal: spec.process.terminal === true,
+      terminal: options.spec.process.terminal === true,
       stdin: options.stdin === true,
       stdinOnce: options.stdinOnce ?? true,
     };
@@ -58,20 +61,24 @@ export async function createContainer(
       ...stdio,
       ...extras(options),
     });
-    const { pid, monitorPid } = await runConmon(ctx, args, paths.dir, paths.conmonPid);
-    await writeRecord(paths.record, {
-      version: 1,
-      id,
-      runtime: ctx.cli.binary.name,
-      runtimePath: ctx.cli.binary.path,
-      ...stdio,
-      logPath,
-      rootfsMounted: options.rootfs !== undefined,
-      createdAt: new Date().toISOString(),
-      pid,
-      monitorPid,
-      monitorStartTime: (await processStartTime(monitorPid)) ?? '',
-    });
+    const { pid, monitorPid } = await traced('runtime.conmon', () =>
+      runConmon(ctx, args, paths.dir, paths.conmonPid, options.onMonitorStarted),
+    );
+    await traced('runtime.record', async () =>
+      writeRecord(paths.record, {
+        version: 1,
+        id,
+        runtime: ctx.cli.binary.name,
+        runtimePath: ctx.cli.binary.path,
+        ...stdio,
+        logPath,
+        rootfsMounted: options.rootfs !== undefined,
+        createdAt: new Date().toISOString(),
+        pid,
+        monitorPid,
+        monitorStartTime: (await processStartTime(monitorPid)) ?? '',
+      }),
+    );
     return { pid, monitorPid, bundle: paths.dir, logPath };
   } catch (err) {
     await removeBundle(ctx, id).catch((cleanupErr: unknown) =>
@@ -91,6 +98,7 @@ function extras(options: CreateOptions) {
   return {
     ...(options.logSizeMax ? { logSizeMax: options.logSizeMax } : {}),
     ...(options.logDriver ? { logDriver: options.logDriver } : {}),
+    ...(options.syncLogOnExit === false ? { syncLogOnExit: false } : {}),
     ...(options.name ? { name: options.name } : {}),
     ...(options.exitCommand ? { exitCommand: options.exitCommand } : {}),
   };
@@ -103,12 +111,16 @@ async function prepareRoot(options: CreateOptions, rootfsDir: string): Promise<s
   return rootfsDir;
 }
 
-/** Runs conmon to the point where the container exists; returns its pid and the monitor's. */
+/**
+ * Runs conmon to the point where the container exists; returns its pid and the
+ * monitor's. `onStarted` is called once conmon is on its way.
+ */
 async function runConmon(
   ctx: ConmonContext,
   args: string[],
   dir: string,
   conmonPidFile: string,
+  onStarted: (() => void) | undefined,
 ): Promise<{ pid: number; monitorPid: number }> {
   const launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
   let message: SyncMessage;
@@ -120,7 +132,8 @@ async function runConmon(
       );
     }
     await signalStart(launch.start).catch(() => undefined);
-    message = await launch.sync.next();
+    onStarted?.();
+    message = await traced('runtime.conmon.sync', () => launch.sync.next());
   } finally {
     launch.sync.close();
     launch.start.destroy();

@@ -54,6 +54,7 @@ export async function createConmonRuntime(options: ConmonRuntimeOptions): Promis
   const runtimePath = await findExecutable(options.runtime.path);
   const conmonPath = await findExecutable(options.conmonPath ?? 'conmon');
   const cli = new OciCli({ ...options.runtime, path: runtimePath }, layout.runtimeState);
+  void cli.isRunc(); // asked now, known by the first start
   let cgroupLayout: Promise<CgroupLayout> | undefined;
   return new ConmonRuntime({
     layout,

@@ -88,6 +88,34 @@ describe('conmon + runc: container lifecycle', { skip }, () => {
     await bed.runtime.delete(killed.id);
   });
 
+  it('refuses a second start, and a start after the created process died', async () => {
+    const { id } = await bed.create(['true']);
+    await bed.runtime.start(id);
+    await bed.runtime.wait(id);
+    await assert.rejects(bed.runtime.start(id), { kind: ErrorKind.FailedPrecondition });
+    await bed.runtime.delete(id);
+    const dead = await bed.create(['sleep', '30']);
+    process.kill(dead.pid, 'SIGKILL');
+    await assert.rejects(bed.runtime.start(dead.id), { kind: ErrorKind.FailedPrecondition });
+    assert.equal((await bed.runtime.state(dead.id)).status, 'stopped');
+    await bed.runtime.delete(dead.id);
+  });
+
+  it('connects an attach prepared during the create, and fails one whose create failed', async () => {
+    const id = newId();
+    const { spec } = await bed.spec(id, { cmd: ['echo', 'early'] });
+    const creating = bed.runtime.create(id, { spec, rootfs: await bed.rootfs(id) });
+    const attaching = bed.runtime.attach(id, { stdin: false }, { after: creating });
+    const session = await attaching;
+    const output = collect(session.stdout);
+    await bed.runtime.start(id);
+    await bed.runtime.wait(id);
+    assert.equal(await output, 'early\n');
+    await bed.runtime.delete(id);
+    const failed = Promise.reject(new Error('create failed'));
+    await assert.rejects(bed.runtime.attach(newId(), {}, { after: failed }), /create failed/);
+  });
+
   it('pipes stdin to cat through the attach socket', async () => {
     const { id, logPath } = await bed.create(['cat'], {}, { stdin: true });
     const session = await bed.runtime.attach(id);
