@@ -856,20 +856,18 @@ export class ContainerService {
         : traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true })).catch(
             () => {},
           )
-    ).then(() =>
-      traced('rm.unmount', async () => {
-        await unmount(this.rootfsPath(record.Id));
-        // The empty mount point goes too (it was left in the exec root for every container).
-        await rmdir(this.rootfsPath(record.Id));
-      }).catch((err: unknown) => {
+    ).then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    // The empty mount point goes too (it was left in the exec root for every container),
+    // once nothing can hold it: after the runtime let go.
+    const removeMountPoint = () =>
+      rmdir(this.rootfsPath(record.Id)).catch((err: unknown) => {
         // A container that never started has no mount point.
         if (errnoCode(err) !== 'ENOENT')
           this.deps.log.warn('could not remove a container rootfs mount point', {
             id: record.Id,
             error: err,
           });
-      }),
-    );
+      });
     await Promise.all([
       traced('rm.network', async () => this.deps.networking?.release(record)).catch((err: unknown) =>
         this.deps.log.warn('could not release container networking', { id: record.Id, error: err }),
@@ -905,10 +903,13 @@ export class ContainerService {
       this.track(
         runtimeDeleted.then(async () => {
           await dropRefs();
+          await unmounted;
+          await removeMountPoint();
           return this.store.deleteFiles(record.Id);
         }),
       );
     } else {
+      await removeMountPoint();
       await dropRefs();
       await traced('rm.delete-record', () => this.store.delete(record.Id));
     }
