@@ -456,6 +456,7 @@ export class ContainerService {
       // The container is in its user namespace now: whatever held it open may go.
       await (await sandboxed).userns?.release();
       await traced('start.attach', () => this.connectPendingAttaches(record.Id, runtime));
+      await this.prepareLogRotation(record, runtime);
       await traced('start.runtime-start', () => runtime.start(record.Id));
       Object.assign(record.State, {
         Status: 'running',
@@ -475,6 +476,7 @@ export class ContainerService {
       this.event(record, 'start');
       this.follow(record, runtime);
     } catch (err) {
+      await this.stopRotatingLogs(record.Id).catch(() => {});
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
@@ -544,19 +546,40 @@ export class ContainerService {
       );
   }
 
-  /** Rotates the log of a running container whose log options keep more than one file. */
-  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+  /** A rotator for a container whose log options keep more than one file; undefined for the others. */
+  private logRotatorOf(record: ContainerRecord, runtime: Runtime): LogRotator | undefined {
     const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
     const rotation = config && logRotationOf(config);
     if (!rotation || rotation.maxFile < 2 || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
-    void this.rotators.get(record.Id)?.stop();
-    const rotator = new LogRotator({
+    return new LogRotator({
       ...rotation,
       path: record.LogPath,
       reopen: () => runtime.reopenLog(record.Id),
       onError: (err) => this.deps.log.warn('log rotation failed', { id: record.Id, error: err }),
     });
+  }
+
+  /**
+   * Before the container runs: its monitor's log file named and the next one
+   * ready, so a burst of output at start is rotated close to max-size too.
+   */
+  private async prepareLogRotation(record: ContainerRecord, runtime: Runtime): Promise<void> {
+    const rotator = this.logRotatorOf(record, runtime);
+    if (!rotator) return;
+    void this.rotators.get(record.Id)?.stop();
     this.rotators.set(record.Id, rotator);
+    await rotator.prepare();
+  }
+
+  /** Rotates the log of a running container: the one prepared at its start, or a new one (adopted at restore). */
+  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+    let rotator = this.rotators.get(record.Id);
+    if (!rotator || rotator.started) {
+      void rotator?.stop();
+      rotator = this.logRotatorOf(record, runtime);
+      if (!rotator) return;
+      this.rotators.set(record.Id, rotator);
+    }
     rotator.start();
   }
 
