@@ -283,18 +283,21 @@ async function rotateIn(path: string, from: string, rotation: LogRotation): Prom
   const id = fileId(info);
   const header = originLine(id, size).length;
   const pieces = splitRecords(data.subarray(first), Math.max(maxSize - header, 1), maxFile - 1);
-  // One shift for all the pieces: the newest becomes `.1`.
-  await shiftRotated(path, maxFile, pieces.length);
+  // The pieces are written under names no reader lists, then take their places at once (one
+  // shift, the newest as `.1`): a reader never finds some of them without the original.
+  const staged: string[] = [];
   for (const [i, piece] of pieces.entries()) {
-    const tmp = `${path}.split`;
+    const tmp = `${path}.split${i}`;
     const offset = start + first + piece.start;
     await writeFile(
       tmp,
       Buffer.concat([originLine(id, offset), data.subarray(first + piece.start, first + piece.end)]),
       { mode: 0o600 },
     );
-    await rename(tmp, `${path}.${pieces.length - i}`);
+    staged.push(tmp);
   }
+  await shiftRotated(path, maxFile, staged.length);
+  for (const [i, tmp] of staged.entries()) await rename(tmp, `${path}.${staged.length - i}`);
   await unlink(from);
 }
 
