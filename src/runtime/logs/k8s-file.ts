@@ -1,7 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
-import { fileId, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
+import { fileId, logDirNames, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -223,6 +223,9 @@ export async function* readLogEntries(
 const MISSING_LOOKS = 20;
 const MISSING_POLL_MS = 10;
 
+/** Listings of the files before a reader takes one that kept changing while it was opened. */
+const MAX_LISTINGS = 50;
+
 /** Files whose read position a reader keeps: far more than max-file keeps at once. */
 const MAX_POSITIONS = 1024;
 
@@ -317,20 +320,25 @@ async function openCurrent(path: string): Promise<{ current: LogCursor | undefin
  * and the empty one ready for its next reopen).
  */
 async function openRotated(path: string): Promise<LogCursor[]> {
-  const names = async () => [
-    ...(await rotatedLogPaths(path)),
-    ...(await writtenLogPaths(path)).map((w) => w.path),
-  ];
+  // One listing of the directory for both kinds of name: a rename from one to the other
+  // between two listings would hide the file.
+  const names = async () => {
+    const all = await logDirNames(path);
+    return [...(await rotatedLogPaths(path, all)), ...(await writtenLogPaths(path, all)).map((w) => w.path)];
+  };
   // Opened while no rotation renamed them: a shift between the listing and the opens would
-  // show a file under a name already opened, or none.
+  // show a file under a name already opened, or none. The opens go together, so that a
+  // writer that rotates every few milliseconds still leaves a moment for all of them.
   for (let attempt = 0; ; attempt++) {
     const listed = await names();
-    const cursors: LogCursor[] = [];
-    for (const name of listed) {
-      const cursor = await LogCursor.open(name);
-      if (cursor) cursors.push(cursor);
+    const settled = await Promise.allSettled(listed.map((name) => LogCursor.open(name)));
+    const cursors = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(cursors.map((c) => c.close()));
+      throw failed.reason;
     }
-    if (attempt >= 4 || (await names()).join('\n') === listed.join('\n')) return cursors;
+    if (attempt >= MAX_LISTINGS || (await names()).join('\n') === listed.join('\n')) return cursors;
     await Promise.all(cursors.map((c) => c.close()));
   }
 }

@@ -42,17 +42,20 @@ export function monitorLogSizeMax(rotation: LogRotation): number {
   return Math.max(rotation.maxSize * rotation.maxFile, MIN_MONITOR_LOG_SIZE_MAX);
 }
 
-/** The rotated files of `path` that exist now (`<path>.N`), oldest first. */
-export async function rotatedLogPaths(path: string): Promise<string[]> {
-  const prefix = `${basename(path)}.`;
-  let names: string[];
+/** The names in the directory of `path`; none when it is gone. */
+export async function logDirNames(path: string): Promise<string[]> {
   try {
-    names = await readdir(dirname(path));
+    return await readdir(dirname(path));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return [];
     throw err;
   }
-  return names
+}
+
+/** The rotated files of `path` that exist now (`<path>.N`), oldest first; from `names` when given. */
+export async function rotatedLogPaths(path: string, names?: string[]): Promise<string[]> {
+  const prefix = `${basename(path)}.`;
+  return (names ?? (await logDirNames(path)))
     .filter((name) => name.startsWith(prefix) && /^[1-9]\d*$/.test(name.slice(prefix.length)))
     .map((name) => ({ name, n: Number(name.slice(prefix.length)) }))
     .sort((a, b) => b.n - a.n)
@@ -71,14 +74,13 @@ async function shiftRotated(path: string, maxFile: number, by = 1): Promise<void
   }
 }
 
-/** berthd's names of the files conmon writes (`<path>.w<n>`), lowest n first. */
-export async function writtenLogPaths(path: string): Promise<{ path: string; n: number }[]> {
+/** berthd's names of the files conmon writes (`<path>.w<n>`), lowest n first; from `names` when given. */
+export async function writtenLogPaths(
+  path: string,
+  names?: string[],
+): Promise<{ path: string; n: number }[]> {
   const prefix = `${basename(path)}${WRITTEN_INFIX}`;
-  const names = await readdir(dirname(path)).catch((err: unknown) => {
-    if (errnoCode(err) === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  return names
+  return (names ?? (await logDirNames(path)))
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
     .map((name) => ({ path: join(dirname(path), name), n: Number(name.slice(prefix.length)) }))
     .sort((a, b) => a.n - b.n);
