@@ -1,5 +1,5 @@
 import { notImplemented } from '../core/errors.js';
-import { CAUGHT_UP, type LogRecord, readLogEntries } from '../runtime/logs/k8s-file.js';
+import { CAUGHT_UP, type LogRecord, readLogEntries, SKIPPED } from '../runtime/logs/k8s-file.js';
 import type { LogConfig } from './log-config.js';
 import type { ContainerRecord } from './record.js';
 
@@ -82,9 +82,12 @@ export async function* containerLogs(
   for (const b of backlog ?? []) yield render(b);
 }
 
-/** Joins partial records into messages, per stream; a line still open at CAUGHT_UP is sent as it is. */
+/**
+ * Joins partial records into messages, per stream; a line still open at
+ * CAUGHT_UP, or where deleted output was skipped, is sent as it is.
+ */
 async function* messages(
-  entries: AsyncIterable<LogRecord | typeof CAUGHT_UP>,
+  entries: AsyncIterable<LogRecord | typeof CAUGHT_UP | typeof SKIPPED>,
 ): AsyncGenerator<Message | typeof CAUGHT_UP> {
   const pending: Partial<Record<'stdout' | 'stderr', { timeNano: bigint; parts: Buffer[] }>> = {};
   function* flush(): Generator<Message> {
@@ -98,6 +101,10 @@ async function* messages(
     if (r === CAUGHT_UP) {
       yield* flush();
       yield CAUGHT_UP;
+      continue;
+    }
+    if (r === SKIPPED) {
+      yield* flush();
       continue;
     }
     const open = pending[r.stream];

@@ -482,6 +482,7 @@ export class ContainerService {
         // And those that came while it was being created.
         await this.connectPendingAttaches(record.Id, runtime, Promise.resolve());
       });
+      await this.prepareLogRotation(record, runtime);
       const started = {
         Status: 'running' as const,
         Running: true,
@@ -520,6 +521,7 @@ export class ContainerService {
       this.follow(record, runtime);
     } catch (err) {
       await cleared;
+      await this.stopRotatingLogs(record.Id).catch(() => {});
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
       await this.deps.volumes?.unmount(record).catch(() => {});
@@ -589,19 +591,40 @@ export class ContainerService {
       );
   }
 
-  /** Rotates the log of a running container with a max-size (with one file: keeps conmon's next file ready). */
-  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+  /** A rotator for a container with a max-size (with one file, it keeps conmon's next file ready); undefined for the others. */
+  private logRotatorOf(record: ContainerRecord, runtime: Runtime): LogRotator | undefined {
     const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
     const rotation = config && logRotationOf(config);
     if (!rotation || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
-    void this.rotators.get(record.Id)?.stop();
-    const rotator = new LogRotator({
+    return new LogRotator({
       ...rotation,
       path: record.LogPath,
       reopen: () => runtime.reopenLog(record.Id),
       onError: (err) => this.deps.log.warn('log rotation failed', { id: record.Id, error: err }),
     });
+  }
+
+  /**
+   * Before the container runs: its monitor's log file named and the next one
+   * ready, so a burst of output at start is rotated close to max-size too.
+   */
+  private async prepareLogRotation(record: ContainerRecord, runtime: Runtime): Promise<void> {
+    const rotator = this.logRotatorOf(record, runtime);
+    if (!rotator) return;
+    void this.rotators.get(record.Id)?.stop();
     this.rotators.set(record.Id, rotator);
+    await rotator.prepare();
+  }
+
+  /** Rotates the log of a running container: the one prepared at its start, or a new one (adopted at restore). */
+  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+    let rotator = this.rotators.get(record.Id);
+    if (!rotator || rotator.started) {
+      void rotator?.stop();
+      rotator = this.logRotatorOf(record, runtime);
+      if (!rotator) return;
+      this.rotators.set(record.Id, rotator);
+    }
     rotator.start();
   }
 

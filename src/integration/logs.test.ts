@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -201,5 +202,71 @@ describe('docker logs against berthd', {
     const files = (await readdir(dirname(path))).filter((f) => f.startsWith('container.log'));
     assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
     for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 15 * 1024, f);
+  });
+
+  /** `docker logs -f` read by a slow client: the follower falls behind the writer by many rotations. */
+  async function followSlowly(container: string): Promise<number[]> {
+    const child = spawn(docker!, ['-H', daemon.host, 'logs', '-f', container], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const parts: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => {
+      parts.push(b);
+      child.stdout.pause();
+      setTimeout(() => child.stdout.resume(), 2);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    assert.equal(code, 0);
+    return Buffer.concat(parts).toString().trim().split('\n').map(Number);
+  }
+
+  // Lines of 8 bytes: conmon's 8 KiB reads never end inside one, so no line is cut into partial
+  // records (one cut before a deleted span would be joined to the line after it).
+  const first = 1_000_000;
+  const tightLoop = (n: number) => ['busybox', 'sh', '-c', `seq -w ${first} ${first + n - 1}; sleep 0.5`];
+
+  it('logs -f behind a tight-loop writer reads every line there is, once and in order', async () => {
+    const c = name('tight');
+    const n = 100_000;
+    // max-file keeps more than the ~4.5 MB written: no line is ever deleted, so none may be missing.
+    const opts = ['--log-opt', 'max-size=100k', '--log-opt', 'max-file=100'];
+    assert.equal((await run('run', '-d', '--name', c, ...opts, ...tightLoop(n))).code, 0);
+    const followed = await followSlowly(c);
+    const wrong = followed.findIndex((v, i) => v !== first + i);
+    assert.equal(wrong, -1, `line ${wrong}: ${followed.slice(Math.max(0, wrong - 2), wrong + 3).join(' ')}`);
+    assert.equal(followed.length, n);
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const rotated = (await readdir(dirname(path))).filter((f) => /^container\.log\.\d+$/.test(f));
+    assert.ok(rotated.length > 20, `rotated ${rotated.length} times`);
+    const logs = (await run('logs', c)).stdout.trim().split('\n').map(Number);
+    assert.deepEqual(logs, followed);
+  });
+
+  // Known to fail now and then (about one run in eight): when conmon's own restart at
+  // --log-size-max and berthd's reopens cross, a file is sometimes rotated in out of order, so
+  // the follower meets lines older than those it sent, or the files kept are not the newest.
+  it('logs -f behind a tight-loop writer with max-file: what max-file kept was all followed', {
+    todo: 'a file rotated in out of order under a writer faster than the rotation',
+  }, async () => {
+    const c = name('tight-kept');
+    const n = 100_000;
+    const opts = ['--log-opt', 'max-size=100k', '--log-opt', 'max-file=3'];
+    assert.equal((await run('run', '-d', '--name', c, ...opts, ...tightLoop(n))).code, 0);
+    const followed = await followSlowly(c);
+    // Lines deleted before the follower got to them may be missing (dockerd's follower skips
+    // even the rotated files still there); nothing twice, nothing out of order, up to the end.
+    const backwards = followed.findIndex((v, i) => i > 0 && v <= followed[i - 1]!);
+    assert.equal(
+      backwards,
+      -1,
+      `followed lines increase: ${followed.slice(backwards - 2, backwards + 2).join(' ')}`,
+    );
+    assert.equal(followed.at(-1), first + n - 1);
+    // The files max-file kept were on disk all along: the follower read every line of them.
+    const kept = (await run('logs', c)).stdout.trim().split('\n').map(Number);
+    assert.ok(kept.length > 1000, `${kept.length} lines kept`);
+    assert.deepEqual(followed.slice(-kept.length), kept);
   });
 });

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { listContainers } from '../../containers/list.js';
 import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
@@ -135,13 +136,21 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
       'content-type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream',
     });
     reply.raw.flushHeaders();
-    const write = (c: LogChunk) =>
-      reply.raw.write(tty ? c.payload : frame(c.stream === 'stdout' ? STDOUT : STDERR, c.payload));
+    const res = reply.raw;
+    // A client slower than the output holds the reader back (as dockerd's does) instead of
+    // berthd buffering the whole log for it; the follower then reads on from the files.
+    const write = async (c: LogChunk) => {
+      if (res.write(tty ? c.payload : frame(c.stream === 'stdout' ? STDOUT : STDERR, c.payload))) return;
+      await drainedOrClosed(res);
+    };
     if (!first.done) {
-      write(first.value);
-      for await (const chunk of chunks) write(chunk);
+      await write(first.value);
+      for await (const chunk of chunks) {
+        if (res.destroyed) break;
+        await write(chunk);
+      }
     }
-    reply.raw.end();
+    res.end();
   });
 
   // docker run / attach: hijacked, multiplexed unless the container has a TTY.
@@ -165,5 +174,19 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
   app.post('/containers/:id/resize', async (req, reply) => {
     await containers.resize(req.params.id!, sizeFromQuery(req.query));
     return reply.code(200).send();
+  });
+}
+
+/** Settles once `res` can take more, or is gone. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
 }

@@ -1,7 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
-import { fileId, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
+import { fileId, logDirNames, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -88,6 +88,13 @@ export interface ReadLogOptions {
 export const CAUGHT_UP = Symbol('caught up');
 
 /**
+ * Marks, in {@link readLogEntries}, where output deleted before the reader got
+ * to it (max-file) may lie between two records: a partial line before it does
+ * not go on after it.
+ */
+export const SKIPPED = Symbol('skipped');
+
+/**
  * Reads a container's k8s-file log from its oldest record: the rotated files
  * (`<path>.N` … `<path>.1`, see rotation.ts) then the current one. While
  * following, a current file that was rotated away (renamed, or replaced by
@@ -96,14 +103,15 @@ export const CAUGHT_UP = Symbol('caught up');
  * skipped that still exists. A missing file reads as empty.
  */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<LogRecord> {
-  for await (const entry of readLogEntries(path, options)) if (entry !== CAUGHT_UP) yield entry;
+  for await (const entry of readLogEntries(path, options))
+    if (entry !== CAUGHT_UP && entry !== SKIPPED) yield entry;
 }
 
 /** {@link readLog} with {@link CAUGHT_UP} between the records there were and those that came. */
 export async function* readLogEntries(
   path: string,
   options: ReadLogOptions = {},
-): AsyncGenerator<LogRecord | typeof CAUGHT_UP> {
+): AsyncGenerator<LogRecord | typeof CAUGHT_UP | typeof SKIPPED> {
   let stopping = false;
   void options.until?.then(
     () => (stopping = true),
@@ -127,13 +135,21 @@ export async function* readLogEntries(
   };
   // Every earlier file from where it was left, then the current one: a file that
   // turns out to be current is read once, by its cursor, from where the pass left it.
-  async function* earlierFiles(current: LogCursor | undefined): AsyncGenerator<LogRecord> {
-    for (const file of await openRotated(path)) {
+  async function* earlierFiles(
+    files: LogCursor[],
+    current: LogCursor | undefined,
+    /** The file read to its end just before: when it is no longer listed, what came after it may be gone. */
+    drained?: string,
+  ): AsyncGenerator<LogRecord | typeof SKIPPED> {
+    const indexOf = (id: string) => files.findIndex((f) => f.id === id || f.origin?.id === id);
+    // The files are listed in the order they were written. The current file (by its own name or
+    // by pieces cut from it) and those after it — conmon moved on since it was opened — are read
+    // once it is drained. Unnamed yet, it is newer than every listed file.
+    const at = current ? indexOf(current.id) : -1;
+    let skipped = drained !== undefined && indexOf(drained) < 0;
+    for (const [i, file] of files.entries()) {
       try {
-        if (file.id === current?.id) continue;
-        // A piece cut from the current file, or a file born after it (conmon moved on since it was
-        // opened; birth times are as coarse as the kernel's clock tick): read after it is drained.
-        if (current && (file.origin?.id === current.id || bornOf(file) > current.born)) continue;
+        if (at >= 0 && i >= at) continue;
         let from = positions.get(file.id) ?? 0;
         // A piece of a file cut at rotation: what was read of the original is not read again.
         const origin = file.origin;
@@ -142,7 +158,12 @@ export async function* readLogEntries(
         file.seek(from);
         // Output older than what was sent is out of order here (a follower that fell behind a
         // burst finds a piece of an older file): the reader never goes back in time.
-        for await (const r of file.records()) if (r.timeNano >= latest) yield stamp(r);
+        for await (const r of file.records()) {
+          if (r.timeNano < latest) continue;
+          if (skipped) yield SKIPPED;
+          skipped = false;
+          yield stamp(r);
+        }
         remember(file.id, file.consumed);
         if (origin) remember(origin.id, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
       } finally {
@@ -150,10 +171,12 @@ export async function* readLogEntries(
       }
     }
   }
+  /** Looks in a row that found no current file. */
+  let missing = 0;
   // The current file first: a rotation while the others open then shows as a known inode.
-  let current = await LogCursor.open(path);
+  let { current, files } = await openCurrent(path);
   try {
-    yield* earlierFiles(current);
+    yield* earlierFiles(files, current);
     if (current) for await (const r of current.records()) yield stamp(r);
     yield CAUGHT_UP;
     if (!options.follow) return;
@@ -169,23 +192,39 @@ export async function* readLogEntries(
           remember(current.id, current.consumed);
           await current.close();
         }
-        current = await LogCursor.open(path);
+        const drained = current?.id;
+        ({ current, files } = await openCurrent(path));
         current?.seek(positions.get(current.id) ?? 0);
-        yield* earlierFiles(current);
+        yield* earlierFiles(files, current, drained);
         continue;
       }
-      if (stopping) break;
-      await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
+      // No current file: berthd's last rotation after the exit renames it and makes a new one.
+      // Caught up only once it is back, or at the end whatever is left (the log was removed).
+      missing = now ? 0 : missing + 1;
+      if (stopping && !now && missing > MISSING_LOOKS) {
+        if (current) {
+          for await (const r of current.records()) yield stamp(r);
+          remember(current.id, current.consumed);
+        }
+        yield* earlierFiles(await openRotated(path), undefined, current?.id);
+        break;
+      }
+      if (stopping && now) break;
+      await sleep(now ? (options.pollMs ?? 100) : MISSING_POLL_MS, undefined, {
+        signal: options.signal,
+      }).catch(() => undefined);
     }
   } finally {
     await current?.close();
   }
 }
 
-/** When a file's records were first written: a piece's original was born then, not the piece. */
-function bornOf(file: LogCursor): bigint {
-  return file.origin ? BigInt(file.origin.id.split(':')[1] ?? '0') : file.born;
-}
+/** How long a follower of a stopped container waits for a current file that is not there. */
+const MISSING_LOOKS = 20;
+const MISSING_POLL_MS = 10;
+
+/** Listings of the files before a reader takes one that kept changing while it was opened. */
+const MAX_LISTINGS = 50;
 
 /** Files whose read position a reader keeps: far more than max-file keeps at once. */
 const MAX_POSITIONS = 1024;
@@ -200,8 +239,6 @@ class LogCursor {
     private readonly file: FileHandle,
     /** The file's identity: inode and birth time (an inode number is reused once a file is gone). */
     readonly id: string,
-    /** Its birth time in ns: conmon's files are born in the order they are written. */
-    readonly born: bigint,
     /** For a piece cut from a bigger file: that file and where the piece was in it. */
     readonly origin: ReturnType<typeof parseOrigin>,
   ) {}
@@ -219,7 +256,7 @@ class LogCursor {
       const head = Buffer.alloc(64);
       const { bytesRead } = await file.read(head, 0, head.length, 0);
       const info = await file.stat({ bigint: true });
-      return new LogCursor(file, fileId(info), info.birthtimeNs, parseOrigin(head.subarray(0, bytesRead)));
+      return new LogCursor(file, fileId(info), parseOrigin(head.subarray(0, bytesRead)));
     } catch (err) {
       await file.close();
       throw err;
@@ -260,25 +297,48 @@ class LogCursor {
 }
 
 /**
+ * Opens the current file and the earlier ones so that they can be put in
+ * order: the current one is among them (named by berthd, or cut into pieces),
+ * or still at `path` and so newer than all of them. One that went away between
+ * the opens (a fast writer moved on and it was rotated out) makes a new try.
+ */
+async function openCurrent(path: string): Promise<{ current: LogCursor | undefined; files: LogCursor[] }> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await LogCursor.open(path);
+    const files = await openRotated(path);
+    if (!current || attempt >= 9) return { current, files };
+    if (files.some((f) => f.id === current.id || f.origin?.id === current.id)) return { current, files };
+    const now = await stat(path, { bigint: true }).catch(() => undefined);
+    if (now && fileId(now) === current.id) return { current, files };
+    await Promise.all([current.close(), ...files.map((f) => f.close())]);
+  }
+}
+
+/**
  * The earlier files of `path` that exist, oldest first: the rotated ones, then
  * berthd's names of the files conmon wrote since (finished ones not rotated in yet,
  * and the empty one ready for its next reopen).
  */
 async function openRotated(path: string): Promise<LogCursor[]> {
-  const names = async () => [
-    ...(await rotatedLogPaths(path)),
-    ...(await writtenLogPaths(path)).map((w) => w.path),
-  ];
+  // One listing of the directory for both kinds of name: a rename from one to the other
+  // between two listings would hide the file.
+  const names = async () => {
+    const all = await logDirNames(path);
+    return [...(await rotatedLogPaths(path, all)), ...(await writtenLogPaths(path, all)).map((w) => w.path)];
+  };
   // Opened while no rotation renamed them: a shift between the listing and the opens would
-  // show a file under a name already opened, or none.
+  // show a file under a name already opened, or none. The opens go together, so that a
+  // writer that rotates every few milliseconds still leaves a moment for all of them.
   for (let attempt = 0; ; attempt++) {
     const listed = await names();
-    const cursors: LogCursor[] = [];
-    for (const name of listed) {
-      const cursor = await LogCursor.open(name);
-      if (cursor) cursors.push(cursor);
+    const settled = await Promise.allSettled(listed.map((name) => LogCursor.open(name)));
+    const cursors = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) {
+      await Promise.all(cursors.map((c) => c.close()));
+      throw failed.reason;
     }
-    if (attempt >= 4 || (await names()).join('\n') === listed.join('\n')) return cursors;
+    if (attempt >= MAX_LISTINGS || (await names()).join('\n') === listed.join('\n')) return cursors;
     await Promise.all(cursors.map((c) => c.close()));
   }
 }

@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, type Stats, watch } from 'node:fs';
 import { link, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../../core/errors.js';
@@ -46,40 +46,45 @@ export function monitorLogSizeMax(rotation: LogRotation): number {
   return Math.max(rotation.maxSize * rotation.maxFile, MIN_MONITOR_LOG_SIZE_MAX);
 }
 
-/** The rotated files of `path` that exist now (`<path>.N`), oldest first. */
-export async function rotatedLogPaths(path: string): Promise<string[]> {
-  const prefix = `${basename(path)}.`;
-  let names: string[];
+/** The names in the directory of `path`; none when it is gone. */
+export async function logDirNames(path: string): Promise<string[]> {
   try {
-    names = await readdir(dirname(path));
+    return await readdir(dirname(path));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return [];
     throw err;
   }
-  return names
+}
+
+/** The rotated files of `path` that exist now (`<path>.N`), oldest first; from `names` when given. */
+export async function rotatedLogPaths(path: string, names?: string[]): Promise<string[]> {
+  const prefix = `${basename(path)}.`;
+  return (names ?? (await logDirNames(path)))
     .filter((name) => name.startsWith(prefix) && /^[1-9]\d*$/.test(name.slice(prefix.length)))
     .map((name) => ({ name, n: Number(name.slice(prefix.length)) }))
     .sort((a, b) => b.n - a.n)
     .map(({ name }) => join(dirname(path), name));
 }
 
-/** Makes room for a new `<path>.1`: drops the files max-file does not keep, shifts the others up by one. */
-async function shiftRotated(path: string, maxFile: number): Promise<void> {
+/**
+ * Makes room for `by` new files `<path>.1` … `<path>.<by>`: drops the files
+ * max-file does not keep, shifts the others up (oldest first, so no name is taken twice).
+ */
+async function shiftRotated(path: string, maxFile: number, by = 1): Promise<void> {
   for (const rotated of await rotatedLogPaths(path)) {
     const n = Number(rotated.slice(path.length + 1));
-    if (n >= maxFile - 1) await unlink(rotated).catch(ignoreMissing);
-    else await rename(rotated, `${path}.${n + 1}`).catch(ignoreMissing);
+    if (n + by > maxFile - 1) await unlink(rotated).catch(ignoreMissing);
+    else await rename(rotated, `${path}.${n + by}`).catch(ignoreMissing);
   }
 }
 
-/** berthd's names of the files conmon writes (`<path>.w<n>`), lowest n first. */
-export async function writtenLogPaths(path: string): Promise<{ path: string; n: number }[]> {
+/** berthd's names of the files conmon writes (`<path>.w<n>`), lowest n first; from `names` when given. */
+export async function writtenLogPaths(
+  path: string,
+  names?: string[],
+): Promise<{ path: string; n: number }[]> {
   const prefix = `${basename(path)}${WRITTEN_INFIX}`;
-  const names = await readdir(dirname(path)).catch((err: unknown) => {
-    if (errnoCode(err) === 'ENOENT') return [] as string[];
-    throw err;
-  });
-  return names
+  return (names ?? (await logDirNames(path)))
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
     .map((name) => ({ path: join(dirname(path), name), n: Number(name.slice(prefix.length)) }))
     .sort((a, b) => a.n - b.n);
@@ -117,6 +122,11 @@ export class LogRotator {
       pollMs?: number;
     },
   ) {}
+
+  /** Whether {@link start} was called. */
+  get started(): boolean {
+    return this.timer !== undefined;
+  }
 
   start(): void {
     try {
@@ -162,58 +172,99 @@ export class LogRotator {
     })();
   }
 
+  /**
+   * Gets the writer's files named and ready before the first output: the
+   * current file gets a name of berthd's and the next one is made, so even a
+   * burst at start reaches a reopen close to max-size. Call before the
+   * container runs; {@link start} then watches.
+   */
+  async prepare(): Promise<void> {
+    if (this.options.maxFile < 2) return this.tick(false).catch(this.options.onError);
+    await this.keepUp().catch(this.options.onError);
+  }
+
   private async tick(final: boolean): Promise<void> {
     const { path, maxSize } = this.options;
-    const tmp = `${path}.tmp`;
-    const [current, ready] = await Promise.all([statOrUndefined(path), statOrUndefined(tmp)]);
     if (this.options.maxFile < 2) {
       // One file: conmon starts it over at --log-size-max on its own. It only needs the ready
       // file, which spares it a new inode (it exits when it cannot open one: a full disk).
+      const tmp = `${path}.tmp`;
+      const [current, ready] = await Promise.all([statOrUndefined(path), statOrUndefined(tmp)]);
       if (final) await unlink(tmp).catch(ignoreMissing);
       else if (current && !ready) await writeFile(tmp, '', { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
       return;
     }
-    const written = await Promise.all(
-      (await writtenLogPaths(path)).map(async (w) => ({ ...w, stat: await statOrUndefined(w.path) })),
-    );
+    // The reopen comes first: rotating finished files in (a big one is cut) takes longer,
+    // and the writer goes on meanwhile.
+    if (!final) await this.keepUp();
+    const { current, written, finished } = await this.look();
+    for (const w of finished) {
+      if (w.stat.size === 0) await unlink(w.path).catch(ignoreMissing);
+      else await rotateIn(path, w.path, this.options);
+      if (!final && !this.stopped) await this.keepUp();
+    }
+    if (!final) return;
+    for (const w of written)
+      if (!finished.some((f) => f.path === w.path)) await unlink(w.path).catch(ignoreMissing);
+    await unlink(`${path}.tmp`).catch(ignoreMissing);
+    // The writer is gone: a last burst that took the current file past max-size is cut too.
+    if (current && current.size > maxSize * SPLIT_ABOVE) {
+      await rotateIn(path, path, this.options);
+      await writeFile(path, '', { flag: 'a', mode: 0o600 });
+    }
+  }
+
+  /**
+   * The writer's files as they are now. The ready file is looked at before the
+   * current one: conmon's reopen renames the first over the second, and seen
+   * the other way round a file just made current would look finished.
+   */
+  private async look() {
+    const { path } = this.options;
+    // Two round trips: while the writer is fast every millisecond here is output past max-size.
+    const [ready, names] = await Promise.all([statOrUndefined(`${path}.tmp`), writtenLogPaths(path)]);
+    const [current, ...stats] = await Promise.all([
+      statOrUndefined(path),
+      ...names.map((w) => statOrUndefined(w.path)),
+    ]);
+    const written = names.map((w, i) => ({ ...w, stat: stats[i] }));
     // Neither current nor ready: conmon has replaced it, it is finished (or it lost a race and is empty).
     const finished = written
-      .filter((w) => w.stat && w.stat.ino !== current?.ino && w.stat.ino !== ready?.ino)
-      .sort((a, b) => a.stat!.mtimeMs - b.stat!.mtimeMs || a.n - b.n);
-    for (const w of finished) {
-      if (w.stat!.size === 0) await unlink(w.path).catch(ignoreMissing);
-      else await rotateIn(path, w.path, this.options);
-    }
-    const next = (written.at(-1)?.n ?? 0) + 1;
-    if (final) {
-      for (const w of written) if (!finished.includes(w)) await unlink(w.path).catch(ignoreMissing);
-      await unlink(tmp).catch(ignoreMissing);
-      // The writer is gone: a last burst that took the current file past max-size is cut too.
-      if (current && current.size > maxSize * SPLIT_ABOVE) {
-        await rotateIn(path, path, this.options);
-        await writeFile(path, '', { flag: 'a', mode: 0o600 });
+      .filter(
+        (w): w is typeof w & { stat: Stats } =>
+          !!w.stat && w.stat.ino !== current?.ino && w.stat.ino !== ready?.ino,
+      )
+      .sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs || a.n - b.n);
+    return { current, ready, written, finished };
+  }
+
+  /** Names the current file, makes the next one ready, and asks for the reopen once max-size is reached. */
+  private async keepUp(): Promise<void> {
+    const { path, maxSize } = this.options;
+    const tmp = `${path}.tmp`;
+    // Each step changes what the next one sees: a few looks at most.
+    for (let step = 0; step < 4; step++) {
+      const { current, ready, written } = await this.look();
+      if (!current) return;
+      const next = (written.at(-1)?.n ?? 0) + 1;
+      if (!written.some((w) => w.stat?.ino === current.ino)) {
+        // A file conmon opened on its own (at start, or while berthd was down): give it a name of ours.
+        await link(path, `${path}${WRITTEN_INFIX}${next}`).catch(ignoreExisting);
+        continue;
       }
+      if (!ready) {
+        const file = `${path}${WRITTEN_INFIX}${next}`;
+        await writeFile(file, '', { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
+        // If conmon made the tmp file first, that one is its own: ours stays empty and is dropped.
+        await link(file, tmp).catch(ignoreExisting);
+        // Reopen only once the next file has our name too: the next look sees to it.
+        continue;
+      }
+      if (current.size < maxSize || this.reopening === current.ino) return;
+      this.reopening = current.ino;
+      await this.options.reopen();
       return;
     }
-    if (!current) return;
-    if (!written.some((w) => w.stat?.ino === current.ino)) {
-      // A file conmon opened on its own (at start, or while berthd was down): give it a name of ours.
-      await link(path, `${path}${WRITTEN_INFIX}${next}`).catch(ignoreExisting);
-      this.again = true;
-      return;
-    }
-    if (!ready) {
-      const file = `${path}${WRITTEN_INFIX}${next}`;
-      await writeFile(file, '', { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
-      // If conmon made the tmp file first, that one is its own: ours stays empty and is dropped.
-      await link(file, tmp).catch(ignoreExisting);
-      // Reopen only once the next file has our name too: a look again sees to it.
-      this.again = true;
-      return;
-    }
-    if (current.size < maxSize || this.reopening === current.ino) return;
-    this.reopening = current.ino;
-    await this.options.reopen();
   }
 }
 
@@ -248,19 +299,21 @@ async function rotateIn(path: string, from: string, rotation: LogRotation): Prom
   const id = fileId(info);
   const header = originLine(id, size).length;
   const pieces = splitRecords(data.subarray(first), Math.max(maxSize - header, 1), maxFile - 1);
-  for (const piece of pieces) {
-    const tmp = `${path}.split`;
+  // The pieces are written under names no reader lists, then take their places at once (one
+  // shift, the newest as `.1`): a reader never finds some of them without the original.
+  const staged: string[] = [];
+  for (const [i, piece] of pieces.entries()) {
+    const tmp = `${path}.split${i}`;
     const offset = start + first + piece.start;
     await writeFile(
       tmp,
       Buffer.concat([originLine(id, offset), data.subarray(first + piece.start, first + piece.end)]),
-      {
-        mode: 0o600,
-      },
+      { mode: 0o600 },
     );
-    await shiftRotated(path, maxFile);
-    await rename(tmp, `${path}.1`);
+    staged.push(tmp);
   }
+  await shiftRotated(path, maxFile, staged.length);
+  for (const [i, tmp] of staged.entries()) await rename(tmp, `${path}.${staged.length - i}`);
   await unlink(from);
 }
 
