@@ -14,9 +14,11 @@ export BERTH_SOAK_CONTAINERS="${BERTH_SOAK_CONTAINERS:-100}"
 suites=(
   dist/integration/crash-check.test.js
   dist/integration/crash-ops.test.js
+  dist/integration/crash-ops-more.test.js
   dist/integration/images-crash.test.js
   dist/integration/registry-crash.test.js
   dist/integration/disk-full.test.js
+  dist/integration/container-leaks.test.js
   dist/integration/system-check.test.js
   dist/integration/registry-check.test.js
   dist/engine/config/config-fuzz.test.js
