@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { waitExit } from '../testing/daemon.js';
 import { diffOwned, execRootLeftovers, rootsOfDaemon, snapshotOwned } from '../testing/leaks.js';
-import { dockerCli } from '../testing/paths.js';
+import { dockerCli, fixturesMissing } from '../testing/paths.js';
 
 // Containers ended every way a user ends them leave nothing on the host once removed: no
 // cgroup directory under /sys/fs/cgroup/<controller>/berth, no mount, netns, veth, monitor
 // process, bundle, exit file or rootfs mount point.
 
 const docker = dockerCli();
-const skip = !docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root';
+const skip = fixturesMissing || (!docker ? 'no docker CLI' : process.getuid?.() !== 0 && 'needs root');
 
 describe('what removed containers leave on the host', { skip }, () => {
   const fixture = withBusyboxDaemon('berth-container-leaks-');

@@ -323,7 +323,9 @@ describe('a full disk under berth-registry', () => {
   });
 });
 
-describe('a full exec root under berthd', { skip: docker ? false : 'no docker CLI' }, () => {
+describe('a full exec root under berthd', {
+  skip: fixturesMissing || (docker ? false : 'no docker CLI'),
+}, () => {
   let fs: SmallFs | string;
   let daemon: TestDaemon | undefined;
   const cli = (...args: string[]) =>

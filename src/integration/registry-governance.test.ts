@@ -29,7 +29,7 @@ import {
   skopeoBinary,
   startGovernedRegistry,
 } from '../testing/governed-registry.js';
-import { busyboxArchive, dockerCli } from '../testing/paths.js';
+import { busyboxArchive, dockerCli, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const ADMIN_PASSWORD = 'Integration-admin-1';
@@ -44,7 +44,7 @@ interface AuditView {
 
 for (const backend of METADATA_BACKENDS)
   describe(`berth-registry governance with skopeo (token mode, ${backend})`, {
-    skip: !skopeoBinary ? 'no skopeo' : backendSkipReason(backend),
+    skip: fixturesMissing || (!skopeoBinary ? 'no skopeo' : backendSkipReason(backend)),
   }, () => {
     let dir: string;
     let postgres: TestPostgres | undefined;
@@ -259,7 +259,9 @@ for (const backend of METADATA_BACKENDS)
       });
   });
 
-const noDocker = !dockerdBinary() || !dockerCli() ? 'dockerd or the docker CLI is not installed' : false;
+const noDocker =
+  fixturesMissing ||
+  (!dockerdBinary() || !dockerCli() ? 'dockerd or the docker CLI is not installed' : false);
 
 describe('berth-registry governance with docker (token mode)', { skip: noDocker }, () => {
   let dir: string;
