@@ -26,7 +26,7 @@ import {
   type Runtime,
   type TerminalSize,
 } from '../runtime/runtime.js';
-import { mountAll, unmount } from '../snapshots/mount.js';
+import { mountAll, unmount, volatileMounts } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
 import { type CreateBody, toSpecRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
@@ -378,9 +378,11 @@ export class ContainerService {
       runtime.delete(record.Id, { force: true }).catch(() => {}),
     );
     try {
-      await traced('start.mount', async () =>
-        mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
-      );
+      await traced('start.mount', async () => {
+        const mounts = await this.deps.snapshotter.mounts(record.SnapshotKey);
+        // A --rm container's layer goes at its exit: its unmount need not sync it.
+        await mountAll(this.autoRemoves(record) ? volatileMounts(mounts) : mounts, rootfs);
+      });
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
       const sandbox = await traced('start.network-wait', () => sandboxed);
       const files = sandbox.files;
@@ -662,7 +664,7 @@ export class ContainerService {
       OOMKilled: status.oomKilled,
       FinishedAt: status.exitedAt.toISOString(),
     });
-    const autoRemove = !restart && Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove);
+    const autoRemove = !restart && this.autoRemoves(record);
     if (restart) record.RestartCount++;
     // dockerd's order: die, then the network disconnects and volume unmounts.
     if (status.oomKilled) this.event(record, 'oom');
@@ -746,6 +748,30 @@ export class ContainerService {
     Object.assign(record.State, { Status: 'exited', Running: false, Restarting: false });
     await this.store.save(record);
     this.waiters.exited(record.Id, record.State.ExitCode);
+  }
+
+  /** Containers being stopped by a restart: their exit does not remove them (AutoRemove). */
+  private readonly manualRestarts = new Set<string>();
+
+  /** Whether the container is removed when it exits (--rm), which a restart suspends, as dockerd does. */
+  private autoRemoves(record: ContainerRecord): boolean {
+    return (
+      Boolean((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) &&
+      !this.manualRestarts.has(record.Id)
+    );
+  }
+
+  /** Docker's restart: stop (if running), start, and a restart event; a --rm container stays. */
+  async restart(ref: string, timeoutSeconds?: number): Promise<void> {
+    const record = this.store.get(ref);
+    this.manualRestarts.add(record.Id);
+    try {
+      await this.stop(record.Id, timeoutSeconds).catch(() => {});
+    } finally {
+      this.manualRestarts.delete(record.Id);
+    }
+    await this.start(record.Id);
+    this.event(record, 'restart');
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { BerthError, ErrorKind, errnoCode } from './errors.js';
+import { activeLauncher, LauncherUnavailable } from './launcher.js';
 
 /** Options for {@link runCommand}. */
 export interface RunOptions {
@@ -25,6 +26,22 @@ export function runCommand(
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const launcher = activeLauncher();
+  if (!launcher) return spawnCommand(file, args, options);
+  return launcher.run(file, args, { cwd: options.cwd, signal: options.signal }).then(
+    (outcome) => {
+      const result = { stdout: outcome.stdout.toString(), stderr: outcome.stderr.toString() };
+      if (outcome.code === 0) return result;
+      throw exitError(file, result.stderr, outcome.code, outcome.signal);
+    },
+    (err: Error) => {
+      if (err instanceof LauncherUnavailable) return spawnCommand(file, args, options);
+      throw spawnError(file, err);
+    },
+  );
+}
+
+function spawnCommand(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
@@ -39,13 +56,18 @@ export function runCommand(
     child.on('close', (code, signal) => {
       const result = { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
       if (code === 0) return resolve(result);
-      const why = result.stderr.trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
-      reject(new BerthError(ErrorKind.Internal, `${file} failed: ${why}`));
+      reject(exitError(file, result.stderr, code, signal));
     });
   });
 }
 
-function spawnError(file: string, err: Error): BerthError {
+function exitError(file: string, stderr: string, code: number | null, signal: string | null): BerthError {
+  const why = stderr.trim() || (signal ? `killed by ${signal}` : `exit code ${code}`);
+  return new BerthError(ErrorKind.Internal, `${file} failed: ${why}`);
+}
+
+/** The error of a program that could not run (Node's spawn errors and the launcher's alike). */
+export function spawnError(file: string, err: Error): BerthError {
   if (errnoCode(err) === 'ENOENT') {
     return new BerthError(ErrorKind.Unavailable, `${file} is not installed`, { cause: err });
   }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { BerthError } from '../core/errors.js';
+import { useLauncher } from '../core/launcher.js';
 import { createLogger, isLogLevel, type Logger } from '../core/logger.js';
 import { readBuildInfo } from './build-info.js';
 import { loadDaemonConfig } from './config/load.js';
@@ -167,6 +168,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   log.setLevel(config.debug ? 'debug' : config.logLevel);
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root; most operations will fail');
+  // mount, ip, runc, CNI plugins… are run from a small process: forking berthd costs more.
+  useLauncher();
   try {
     const signals = installSignals(flags, log, config, systemd);
     const daemon = await Daemon.start(config, log);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { BerthError, ErrorKind, errnoCode } from '../core/errors.js';
+import { BerthError, ErrorKind } from '../core/errors.js';
+import { spawnError } from '../core/exec.js';
+import { activeLauncher, LauncherUnavailable } from '../core/launcher.js';
 
 /** Options of {@link runProcess}. */
 export interface ProcessOptions {
@@ -23,7 +25,37 @@ export interface ProcessOutcome {
  * iptables-restore report errors on stdout or with exit codes that callers
  * interpret themselves. A missing program is Unavailable.
  */
-export function runProcess(file: string, args: readonly string[], options: ProcessOptions = {}) {
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: ProcessOptions = {},
+): Promise<ProcessOutcome> {
+  const launcher = activeLauncher();
+  if (!launcher) return spawnProcess(file, args, options);
+  return launcher
+    .run(file, args, {
+      input: options.input,
+      env: options.env ? { ...process.env, ...options.env } : undefined,
+      signal: options.signal,
+    })
+    .then(
+      (outcome) => ({
+        code: outcome.code,
+        stdout: outcome.stdout.toString(),
+        stderr: outcome.stderr.toString(),
+      }),
+      (err: Error) => {
+        if (err instanceof LauncherUnavailable) return spawnProcess(file, args, options);
+        throw spawnError(file, err);
+      },
+    );
+}
+
+function spawnProcess(
+  file: string,
+  args: readonly string[],
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
   return new Promise<ProcessOutcome>((resolve, reject) => {
     const child = spawn(file, args, {
       env: options.env ? { ...process.env, ...options.env } : process.env,
@@ -56,13 +88,4 @@ export async function runChecked(file: string, args: readonly string[], options:
     throw new BerthError(ErrorKind.Internal, `${file} ${args.join(' ')} failed: ${why}`);
   }
   return outcome;
-}
-
-function spawnError(file: string, err: Error): BerthError {
-  if (errnoCode(err) === 'ENOENT') {
-    return new BerthError(ErrorKind.Unavailable, `${file} is not installed`, { cause: err });
-  }
-  if (err.name === 'AbortError')
-    return new BerthError(ErrorKind.Canceled, `${file} was canceled`, { cause: err });
-  return new BerthError(ErrorKind.Internal, `${file} could not start: ${err.message}`, { cause: err });
 }

@@ -1,5 +1,6 @@
-import { readFile, realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath, rm } from 'node:fs/promises';
+import { release } from 'node:os';
+import { join, resolve } from 'node:path';
 import { invalidArgument, wrap } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
 import type { Mount } from './snapshotter.js';
@@ -60,7 +61,30 @@ async function mountPoints(): Promise<string[]> {
     .map((line) => decodeMountPath(line.split(' ')[4] ?? ''));
 }
 
+/**
+ * The mounts with overlayfs's `volatile` option on writable overlays (Linux
+ * 5.10 and later): no sync of the upper layer at unmount, which otherwise
+ * syncs the whole filesystem under it (10–300 ms with dirty data around).
+ * Only for a layer nobody keeps: a `--rm` container's, thrown away after its exit.
+ */
+export function volatileMounts(mounts: readonly Mount[]): Mount[] {
+  if (!kernelHasVolatileOverlay()) return [...mounts];
+  return mounts.map((mount) =>
+    mount.type === 'overlay' && mount.options.some((option) => option.startsWith('upperdir='))
+      ? { ...mount, options: [...mount.options, 'volatile'] }
+      : mount,
+  );
+}
+
+function kernelHasVolatileOverlay(): boolean {
+  const [major = 0, minor = 0] = release()
+    .split('.')
+    .map((part) => Number.parseInt(part, 10));
+  return major > 5 || (major === 5 && minor >= 10);
+}
+
 async function mountOne(mount: Mount, target: string): Promise<void> {
+  if (mount.type === 'overlay') await clearVolatileMark(mount);
   if (mount.type === 'bind') {
     // mount(8) turns "bind,ro" into a bind mount plus a read-only remount.
     await runCommand('mount', ['-o', mount.options.join(','), mount.source, target]);
@@ -68,6 +92,17 @@ async function mountOne(mount: Mount, target: string): Promise<void> {
   }
   const { options, cwd } = fitOptions(mount.options);
   await runCommand('mount', ['-t', mount.type, '-o', options, mount.source, target], { cwd });
+}
+
+/**
+ * A volatile overlay leaves <workdir>/work/incompat/volatile behind, and the
+ * kernel refuses to mount that workdir again until it is gone. Only Berth's own
+ * volatile mounts of a `--rm` container's layer make it (see volatileMounts);
+ * that layer is mounted again only for a restart of the same container.
+ */
+async function clearVolatileMark(mount: Mount): Promise<void> {
+  const workdir = mount.options.find((option) => option.startsWith('workdir='))?.slice('workdir='.length);
+  if (workdir) await rm(join(workdir, 'work', 'incompat', 'volatile'), { recursive: true, force: true });
 }
 
 /** The options as one string, made relative to a working directory if too long. */

@@ -68,9 +68,7 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
   });
   app.post('/containers/:id/restart', async (req, reply) => {
     const t = queryString(req.query.t);
-    await containers.stop(req.params.id!, t === undefined ? undefined : Number(t)).catch(() => {});
-    await containers.start(req.params.id!);
-    containers.event(containers.store.get(req.params.id!), 'restart');
+    await containers.restart(req.params.id!, t === undefined ? undefined : Number(t));
     return reply.code(204).send();
   });
   app.post('/containers/:id/kill', async (req, reply) => {

@@ -6,6 +6,9 @@ import { prepareRuncFloor } from '../runc-floor.js';
 import { interleave, summarize } from '../stats.js';
 import type { Outcome, RunOptions, Workload } from '../workload.js';
 
+const RUNC_DEFAULT_FLOOR = 'runc alone, prepared bundle (runc spec)';
+const BERTHD_SPEC_FLOOR = 'runc alone, prepared bundle (berthd’s spec)';
+
 /** `docker run --rm busybox true` through each daemon, with and without a network. */
 export const runTrue: Workload = {
   id: 'run-true',
@@ -40,18 +43,30 @@ export const runTrue: Workload = {
       );
     }
     const floor = await prepareRuncFloor(archive);
+    const sameSpecFloor = await prepareRuncFloor(archive, 'berthd').catch(async (err: unknown) => {
+      await floor.cleanup();
+      throw err;
+    });
     const samples = await interleave(
-      [...subjects, { tool: 'runc alone, prepared bundle', once: floor.once }],
+      [
+        ...subjects,
+        { tool: RUNC_DEFAULT_FLOOR, once: floor.once },
+        { tool: BERTHD_SPEC_FLOOR, once: sameSpecFloor.once },
+      ],
       runs,
       warmup,
-    ).finally(() => floor.cleanup());
+    ).finally(() => Promise.all([floor.cleanup(), sameSpecFloor.cleanup()]));
     const median = (tool: string) => summarize(samples.get(tool) ?? []).median;
-    const overFloor = median('docker → berthd') - median('runc alone, prepared bundle');
+    const overFloor = median('docker → berthd') - median(RUNC_DEFAULT_FLOOR);
+    const overSameSpec = median('docker → berthd') - median(BERTHD_SPEC_FLOOR);
     const networkCost = median('docker → berthd') - median('docker → berthd, --network none');
     return {
       measurements: [...samples].map(([tool, values]) => ({ tool, unit: 'ms', values })),
       comparisons: [
-        { numerator: 'docker → berthd', denominator: 'runc alone, prepared bundle' },
+        { numerator: 'docker → berthd', denominator: RUNC_DEFAULT_FLOOR },
+        { numerator: 'docker → berthd', denominator: BERTHD_SPEC_FLOOR },
+        // What Docker's security settings (seccomp above all) cost runc itself.
+        { numerator: BERTHD_SPEC_FLOOR, denominator: RUNC_DEFAULT_FLOOR },
         { numerator: 'berth → berthd', denominator: 'docker → berthd', target: 1.2 },
         ...(dockerd
           ? [
@@ -69,12 +84,17 @@ export const runTrue: Workload = {
       ],
       notes: [
         'the default-network rows use each daemon’s bridge (berthd: its own bridge, address pool and chains per test daemon)',
+        'two runtime floors: runc alone with `runc spec`’s default (no seccomp filter), and with the spec berthd writes for `run --rm --network none busybox true` (Docker’s seccomp profile for three architectures, capabilities, masked paths, its own cgroup), which is what any daemon must have runc run',
       ],
       // The issue's two targets that are differences, not ratios.
       checks: [
         {
-          what: `docker → berthd within 60 ms of the runtime floor (runc alone on a prepared bundle): ${overFloor.toFixed(0)} ms over it`,
+          what: `docker → berthd within 60 ms of runc alone on a bundle with runc's default spec: ${overFloor.toFixed(0)} ms over it`,
           met: overFloor <= 60,
+        },
+        {
+          what: `docker → berthd within 60 ms of runc alone on a bundle with berthd's spec for the same container: ${overSameSpec.toFixed(0)} ms over it`,
+          met: overSameSpec <= 60,
         },
         {
           what: `networking adds ≤ 30 ms over --network none (docker → berthd): ${networkCost.toFixed(0)} ms`,

@@ -1,0 +1,156 @@
+/**
+ * The process launcher's program (see launcher.ts). perl-base is part of
+ * every Debian system, and a perl process of a few MiB forks in a fraction of
+ * the time the daemon's large Node process takes (fork copies the page
+ * tables, and Node's spawn blocks the event loop meanwhile).
+ *
+ * Protocol, one line per message, each field base64 ("-" for none):
+ *
+ *   berthd → launcher  R <id> <cwd> <input> <env> <file> <arg>...
+ *                      K <id> <signal number>
+ *   launcher → berthd  D <id> <exit code> <signal number> <stdout> <stderr>
+ *                      E <id> <errno name> <message>
+ *
+ * <env> is the whole environment, NUL-separated NAME=value pairs; "-" keeps
+ * the launcher's own (the daemon's at the time it started the launcher).
+ * A D comes once the program exited and closed its output, as Node's
+ * 'close'; an E when it could not be started (chdir or exec failed). The
+ * launcher says "ready" once it runs, and exits at the end of its input.
+ */
+export const LAUNCHER_SCRIPT = String.raw`
+use strict;
+use warnings;
+use POSIX ();
+use IO::Select;
+use MIME::Base64 qw(encode_base64 decode_base64);
+use Errno ();
+
+$SIG{PIPE} = 'IGNORE';
+binmode STDIN; binmode STDOUT;
+my %errname = map { my $v = eval { no strict 'refs'; &{"Errno::$_"}() }; defined $v ? ($v => $_) : () } @Errno::EXPORT_OK;
+pipe(my $wake_r, my $wake_w) or die "pipe: $!\n";
+for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()); }
+$SIG{CHLD} = sub { syswrite($wake_w, "x") };
+
+my $sel = IO::Select->new($wake_r, \*STDIN);
+my (%jobs, %by_fh, %by_pid, %status);
+my $inbuf = '';
+my $outbuf = '';
+syswrite(STDOUT, "ready\n");
+
+sub dec { my ($f) = @_; return undef if $f eq '-'; return decode_base64($f); }
+sub enc { my ($s) = @_; return '-' unless defined $s && length $s; return encode_base64($s, ''); }
+
+sub reply { $outbuf .= join(' ', @_) . "\n"; flush_out(); }
+sub flush_out {
+  while (length $outbuf) {
+    my $w = syswrite(STDOUT, $outbuf);
+    if (!defined $w) { return if $! == Errno::EAGAIN(); exit 0; }
+    substr($outbuf, 0, $w, '');
+  }
+}
+
+sub start_job {
+  my ($id, $cwd, $input, $env, $file, @args) = @_;
+  pipe(my $out_r, my $out_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
+  pipe(my $err_r, my $err_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
+  pipe(my $in_r, my $in_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
+  pipe(my $fail_r, my $fail_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
+  my $pid = fork();
+  if (!defined $pid) { return reply('E', $id, $errname{$! + 0} // 'EAGAIN', enc("fork: $!")); }
+  if ($pid == 0) {
+    close($_) for ($out_r, $err_r, $in_w, $fail_r, $wake_r, $wake_w);
+    $SIG{$_} = 'DEFAULT' for grep { $_ ne 'KILL' && $_ ne 'STOP' } keys %SIG;
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
+    POSIX::dup2(fileno($in_r), 0); POSIX::dup2(fileno($out_w), 1); POSIX::dup2(fileno($err_w), 2);
+    my $fail = sub { my $e = ($! + 0) || 1; syswrite($fail_w, pack('N', $e) . $_[0]); POSIX::_exit(127); };
+    if (defined $cwd && !chdir($cwd)) { $fail->("chdir $cwd: $!"); }
+    if (defined $env) { %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k => $v // '') } grep { length } split(/\0/, $env); }
+    { no warnings 'exec'; exec { $file } $file, @args; }
+    $fail->("exec $file: $!");
+  }
+  close($_) for ($out_w, $err_w, $in_r, $fail_w);
+  my $failed = '';
+  while (1) { my $n = sysread($fail_r, my $buf, 4096); last if !defined($n) && $! != Errno::EINTR(); last if defined($n) && $n == 0; $failed .= $buf if defined $n; }
+  close($fail_r);
+  if (length $failed >= 4) {
+    my $errno = unpack('N', substr($failed, 0, 4));
+    waitpid($pid, 0);
+    close($_) for ($out_r, $err_r, $in_w);
+    return reply('E', $id, $errname{$errno} // 'EIO', enc(substr($failed, 4)));
+  }
+  my $job = { id => $id, pid => $pid, out => '', err => '', open => 2, input => $input // '', in => $in_w };
+  $jobs{$id} = $job; $by_pid{$pid} = $job;
+  for ([$out_r, 'out'], [$err_r, 'err']) { $by_fh{fileno($_->[0])} = [$job, $_->[1], $_->[0]]; $sel->add($_->[0]); }
+  my $fl = fcntl($in_w, POSIX::F_GETFL(), 0); fcntl($in_w, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK());
+  feed($job);
+}
+
+sub feed {
+  my ($job) = @_;
+  return unless $job->{in};
+  while (length $job->{input}) {
+    my $w = syswrite($job->{in}, $job->{input});
+    if (!defined $w) { return if $! == Errno::EAGAIN(); last; }
+    substr($job->{input}, 0, $w, '');
+  }
+  close($job->{in}); $job->{in} = undef;
+}
+
+sub maybe_done {
+  my ($job) = @_;
+  return unless $job->{open} == 0 && defined $job->{status};
+  my $st = $job->{status};
+  my ($code, $sig) = POSIX::WIFEXITED($st) ? (POSIX::WEXITSTATUS($st), 0) : (-1, POSIX::WTERMSIG($st));
+  delete $jobs{$job->{id}};
+  reply('D', $job->{id}, $code, $sig, enc($job->{out}), enc($job->{err}));
+}
+
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $job = delete $by_pid{$pid} or next;
+    $job->{status} = $?;
+    maybe_done($job);
+  }
+}
+
+while (1) {
+  for my $job (values %jobs) { feed($job) if $job->{in}; }
+  # Writable ends worth waiting for: the reply pipe when replies wait, stdins with input left.
+  my $wsel = IO::Select->new();
+  $wsel->add(\*STDOUT) if length $outbuf;
+  $wsel->add($_->{in}) for grep { $_->{in} } values %jobs;
+  my @ready = IO::Select::select($sel, $wsel->count ? $wsel : undef, undef, 1);
+  flush_out() if length $outbuf;
+  reap();
+  next unless @ready && $ready[0];
+  for my $fh (@{ $ready[0] }) {
+    if ($fh == $wake_r) { sysread($wake_r, my $junk, 512); next; }
+    if ($fh == \*STDIN) {
+      my $n = sysread(STDIN, my $buf, 65536);
+      if (!defined $n) { next if $! == Errno::EINTR() || $! == Errno::EAGAIN(); $n = 0; }
+      if ($n == 0) { exit 0; }
+      $inbuf .= $buf;
+      while ($inbuf =~ s/^([^\n]*)\n//) {
+        my @f = split(/ /, $1);
+        my $op = shift @f;
+        if ($op eq 'R') {
+          my $id = shift @f;
+          my ($cwd, $input, $env, $file, @args) = map { dec($_) } @f;
+          start_job($id, $cwd, $input, $env, $file, map { $_ // '' } @args);
+        } elsif ($op eq 'K') {
+          my $job = $jobs{$f[0]};
+          kill($f[1], $job->{pid}) if $job && !defined $job->{status};
+        }
+      }
+      next;
+    }
+    my $entry = $by_fh{fileno($fh)} or next;
+    my ($job, $which) = @$entry;
+    my $n = sysread($fh, my $buf, 65536);
+    next if !defined($n) && ($! == Errno::EINTR() || $! == Errno::EAGAIN());
+    if (!$n) { $sel->remove($fh); delete $by_fh{fileno($fh)}; close($fh); $job->{open}--; maybe_done($job); next; }
+    $job->{$which} .= $buf;
+  }
+}
+`;

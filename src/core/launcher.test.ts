@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LaunchError, LauncherUnavailable, ProcessLauncher } from './launcher.js';
+
+describe('process launcher', () => {
+  const launcher = new ProcessLauncher();
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'berth-launcher-'));
+  });
+  after(async () => {
+    launcher.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a program and returns its exit code and output', async () => {
+    const outcome = await launcher.run('sh', ['-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(outcome.code, 3);
+    assert.equal(outcome.signal, null);
+    assert.equal(outcome.stdout.toString(), 'out\n');
+    assert.equal(outcome.stderr.toString(), 'err\n');
+  });
+
+  it('passes arguments as they are: empty, spaces, newlines, non-ASCII', async () => {
+    const args = ['', 'a b', 'line\nbreak', 'é—✓', '-'];
+    const outcome = await launcher.run('sh', [
+      '-c',
+      'for a in "$@"; do printf "[%s]" "$a"; done',
+      'sh',
+      ...args,
+    ]);
+    assert.equal(outcome.stdout.toString(), args.map((a) => `[${a}]`).join(''));
+  });
+
+  it('keeps binary output intact, megabytes of it', async () => {
+    const outcome = await launcher.run('sh', ['-c', 'head -c 3000000 /dev/zero | tr "\\0" "\\377"']);
+    assert.equal(outcome.stdout.length, 3_000_000);
+    assert.ok(outcome.stdout.every((b) => b === 0xff));
+  });
+
+  it('writes the input to stdin and closes it', async () => {
+    const input = 'x'.repeat(300_000);
+    const outcome = await launcher.run('wc', ['-c'], { input });
+    assert.equal(outcome.stdout.toString().trim(), '300000');
+    assert.equal((await launcher.run('cat', [])).stdout.length, 0, 'without input, stdin is at its end');
+  });
+
+  it('runs in the working directory and environment given', async () => {
+    const outcome = await launcher.run('sh', ['-c', 'pwd; echo "$ONLY"; echo "[$HOME]"'], {
+      cwd: dir,
+      env: { ONLY: 'this', PATH: process.env['PATH'] },
+    });
+    assert.equal(outcome.stdout.toString(), `${dir}\nthis\n[]\n`);
+  });
+
+  it('gives the program default signal handling (SIGPIPE ends a writer)', async () => {
+    // With SIGPIPE ignored, yes would print "Broken pipe" and exit on EPIPE instead.
+    const outcome = await launcher.run('sh', ['-c', 'yes | head -c 1 >/dev/null']);
+    assert.equal(outcome.code, 0);
+    assert.equal(outcome.stderr.toString(), '');
+  });
+
+  it('says ENOENT for a missing program or working directory, as spawn does', async () => {
+    await assert.rejects(launcher.run('berth-no-such-program', []), (err: unknown) => {
+      assert.ok(err instanceof LaunchError);
+      assert.equal(err.code, 'ENOENT');
+      return true;
+    });
+    await assert.rejects(launcher.run('true', [], { cwd: join(dir, 'missing') }), { code: 'ENOENT' });
+  });
+
+  it('reports the signal that ended a program', async () => {
+    const outcome = await launcher.run('sh', ['-c', 'kill -KILL $$']);
+    assert.equal(outcome.code, -1);
+    assert.equal(outcome.signal, 'SIGKILL');
+  });
+
+  it('aborting ends the program', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = launcher.run('sleep', ['30'], { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(running, { name: 'AbortError' });
+    assert.ok(Date.now() - started < 10_000);
+    // The launcher goes on serving.
+    assert.equal((await launcher.run('echo', ['still'])).stdout.toString(), 'still\n');
+  });
+
+  it('runs many programs at once, each reply to its caller', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => launcher.run('sh', ['-c', `sleep 0.0$((${i} % 5)); echo ${i}`])),
+    );
+    assert.deepEqual(
+      outcomes.map((o) => o.stdout.toString()),
+      Array.from({ length: 40 }, (_, i) => `${i}\n`),
+    );
+  });
+
+  it('a launcher that was never ready lets the caller spawn directly', async () => {
+    const broken = new ProcessLauncher();
+    const original = process.env['PATH'];
+    process.env['PATH'] = dir; // no perl here
+    try {
+      await assert.rejects(broken.run('true', []), LauncherUnavailable);
+    } finally {
+      process.env['PATH'] = original;
+      broken.stop();
+    }
+    assert.equal(broken.available, false, 'not tried again at once');
+  });
+});
