@@ -46,6 +46,36 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
     assert.equal(await inspect('{{.State.Status}}', 'frozen'), 'exited');
   });
 
+  it('restart keeps a --rm container, which its next exit removes (as dockerd)', async () => {
+    const started = await run(
+      'run',
+      '-d',
+      '--rm',
+      '--name',
+      'rm-restart',
+      'busybox',
+      'sh',
+      '-c',
+      'echo up; sleep 600',
+    );
+    assert.equal(started.code, 0, started.stderr);
+    // Its layer is written to, then read again after the restart: the volatile mount comes back.
+    assert.equal((await run('exec', 'rm-restart', 'sh', '-c', 'echo kept > /state')).code, 0);
+    const restarted = await run('restart', '-t', '1', 'rm-restart');
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal(await inspect('{{.State.Status}} {{.HostConfig.AutoRemove}}', 'rm-restart'), 'running true');
+    assert.equal((await run('exec', 'rm-restart', 'cat', '/state')).stdout, 'kept\n');
+    assert.equal((await run('logs', 'rm-restart')).stdout, 'up\nup\n');
+    assert.equal((await run('stop', '-t', '1', 'rm-restart')).code, 0);
+    // The removal follows the exit.
+    let inspected = await run('inspect', 'rm-restart');
+    for (let i = 0; i < 50 && inspected.code === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      inspected = await run('inspect', 'rm-restart');
+    }
+    assert.match(inspected.stderr, /No such object: rm-restart/);
+  });
+
   it('top lists the container processes with ps columns', async () => {
     assert.equal(
       (await run('run', '-d', '--name', 'tops', 'busybox', 'sh', '-c', 'sleep 600 & exec sleep 601')).code,
