@@ -5,6 +5,7 @@ import { type CgroupStats, readCgroupStats } from '../../cgroups/stats.js';
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
 import { startAttachRelay } from '../attach/session.js';
 import { isAlive, signalProcess } from '../process.js';
+import { deleteStoppedRunc } from '../runc-delete.js';
 import { startThroughExecFifo } from '../runc-exec-fifo.js';
 import type {
   AttachOptions,
@@ -125,7 +126,11 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
       );
     }
     // --force kills a created, running or paused container's processes (thawing it first).
-    if (await this.ctx.cli.knows(id)) await this.ctx.cli.delete(id, true);
+    if (await this.ctx.cli.knows(id)) {
+      // A runc container whose process is gone is deleted here: spares running runc after every exit.
+      const deleted = (await this.ctx.cli.isRunc()) && (await deleteStoppedRunc(this.ctx.cli.stateDir, id));
+      if (!deleted) await this.ctx.cli.delete(id, true);
+    }
     const exit = await this.awaitMonitorExit(id, record);
     await removeBundle(this.ctx, id);
     return exit;
