@@ -7,6 +7,7 @@
  * Protocol, one line per message, each field base64 ("-" for none):
  *
  *   berthd → launcher  R <id> <cwd> <input> <env> <file> <arg>...
+ *                      A <id> <socket dir> <token> <attach dir> <stdin 1|0>
  *                      K <id> <signal number>
  *   launcher → berthd  D <id> <exit code> <signal number> <stdout> <stderr>
  *                      E <id> <errno name> <message>
@@ -16,6 +17,15 @@
  * A D comes once the program exited and closed its output, as Node's
  * 'close'; an E when it could not be started (chdir or exec failed). The
  * launcher says "ready" once it runs, and exits at the end of its input.
+ *
+ * A is an attach relay (conmon's attach socket is SOCK_SEQPACKET, which Node
+ * cannot open; see runtime/attach): a forked launcher, no new program, that
+ * connects to <attach dir>/attach, then to <socket dir>/relays.sock (the
+ * daemon's), sends "<token>\n" and an empty frame, then each packet from
+ * conmon as a frame (4-byte big-endian length, then the packet) and, with
+ * stdin 1, what the daemon writes as packets to conmon; the daemon's end of
+ * input shuts the attach socket down for writing. It ends as a program
+ * does (D), with why on its stderr when it could not connect.
  */
 export const LAUNCHER_SCRIPT = String.raw`
 use strict;
@@ -24,6 +34,7 @@ use POSIX ();
 use IO::Select;
 use MIME::Base64 qw(encode_base64 decode_base64);
 use Errno ();
+use Socket qw(AF_UNIX SOCK_STREAM SOCK_SEQPACKET SHUT_WR pack_sockaddr_un);
 
 $SIG{PIPE} = 'IGNORE';
 binmode STDIN; binmode STDOUT;
@@ -52,6 +63,72 @@ sub flush_out {
 
 sub start_job {
   my ($id, $cwd, $input, $env, $file, @args) = @_;
+  start_process($id, $input, sub {
+    if (defined $cwd && !chdir($cwd)) { return "chdir $cwd: $!"; }
+    if (defined $env) { %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k => $v // '') } grep { length } split(/\0/, $env); }
+    { no warnings 'exec'; exec { $file } $file, @args; }
+    return "exec $file: $!";
+  }, 1);
+}
+
+sub start_relay {
+  my ($id, @args) = @_;
+  start_process($id, undef, sub {
+    # Forked, not exec'd: the launcher's other descriptors must not stay open here.
+    opendir(my $fds, '/proc/self/fd');
+    my @open = grep { /^\d+$/ && $_ > 2 } readdir($fds);
+    closedir($fds);
+    POSIX::close($_) for @open;
+    my $code = eval { relay(@args); 0 } // do { print STDERR $@; 1 };
+    POSIX::_exit($code);
+  }, 0);
+}
+
+sub relay {
+  my ($sockdir, $token, $dir, $with_stdin) = @_;
+  $SIG{PIPE} = 'IGNORE';
+  chdir($dir) or die "cannot enter $dir: $!\n";
+  socket(my $sock, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+  connect($sock, pack_sockaddr_un('attach')) or die "cannot connect to $dir/attach: $!\n";
+  chdir($sockdir) or die "cannot enter $sockdir: $!\n";
+  socket(my $up, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
+  connect($up, pack_sockaddr_un('relays.sock')) or die "cannot reach the daemon's relay socket: $!\n";
+  my $put = sub {
+    my ($data) = @_;
+    my $off = 0;
+    while ($off < length $data) {
+      my $w = syswrite($up, $data, length($data) - $off, $off);
+      POSIX::_exit(0) unless defined $w;
+      $off += $w;
+    }
+  };
+  $put->("$token\n" . pack('N', 0));
+  my $reader = 0;
+  if ($with_stdin) {
+    $reader = fork() // die "fork: $!\n";
+    if ($reader == 0) {
+      my $buf;
+      while (1) {
+        my $n = sysread($up, $buf, 8192);
+        last if !defined($n) || $n == 0;
+        defined(send($sock, $buf, 0)) or last;
+      }
+      shutdown($sock, SHUT_WR);
+      POSIX::_exit(0);
+    }
+  }
+  $SIG{TERM} = sub { kill 'TERM', $reader if $reader; POSIX::_exit(0) };
+  my $packet;
+  while (1) {
+    my $n = sysread($sock, $packet, 65536);
+    last if !defined($n) || $n == 0;
+    $put->(pack('N', $n) . $packet);
+  }
+  kill 'TERM', $reader if $reader;
+}
+
+sub start_process {
+  my ($id, $input, $child, $report_exec) = @_;
   pipe(my $out_r, my $out_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
   pipe(my $err_r, my $err_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
   pipe(my $in_r, my $in_w) or return reply('E', $id, 'EMFILE', enc("pipe: $!"));
@@ -63,11 +140,11 @@ sub start_job {
     $SIG{$_} = 'DEFAULT' for grep { $_ ne 'KILL' && $_ ne 'STOP' } keys %SIG;
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     POSIX::dup2(fileno($in_r), 0); POSIX::dup2(fileno($out_w), 1); POSIX::dup2(fileno($err_w), 2);
-    my $fail = sub { my $e = ($! + 0) || 1; syswrite($fail_w, pack('N', $e) . $_[0]); POSIX::_exit(127); };
-    if (defined $cwd && !chdir($cwd)) { $fail->("chdir $cwd: $!"); }
-    if (defined $env) { %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k => $v // '') } grep { length } split(/\0/, $env); }
-    { no warnings 'exec'; exec { $file } $file, @args; }
-    $fail->("exec $file: $!");
+    close($fail_w) unless $report_exec;
+    my $why = $child->();
+    my $e = ($! + 0) || 1;
+    syswrite($fail_w, pack('N', $e) . $why);
+    POSIX::_exit(127);
   }
   close($_) for ($out_w, $err_w, $in_r, $fail_w);
   my $failed = '';
@@ -80,9 +157,11 @@ sub start_job {
     return reply('E', $id, $errname{$errno} // 'EIO', enc(substr($failed, 4)));
   }
   my $job = { id => $id, pid => $pid, out => '', err => '', open => 2, input => $input // '', in => $in_w };
+  # A relay reads no stdin.
+  unless (defined $input) { close($in_w); $job->{in} = undef; }
   $jobs{$id} = $job; $by_pid{$pid} = $job;
   for ([$out_r, 'out'], [$err_r, 'err']) { $by_fh{fileno($_->[0])} = [$job, $_->[1], $_->[0]]; $sel->add($_->[0]); }
-  my $fl = fcntl($in_w, POSIX::F_GETFL(), 0); fcntl($in_w, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK());
+  if ($job->{in}) { my $fl = fcntl($in_w, POSIX::F_GETFL(), 0); fcntl($in_w, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()); }
   feed($job);
 }
 
@@ -138,6 +217,9 @@ while (1) {
           my $id = shift @f;
           my ($cwd, $input, $env, $file, @args) = map { dec($_) } @f;
           start_job($id, $cwd, $input, $env, $file, map { $_ // '' } @args);
+        } elsif ($op eq 'A') {
+          my $id = shift @f;
+          start_relay($id, map { dec($_) // '' } @f);
         } elsif ($op eq 'K') {
           my $job = $jobs{$f[0]};
           kill($f[1], $job->{pid}) if $job && !defined $job->{status};

@@ -69,11 +69,38 @@ export class ProcessLauncher {
   }
 
   run(file: string, args: readonly string[], options: LaunchOptions = {}): Promise<LaunchOutcome> {
+    const env = options.env
+      ? Object.entries(options.env)
+          .filter(([, value]) => value !== undefined)
+          .map(([name, value]) => `${name}=${value}`)
+          .join('\0')
+      : undefined;
+    return this.submit('R', [options.cwd, options.input, env, file, ...args], options.signal).outcome;
+  }
+
+  /**
+   * Starts an attach relay (see launcher-script.ts): a forked launcher that
+   * connects to `<attachDir>/attach`, then to `<socketDir>/relays.sock` with
+   * `token`. The outcome comes when it ends; `stop` ends it (SIGTERM).
+   */
+  relay(socketDir: string, token: string, attachDir: string, stdin: boolean) {
+    const controller = new AbortController();
+    const { outcome } = this.submit('A', [socketDir, token, attachDir, stdin ? '1' : '0'], controller.signal);
+    return { outcome, stop: () => controller.abort() };
+  }
+
+  private submit(
+    op: 'R' | 'A',
+    values: readonly (string | undefined)[],
+    signal: AbortSignal | undefined,
+  ): { outcome: Promise<LaunchOutcome> } {
     const child = this.ensure();
-    if (!child) return Promise.reject(new LauncherUnavailable('the process launcher is not running'));
-    if (options.signal?.aborted) return Promise.reject(abortError());
+    if (!child)
+      return { outcome: Promise.reject(new LauncherUnavailable('the process launcher is not running')) };
+    if (signal?.aborted) return { outcome: Promise.reject(abortError()) };
+    const options = { signal };
     const id = this.nextId++;
-    return new Promise<LaunchOutcome>((resolve, reject) => {
+    const outcome = new Promise<LaunchOutcome>((resolve, reject) => {
       const onAbort = () => {
         child.stdin.write(`K ${id} ${osConstants.signals.SIGTERM}\n`);
         this.pending.delete(id);
@@ -93,15 +120,9 @@ export class ProcessLauncher {
         },
       });
       this.holdLoop(child);
-      const env = options.env
-        ? Object.entries(options.env)
-            .filter(([, value]) => value !== undefined)
-            .map(([name, value]) => `${name}=${value}`)
-            .join('\0')
-        : undefined;
-      const fields = [options.cwd, options.input, env, file, ...args].map(field);
-      child.stdin.write(`R ${id} ${fields.join(' ')}\n`);
+      child.stdin.write(`${op} ${id} ${values.map(field).join(' ')}\n`);
     });
+    return { outcome };
   }
 
   /** Ends the launcher (programs it started run on). */

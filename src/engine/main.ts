@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { BerthError } from '../core/errors.js';
 import { useLauncher } from '../core/launcher.js';
 import { createLogger, isLogLevel, type Logger } from '../core/logger.js';
+import { useRelaySocket } from '../runtime/attach/session.js';
 import { readBuildInfo } from './build-info.js';
 import { loadDaemonConfig } from './config/load.js';
 import { reloadDaemonConfig } from './config/reload.js';
@@ -170,6 +171,7 @@ export async function main(argv: string[]): Promise<void> {
   if (process.getuid?.() !== 0) log.warn('berthd is not running as root; most operations will fail');
   // mount, ip, runc, CNI plugins… are run from a small process: forking berthd costs more.
   useLauncher();
+  useRelaySocket(config.execRoot);
   try {
     const signals = installSignals(flags, log, config, systemd);
     const daemon = await Daemon.start(config, log);

@@ -1,6 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { PassThrough, type Readable, Writable } from 'node:stream';
 import { BerthError, ErrorKind } from '../../core/errors.js';
+import { activeLauncher, type ProcessLauncher } from '../../core/launcher.js';
 import type { AttachSession, AttachStreams } from '../runtime.js';
 import { RELAY_SCRIPT } from './relay-script.js';
 
@@ -49,6 +54,8 @@ export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
     stdout: streams.stdout ?? true,
     stderr: streams.stderr ?? true,
   };
+  const launcher = activeLauncher();
+  if (launcher && relaySocketDir) return launchedRelay(launcher, relaySocketDir, wants);
   const relay = spawn('perl', ['-e', RELAY_SCRIPT], {
     stdio: [wants.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
   });
@@ -82,9 +89,150 @@ export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
       const withStdin = wants.stdin && stdin;
       if (!withStdin) relay.stdin?.destroy();
       go.end(`${withStdin ? '1' : '0'} ${dir}\n`);
-      return relayed(relay, closed, wants, withStdin, () => spawnError?.message ?? relayErrors.trim());
+      return relayed(
+        {
+          output: relay.stdout as Readable,
+          stdin: withStdin ? (relay.stdin ?? undefined) : undefined,
+          closed,
+          stop: () => {
+            relay.stdin?.destroy();
+            relay.kill('SIGTERM');
+          },
+        },
+        wants,
+        () => spawnError?.message ?? relayErrors.trim(),
+      );
     },
   };
+}
+
+/** Where the daemon's relay socket lives (its exec root); unset, relays are perl processes of their own. */
+let relaySocketDir: string | undefined;
+
+/**
+ * Lets attach relays run as forks of the process launcher (see
+ * core/launcher.ts) that connect back to `<dir>/relays.sock`, instead of a
+ * perl process started for each attach: berthd calls this with its exec root.
+ */
+export function useRelaySocket(dir: string): void {
+  relaySocketDir = dir;
+}
+
+interface RelayServer {
+  server: Server;
+  /** Relays expected to connect, by token. */
+  waiting: Map<string, (socket: Socket) => void>;
+}
+
+let relayServer: Promise<RelayServer> | undefined;
+
+/** The daemon's relay socket, listening from the first relay on (0600: root only). */
+function relayServerIn(dir: string): Promise<RelayServer> {
+  relayServer ??= (async () => {
+    const waiting = new Map<string, (socket: Socket) => void>();
+    const path = join(dir, 'relays.sock');
+    await rm(path, { force: true });
+    const server = createServer({ allowHalfOpen: true }, (socket) => {
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const newline = head.indexOf(10);
+        if (newline === -1) {
+          if (head.length > 64) socket.destroy();
+          return;
+        }
+        socket.off('data', onData);
+        socket.pause();
+        const claim = waiting.get(head.subarray(0, newline).toString());
+        if (!claim) return void socket.destroy();
+        waiting.delete(head.subarray(0, newline).toString());
+        const rest = head.subarray(newline + 1);
+        if (rest.length) socket.unshift(rest);
+        claim(socket);
+      };
+      socket.on('data', onData);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    await chmod(path, 0o600);
+    server.unref();
+    return { server, waiting };
+  })();
+  relayServer.catch(() => {
+    relayServer = undefined;
+  });
+  return relayServer;
+}
+
+/** A relay run by the launcher: nothing starts before connect (a fork takes well under a millisecond). */
+function launchedRelay(
+  launcher: ProcessLauncher,
+  socketDir: string,
+  wants: { stdin: boolean; stdout: boolean; stderr: boolean },
+): AttachRelay {
+  let used = false;
+  return {
+    cancel: () => {
+      used = true;
+    },
+    connect: async (dir, stdin) => {
+      if (used) throw new Error('attach relay already used');
+      used = true;
+      const withStdin = wants.stdin && stdin;
+      const { waiting } = await relayServerIn(socketDir);
+      const token = randomBytes(16).toString('hex');
+      const arrived = new Promise<Socket>((resolve) => waiting.set(token, resolve));
+      const relay = launcher.relay(socketDir, token, dir, withStdin);
+      let errors = '';
+      const ended = relay.outcome.then(
+        (outcome) => {
+          errors = outcome.stderr.toString().trim();
+        },
+        (err: Error) => {
+          if (err.name !== 'AbortError') errors = err.message;
+        },
+      );
+      // The relay connects back, or ends (why is on its stderr) without doing so.
+      const socket = await Promise.race([arrived, ended.then(() => undefined)]);
+      waiting.delete(token);
+      if (!socket)
+        throw new BerthError(ErrorKind.FailedPrecondition, `cannot attach: ${errors || 'relay exited'}`);
+      // The relay's end of output is its end: the socket was half-open only for stdin.
+      socket.once('end', () => socket.destroy());
+      const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      return relayed(
+        {
+          output: socket,
+          stdin: withStdin ? halfCloser(socket) : undefined,
+          // The relay is done once its connection is: ended() may come a moment later.
+          closed: socketClosed,
+          stop: () => {
+            socket.destroy();
+            relay.stop();
+          },
+        },
+        wants,
+        () => errors,
+      );
+    },
+  };
+}
+
+/** The stdin of a relayed session: writes go to the relay's socket, and the end is a half-close. */
+function halfCloser(socket: Socket): Writable {
+  return new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      if (socket.destroyed) return done();
+      socket.write(chunk, () => done());
+    },
+    final: (done) => {
+      if (!socket.destroyed) socket.end();
+      done();
+    },
+  });
 }
 
 /**
@@ -95,15 +243,25 @@ export function connectAttachSocket(dir: string, streams: AttachStreams = {}): P
   return startAttachRelay(streams).connect(dir, true);
 }
 
+/** A relay's ends, however it runs. */
+interface RelayIo {
+  /** Frames from the relay. */
+  output: Readable;
+  /** Bytes for the container's stdin, when relayed. */
+  stdin: Writable | undefined;
+  /** Resolves when the relay is gone. */
+  closed: Promise<void>;
+  /** Ends the relay. */
+  stop(): void;
+}
+
 /** The session over a relay told to connect: resolves on the relay's first (empty) frame. */
 function relayed(
-  relay: ChildProcess,
-  closed: Promise<void>,
+  relay: RelayIo,
   wants: { stdout: boolean; stderr: boolean },
-  withStdin: boolean,
   relayErrors: () => string,
 ): Promise<AttachSession> {
-  const output = relay.stdout as Readable;
+  const { output, closed } = relay;
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const decoder = new FrameDecoder();
@@ -114,12 +272,9 @@ function relayed(
   const session: AttachSession = {
     stdout,
     stderr,
-    stdin: withStdin ? (relay.stdin ?? undefined) : undefined,
+    stdin: relay.stdin,
     closed,
-    close: () => {
-      relay.stdin?.destroy();
-      relay.kill('SIGTERM');
-    },
+    close: () => relay.stop(),
   };
   return new Promise<AttachSession>((resolve, reject) => {
     let connected = false;
@@ -139,6 +294,8 @@ function relayed(
         }
       }
     });
+    // A relay socket arrives paused (its first line was read by the server).
+    output.resume();
     void closed.then(() => {
       if (!connected) {
         reject(
