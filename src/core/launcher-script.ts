@@ -8,6 +8,7 @@
  *
  *   berthd → launcher  R <id> <cwd> <input> <env> <file> <arg>...
  *                      A <id> <socket dir> <token> <attach dir> <stdin 1|0>
+ *                      C <id> <socket dir> <token> <cwd> <env> <file> <arg>...
  *                      K <id> <signal number>
  *   launcher → berthd  D <id> <exit code> <signal number> <stdout> <stderr>
  *                      E <id> <errno name> <message>
@@ -26,6 +27,10 @@
  * stdin 1, what the daemon writes as packets to conmon; the daemon's end of
  * input shuts the attach socket down for writing. It ends as a program
  * does (D), with why on its stderr when it could not connect.
+ *
+ * C runs a program as R does, with a connection to the daemon's relay
+ * socket (sent "<token>\n" first) as its fds 3 and 4: conmon's sync and
+ * start pipes, which Node's spawn would otherwise make.
  */
 export const LAUNCHER_SCRIPT = String.raw`
 use strict;
@@ -66,6 +71,25 @@ sub start_job {
   start_process($id, $input, sub {
     if (defined $cwd && !chdir($cwd)) { return "chdir $cwd: $!"; }
     if (defined $env) { %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k => $v // '') } grep { length } split(/\0/, $env); }
+    { no warnings 'exec'; exec { $file } $file, @args; }
+    return "exec $file: $!";
+  }, 1);
+}
+
+sub start_connected {
+  my ($id, $sockdir, $token, $cwd, $env, $file, @args) = @_;
+  start_process($id, undef, sub {
+    chdir($sockdir) or return "chdir $sockdir: $!";
+    socket(my $up, AF_UNIX, SOCK_STREAM, 0) or return "socket: $!";
+    connect($up, pack_sockaddr_un('relays.sock')) or return "cannot reach the daemon's relay socket: $!";
+    defined(syswrite($up, "$token\n")) or return "cannot write to the daemon's relay socket: $!";
+    if (defined $cwd && !chdir($cwd)) { return "chdir $cwd: $!"; }
+    if (defined $env) { %ENV = map { my ($k, $v) = split(/=/, $_, 2); ($k => $v // '') } grep { length } split(/\0/, $env); }
+    # dup2 onto 3 and 4 closes whatever is there; the socket itself moves out of the way first.
+    my $fd = POSIX::dup2(fileno($up), 9) or return "dup2: $!";
+    POSIX::dup2(9, 3) // return "dup2: $!";
+    POSIX::dup2(9, 4) // return "dup2: $!";
+    POSIX::close(9);
     { no warnings 'exec'; exec { $file } $file, @args; }
     return "exec $file: $!";
   }, 1);
@@ -141,9 +165,17 @@ sub start_process {
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new());
     POSIX::dup2(fileno($in_r), 0); POSIX::dup2(fileno($out_w), 1); POSIX::dup2(fileno($err_w), 2);
     close($fail_w) unless $report_exec;
+    # Out of the way of the low descriptors a child sets up (C's 3 and 4), still closed on exec.
+    my $report;
+    if ($report_exec) {
+      POSIX::dup2(fileno($fail_w), 250);
+      close($fail_w);
+      open($report, '>&=', 250) or POSIX::_exit(127);
+      fcntl($report, POSIX::F_SETFD(), POSIX::FD_CLOEXEC());
+    }
     my $why = $child->();
     my $e = ($! + 0) || 1;
-    syswrite($fail_w, pack('N', $e) . $why);
+    syswrite($report, pack('N', $e) . $why) if $report;
     POSIX::_exit(127);
   }
   close($_) for ($out_w, $err_w, $in_r, $fail_w);
@@ -220,6 +252,10 @@ while (1) {
         } elsif ($op eq 'A') {
           my $id = shift @f;
           start_relay($id, map { dec($_) // '' } @f);
+        } elsif ($op eq 'C') {
+          my $id = shift @f;
+          my ($sockdir, $token, $cwd, $env, $file, @args) = map { dec($_) } @f;
+          start_connected($id, $sockdir, $token, $cwd, $env, $file, map { $_ // '' } @args);
         } elsif ($op eq 'K') {
           my $job = $jobs{$f[0]};
           kill($f[1], $job->{pid}) if $job && !defined $job->{status};

@@ -69,12 +69,7 @@ export class ProcessLauncher {
   }
 
   run(file: string, args: readonly string[], options: LaunchOptions = {}): Promise<LaunchOutcome> {
-    const env = options.env
-      ? Object.entries(options.env)
-          .filter(([, value]) => value !== undefined)
-          .map(([name, value]) => `${name}=${value}`)
-          .join('\0')
-      : undefined;
+    const env = options.env ? envField(options.env) : undefined;
     return this.submit('R', [options.cwd, options.input, env, file, ...args], options.signal).outcome;
   }
 
@@ -89,8 +84,28 @@ export class ProcessLauncher {
     return { outcome, stop: () => controller.abort() };
   }
 
+  /**
+   * Runs a program as run() does, with a connection to `<socketDir>/relays.sock`
+   * (that sends `token` first) as its fds 3 and 4.
+   */
+  connected(
+    socketDir: string,
+    token: string,
+    file: string,
+    args: readonly string[],
+    options: { cwd: string; env: NodeJS.ProcessEnv },
+  ): Promise<LaunchOutcome> {
+    return this.submit('C', [socketDir, token, options.cwd, envField(options.env), file, ...args], undefined)
+      .outcome;
+  }
+
+  /** The launcher's pid, while one runs. */
+  get pid(): number | undefined {
+    return this.ensure()?.pid;
+  }
+
   private submit(
-    op: 'R' | 'A',
+    op: 'R' | 'A' | 'C',
     values: readonly (string | undefined)[],
     signal: AbortSignal | undefined,
   ): { outcome: Promise<LaunchOutcome> } {
@@ -136,7 +151,12 @@ export class ProcessLauncher {
     if (Date.now() < this.brokenUntil) return undefined;
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn('perl', ['-e', LAUNCHER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] }) as never;
+      // Its own session, as conmon's was: a terminal's Ctrl-C reaches the daemon, which shuts down
+      // in order using the launcher, not the launcher too. It ends when the daemon's pipe does.
+      child = spawn('perl', ['-e', LAUNCHER_SCRIPT], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        detached: true,
+      }) as never;
     } catch {
       this.brokenUntil = Date.now() + 60_000;
       return undefined;
@@ -202,6 +222,13 @@ export class ProcessLauncher {
       : null;
     waiting.resolve({ code: Number(code), signal: signalName, stdout: bytes(stdout), stderr: bytes(stderr) });
   }
+}
+
+function envField(env: NodeJS.ProcessEnv): string {
+  return Object.entries(env)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('\0');
 }
 
 function field(value: string | undefined): string {

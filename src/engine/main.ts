@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { BerthError } from '../core/errors.js';
 import { useLauncher } from '../core/launcher.js';
 import { createLogger, isLogLevel, type Logger } from '../core/logger.js';
-import { useRelaySocket } from '../runtime/attach/session.js';
+import { useRelaySocket } from '../runtime/relay-socket.js';
 import { readBuildInfo } from './build-info.js';
 import { loadDaemonConfig } from './config/load.js';
 import { reloadDaemonConfig } from './config/reload.js';

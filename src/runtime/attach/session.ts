@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { PassThrough, type Readable, Writable } from 'node:stream';
 import { BerthError, ErrorKind } from '../../core/errors.js';
 import { activeLauncher, type ProcessLauncher } from '../../core/launcher.js';
+import { expectConnection, relaySocketDir } from '../relay-socket.js';
 import type { AttachSession, AttachStreams } from '../runtime.js';
 import { RELAY_SCRIPT } from './relay-script.js';
 
@@ -55,7 +53,8 @@ export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
     stderr: streams.stderr ?? true,
   };
   const launcher = activeLauncher();
-  if (launcher && relaySocketDir) return launchedRelay(launcher, relaySocketDir, wants);
+  const socketDir = relaySocketDir();
+  if (launcher && socketDir) return launchedRelay(launcher, socketDir, wants);
   const relay = spawn('perl', ['-e', RELAY_SCRIPT], {
     stdio: [wants.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
   });
@@ -106,67 +105,6 @@ export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
   };
 }
 
-/** Where the daemon's relay socket lives (its exec root); unset, relays are perl processes of their own. */
-let relaySocketDir: string | undefined;
-
-/**
- * Lets attach relays run as forks of the process launcher (see
- * core/launcher.ts) that connect back to `<dir>/relays.sock`, instead of a
- * perl process started for each attach: berthd calls this with its exec root.
- */
-export function useRelaySocket(dir: string): void {
-  relaySocketDir = dir;
-}
-
-interface RelayServer {
-  server: Server;
-  /** Relays expected to connect, by token. */
-  waiting: Map<string, (socket: Socket) => void>;
-}
-
-let relayServer: Promise<RelayServer> | undefined;
-
-/** The daemon's relay socket, listening from the first relay on (0600: root only). */
-function relayServerIn(dir: string): Promise<RelayServer> {
-  relayServer ??= (async () => {
-    const waiting = new Map<string, (socket: Socket) => void>();
-    const path = join(dir, 'relays.sock');
-    await rm(path, { force: true });
-    const server = createServer({ allowHalfOpen: true }, (socket) => {
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const newline = head.indexOf(10);
-        if (newline === -1) {
-          if (head.length > 64) socket.destroy();
-          return;
-        }
-        socket.off('data', onData);
-        socket.pause();
-        const claim = waiting.get(head.subarray(0, newline).toString());
-        if (!claim) return void socket.destroy();
-        waiting.delete(head.subarray(0, newline).toString());
-        const rest = head.subarray(newline + 1);
-        if (rest.length) socket.unshift(rest);
-        claim(socket);
-      };
-      socket.on('data', onData);
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(path, () => resolve());
-    });
-    await chmod(path, 0o600);
-    server.unref();
-    return { server, waiting };
-  })();
-  relayServer.catch(() => {
-    relayServer = undefined;
-  });
-  return relayServer;
-}
-
 /** A relay run by the launcher: nothing starts before connect (a fork takes well under a millisecond). */
 function launchedRelay(
   launcher: ProcessLauncher,
@@ -182,10 +120,8 @@ function launchedRelay(
       if (used) throw new Error('attach relay already used');
       used = true;
       const withStdin = wants.stdin && stdin;
-      const { waiting } = await relayServerIn(socketDir);
-      const token = randomBytes(16).toString('hex');
-      const arrived = new Promise<Socket>((resolve) => waiting.set(token, resolve));
-      const relay = launcher.relay(socketDir, token, dir, withStdin);
+      const expected = await expectConnection();
+      const relay = launcher.relay(socketDir, expected.token, dir, withStdin);
       let errors = '';
       const ended = relay.outcome.then(
         (outcome) => {
@@ -196,8 +132,8 @@ function launchedRelay(
         },
       );
       // The relay connects back, or ends (why is on its stderr) without doing so.
-      const socket = await Promise.race([arrived, ended.then(() => undefined)]);
-      waiting.delete(token);
+      const socket = await Promise.race([expected.arrived, ended.then(() => undefined)]);
+      expected.cancel();
       if (!socket)
         throw new BerthError(ErrorKind.FailedPrecondition, `cannot attach: ${errors || 'relay exited'}`);
       // The relay's end of output is its end: the socket was half-open only for stdin.

@@ -3,15 +3,17 @@ import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
 import { fullDiskNote } from '../../core/full-disk.js';
+import { activeLauncher, type ProcessLauncher } from '../../core/launcher.js';
 import { traced } from '../../core/spans.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
 import { processStartTime } from '../process.js';
+import { relaySocketDir } from '../relay-socket.js';
 import type { CreatedContainer, CreateOptions } from '../runtime.js';
 import { createArgs } from './args.js';
 import type { ConmonContext } from './context.js';
 import { writeRecord } from './record.js';
-import { type SyncMessage, signalStart, spawnConmon } from './spawn.js';
+import { type ConmonLaunch, launchConmon, type SyncMessage, signalStart, spawnConmon } from './spawn.js';
 import { writeStateFile } from './state-file.js';
 
 /**
@@ -122,12 +124,21 @@ async function runConmon(
   conmonPidFile: string,
   onStarted: (() => void) | undefined,
 ): Promise<{ pid: number; monitorPid: number }> {
-  const launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
+  const launcher = activeLauncher();
+  const socketDir = relaySocketDir();
+  let launch: ConmonLaunch;
+  if (launcher && socketDir) {
+    // The launcher lives in the monitors' cgroup: conmon is born there, with no move per container.
+    if (ctx.monitorCgroup) await placeLauncher(ctx, launcher, ctx.monitorCgroup);
+    launch = await launchConmon(launcher, socketDir, ctx.conmonPath, args, { cwd: dir });
+  } else {
+    launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
+  }
   let message: SyncMessage;
   try {
-    if (ctx.monitorCgroup && launch.child.pid) {
+    if (ctx.monitorCgroup && launch.pid) {
       // conmon waits for the start byte before it forks, so its children are born in the new cgroup.
-      await moveProcessToCgroup(await ctx.cgroupLayout(), ctx.monitorCgroup, launch.child.pid).catch(
+      await moveProcessToCgroup(await ctx.cgroupLayout(), ctx.monitorCgroup, launch.pid).catch(
         (err: unknown) => ctx.logger.warn('cannot move conmon out of the daemon cgroup', { error: err }),
       );
     }
@@ -144,6 +155,25 @@ async function runConmon(
   await launch.exited;
   const monitorPid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
   return { pid: message.data, monitorPid };
+}
+
+/** The launcher pid last moved to the monitors' cgroup, and that move. */
+let placed: { pid: number; moved: Promise<void> } | undefined;
+
+/** Moves the launcher to the monitors' cgroup, once per launcher process. */
+async function placeLauncher(ctx: ConmonContext, launcher: ProcessLauncher, cgroup: string): Promise<void> {
+  const pid = launcher.pid;
+  if (pid === undefined) return;
+  if (placed?.pid !== pid) {
+    const moved = ctx
+      .cgroupLayout()
+      .then((layout) => moveProcessToCgroup(layout, cgroup, pid))
+      .catch((err: unknown) =>
+        ctx.logger.warn('cannot move the process launcher out of the daemon cgroup', { error: err }),
+      );
+    placed = { pid, moved };
+  }
+  await placed.moved;
 }
 
 /**

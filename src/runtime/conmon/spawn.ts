@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { BerthError, ErrorKind, errnoCode, unavailable } from '../../core/errors.js';
+import type { ProcessLauncher } from '../../core/launcher.js';
+import { expectConnection } from '../relay-socket.js';
 
 /** A message conmon writes on a sync or attach pipe (API version 1): `{"data": N, "message": "…"}`. */
 export interface SyncMessage {
@@ -78,8 +80,8 @@ function parseMessage(line: string): SyncMessage {
 
 /** A conmon just started, with our ends of its pipes. */
 export interface ConmonLaunch {
-  /** conmon's first process: it forks the long-lived monitor and exits. */
-  child: ChildProcess;
+  /** The pid of conmon's first process (it forks the long-lived monitor and exits), when spawned here. */
+  pid: number | undefined;
   /** `_OCI_SYNCPIPE`: the container's pid (or an error), and for exec sessions the exit code. */
   sync: SyncPipe;
   /** `_OCI_STARTPIPE`: each byte written lets conmon go on (once; exec attach sessions twice). */
@@ -103,13 +105,7 @@ export function spawnConmon(
   args: string[],
   options: { cwd: string; attachPipe?: boolean },
 ): ConmonLaunch {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!PRIVATE_ENV.test(key)) env[key] = value;
-  Object.assign(
-    env,
-    { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
-    options.attachPipe ? { _OCI_ATTACHPIPE: '5' } : {},
-  );
+  const env = conmonEnv(options.attachPipe ?? false);
   const child = spawn(conmonPath, args, {
     cwd: options.cwd,
     env,
@@ -134,7 +130,7 @@ export function spawnConmon(
   // conmon may be gone by the time we write; the write's callback reports it.
   pipe(4).on('error', () => {});
   return {
-    child,
+    pid: child.pid,
     sync: new SyncPipe(pipe(3), describe),
     start: pipe(4),
     attachReady: options.attachPipe ? new SyncPipe(pipe(5), describe) : undefined,
@@ -143,6 +139,53 @@ export function spawnConmon(
 }
 
 /** Lets conmon go on; resolves once the byte is written. */
+/** conmon's environment: the daemon's, without what belongs to it alone, and the pipes' fds. */
+function conmonEnv(attachPipe: boolean): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!PRIVATE_ENV.test(key)) env[key] = value;
+  return Object.assign(
+    env,
+    { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+    attachPipe ? { _OCI_ATTACHPIPE: '5' } : {},
+  );
+}
+
+/**
+ * Starts conmon from the process launcher (see core/launcher.ts), which
+ * hands it a connection to the daemon's relay socket as both its sync and
+ * its start pipe: no fork of the daemon, and conmon is born in the
+ * launcher's cgroup. For containers, not exec sessions (one connection
+ * cannot also be the attach pipe). Rejects when conmon ends without connecting.
+ */
+export async function launchConmon(
+  launcher: ProcessLauncher,
+  socketDir: string,
+  conmonPath: string,
+  args: string[],
+  options: { cwd: string },
+): Promise<ConmonLaunch> {
+  const expected = await expectConnection();
+  let failure = '';
+  const exited = launcher
+    .connected(socketDir, expected.token, conmonPath, args, { cwd: options.cwd, env: conmonEnv(false) })
+    .then(
+      (outcome) => {
+        failure = outcome.stderr.toString().trim();
+      },
+      (err: Error) => {
+        failure = errnoCode(err) === 'ENOENT' ? `${conmonPath} is not installed` : err.message || String(err);
+      },
+    )
+    .finally(() => expected.cancel());
+  const socket = await Promise.race([expected.arrived, exited.then(() => undefined)]);
+  if (!socket) throw new BerthError(ErrorKind.Internal, `conmon exited early: ${failure || 'no message'}`);
+  socket.on('error', () => {});
+  const sync = new SyncPipe(socket, () => failure);
+  // The relay socket hands connections over paused.
+  socket.resume();
+  return { pid: undefined, sync, start: socket, attachReady: undefined, exited };
+}
+
 export function signalStart(start: Socket): Promise<void> {
   return new Promise((resolve, reject) => start.write('0', (err) => (err ? reject(err) : resolve())));
 }
