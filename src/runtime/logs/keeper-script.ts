@@ -20,8 +20,9 @@
  * outlives berthd), then blocks opening the FIFO until conmon opens it for
  * writing. At end of input (conmon exited, or berthd opened and closed the
  * FIFO for a container that never started) it writes what is left, removes
- * the FIFO and `<log>.keeper`, and exits. A write that fails (a full disk) drops those
- * records, as conmon does, and reading goes on: conmon is never held up.
+ * the FIFO and `<log>.keeper`, and exits. A write that fails, or a file it
+ * cannot make (a full disk, no free inode), drops those records, as conmon
+ * does, and reading goes on: conmon is never held up or ended by it.
  */
 export const KEEPER_SCRIPT = String.raw`
 use strict;
@@ -63,6 +64,8 @@ sub rotate {
 }
 sub put {
   my ($data) = @_;
+  # A file it could not make (no free inode) is tried again with each write.
+  open_log() unless $out;
   return unless $out;
   my $off = 0;
   while ($off < length $data) {

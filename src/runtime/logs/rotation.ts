@@ -97,6 +97,9 @@ export class LogRotator {
    */
   async prepare(): Promise<void> {
     if (keptLog(this.options)) {
+      // A keeper left by a run whose conmon never came (berthd killed in between) holds the
+      // directory's lock: it is let go first.
+      await settleLogKeeper(this.options.path);
       await startLogKeeper(this.options);
       return;
     }
