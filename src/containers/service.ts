@@ -376,6 +376,9 @@ export class ContainerService {
     const cleared = traced('start.runtime-clear', () =>
       runtime.delete(record.Id, { force: true }).catch(() => {}),
     );
+    // The log's keeper (max-file), which must be there before the monitor opens its FIFO.
+    const logsPrepared = this.prepareLogRotation(record);
+    logsPrepared.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await traced('start.mount', async () =>
         mountAll(await this.deps.snapshotter.mounts(record.SnapshotKey), rootfs),
@@ -439,8 +442,7 @@ export class ContainerService {
       // Clients that attached before start (docker run) get their relays started alongside the
       // create, once its monitor is started (starting a process holds the daemon up a moment).
       let connectAttaches = () => {};
-      // The log's keeper (max-file) must be there before the monitor opens its FIFO.
-      await this.prepareLogRotation(record);
+      await logsPrepared;
       const creating = traced('start.runtime-create', () =>
         runtime.create(record.Id, {
           onMonitorStarted: () => connectAttaches(),
@@ -522,6 +524,7 @@ export class ContainerService {
       this.follow(record, runtime);
     } catch (err) {
       await cleared;
+      await logsPrepared.catch(() => {});
       await this.stopRotatingLogs(record.Id).catch(() => {});
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});

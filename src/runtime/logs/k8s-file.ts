@@ -182,7 +182,7 @@ export async function* readLogEntries(
       }
       if (now) {
         missing = 0;
-        ({ current, rotated } = await openLogFiles(path));
+        ({ current, rotated } = await openLogFiles(path, drained));
         yield* newerFiles(rotated, drained);
         drained = undefined;
         if (current) current.seek(positions.get(current.id) ?? 0);
@@ -192,7 +192,9 @@ export async function* readLogEntries(
       // removed. Once the container has stopped, whatever is left of the files, then the end.
       missing++;
       if (stopping && missing > MISSING_LOOKS) {
-        yield* newerFiles((await openLogFiles(path)).rotated, drained);
+        const rest = await openLogFiles(path, drained);
+        await rest.current?.close();
+        yield* newerFiles(rest.rotated, drained);
         break;
       }
       await sleep(MISSING_POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
@@ -288,7 +290,11 @@ class LogCursor {
  * order, a file met twice (shifted between two opens) counting once. A set
  * opened across the end of a rotation is opened again.
  */
-async function openLogFiles(path: string): Promise<{ current: LogCursor | undefined; rotated: LogCursor[] }> {
+async function openLogFiles(
+  path: string,
+  /** A file read already: the files older than it are not opened. */
+  readUpTo?: string,
+): Promise<{ current: LogCursor | undefined; rotated: LogCursor[] }> {
   for (let attempt = 0; ; attempt++) {
     const current = await LogCursor.open(path);
     const listed = (await rotatedLogPaths(path)).map((p) => Number(p.slice(path.length + 1)));
@@ -301,6 +307,7 @@ async function openLogFiles(path: string): Promise<{ current: LogCursor | undefi
         if (!file) continue;
         if (file.id === current?.id || opened.some((o) => o.id === file.id)) await file.close();
         else opened.push(file);
+        if (file.id === readUpTo) break;
       }
     } catch (err) {
       await Promise.all([current?.close(), ...opened.map((f) => f.close())]);
