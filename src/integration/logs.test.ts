@@ -4,7 +4,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDaemon, type TestDaemon } from '../testing/daemon.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
 import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
@@ -264,5 +265,31 @@ describe('docker logs against berthd', {
     const kept = (await run('logs', c)).stdout.trim().split('\n').map(Number);
     assert.ok(kept.length > 1000, `${kept.length} lines kept`);
     assert.deepEqual(followed.slice(-kept.length), kept);
+  });
+  it('max-size and max-file hold while berthd is down: the writer rotates', async () => {
+    const c = name('down');
+    const opts = ['--log-opt', 'max-size=20k', '--log-opt', 'max-file=3'];
+    const writer = 'i=0; while true; do echo line-$i; i=$((i+1)); done';
+    assert.equal((await run('run', '-d', '--name', c, ...opts, 'busybox', 'sh', '-c', writer)).code, 0);
+    const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const lastBefore = Number((await run('logs', '--tail', '1', c)).stdout.trim().replace('line-', ''));
+    daemon.process.kill('SIGKILL');
+    await waitExit(daemon.process);
+    await sleep(1500);
+    const files = (await readdir(dirname(path))).filter((f) => /^container\.log(\.\d+)?$/.test(f));
+    assert.deepEqual(files.sort(), ['container.log', 'container.log.1', 'container.log.2']);
+    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 20_000, f);
+    daemon = await startDaemon({ dir });
+    assert.equal((await run('stop', '-t', '1', c)).code, 0);
+    // What is kept is the newest output, in order: written and rotated while berthd was down.
+    const kept = (await run('logs', c)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.replace('line-', '')));
+    assert.ok(kept[0]! > lastBefore, `kept from ${kept[0]}, last before the kill ${lastBefore}`);
+    assert.ok(
+      kept.every((n, i) => i === 0 || n === kept[i - 1]! + 1),
+      'contiguous',
+    );
   });
 });
