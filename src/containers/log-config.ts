@@ -93,11 +93,14 @@ export function monitorLogOptions(
   logDriver: 'k8s-file' | 'none';
   logPath?: string;
   logSizeMax?: number;
+  syncLogOnExit?: boolean;
 } {
   if (config.Type === 'none') return { logDriver: 'none' };
   const rotation = logRotationOf(config);
   if (!rotation) return { logDriver: 'k8s-file' };
-  if (logPath && keptLog(rotation)) return { logDriver: 'k8s-file', logPath: keeperPipePath(logPath) };
+  // conmon's fsync at the exit fails on a FIFO (EINVAL): the keeper syncs the file itself.
+  if (logPath && keptLog(rotation))
+    return { logDriver: 'k8s-file', logPath: keeperPipePath(logPath), syncLogOnExit: false };
   const logSizeMax = monitorLogSizeMax(rotation);
   return logSizeMax ? { logDriver: 'k8s-file', logSizeMax } : { logDriver: 'k8s-file' };
 }

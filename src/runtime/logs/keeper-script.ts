@@ -19,8 +19,8 @@
  * makes the FIFO, prints "ready" and closes its stdout and stderr (it
  * outlives berthd), then blocks opening the FIFO until conmon opens it for
  * writing. At end of input (conmon exited, or berthd opened and closed the
- * FIFO for a container that never started) it writes what is left, removes
- * the FIFO and `<log>.keeper`, and exits. A write that fails, or a file it
+ * FIFO for a container that never started) it writes what is left, fsyncs
+ * the current file, removes the FIFO and `<log>.keeper`, and exits. A write that fails, or a file it
  * cannot make (a full disk, no free inode), drops those records, as conmon
  * does, and reading goes on: conmon is never held up or ended by it.
  */
@@ -100,6 +100,8 @@ while (1) {
   $buf = substr($buf, $end);
 }
 put($buf) if length $buf;
+# As conmon does at the exit (before berthd records it): the last output is on disk.
+if ($out) { require IO::Handle; $out->sync; }
 unlink($fifo);
 unlink($pidfile);
 `;
