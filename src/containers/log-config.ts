@@ -1,6 +1,7 @@
 import { invalidArgument } from '../core/errors.js';
 import { parseHumanSize } from '../core/units.js';
-import { type LogRotation, monitorLogSizeMax } from '../runtime/logs/rotation.js';
+import { keeperPipePath } from '../runtime/logs/keeper.js';
+import { keptLog, type LogRotation, monitorLogSizeMax } from '../runtime/logs/rotation.js';
 
 /** HostConfig.LogConfig as Docker stores it. */
 export interface LogConfig {
@@ -81,17 +82,25 @@ export function logRotationOf(config: LogConfig): LogRotation | undefined {
 
 /**
  * What the monitor is told: no output kept for `none`; for the file drivers
- * with a max-size, the bytes after which conmon starts the file over: max-size
- * with one file (Docker truncates then too), else a bound for while berthd is
- * down — berthd rotates sooner (runtime/logs/rotation.ts).
+ * with a max-size and one file, the bytes after which conmon starts the file
+ * over (Docker truncates then too); with max-file ≥ 2, the FIFO of the log
+ * keeper that writes and rotates the files (runtime/logs/rotation.ts).
  */
-export function monitorLogOptions(config: LogConfig): {
+export function monitorLogOptions(
+  config: LogConfig,
+  logPath: string | undefined,
+): {
   logDriver: 'k8s-file' | 'none';
+  logPath?: string;
   logSizeMax?: number;
+  syncLogOnExit?: boolean;
 } {
   if (config.Type === 'none') return { logDriver: 'none' };
   const rotation = logRotationOf(config);
-  return rotation
-    ? { logDriver: 'k8s-file', logSizeMax: monitorLogSizeMax(rotation) }
-    : { logDriver: 'k8s-file' };
+  if (!rotation) return { logDriver: 'k8s-file' };
+  // conmon's fsync at the exit fails on a FIFO (EINVAL): the keeper syncs the file itself.
+  if (logPath && keptLog(rotation))
+    return { logDriver: 'k8s-file', logPath: keeperPipePath(logPath), syncLogOnExit: false };
+  const logSizeMax = monitorLogSizeMax(rotation);
+  return logSizeMax ? { logDriver: 'k8s-file', logSizeMax } : { logDriver: 'k8s-file' };
 }

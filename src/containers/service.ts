@@ -22,7 +22,6 @@ import {
   type AttachStreams,
   type ExitStatus,
   isRuntimeCleaner,
-  isRuntimeLogReopener,
   type Runtime,
   type TerminalSize,
 } from '../runtime/runtime.js';
@@ -377,6 +376,9 @@ export class ContainerService {
     const cleared = traced('start.runtime-clear', () =>
       runtime.delete(record.Id, { force: true }).catch(() => {}),
     );
+    // The log's keeper (max-file), which must be there before the monitor opens its FIFO.
+    const logsPrepared = this.prepareLogRotation(record);
+    logsPrepared.catch(() => {}); // awaited below, or settled before the rollback
     try {
       await traced('start.mount', async () => {
         const mounts = await this.deps.snapshotter.mounts(record.SnapshotKey);
@@ -442,6 +444,7 @@ export class ContainerService {
       // Clients that attached before start (docker run) get their relays started alongside the
       // create, once its monitor is started (starting a process holds the daemon up a moment).
       let connectAttaches = () => {};
+      await logsPrepared;
       const creating = traced('start.runtime-create', () =>
         runtime.create(record.Id, {
           onMonitorStarted: () => connectAttaches(),
@@ -452,6 +455,7 @@ export class ContainerService {
           ...(record.LogPath ? { logPath: record.LogPath } : {}),
           ...monitorLogOptions(
             (record.HostConfig as { LogConfig?: LogConfig }).LogConfig ?? { Type: 'json-file', Config: {} },
+            record.LogPath,
           ),
           name: record.Name,
           // Its log is removed right after the exit: no fsync of it on the way to the exit file.
@@ -484,7 +488,6 @@ export class ContainerService {
         // And those that came while it was being created.
         await this.connectPendingAttaches(record.Id, runtime, Promise.resolve());
       });
-      await this.prepareLogRotation(record, runtime);
       const started = {
         Status: 'running' as const,
         Running: true,
@@ -523,6 +526,7 @@ export class ContainerService {
       this.follow(record, runtime);
     } catch (err) {
       await cleared;
+      await logsPrepared.catch(() => {});
       await this.stopRotatingLogs(record.Id).catch(() => {});
       await (await sandboxed.catch(() => undefined))?.userns?.release();
       await this.deps.networking?.detach(record).catch(() => {});
@@ -576,7 +580,7 @@ export class ContainerService {
 
   /** Watches for the container's exit, records it, cleans up and honours AutoRemove. */
   follow(record: ContainerRecord, runtime: Runtime): void {
-    this.rotateLogs(record, runtime);
+    this.rotateLogs(record);
     runtime
       .wait(record.Id)
       .then((status) => {
@@ -594,43 +598,39 @@ export class ContainerService {
   }
 
   /** A rotator for a container with a max-size (with one file, it keeps conmon's next file ready); undefined for the others. */
-  private logRotatorOf(record: ContainerRecord, runtime: Runtime): LogRotator | undefined {
+  private logRotatorOf(record: ContainerRecord): LogRotator | undefined {
     const config = (record.HostConfig as { LogConfig?: LogConfig }).LogConfig;
     const rotation = config && logRotationOf(config);
-    if (!rotation || !record.LogPath || !isRuntimeLogReopener(runtime)) return;
+    if (!rotation || !record.LogPath) return;
     return new LogRotator({
       ...rotation,
       path: record.LogPath,
-      reopen: () => runtime.reopenLog(record.Id),
       onError: (err) => this.deps.log.warn('log rotation failed', { id: record.Id, error: err }),
     });
   }
 
-  /**
-   * Before the container runs: its monitor's log file named and the next one
-   * ready, so a burst of output at start is rotated close to max-size too.
-   */
-  private async prepareLogRotation(record: ContainerRecord, runtime: Runtime): Promise<void> {
-    const rotator = this.logRotatorOf(record, runtime);
+  /** Before the monitor starts: the keeper that writes and rotates its log (max-file), or conmon's ready file. */
+  private async prepareLogRotation(record: ContainerRecord): Promise<void> {
+    const rotator = this.logRotatorOf(record);
     if (!rotator) return;
-    void this.rotators.get(record.Id)?.stop();
+    await this.rotators.get(record.Id)?.stop();
     this.rotators.set(record.Id, rotator);
     await rotator.prepare();
   }
 
   /** Rotates the log of a running container: the one prepared at its start, or a new one (adopted at restore). */
-  private rotateLogs(record: ContainerRecord, runtime: Runtime): void {
+  private rotateLogs(record: ContainerRecord): void {
     let rotator = this.rotators.get(record.Id);
     if (!rotator || rotator.started) {
       void rotator?.stop();
-      rotator = this.logRotatorOf(record, runtime);
+      rotator = this.logRotatorOf(record);
       if (!rotator) return;
       this.rotators.set(record.Id, rotator);
     }
     rotator.start();
   }
 
-  /** At daemon shutdown: stops watching logs; conmon keeps them bounded meanwhile. */
+  /** At daemon shutdown: stops watching logs; the keepers (or conmon) keep them bounded meanwhile. */
   async detachLogRotation(): Promise<void> {
     const rotators = [...this.rotators.values()];
     this.rotators.clear();

@@ -1,7 +1,7 @@
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode } from '../../core/errors.js';
-import { fileId, logDirNames, parseOrigin, rotatedLogPaths, writtenLogPaths } from './rotation.js';
+import { rotatedLogPaths } from './rotation.js';
 
 /**
  * conmon's `k8s-file` log format (the CRI log format), one record per line:
@@ -18,9 +18,7 @@ import { fileId, logDirNames, parseOrigin, rotatedLogPaths, writtenLogPaths } fr
  *   conmon ends the record with one that is not part of the output.
  *
  * Concatenating the contents of a stream's records gives back its exact
- * bytes. With --log-size-max, conmon starts a new empty file (rename over
- * the old one) when the next write would pass the limit; berthd rotates the
- * file before that (rotation.ts).
+ * bytes. The files are rotated by whoever writes them (rotation.ts).
  */
 export interface LogRecord {
   /** The timestamp as written. */
@@ -97,10 +95,10 @@ export const SKIPPED = Symbol('skipped');
 /**
  * Reads a container's k8s-file log from its oldest record: the rotated files
  * (`<path>.N` … `<path>.1`, see rotation.ts) then the current one. While
- * following, a current file that was rotated away (renamed, or replaced by
- * conmon's log-size-max) is read to its end, then any rotated file not read
- * yet, then the new current file from its start: nothing twice, nothing
- * skipped that still exists. A missing file reads as empty.
+ * following, a current file that was rotated away (renamed by the keeper, or
+ * replaced by conmon's log-size-max) is read to its end, then the rotated
+ * files written after it, then the new current file from its start: nothing
+ * twice, nothing skipped that still exists. A missing file reads as empty.
  */
 export async function* readLog(path: string, options: ReadLogOptions = {}): AsyncGenerator<LogRecord> {
   for await (const entry of readLogEntries(path, options))
@@ -117,102 +115,89 @@ export async function* readLogEntries(
     () => (stopping = true),
     () => (stopping = true),
   );
-  /** The time of the newest record sent. */
-  let latest = 0n;
-  const stamp = (r: LogRecord) => {
-    if (r.timeNano > latest) latest = r.timeNano;
-    return r;
-  };
   /** How far each file has been read, by identity; the most recent {@link MAX_POSITIONS}. */
   const positions = new Map<string, number>();
-  const remember = (id: string, position: number) => {
-    positions.delete(id);
-    positions.set(id, position);
+  const remember = (file: LogCursor) => {
+    positions.delete(file.id);
+    positions.set(file.id, file.consumed);
     for (const old of positions.keys()) {
       if (positions.size <= MAX_POSITIONS) break;
       positions.delete(old);
     }
   };
-  // Every earlier file from where it was left, then the current one: a file that
-  // turns out to be current is read once, by its cursor, from where the pass left it.
-  async function* earlierFiles(
-    files: LogCursor[],
-    current: LogCursor | undefined,
-    /** The file read to its end just before: when it is no longer listed, what came after it may be gone. */
-    drained?: string,
+  /** Reads a file on from where it was left, to its end. */
+  async function* drain(file: LogCursor): AsyncGenerator<LogRecord> {
+    yield* file.records();
+    remember(file);
+  }
+  /** The rotated files written after `drained` (all of them when it is gone), each to its end. */
+  async function* newerFiles(
+    rotated: LogCursor[],
+    drained: string | undefined,
   ): AsyncGenerator<LogRecord | typeof SKIPPED> {
-    const indexOf = (id: string) => files.findIndex((f) => f.id === id || f.origin?.id === id);
-    // The files are listed in the order they were written. The current file (by its own name or
-    // by pieces cut from it) and those after it — conmon moved on since it was opened — are read
-    // once it is drained. Unnamed yet, it is newer than every listed file.
-    const at = current ? indexOf(current.id) : -1;
-    let skipped = drained !== undefined && indexOf(drained) < 0;
-    for (const [i, file] of files.entries()) {
+    const at = drained === undefined ? -1 : rotated.findIndex((f) => f.id === drained);
+    // The file read last was deleted (max-file) before the reader got past it: output may be missing.
+    let skipped = drained !== undefined && at < 0;
+    for (const [i, file] of rotated.entries()) {
       try {
-        if (at >= 0 && i >= at) continue;
-        let from = positions.get(file.id) ?? 0;
-        // A piece of a file cut at rotation: what was read of the original is not read again.
-        const origin = file.origin;
-        const seen = origin && positions.get(origin.id);
-        if (origin) from = Math.max(from, origin.length + Math.max(0, (seen ?? 0) - origin.offset));
-        file.seek(from);
-        // Output older than what was sent is out of order here (a follower that fell behind a
-        // burst finds a piece of an older file): the reader never goes back in time.
-        for await (const r of file.records()) {
-          if (r.timeNano < latest) continue;
+        if (i <= at) continue;
+        file.seek(positions.get(file.id) ?? 0);
+        for await (const r of drain(file)) {
           if (skipped) yield SKIPPED;
           skipped = false;
-          yield stamp(r);
+          yield r;
         }
-        remember(file.id, file.consumed);
-        if (origin) remember(origin.id, Math.max(seen ?? 0, origin.offset + file.consumed - origin.length));
       } finally {
         await file.close();
       }
     }
   }
+  let { current, rotated } = await openLogFiles(path);
+  /** The identity of the current file read to its end, until the next one is found. */
+  let drained: string | undefined;
   /** Looks in a row that found no current file. */
   let missing = 0;
-  // The current file first: a rotation while the others open then shows as a known inode.
-  let { current, files } = await openCurrent(path);
   try {
-    yield* earlierFiles(files, current);
-    if (current) for await (const r of current.records()) yield stamp(r);
+    yield* newerFiles(rotated, undefined);
+    if (current) yield* drain(current);
     yield CAUGHT_UP;
     if (!options.follow) return;
     while (!options.signal?.aborted) {
-      if (current) for await (const r of current.records()) yield stamp(r);
+      if (current) yield* drain(current);
       const now = await stat(path, { bigint: true }).catch(() => undefined);
       const nowId = now && fileId(now);
-      if (now && current && nowId === current.id && Number(now.size) < current.position) current.seek(0);
-      else if (now && nowId !== current?.id) {
-        // Replaced: finish the old file (conmon closed it before the new one appeared), then the rest.
-        if (current) {
-          for await (const r of current.records()) yield stamp(r);
-          remember(current.id, current.consumed);
-          await current.close();
-        }
-        const drained = current?.id;
-        ({ current, files } = await openCurrent(path));
-        current?.seek(positions.get(current.id) ?? 0);
-        yield* earlierFiles(files, current, drained);
+      if (current && nowId === current.id) {
+        // Started over in place (truncated): read it again from its start.
+        if (Number(now!.size) < current.position) current.seek(0);
+        if (stopping) break;
+        await sleep(options.pollMs ?? 100, undefined, { signal: options.signal }).catch(() => undefined);
         continue;
       }
-      // No current file: berthd's last rotation after the exit renames it and makes a new one.
-      // Caught up only once it is back, or at the end whatever is left (the log was removed).
-      missing = now ? 0 : missing + 1;
-      if (stopping && !now && missing > MISSING_LOOKS) {
-        if (current) {
-          for await (const r of current.records()) yield stamp(r);
-          remember(current.id, current.consumed);
-        }
-        yield* earlierFiles(await openRotated(path), undefined, current?.id);
+      // Rotated away: read it to its end (the writer closed it before it made the next one).
+      if (current) {
+        yield* drain(current);
+        drained = current.id;
+        await current.close();
+        current = undefined;
+      }
+      if (now) {
+        missing = 0;
+        ({ current, rotated } = await openLogFiles(path, drained));
+        yield* newerFiles(rotated, drained);
+        drained = undefined;
+        if (current) current.seek(positions.get(current.id) ?? 0);
+        continue;
+      }
+      // No current file: the keeper is between its rename and the new file, or the log was
+      // removed. Once the container has stopped, whatever is left of the files, then the end.
+      missing++;
+      if (stopping && missing > MISSING_LOOKS) {
+        const rest = await openLogFiles(path, drained);
+        await rest.current?.close();
+        yield* newerFiles(rest.rotated, drained);
         break;
       }
-      if (stopping && now) break;
-      await sleep(now ? (options.pollMs ?? 100) : MISSING_POLL_MS, undefined, {
-        signal: options.signal,
-      }).catch(() => undefined);
+      await sleep(MISSING_POLL_MS, undefined, { signal: options.signal }).catch(() => undefined);
     }
   } finally {
     await current?.close();
@@ -223,8 +208,13 @@ export async function* readLogEntries(
 const MISSING_LOOKS = 20;
 const MISSING_POLL_MS = 10;
 
-/** Listings of the files before a reader takes one that kept changing while it was opened. */
-const MAX_LISTINGS = 50;
+/** Tries at a set of files opened while no rotation finished. */
+const MAX_SNAPSHOTS = 1000;
+
+/** A file's identity: inode and birth time, as the inode number alone is reused. */
+function fileId(info: { ino: bigint; birthtimeNs: bigint }): string {
+  return `${info.ino}:${info.birthtimeNs}`;
+}
 
 /** Files whose read position a reader keeps: far more than max-file keeps at once. */
 const MAX_POSITIONS = 1024;
@@ -239,8 +229,6 @@ class LogCursor {
     private readonly file: FileHandle,
     /** The file's identity: inode and birth time (an inode number is reused once a file is gone). */
     readonly id: string,
-    /** For a piece cut from a bigger file: that file and where the piece was in it. */
-    readonly origin: ReturnType<typeof parseOrigin>,
   ) {}
 
   /** Opens `path`; undefined when it does not exist. */
@@ -253,10 +241,7 @@ class LogCursor {
       throw err;
     }
     try {
-      const head = Buffer.alloc(64);
-      const { bytesRead } = await file.read(head, 0, head.length, 0);
-      const info = await file.stat({ bigint: true });
-      return new LogCursor(file, fileId(info), parseOrigin(head.subarray(0, bytesRead)));
+      return new LogCursor(file, fileId(await file.stat({ bigint: true })));
     } catch (err) {
       await file.close();
       throw err;
@@ -297,48 +282,42 @@ class LogCursor {
 }
 
 /**
- * Opens the current file and the earlier ones so that they can be put in
- * order: the current one is among them (named by berthd, or cut into pieces),
- * or still at `path` and so newer than all of them. One that went away between
- * the opens (a fast writer moved on and it was rotated out) makes a new try.
+ * Opens the current file and the rotated ones, in the order they were
+ * written (rotated oldest first). A rotation renames from the oldest file to
+ * the newest, each one number up, and ends by making a new current file; so
+ * files opened newest first — the current one, then `.1`, `.2` … — while no
+ * rotation ended (the current file is still at `path` afterwards) are in
+ * order, a file met twice (shifted between two opens) counting once. A set
+ * opened across the end of a rotation is opened again.
  */
-async function openCurrent(path: string): Promise<{ current: LogCursor | undefined; files: LogCursor[] }> {
+async function openLogFiles(
+  path: string,
+  /** A file read already: the files older than it are not opened. */
+  readUpTo?: string,
+): Promise<{ current: LogCursor | undefined; rotated: LogCursor[] }> {
   for (let attempt = 0; ; attempt++) {
     const current = await LogCursor.open(path);
-    const files = await openRotated(path);
-    if (!current || attempt >= 9) return { current, files };
-    if (files.some((f) => f.id === current.id || f.origin?.id === current.id)) return { current, files };
-    const now = await stat(path, { bigint: true }).catch(() => undefined);
-    if (now && fileId(now) === current.id) return { current, files };
-    await Promise.all([current.close(), ...files.map((f) => f.close())]);
-  }
-}
-
-/**
- * The earlier files of `path` that exist, oldest first: the rotated ones, then
- * berthd's names of the files conmon wrote since (finished ones not rotated in yet,
- * and the empty one ready for its next reopen).
- */
-async function openRotated(path: string): Promise<LogCursor[]> {
-  // One listing of the directory for both kinds of name: a rename from one to the other
-  // between two listings would hide the file.
-  const names = async () => {
-    const all = await logDirNames(path);
-    return [...(await rotatedLogPaths(path, all)), ...(await writtenLogPaths(path, all)).map((w) => w.path)];
-  };
-  // Opened while no rotation renamed them: a shift between the listing and the opens would
-  // show a file under a name already opened, or none. The opens go together, so that a
-  // writer that rotates every few milliseconds still leaves a moment for all of them.
-  for (let attempt = 0; ; attempt++) {
-    const listed = await names();
-    const settled = await Promise.allSettled(listed.map((name) => LogCursor.open(name)));
-    const cursors = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) {
-      await Promise.all(cursors.map((c) => c.close()));
-      throw failed.reason;
+    const listed = (await rotatedLogPaths(path)).map((p) => Number(p.slice(path.length + 1)));
+    // One number past the listing: a shift right after it moved the oldest file there.
+    const last = listed.length ? Math.max(...listed) + 1 : 0;
+    const opened: LogCursor[] = [];
+    try {
+      for (let n = 1; n <= last; n++) {
+        const file = await LogCursor.open(`${path}.${n}`);
+        if (!file) continue;
+        if (file.id === current?.id || opened.some((o) => o.id === file.id)) await file.close();
+        else opened.push(file);
+        if (file.id === readUpTo) break;
+      }
+    } catch (err) {
+      await Promise.all([current?.close(), ...opened.map((f) => f.close())]);
+      throw err;
     }
-    if (attempt >= MAX_LISTINGS || (await names()).join('\n') === listed.join('\n')) return cursors;
-    await Promise.all(cursors.map((c) => c.close()));
+    const after = await stat(path, { bigint: true }).catch(() => undefined);
+    const settled = current ? after !== undefined && fileId(after) === current.id : after === undefined;
+    if ((settled && (current || attempt >= 2)) || attempt >= MAX_SNAPSHOTS)
+      return { current, rotated: opened.reverse() };
+    await Promise.all([current?.close(), ...opened.map((f) => f.close())]);
+    if (!current) await sleep(1);
   }
 }

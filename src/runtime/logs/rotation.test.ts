@@ -1,101 +1,84 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type LogRecord, readLog } from './k8s-file.js';
-import { LogRotator, monitorLogSizeMax, splitRecords } from './rotation.js';
+import { keeperPipePath } from './keeper.js';
+import { LogRotator, monitorLogSizeMax } from './rotation.js';
 
 const record = (n: number) => `2026-11-29T06:13:42.${String(n).padStart(9, '0')}Z stdout F line-${n}\n`;
-const lines = (from: number, to: number) =>
-  Array.from({ length: to - from }, (_, i) => record(from + i)).join('');
 const numbers = (records: LogRecord[]) => records.map((r) => Number(r.content.toString().trim().slice(5)));
 
-describe('splitRecords', () => {
-  it('cuts the newest whole lines into pieces of at most the limit, oldest first', () => {
-    const data = Buffer.from('aa\nbbbb\ncc\nd\n');
-    assert.deepEqual(splitRecords(data, 5, 10), [
-      { start: 0, end: 3 },
-      { start: 3, end: 8 },
-      { start: 8, end: 13 },
-    ]);
-    // Only the newest pieces are kept; a line longer than the limit is a piece of its own.
-    assert.deepEqual(splitRecords(data, 5, 1), [{ start: 8, end: 13 }]);
-    assert.deepEqual(splitRecords(Buffer.from('long-line\nx\n'), 4, 5), [
-      { start: 0, end: 10 },
-      { start: 10, end: 12 },
-    ]);
-  });
-
-  it('bounds conmon by max-size with one file, by the whole budget (at least 1 MiB) with more', () => {
+describe('monitorLogSizeMax', () => {
+  it('bounds conmon by max-size with one file; with more the keeper writes the files', () => {
     assert.equal(monitorLogSizeMax({ maxSize: 10_000, maxFile: 1 }), 10_000);
-    assert.equal(monitorLogSizeMax({ maxSize: 10_000, maxFile: 3 }), 1024 * 1024);
-    assert.equal(monitorLogSizeMax({ maxSize: 20 << 20, maxFile: 5 }), 100 << 20);
+    assert.equal(monitorLogSizeMax({ maxSize: 10_000, maxFile: 3 }), undefined);
   });
 });
 
-describe('LogRotator', () => {
+describe('LogRotator with a keeper (max-file)', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'berth-rotation-'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('rotates as conmon reopens, cuts an oversized file, and a follower reads nothing twice', async () => {
+  it('rotates in order at max-size under a writer as fast as it goes, and a follower keeps up', async () => {
     const path = join(dir, 'container.log');
-    await writeFile(path, lines(0, 10));
-    // conmon's reopen, as the ctl message makes it do: take <log>.tmp (or make it), rename it over <log>.
-    const reopen = async () => {
-      const tmp = `${path}.tmp`;
-      await writeFile(tmp, '', { flag: 'a' });
-      const { rename } = await import('node:fs/promises');
-      await rename(tmp, path);
-    };
-    const errors: unknown[] = [];
+    const maxSize = 10_000;
+    const rotator = new LogRotator({ path, maxSize, maxFile: 3, onError: (err) => assert.fail(String(err)) });
+    await rotator.prepare();
+    rotator.start();
+    // The writer's side, as conmon: records in writes of many, as fast as the pipe takes them.
+    const fifo = await open(keeperPipePath(path), 'w');
+    const written = 20_000;
+    const stopped = (async () => {
+      for (let n = 0; n < written; n += 100) {
+        const batch = Array.from({ length: 100 }, (_, i) => record(n + i)).join('');
+        await fifo.write(batch);
+      }
+      await fifo.close();
+      await rotator.stop();
+    })();
+    const followed = numbers(await collect(readLog(path, { follow: true, until: stopped, pollMs: 5 })));
+    await stopped;
+    // Every file within max-size, max-file of them, the newest lines kept in order.
+    const files = (await readdir(dir)).filter((f) => /^container\.log(\.\d+)?$/.test(f)).sort();
+    assert.deepEqual(files, ['container.log', 'container.log.1', 'container.log.2']);
+    for (const f of files) assert.ok((await stat(join(dir, f))).size <= maxSize, f);
+    const kept = numbers(await collect(readLog(path)));
+    assert.equal(kept.at(-1), written - 1);
+    assert.ok(
+      kept.every((n, i) => i === 0 || n === kept[i - 1]! + 1),
+      'kept lines are contiguous',
+    );
+    // The follower never goes back and read all that was kept.
+    assert.ok(
+      followed.every((n, i) => i === 0 || n > followed[i - 1]!),
+      'followed lines increase',
+    );
+    assert.deepEqual(followed.slice(-kept.length), kept);
+    // The keeper has gone, and its pid file with it.
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.endsWith('.keeper')),
+      [],
+    );
+  });
+
+  it('a keeper whose monitor never came ends when the rotator stops', async () => {
+    const path = join(dir, 'never.log');
     const rotator = new LogRotator({
       path,
       maxSize: 1000,
-      maxFile: 3,
-      reopen,
-      onError: (err) => errors.push(err),
-      pollMs: 20,
+      maxFile: 2,
+      onError: (err) => assert.fail(String(err)),
     });
-    let stop!: () => void;
-    const until = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
-    const following = (async () => {
-      const all: LogRecord[] = [];
-      for await (const r of readLog(path, { follow: true, until, pollMs: 10 })) all.push(r);
-      return all;
-    })();
-    rotator.start();
-    await sleep(100);
-    // A burst far past max-size before the rotator sees it: the file is cut when rotated in.
-    const { appendFile } = await import('node:fs/promises');
-    await appendFile(path, lines(10, 200));
-    for (let i = 0; i < 50 && (await readdir(dir)).filter((f) => /\.\d$/.test(f)).length < 2; i++)
-      await sleep(20);
-    await appendFile(path, lines(200, 205));
-    await sleep(100);
+    await rotator.prepare();
     await rotator.stop();
-    stop();
-    assert.deepEqual(errors, []);
     assert.deepEqual(
-      numbers(await following),
-      Array.from({ length: 205 }, (_, i) => i),
-    );
-    const files = (await readdir(dir)).sort();
-    assert.deepEqual(files, ['container.log', 'container.log.1', 'container.log.2']);
-    for (const f of files) assert.ok((await stat(join(dir, f))).size <= 1000, f);
-    assert.match(await readFile(`${path}.1`, 'utf8'), /^#berth-origin \d+:\d+ \d+\n/);
-    // A new reader: the newest lines, in order, through the end.
-    const read = numbers(await collect(readLog(path)));
-    assert.equal(read.at(-1), 204);
-    assert.deepEqual(
-      read,
-      Array.from({ length: read.length }, (_, i) => read[0]! + i),
+      (await readdir(dir)).filter((f) => f.startsWith('never.log.keeper')),
+      [],
     );
   });
 });
