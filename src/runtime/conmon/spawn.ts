@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { BerthError, ErrorKind, errnoCode, unavailable } from '../../core/errors.js';
 import type { ProcessLauncher } from '../../core/launcher.js';
