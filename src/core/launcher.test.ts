@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { expectConnection, useRelaySocket } from '../runtime/relay-socket.js';
 import { LaunchError, LauncherUnavailable, ProcessLauncher } from './launcher.js';
 
 describe('process launcher', () => {
@@ -97,6 +98,32 @@ describe('process launcher', () => {
       outcomes.map((o) => o.stdout.toString()),
       Array.from({ length: 40 }, (_, i) => `${i}\n`),
     );
+  });
+
+  it("hands a program a connection to the relay socket as fds 3 and 4 (conmon's pipes)", async () => {
+    useRelaySocket(dir);
+    const expected = await expectConnection();
+    const ran = launcher.connected(
+      dir,
+      expected.token,
+      'sh',
+      ['-c', 'printf "pid %s\\n" "$$" >&3; head -c 1 <&4 >/dev/null; printf "started in %s" "$PWD" >&3'],
+      { cwd: '/', env: { PATH: process.env['PATH'] } },
+    );
+    const socket = await expected.arrived;
+    socket.ref(); // the relay socket's server does not hold a process up; this test waits on it
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.resume();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(Buffer.concat(received).toString(), /^pid \d+\n$/, 'the program waits for the start byte');
+    socket.write('0');
+    const outcome = await ran;
+    assert.equal(outcome.code, 0, outcome.stderr.toString());
+    await ended;
+    assert.match(Buffer.concat(received).toString(), /^pid \d+\nstarted in \/$/);
+    socket.destroy();
   });
 
   it('a launcher that was never ready lets the caller spawn directly', async () => {
