@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, errnoCode, invalidArgument, notFound } from '../core/errors.js';
-import { writeFileAtomic } from '../core/fs-atomic.js';
+import { writeFileAtomic, writeFileReplacing } from '../core/fs-atomic.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerRecord } from './record.js';
 
@@ -96,9 +96,19 @@ export class ContainerStore {
     await this.save(record);
   }
 
-  /** Persists the record as it is now (callers mutate, then save). */
+  /**
+   * Persists the record as it is now (callers mutate, then save). A `--rm`
+   * container's record is replaced atomically but not fsynced: it exists only
+   * until the container's exit, and a kill -9 of berthd loses nothing that is
+   * in the page cache. After a power loss what is left of such a container is
+   * removed at start (a record found stopped, a snapshot without a record) or,
+   * for an unreadable record, by `berth system check --repair`.
+   */
   async save(record: ContainerRecord): Promise<void> {
-    await writeFileAtomic(join(this.dir(record.Id), RECORD_FILE), JSON.stringify(record), 0o600);
+    const path = join(this.dir(record.Id), RECORD_FILE);
+    const text = JSON.stringify(record);
+    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) await writeFileReplacing(path, text, 0o600);
+    else await writeFileAtomic(path, text, 0o600);
   }
 
   async rename(record: ContainerRecord, newName: string): Promise<void> {
