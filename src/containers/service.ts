@@ -686,6 +686,8 @@ export class ContainerService {
     // unmounts it only after the runtime let go (a start right after must not
     // race with this); an auto-removed one does not wait.
     const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
+    // An auto-removed container's snapshot record goes alongside the teardown (its files after the unmount).
+    const snapshotRemoved = autoRemove ? this.removeSnapshot(record, rootfsFreed) : undefined;
     // The disconnects come before the volume unmounts, in dockerd's order of events.
     const detached = (async () => {
       await this.deps.networking
@@ -712,12 +714,23 @@ export class ContainerService {
     }
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted)).catch((err: unknown) => {
-        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-        this.waiters.removed(record.Id, status.exitCode);
-      });
+      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted, snapshotRemoved)).catch(
+        (err: unknown) => {
+          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+          this.waiters.removed(record.Id, status.exitCode);
+        },
+      );
     }
+  }
+
+  /** Removes a container's snapshot: its record at once, its files once `released` (the unmount) is done. */
+  private removeSnapshot(record: ContainerRecord, released: Promise<void>): Promise<void> {
+    return traced('rm.snapshot', () =>
+      this.freeingLogSpace(record, () => this.deps.snapshotter.remove(record.SnapshotKey, { released })),
+    ).catch((err: unknown) =>
+      this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
+    );
   }
 
   /** Marks a container as being removed and saves that (see removeSettled). */
@@ -895,6 +908,7 @@ export class ContainerService {
     record: ContainerRecord,
     removeAnonymousVolumes: boolean,
     runtimeDeleted?: Promise<void>,
+    snapshotRemoved?: Promise<void>,
   ): Promise<void> {
     // Networking is independent of the rest; the rootfs is unmounted once the
     // runtime has let go of the container (or, with runtimeDeleted, whose
@@ -928,13 +942,7 @@ export class ContainerService {
             this.deps.log.warn('could not release container volumes', { id: record.Id, error: err }),
           ),
       ),
-      unmounted.then(() =>
-        traced('rm.snapshot', () =>
-          this.freeingLogSpace(record, () => this.deps.snapshotter.remove(record.SnapshotKey)),
-        ).catch((err: unknown) =>
-          this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
-        ),
-      ),
+      snapshotRemoved ?? this.removeSnapshot(record, unmounted),
     ]);
     const dropRefs = () =>
       this.freeingLogSpace(record, async () =>

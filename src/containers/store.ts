@@ -107,7 +107,8 @@ export class ContainerStore {
   async save(record: ContainerRecord): Promise<void> {
     const path = join(this.dir(record.Id), RECORD_FILE);
     const text = JSON.stringify(record);
-    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove) await writeFileReplacing(path, text, 0o600);
+    if ((record.HostConfig as { AutoRemove?: boolean }).AutoRemove)
+      await writeFileReplacing(path, text, 0o600);
     else await writeFileAtomic(path, text, 0o600);
   }
 

@@ -73,6 +73,15 @@ export interface WalkFilter {
 }
 
 /** Manages layered filesystem snapshots. All methods reject with BerthError kinds. */
+/** Options of {@link Snapshotter.remove}. */
+export interface RemoveOptions {
+  /**
+   * Resolves once nothing uses the snapshot's files any more (its rootfs is
+   * unmounted): the record may go before, the files only after.
+   */
+  released?: Promise<void>;
+}
+
 export interface Snapshotter {
   /**
    * Set when owners in this snapshotter's layers are host IDs of a user
@@ -98,7 +107,7 @@ export interface Snapshotter {
   /** Turns the active snapshot `key` into the committed snapshot `name`; `key` is gone after. */
   commit(name: string, key: string, options?: SnapshotOptions): Promise<void>;
   /** Deletes a snapshot; FailedPrecondition while it has children. */
-  remove(key: string): Promise<void>;
+  remove(key: string, options?: RemoveOptions): Promise<void>;
   /** Calls `fn` for every snapshot that matches `filter`. */
   walk(fn: (info: SnapshotInfo) => void | Promise<void>, filter?: WalkFilter): Promise<void>;
   /** Releases resources; later calls fail. */

@@ -12,6 +12,7 @@ import { diskUsage } from '../disk-usage.js';
 import {
   type Mount,
   matchesFilter,
+  type RemoveOptions,
   type SnapshotInfo,
   SnapshotKind,
   type SnapshotOptions,
@@ -122,7 +123,7 @@ class OverlaySnapshotter implements Snapshotter {
     });
   }
 
-  async remove(key: string): Promise<void> {
+  async remove(key: string, options: RemoveOptions = {}): Promise<void> {
     this.checkOpen();
     const id = await this.state.update((draft) => {
       const record = draft.snapshots[key];
@@ -134,6 +135,7 @@ class OverlaySnapshotter implements Snapshotter {
       return record.id;
     });
     // The record is gone; a directory left by a crash here is an orphan, removed on next open.
+    await options.released;
     const doomed = join(this.root, 'snapshots', `rm-${id}`);
     await rename(join(this.root, 'snapshots', id), doomed);
     await rm(doomed, { recursive: true, force: true });
