@@ -48,20 +48,6 @@ export interface Upgraded {
   socket: Socket;
 }
 
-/** Opens a connection to a Unix socket: net's, but for the start-up snapshot's warm-up (warm-up.ts). */
-export type Connector = (socketPath: string) => Socket;
-
-let openConnection: Connector = (socketPath) => connect(socketPath);
-
-/** Connects through `connector` until the returned function is called. */
-export function useConnector(connector: Connector): () => void {
-  const previous = openConnection;
-  openConnection = connector;
-  return () => {
-    openConnection = previous;
-  };
-}
-
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 /** Longest head or chunk-size line accepted: a daemon's answer head is a few hundred bytes. */
@@ -175,7 +161,7 @@ function exchange(socketPath: string, r: UnixRequest, upgrade: boolean): Promise
       reject(abortError(r.signal));
       return;
     }
-    const socket = openConnection(socketPath);
+    const socket = connect(socketPath);
     r.onSocket?.(socket);
     const res = new UnixResponse(socket);
     let head: Buffer | undefined = Buffer.alloc(0);
