@@ -219,11 +219,12 @@ function programFor(
 
 /**
  * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
- * once against an in-memory daemon, so that its code is compiled in the
- * snapshot (warm-up.ts).
+ * once against a stand-in daemon listening on socketPath (warm-up.ts
+ * serveStandIn, in another process), so that its code is compiled in the
+ * snapshot.
  */
-export function prepareSnapshot(): Promise<void> {
-  return warmUp(main);
+export function prepareSnapshot(socketPath: string): Promise<void> {
+  return warmUp(main, socketPath);
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */

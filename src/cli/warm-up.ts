@@ -3,20 +3,25 @@
  * (scripts/bundle-cli.mjs). V8 keeps in the snapshot the code of the
  * functions that ran while it was built; others compile on every start.
  * Running the run path once at build time compiles it (commander's parse,
- * the client, the stream machinery), which was most of what a cold
- * `berth run` spent in JavaScript. The stand-in listens on a real Unix
- * socket in a temporary directory, so that node:net's connect, read, write
- * and close paths are compiled too (they were the largest part of what was
- * left to compile at run time). Nothing here touches the process's standard
- * streams or signals: those must not be in a snapshot.
+ * the client, node:net's connect, read, write and close, the stream
+ * machinery), which was most of what a cold `berth run` spent in
+ * JavaScript. The stand-in listens on a real Unix socket, in a process of
+ * its own: a listening server would load node:cluster and
+ * node:child_process into the snapshot, which only makes it bigger (and
+ * Node does not vouch for those modules in a snapshot). Nothing here
+ * touches the process's standard streams or signals: those must not be in
+ * a snapshot.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
 
 const CONTAINER_ID = '0'.repeat(64);
 const HEADERS = 'Api-Version: 1.45\r\nContent-Type: application/json\r\n';
+
+/** A stand-in daemon: the requests it answered ("POST /v1.45/containers/create"), and how to stop it. */
+export interface StandIn {
+  readonly requests: readonly string[];
+  close(): Promise<void>;
+}
 
 /** What the daemon's connections share: the attach and wait that the start ends. */
 interface FakeContainer {
@@ -25,7 +30,7 @@ interface FakeContainer {
 }
 
 /** Answers the run sequence on one connection as berthd would, at once. */
-function serveConnection(socket: Socket, container: FakeContainer): void {
+function serveConnection(socket: Socket, container: FakeContainer, requests: string[]): void {
   let received = '';
   socket.on('error', () => undefined);
   socket.on('data', (chunk: Buffer) => {
@@ -33,8 +38,9 @@ function serveConnection(socket: Socket, container: FakeContainer): void {
     const end = received.indexOf('\r\n\r\n');
     const length = Number(/content-length: (\d+)/i.exec(received)?.[1] ?? 0);
     if (end < 0 || received.length < end + 4 + length) return;
-    const path = received.slice(0, end).split(' ')[1] ?? '';
+    const [method = '', path = ''] = received.slice(0, end).split(' ');
     received = '';
+    requests.push(`${method} ${path.split('?')[0]}`);
     answer(socket, path, container);
   });
 }
@@ -60,43 +66,39 @@ function answer(socket: Socket, path: string, container: FakeContainer): void {
   } else socket.write(`HTTP/1.1 404 Not Found\r\n${HEADERS}Content-Length: 0\r\n\r\n`);
 }
 
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Runs `berth run --rm busybox true` through `main` against the stand-in daemon. */
-export async function warmUp(main: (argv: string[]) => Promise<number>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-warm-up-'));
+/** Starts a stand-in daemon on socketPath (which must not exist) that answers one `run` at a time. */
+export function serveStandIn(socketPath: string): Promise<StandIn> {
   const container: FakeContainer = {};
+  const requests: string[] = [];
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
-    serveConnection(socket, container);
+    serveConnection(socket, container, requests);
   });
-  try {
-    const socketPath = join(dir, 'berth.sock');
-    await listen(server, socketPath);
-    const code = await main([
-      '-H',
-      `unix://${socketPath}`,
-      'run',
-      '--rm',
-      '--sig-proxy=false',
-      'busybox',
-      'true',
-    ]);
-    if (code !== 0) throw new Error(`the warm-up run exited ${code}`);
-  } finally {
-    // The snapshot may hold no open handle: every connection and the listener go.
+  const close = () => {
     for (const socket of connections) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await rm(dir, { recursive: true, force: true });
-  }
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve({ requests, close });
+    });
+  });
+}
+
+/** Runs `berth run --rm busybox true` through `main` against the stand-in daemon at socketPath. */
+export async function warmUp(main: (argv: string[]) => Promise<number>, socketPath: string): Promise<void> {
+  const code = await main([
+    '-H',
+    `unix://${socketPath}`,
+    'run',
+    '--rm',
+    '--sig-proxy=false',
+    'busybox',
+    'true',
+  ]);
+  if (code !== 0) throw new Error(`the warm-up run exited ${code}`);
 }
