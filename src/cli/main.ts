@@ -224,6 +224,9 @@ function programFor(
  * snapshot.
  */
 export function prepareSnapshot(socketPath: string): Promise<void> {
+  // The build's record is read now, into the snapshot: `berth version` then
+  // has no file to read (the build writes it before it bundles).
+  clientBuild();
   return warmUp(main, socketPath);
 }
 
