@@ -48,6 +48,58 @@ export interface Upgraded {
   socket: Socket;
 }
 
+/** A connection made ahead of the request that will use it. */
+interface Spare {
+  socket: Socket;
+  /** Our listeners while it waits, removed when a request takes it. */
+  onError: () => void;
+}
+
+/**
+ * Connections made ahead, by socket path. A request on a new connection
+ * goes out only once the connection is made, a turn of the event loop
+ * later (after whatever else that turn runs); one made ahead is ready when
+ * the request is. They keep the process alive only once taken.
+ */
+const spares = new Map<string, Spare[]>();
+
+/** Opens `count` connections to socketPath for the requests to come (see takeSpare). */
+export function connectAhead(socketPath: string, count = 1): void {
+  let list = spares.get(socketPath);
+  if (!list) spares.set(socketPath, (list = []));
+  for (let i = 0; i < count; i++) {
+    const socket = connect(socketPath);
+    socket.unref();
+    const spare: Spare = {
+      socket,
+      // A spare that fails is dropped; the request that would have used it connects itself.
+      onError: () => {
+        const at = list.indexOf(spare);
+        if (at >= 0) list.splice(at, 1);
+      },
+    };
+    socket.once('error', spare.onError);
+    socket.once('close', spare.onError);
+    list.push(spare);
+  }
+}
+
+/** A connection made ahead to socketPath, replaced by a new one; else a new connection. */
+function takeConnection(socketPath: string): Socket {
+  const spare = spares.get(socketPath)?.shift();
+  if (spare === undefined || spare.socket.destroyed) return connect(socketPath);
+  spare.socket.off('error', spare.onError);
+  spare.socket.off('close', spare.onError);
+  spare.socket.ref();
+  connectAhead(socketPath);
+  return spare.socket;
+}
+
+/** Closes the connections made ahead (the snapshot's warm-up may leave none open). */
+export function closeSpares(): void {
+  for (const list of spares.values()) for (const spare of list.splice(0)) spare.socket.destroy();
+}
+
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 /** Longest head or chunk-size line accepted: a daemon's answer head is a few hundred bytes. */
@@ -161,7 +213,7 @@ function exchange(socketPath: string, r: UnixRequest, upgrade: boolean): Promise
       reject(abortError(r.signal));
       return;
     }
-    const socket = connect(socketPath);
+    const socket = takeConnection(socketPath);
     r.onSocket?.(socket);
     const res = new UnixResponse(socket);
     let head: Buffer | undefined = Buffer.alloc(0);

@@ -13,6 +13,7 @@
  * a snapshot.
  */
 import { createServer, type Socket } from 'node:net';
+import { closeSpares } from './unix-http.js';
 
 const CONTAINER_ID = '0'.repeat(64);
 const HEADERS = 'Api-Version: 1.45\r\nContent-Type: application/json\r\n';
@@ -100,5 +101,7 @@ export async function warmUp(main: (argv: string[]) => Promise<number>, socketPa
     'busybox',
     'true',
   ]);
+  // The connections made ahead and left over: a snapshot may hold no open handle.
+  closeSpares();
   if (code !== 0) throw new Error(`the warm-up run exited ${code}`);
 }
