@@ -51,9 +51,19 @@ export interface Upgraded {
 /** A connection made ahead of the request that will use it. */
 interface Spare {
   socket: Socket;
+  /** When it was made (performance.now()): only a fresh one is used. */
+  madeAt: number;
   /** Our listeners while it waits, removed when a request takes it. */
   onError: () => void;
 }
+
+/**
+ * How long a connection made ahead is used (ms): the requests it is for
+ * follow within milliseconds. An older one may be about to be closed by a
+ * daemon that times out idle connections; a later request (a resize, a
+ * signal passed on) connects itself.
+ */
+const SPARE_LIFETIME_MS = 1000;
 
 /**
  * Connections made ahead, by socket path. A request on a new connection
@@ -63,7 +73,7 @@ interface Spare {
  */
 const spares = new Map<string, Spare[]>();
 
-/** Opens `count` connections to socketPath for the requests to come (see takeSpare). */
+/** Opens `count` connections to socketPath for the requests to come (see takeConnection). */
 export function connectAhead(socketPath: string, count = 1): void {
   let list = spares.get(socketPath);
   if (!list) spares.set(socketPath, (list = []));
@@ -72,7 +82,8 @@ export function connectAhead(socketPath: string, count = 1): void {
     socket.unref();
     const spare: Spare = {
       socket,
-      // A spare that fails is dropped; the request that would have used it connects itself.
+      madeAt: performance.now(),
+      // A spare that fails or is closed is dropped; the request that would have used it connects itself.
       onError: () => {
         const at = list.indexOf(spare);
         if (at >= 0) list.splice(at, 1);
@@ -84,15 +95,26 @@ export function connectAhead(socketPath: string, count = 1): void {
   }
 }
 
-/** A connection made ahead to socketPath, replaced by a new one; else a new connection. */
+/**
+ * A fresh connection made ahead to socketPath, replaced by a new one (the
+ * requests it was made for come in bursts); else a new connection.
+ */
 function takeConnection(socketPath: string): Socket {
-  const spare = spares.get(socketPath)?.shift();
-  if (spare === undefined || spare.socket.destroyed) return connect(socketPath);
-  spare.socket.off('error', spare.onError);
-  spare.socket.off('close', spare.onError);
-  spare.socket.ref();
-  connectAhead(socketPath);
-  return spare.socket;
+  const list = spares.get(socketPath) ?? [];
+  for (let spare = list.shift(); spare !== undefined; spare = list.shift()) {
+    const { socket } = spare;
+    socket.off('error', spare.onError);
+    socket.off('close', spare.onError);
+    const usable = socket.readyState === 'open' || socket.readyState === 'opening';
+    if (!usable || performance.now() - spare.madeAt > SPARE_LIFETIME_MS) {
+      socket.destroy();
+      continue;
+    }
+    socket.ref();
+    connectAhead(socketPath);
+    return socket;
+  }
+  return connect(socketPath);
 }
 
 /** Closes the connections made ahead (the snapshot's warm-up may leave none open). */
