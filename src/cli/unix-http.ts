@@ -75,8 +75,8 @@ const spares = new Map<string, Spare[]>();
 
 /** Opens `count` connections to socketPath for the requests to come (see takeConnection). */
 export function connectAhead(socketPath: string, count = 1): void {
-  let list = spares.get(socketPath);
-  if (!list) spares.set(socketPath, (list = []));
+  const list = spares.get(socketPath) ?? [];
+  spares.set(socketPath, list);
   for (let i = 0; i < count; i++) {
     const socket = connect(socketPath);
     socket.unref();
