@@ -223,21 +223,24 @@ export function commandWord(argv: readonly string[]): string | undefined {
 }
 
 /**
- * A program built before the run that uses it: the start-up snapshot holds
- * one for `run` (see prepareSnapshot), which saves building its hundred
- * options on every start. A program parses once: the first run of its
- * command takes it.
+ * Programs built before the run that uses them: the start-up snapshot holds
+ * those of `run` and `version` (see prepareSnapshot), which saves building
+ * run's hundred options, and the code that builds version's, on every start.
+ * A program parses once: the first run of its command takes it.
  */
-let programAhead: { word: string; built: Built } | undefined;
+const programsAhead = new Map<string, Built>();
+
+/** The commands whose programs the start-up snapshot holds. */
+const BUILT_AHEAD = ['run', 'version'];
 
 /** The program for argv: only its command when that names one, else all of them. */
 function programFor(argv: readonly string[], session: Session): Built {
   const word = commandWord(argv);
-  if (word !== undefined && programAhead?.word === word) {
-    const { built } = programAhead;
-    programAhead = undefined;
-    Object.assign(built.session, session);
-    return built;
+  const ahead = word === undefined ? undefined : programsAhead.get(word);
+  if (word !== undefined && ahead !== undefined) {
+    programsAhead.delete(word);
+    Object.assign(ahead.session, session);
+    return ahead;
   }
   if (word !== undefined) {
     const built = buildProgram(session, word);
@@ -250,15 +253,16 @@ function programFor(argv: readonly string[], session: Session): Built {
  * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
  * once against a stand-in daemon listening on socketPath (warm-up.ts
  * serveStandIn, in another process), so that its code is compiled in the
- * snapshot.
+ * snapshot, and builds the programs of BUILT_AHEAD.
  */
 export async function prepareSnapshot(socketPath: string): Promise<void> {
   // The build's record is read now, into the snapshot: `berth version` then
   // has no file to read (the build writes it before it bundles).
   clientBuild();
   await warmUp(main, socketPath);
-  const session: Session = { onExit: () => undefined, early: undefined, argv: [] };
-  programAhead = { word: 'run', built: buildProgram(session, 'run') };
+  for (const word of BUILT_AHEAD) {
+    programsAhead.set(word, buildProgram({ onExit: () => undefined, early: undefined, argv: [] }, word));
+  }
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
