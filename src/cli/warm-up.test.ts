@@ -7,7 +7,7 @@ import { main } from './main.js';
 import { serveStandIn, warmUp } from './warm-up.js';
 
 describe('warmUp', () => {
-  it('runs berth run to its end against the stand-in daemon: ping, create, attach, wait, start', {
+  it('runs berth run (ping, create, attach, wait, start) and berth version (ping, version) against the stand-in daemon', {
     timeout: 10_000,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-warm-up-test-'));
@@ -25,6 +25,8 @@ describe('warmUp', () => {
           `POST /v1.45/containers/${id}/attach`,
           `POST /v1.45/containers/${id}/start`,
           `POST /v1.45/containers/${id}/wait`,
+          'HEAD /_ping',
+          'GET /v1.45/version',
         ].sort(),
       );
     } finally {
@@ -37,7 +39,7 @@ describe('warmUp', () => {
     const dir = await mkdtemp(join(tmpdir(), 'berth-warm-up-test-'));
     try {
       // Nothing listens there: the run fails to connect and exits non-zero.
-      await assert.rejects(warmUp(main, join(dir, 'berth.sock')), /the warm-up run exited 1/);
+      await assert.rejects(warmUp(main, join(dir, 'berth.sock')), /the warm-up's berth run exited 1/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,11 +1,12 @@
 /**
- * A `berth run` against a stand-in daemon, for the start-up snapshot
- * (scripts/bundle-cli.mjs). V8 keeps in the snapshot the code of the
+ * A `berth run` and a `berth version` against a stand-in daemon, for the
+ * start-up snapshot (scripts/bundle-cli.mjs). V8 keeps in the snapshot the code of the
  * functions that ran while it was built; others compile on every start.
  * Running the run path once at build time compiles it (commander's parse,
  * the client, node:net's connect, read, write and close, the stream
  * machinery), which was most of what a cold `berth run` spent in
- * JavaScript. The stand-in listens on a real Unix socket, in a process of
+ * JavaScript; `version` is run too (what it prints dropped, see
+ * silenceOutput). The stand-in listens on a real Unix socket, in a process of
  * its own: a listening server would load node:cluster and
  * node:child_process into the snapshot, which only makes it bigger (and
  * Node does not vouch for those modules in a snapshot). Nothing here
@@ -13,10 +14,38 @@
  * a snapshot.
  */
 import { createServer, type Socket } from 'node:net';
+import { silenceOutput } from './context.js';
 import { closeSpares } from './unix-http.js';
 
 const CONTAINER_ID = '0'.repeat(64);
 const HEADERS = 'Api-Version: 1.45\r\nContent-Type: application/json\r\n';
+/** GET /version's answer, shaped as berthd's: the engine and a runtime. */
+const STAND_IN_VERSION = {
+  Platform: { Name: 'Berth Engine' },
+  Components: [
+    {
+      Name: 'Engine',
+      Version: '0.0.0',
+      Details: {
+        ApiVersion: '1.45',
+        Arch: 'amd64',
+        BuildTime: '2026-01-01T00:00:00.000Z',
+        Experimental: 'false',
+        GitCommit: 'unknown',
+        GoVersion: 'node',
+        MinAPIVersion: '1.24',
+        Os: 'linux',
+      },
+    },
+    { Name: 'runc', Version: '0.0.0', Details: { GitCommit: 'unknown' } },
+  ],
+  Version: '0.0.0',
+  ApiVersion: '1.45',
+  MinAPIVersion: '1.24',
+  Os: 'linux',
+  Arch: 'amd64',
+  BuildTime: '2026-01-01T00:00:00.000Z',
+};
 
 /** A stand-in daemon: the requests it answered ("POST /v1.45/containers/create"), and how to stop it. */
 export interface StandIn {
@@ -47,7 +76,10 @@ function serveConnection(socket: Socket, container: FakeContainer, requests: str
 }
 
 function answer(socket: Socket, path: string, container: FakeContainer): void {
-  if (path === '/_ping') socket.write(`HTTP/1.1 200 OK\r\n${HEADERS}Content-Length: 0\r\n\r\n`);
+  if (path.endsWith('/version')) {
+    const body = JSON.stringify(STAND_IN_VERSION);
+    socket.write(`HTTP/1.1 200 OK\r\n${HEADERS}Content-Length: ${body.length}\r\n\r\n${body}`);
+  } else if (path === '/_ping') socket.write(`HTTP/1.1 200 OK\r\n${HEADERS}Content-Length: 0\r\n\r\n`);
   else if (path.includes('/containers/create')) {
     const body = JSON.stringify({ Id: CONTAINER_ID, Warnings: [] });
     socket.write(`HTTP/1.1 201 Created\r\n${HEADERS}Content-Length: ${body.length}\r\n\r\n${body}`);
@@ -90,18 +122,21 @@ export function serveStandIn(socketPath: string): Promise<StandIn> {
   });
 }
 
-/** Runs `berth run --rm busybox true` through `main` against the stand-in daemon at socketPath. */
+/**
+ * Runs `berth run --rm busybox true`, then `berth version` (what it prints
+ * dropped), through `main` against the stand-in daemon at socketPath.
+ */
 export async function warmUp(main: (argv: string[]) => Promise<number>, socketPath: string): Promise<void> {
-  const code = await main([
-    '-H',
-    `unix://${socketPath}`,
-    'run',
-    '--rm',
-    '--sig-proxy=false',
-    'busybox',
-    'true',
-  ]);
-  // The connections made ahead and left over: a snapshot may hold no open handle.
-  closeSpares();
-  if (code !== 0) throw new Error(`the warm-up run exited ${code}`);
+  const host = ['-H', `unix://${socketPath}`];
+  const restoreOutput = silenceOutput();
+  try {
+    for (const argv of [['run', '--rm', '--sig-proxy=false', 'busybox', 'true'], ['version']]) {
+      const code = await main([...host, ...argv]);
+      if (code !== 0) throw new Error(`the warm-up's berth ${argv[0]} exited ${code}`);
+    }
+  } finally {
+    restoreOutput();
+    // The connections made ahead and left over: a snapshot may hold no open handle.
+    closeSpares();
+  }
 }
