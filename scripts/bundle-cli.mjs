@@ -51,9 +51,10 @@ execFileSync(process.execPath, [berth, '--help'], { stdio: 'ignore' });
 // Best effort: a Node that cannot build it leaves no blob.
 const blob = `${outdir}main.blob`;
 const entry = `${outdir}snapshot-entry.cjs`;
-const standInDir = await mkdtemp(join(tmpdir(), 'berth-warm-up-'));
+let standInDir;
 let standIn;
 try {
+  standInDir = await mkdtemp(join(tmpdir(), 'berth-warm-up-'));
   const socketPath = join(standInDir, 'berth.sock');
   standIn = await startStandIn(socketPath);
   await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8'), socketPath));
@@ -72,7 +73,7 @@ try {
 } finally {
   standIn?.kill();
   await rm(entry, { force: true });
-  await rm(standInDir, { recursive: true, force: true });
+  if (standInDir) await rm(standInDir, { recursive: true, force: true });
 }
 
 /**
