@@ -3,8 +3,10 @@
 // that bin/berth loads it with: compiling ~130 ES modules was most of what
 // `berth` spent starting. Commands import their heavy parts (native
 // bindings, TLS) dynamically, so those load only when used.
-import { execFileSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -24,8 +26,19 @@ await build({
   // The modules find files next to themselves (dist/build-info.json) by import.meta.url.
   define: { 'import.meta.url': 'berthModuleUrl' },
   banner: { js: "const berthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Without comments and spare whitespace the source that V8 keeps in the
+  // snapshot is a third of its size in memory (Latin-1 only, see below):
+  // Node reads and deserializes the whole snapshot at every start. Names
+  // stay, for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
+// V8 keeps a script's source as one byte a character only when every
+// character is Latin-1: one other character (an arrow in a comment) doubles it.
+// esbuild writes strings as ASCII escapes, but keeps regular expressions as written.
+const wide = /[^\u0000-\u00ff]/.exec(await readFile(`${outdir}main.cjs`, 'utf8'));
+if (wide) console.warn(`bundle-cli: ${JSON.stringify(wide[0])} in the bundle doubles its size in memory`);
 // Running the CLI writes the code cache; `--help` builds every command, so
 // their option code is compiled into the cache too.
 const berth = new URL('../bin/berth', import.meta.url).pathname;
@@ -38,20 +51,49 @@ execFileSync(process.execPath, [berth, '--help'], { stdio: 'ignore' });
 // Best effort: a Node that cannot build it leaves no blob.
 const blob = `${outdir}main.blob`;
 const entry = `${outdir}snapshot-entry.cjs`;
+let standInDir;
+let standIn;
 try {
-  await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8')));
+  standInDir = await mkdtemp(join(tmpdir(), 'berth-warm-up-'));
+  const socketPath = join(standInDir, 'berth.sock');
+  standIn = await startStandIn(socketPath);
+  await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8'), socketPath));
   // The warm-up run must not see a deferred CA file: it would stay in the snapshot.
   const { BERTH_DEFERRED_NODE_EXTRA_CA_CERTS: _deferred, ...env } = process.env;
   execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
     stdio: 'ignore',
     env,
+    // A warm-up that never ends (a stand-in that stopped answering) fails the snapshot, not the build.
+    timeout: 120_000,
   });
   await writeFile(`${blob}.node`, `${process.execPath}\n`);
 } catch (err) {
   await rm(blob, { force: true });
   console.warn(`bundle-cli: no start-up snapshot (${err.message.split('\n')[0]}); bin/berth runs the bundle`);
 } finally {
+  standIn?.kill();
   await rm(entry, { force: true });
+  if (standInDir) await rm(standInDir, { recursive: true, force: true });
+}
+
+/**
+ * Starts the warm-up's stand-in daemon (src/cli/warm-up.ts) in a process of
+ * its own, listening on socketPath; resolves with that process once it
+ * listens.
+ */
+function startStandIn(socketPath) {
+  const warmUp = new URL('../dist/cli/warm-up.js', import.meta.url).href;
+  const script = `const { serveStandIn } = await import(${JSON.stringify(warmUp)});
+await serveStandIn(${JSON.stringify(socketPath)});
+process.stdout.write('ready\\n');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the warm-up's stand-in daemon exited ${code}`)));
+    child.stdout.once('data', () => resolve(child));
+  });
 }
 
 /**
@@ -61,7 +103,7 @@ try {
  * at run time; berthModuleUrl is the bundle's own, where the snapshot
  * finds it at run time as well.
  */
-function snapshotEntry(bundle) {
+function snapshotEntry(bundle, socketPath) {
   const banner = /^const berthModuleUrl = .*$/m;
   if (!banner.test(bundle)) throw new Error('the bundle lacks its berthModuleUrl banner');
   const file = JSON.stringify(`${outdir}main.cjs`);
@@ -97,7 +139,7 @@ ${bundle.replace(banner, () => `const berthModuleUrl = ${JSON.stringify(pathToFi
 })(cli.exports, lazyRequire, cli, ${file}, '');
 // A warm-up run compiles the run path into the snapshot: V8 keeps the code
 // of what ran while it was built (src/cli/main.ts prepareSnapshot).
-cli.exports.prepareSnapshot().catch((err) => {
+cli.exports.prepareSnapshot(${JSON.stringify(socketPath)}).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from './client.js';
+import { closeSpares } from './unix-http.js';
 
 /** A daemon on a temp socket speaking API `version`, refusing newer versions as dockerd does. */
 async function versionedDaemon(
@@ -55,6 +56,8 @@ describe('ApiClient with the ping sent ahead', () => {
     current = await versionedDaemon('1.45');
   });
   after(async () => {
+    // pingAhead connects ahead for the requests to come: the daemons' side of those stays open until they close.
+    closeSpares();
     await older.close();
     await current.close();
   });

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { deferredCaSet } from './extra-ca.js';
 import type { Endpoint } from './hosts.js';
-import { UnixResponse, unixRequest, unixUpgrade } from './unix-http.js';
+import { connectAhead, UnixResponse, unixRequest, unixUpgrade } from './unix-http.js';
 
 const USER_AGENT = 'Berth-Client/0.1.0 (linux)';
 
@@ -262,6 +262,8 @@ export class ApiClient {
       throw err;
     });
     this.negotiating.catch(() => undefined);
+    // And connections for the requests that follow: two for run's create, then attach and wait.
+    connectAhead(this.endpoint.socketPath, 2);
   }
 
   /** HEAD /_ping: the daemon's API version, min(daemon's, ours), as the Docker CLI negotiates. */

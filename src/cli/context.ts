@@ -28,6 +28,31 @@ export interface CliContext {
   readonly stdout: OutStream;
 }
 
+/** Where commands' text goes: the process's standard streams, unless the warm-up silences them. */
+interface TextSink {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const standardStreams: TextSink = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+let sink = standardStreams;
+
+/**
+ * Drops what commands print (ctx.out, ctx.err) until the returned function
+ * is called: the start-up snapshot's warm-up runs commands that print, and
+ * must not touch the standard streams (warm-up.ts).
+ */
+export function silenceOutput(): () => void {
+  sink = { out: () => undefined, err: () => undefined };
+  return () => {
+    sink = standardStreams;
+  };
+}
+
 /** The context for one command run against an endpoint, on the process's streams (with `early`, that client). */
 export function createContext(endpoint: Endpoint, debug: boolean, early?: ApiClient): CliContext {
   let client = early;
@@ -39,8 +64,8 @@ export function createContext(endpoint: Endpoint, debug: boolean, early?: ApiCli
       client ??= new ApiClient(endpoint);
       return client;
     },
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: (text) => sink.out(text),
+    err: (text) => sink.err(text),
     // Node makes process.stdin and process.stdout on first access, loading
     // tty or net for them: only commands that use them pay for that.
     stdin: {

@@ -125,17 +125,35 @@ function createProgram(): Command {
 }
 
 /**
- * Builds the program; each command family registers itself. onExit receives
- * a command's exit code. With `only`, just the top-level command or group of
- * that name is built (see Registrar).
+ * What one run of the CLI gives the program it parses with: where a
+ * command's exit code goes, the client that pinged ahead, and argv (for
+ * usage messages). Set when the run starts: a program can be built before
+ * (see programAhead).
  */
-export function buildProgram(
-  onExit: (code: number) => void,
-  only?: string,
-  early?: ApiClient,
-): { program: Command; registrar: Registrar } {
+interface Session {
+  onExit: (code: number) => void;
+  early: ApiClient | undefined;
+  argv: readonly string[];
+}
+
+/** A program and what it was built with. */
+interface Built {
+  program: Command;
+  registrar: Registrar;
+  session: Session;
+}
+
+/**
+ * Builds the program; each command family registers itself. A command's
+ * exit code goes to session.onExit. With `only`, just the top-level command
+ * or group of that name is built (see Registrar).
+ */
+function buildProgram(session: Session, only?: string): Built {
   const program = createProgram();
-  const registrar = new Registrar(async (action) => onExit(await action(contextFrom(program, early))), only);
+  const registrar = new Registrar(
+    async (action) => session.onExit(await action(contextFrom(program, session.early))),
+    only,
+  );
   registerSystemCommands(program, registrar);
   registerImageCommands(program, registrar);
   registerRegistryCommands(program, registrar);
@@ -150,17 +168,18 @@ export function buildProgram(
       process.stderr.write(
         `berth: unknown command: berth ${cmd.args[0]}\n\nRun 'berth --help' for more information\n`,
       );
-      return onExit(1);
+      return session.onExit(1);
     }
     if (program.opts<GlobalOpts>().version) {
       const b = clientBuild();
       process.stdout.write(`Berth version ${b.version}, build ${b.gitCommit}\n`);
-      return onExit(0);
+      return session.onExit(0);
     }
     program.outputHelp();
-    onExit(0);
+    session.onExit(0);
   });
-  return { program, registrar };
+  handleParseErrors(program, true, session);
+  return { program, registrar, session };
 }
 
 /** Maps commander's parse errors on the program itself to docker's messages and exit codes. */
@@ -183,13 +202,13 @@ function usageError(err: CommanderError, argv: string[]): number {
 }
 
 /** Routes parse errors: the program's own, or a command's with that command's usage. */
-function handleParseErrors(cmd: Command, isRoot: boolean, argv: readonly string[]): void {
+function handleParseErrors(cmd: Command, isRoot: boolean, session: Session): void {
   cmd.configureOutput({ writeErr: () => {} });
   cmd.configureHelp({ formatHelp });
   cmd.exitOverride((err) => {
-    throw isRoot ? err : flagError(cmd, err, argv);
+    throw isRoot ? err : flagError(cmd, err, session.argv);
   });
-  for (const sub of cmd.commands) handleParseErrors(sub, false, argv);
+  for (const sub of cmd.commands) handleParseErrors(sub, false, session);
 }
 
 /**
@@ -203,27 +222,47 @@ export function commandWord(argv: readonly string[]): string | undefined {
   return word === 'help' ? undefined : word;
 }
 
+/**
+ * Programs built before the run that uses them: the start-up snapshot holds
+ * those of `run` and `version` (see prepareSnapshot), which saves building
+ * run's hundred options, and the code that builds version's, on every start.
+ * A program parses once: the first run of its command takes it.
+ */
+const programsAhead = new Map<string, Built>();
+
+/** The commands whose programs the start-up snapshot holds. */
+const BUILT_AHEAD = ['run', 'version'];
+
 /** The program for argv: only its command when that names one, else all of them. */
-function programFor(
-  argv: readonly string[],
-  onExit: (code: number) => void,
-  early: ApiClient | undefined,
-): { program: Command; registrar: Registrar } {
+function programFor(argv: readonly string[], session: Session): Built {
   const word = commandWord(argv);
+  const ahead = word === undefined ? undefined : programsAhead.get(word);
+  if (word !== undefined && ahead !== undefined) {
+    programsAhead.delete(word);
+    Object.assign(ahead.session, session);
+    return ahead;
+  }
   if (word !== undefined) {
-    const built = buildProgram(onExit, word, early);
+    const built = buildProgram(session, word);
     if (built.registrar.matched) return built;
   }
-  return buildProgram(onExit, undefined, early);
+  return buildProgram(session);
 }
 
 /**
  * Readies the start-up snapshot (scripts/bundle-cli.mjs): runs `berth run`
- * once against an in-memory daemon, so that its code is compiled in the
- * snapshot (warm-up.ts).
+ * once against a stand-in daemon listening on socketPath (warm-up.ts
+ * serveStandIn, in another process), so that its code is compiled in the
+ * snapshot, and builds the programs of BUILT_AHEAD.
  */
-export function prepareSnapshot(): Promise<void> {
-  return warmUp(main);
+export async function prepareSnapshot(socketPath: string): Promise<void> {
+  // The build's record is read now, into the snapshot: `berth version` then
+  // has no file to read (the build writes it before it bundles).
+  clientBuild();
+  await warmUp(main, socketPath);
+  for (const word of BUILT_AHEAD) {
+    programsAhead.set(word, buildProgram({ onExit: () => undefined, early: undefined, argv: [] }, word));
+  }
 }
 
 /** Runs the CLI on argv (without node and script) and resolves with the exit code. */
@@ -233,9 +272,9 @@ export async function main(argv: string[]): Promise<number> {
   // One turn of the event loop sends the ping: its connection is made by now.
   if (early) await new Promise((resolve) => setImmediate(resolve));
   return new Promise<number>((resolve) => {
-    const { program, registrar } = programFor(argv, resolve, early);
+    const { program, registrar, session } = programFor(argv, { onExit: resolve, early, argv: [] });
     const args = normalizeBoolFlags(argv, registrar.boolFlags, GLOBAL_VALUE_FLAGS);
-    handleParseErrors(program, true, args);
+    session.argv = args;
     program.parseAsync(args, { from: 'user' }).catch((err: unknown) => {
       if (err instanceof CommanderError) return resolve(usageError(err, argv));
       if (!isSilent(err)) process.stderr.write(`${errorText(err)}\n`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readText } from './client.js';
-import { UnixResponse, unixRequest, unixUpgrade } from './unix-http.js';
+import { closeSpares, connectAhead, UnixResponse, unixRequest, unixUpgrade } from './unix-http.js';
 
 /** A server on a temp Unix socket that answers each request with the raw bytes `answer` gives for its head. */
 async function rawServer(answer: (head: string, socket: import('node:net').Socket) => void): Promise<{
@@ -159,5 +159,87 @@ describe('unixRequest', () => {
       }),
       { code: 'ENOENT' },
     );
+  });
+});
+
+describe('connectAhead', () => {
+  /** A daemon that numbers its connections and answers each request with the number of the one it came on. */
+  async function numberingDaemon(onConnection: (socket: Socket, n: number) => void = () => undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-unix-http-'));
+    const path = join(dir, 'd.sock');
+    let connections = 0;
+    const open = new Set<Socket>();
+    const server = createServer((socket) => {
+      const n = ++connections;
+      open.add(socket);
+      socket.on('close', () => open.delete(socket));
+      socket.on('error', () => undefined);
+      socket.on('data', () =>
+        socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${String(n).length}\r\n\r\n${n}`),
+      );
+      onConnection(socket, n);
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const until = async (what: () => boolean) => {
+      while (!what()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    return {
+      path,
+      connections: () => connections,
+      until,
+      close: async () => {
+        closeSpares();
+        for (const socket of open) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const get = async (path: string) =>
+    readText(await unixRequest(path, { method: 'GET', path: '/n', headers: {} }));
+
+  it('sends the next request over the connection made ahead, and makes another for the one after', async () => {
+    const daemon = await numberingDaemon();
+    try {
+      connectAhead(daemon.path);
+      await daemon.until(() => daemon.connections() === 1);
+      assert.equal(await get(daemon.path), '1');
+      await daemon.until(() => daemon.connections() === 2);
+      assert.equal(await get(daemon.path), '2');
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('does not use one the daemon closed: the request connects itself', async () => {
+    const daemon = await numberingDaemon((socket, n) => {
+      if (n === 1) socket.destroy();
+    });
+    try {
+      connectAhead(daemon.path);
+      await daemon.until(() => daemon.connections() === 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await get(daemon.path), '2');
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('does not use one made more than a second ago: a daemon may be about to close it', async () => {
+    const daemon = await numberingDaemon();
+    try {
+      connectAhead(daemon.path);
+      await daemon.until(() => daemon.connections() === 1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal(await get(daemon.path), '2');
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('leaves nothing behind when nothing listens', async () => {
+    const path = join(tmpdir(), `berth-nothing-${process.pid}.sock`);
+    connectAhead(path);
+    await assert.rejects(get(path), { code: 'ENOENT' });
   });
 });

@@ -48,18 +48,78 @@ export interface Upgraded {
   socket: Socket;
 }
 
-/** Opens a connection to a Unix socket: net's, but for the start-up snapshot's warm-up (warm-up.ts). */
-export type Connector = (socketPath: string) => Socket;
+/** A connection made ahead of the request that will use it. */
+interface Spare {
+  socket: Socket;
+  /** When it was made (performance.now()): only a fresh one is used. */
+  madeAt: number;
+  /** Our listeners while it waits, removed when a request takes it. */
+  onError: () => void;
+}
 
-let openConnection: Connector = (socketPath) => connect(socketPath);
+/**
+ * How long a connection made ahead is used (ms): the requests it is for
+ * follow within milliseconds. An older one may be about to be closed by a
+ * daemon that times out idle connections; a later request (a resize, a
+ * signal passed on) connects itself.
+ */
+const SPARE_LIFETIME_MS = 1000;
 
-/** Connects through `connector` until the returned function is called. */
-export function useConnector(connector: Connector): () => void {
-  const previous = openConnection;
-  openConnection = connector;
-  return () => {
-    openConnection = previous;
-  };
+/**
+ * Connections made ahead, by socket path. A request on a new connection
+ * goes out only once the connection is made, a turn of the event loop
+ * later (after whatever else that turn runs); one made ahead is ready when
+ * the request is. They keep the process alive only once taken.
+ */
+const spares = new Map<string, Spare[]>();
+
+/** Opens `count` connections to socketPath for the requests to come (see takeConnection). */
+export function connectAhead(socketPath: string, count = 1): void {
+  const list = spares.get(socketPath) ?? [];
+  spares.set(socketPath, list);
+  for (let i = 0; i < count; i++) {
+    const socket = connect(socketPath);
+    socket.unref();
+    const spare: Spare = {
+      socket,
+      madeAt: performance.now(),
+      // A spare that fails or is closed is dropped; the request that would have used it connects itself.
+      onError: () => {
+        const at = list.indexOf(spare);
+        if (at >= 0) list.splice(at, 1);
+      },
+    };
+    socket.once('error', spare.onError);
+    socket.once('close', spare.onError);
+    list.push(spare);
+  }
+}
+
+/**
+ * A fresh connection made ahead to socketPath, replaced by a new one (the
+ * requests it was made for come in bursts); else a new connection.
+ */
+function takeConnection(socketPath: string): Socket {
+  const list = spares.get(socketPath) ?? [];
+  for (let spare = list.shift(); spare !== undefined; spare = list.shift()) {
+    const { socket } = spare;
+    socket.off('error', spare.onError);
+    socket.off('close', spare.onError);
+    const usable = socket.readyState === 'open' || socket.readyState === 'opening';
+    if (!usable || performance.now() - spare.madeAt > SPARE_LIFETIME_MS) {
+      socket.destroy();
+      continue;
+    }
+    socket.ref();
+    connectAhead(socketPath);
+    return socket;
+  }
+  return connect(socketPath);
+}
+
+/** Closes the connections made ahead (the snapshot's warm-up may leave none open). */
+export function closeSpares(): void {
+  for (const list of spares.values()) for (const spare of list.splice(0)) spare.socket.destroy();
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -175,7 +235,7 @@ function exchange(socketPath: string, r: UnixRequest, upgrade: boolean): Promise
       reject(abortError(r.signal));
       return;
     }
-    const socket = openConnection(socketPath);
+    const socket = takeConnection(socketPath);
     r.onSocket?.(socket);
     const res = new UnixResponse(socket);
     let head: Buffer | undefined = Buffer.alloc(0);
