@@ -7,6 +7,7 @@
 // What loads on first use (the builder, the registry client) stays apart:
 // each dynamic import() becomes a chunk beside main.js.
 import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { relative } from 'node:path';
 import { build } from 'esbuild';
 
@@ -33,9 +34,27 @@ const ownModuleUrls = {
 /**
  * The native bindings stay packages, loaded with require(): an ES import of
  * a CommonJS package makes Node scan its source for export names, enough
- * work for V8 to optimize the scanner at every start.
+ * work for V8 to optimize the scanner at every start. SQLite opens at
+ * start-up; xattr, wanted only to unpack, copy or commit layers, loads with
+ * its first call (mapping it costs an idle daemon ~1 MiB): its functions
+ * become wrappers that load it.
  */
 const NATIVE = /^(better-sqlite3|@napi-rs\/xattr)$/;
+const LAZY = new Set(['@napi-rs/xattr']);
+const packageRequire = createRequire(import.meta.url);
+
+function lazyBinding(name) {
+  // Functions only (lower-case names): importing one of its classes fails the build.
+  const functions = Object.entries(packageRequire(name))
+    .filter(([key, value]) => typeof value === 'function' && /^[a-z]/.test(key))
+    .map(([key]) => key);
+  return [
+    'let binding;',
+    `const load = () => (binding ??= require(${JSON.stringify(name)}));`,
+    ...functions.map((f) => `export function ${f}(...args) { return load().${f}(...args); }`),
+  ].join('\n');
+}
+
 const nativeByRequire = {
   name: 'native-by-require',
   setup(b) {
@@ -45,7 +64,9 @@ const nativeByRequire = {
         : { path: args.path, namespace: 'native' },
     );
     b.onLoad({ filter: /.*/, namespace: 'native' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      contents: LAZY.has(args.path)
+        ? lazyBinding(args.path)
+        : `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
