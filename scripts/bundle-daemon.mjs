@@ -2,8 +2,9 @@
 // imports) into dist/berthd/main.js, which bin/berthd runs. Loading one module
 // instead of hundreds keeps the idle daemon small: Node's ES module loader
 // resolved every import through URL and path code hot enough for V8 to
-// optimize it, and that optimizing compiler's work, its code and its zones
-// on the V8 worker threads stayed resident (see docs/benchmarks.md, idle-rss).
+// optimize some 20 of its functions at every start, and that optimizing
+// compiler's code and its zones on the V8 worker threads stayed resident
+// (see docs/architecture.md, start-up).
 // What loads on first use (the builder, the registry client) stays apart:
 // each dynamic import() becomes a chunk beside main.js.
 import { readFile, rm } from 'node:fs/promises';
