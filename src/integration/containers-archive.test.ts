@@ -169,4 +169,45 @@ describe('docker cp, export and diff with the real Docker CLI', {
       ['C /bin', 'C /etc', 'C /etc/passwd', 'C /tmp', 'A /tmp/new', 'D /bin/vi'].sort(),
     );
   });
+
+  it('keeps the extended attributes of a file copied in (the xattr binding loads on first use)', async () => {
+    assert.equal((await run('create', '--name', 'attrs', 'busybox', 'true')).code, 0);
+    const local = join(fixture.dir, 'attrs');
+    await mkdir(local);
+    await writeFile(join(local, 'tagged'), 'x\n');
+    const set = await runCommand('setfattr', ['-n', 'user.berth', '-v', 'kept', join(local, 'tagged')]);
+    assert.equal(set.code, 0, set.stderr);
+    const tar = join(fixture.dir, 'attrs.tar');
+    const made = await runCommand('tar', [
+      '--xattrs',
+      '--xattrs-include=user.*',
+      '-C',
+      local,
+      '-cf',
+      tar,
+      'tagged',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    const put = await curl(
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-X',
+      'PUT',
+      '-H',
+      'Content-Type: application/x-tar',
+      '--data-binary',
+      `@${tar}`,
+      'http://x/containers/attrs/archive?path=/tmp',
+    );
+    assert.equal(put.stdout, '200');
+    // The container's writable layer, in the data root.
+    const found = await runCommand('find', [fixture.daemon.dataRoot, '-path', '*/fs/tmp/tagged']);
+    const copied = found.stdout.trim();
+    assert.ok(copied, found.stderr);
+    assert.equal(await readFile(copied, 'utf8'), 'x\n');
+    const attr = await runCommand('getfattr', ['--only-values', '-n', 'user.berth', copied]);
+    assert.equal(attr.stdout, 'kept', attr.stderr);
+  });
 });

@@ -107,12 +107,13 @@ export class NetworkManager {
 
   /** Networks passing the filters, oldest first. */
   list(filters: NetworkFilters = {}): NetworkRecord[] {
+    // ISO 8601 times sort in code-unit order; localeCompare would load ICU's collator into the daemon.
     return this.registry
       .allNetworks()
       .filter((network) =>
         matchesFilters(network, filters, this.registry.endpointsOfNetwork(network.id).length),
       )
-      .sort((a, b) => a.created.localeCompare(b.created));
+      .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0));
   }
 
   /** Removes a user-defined network that has no endpoints (`docker network rm`). */

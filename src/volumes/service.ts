@@ -116,11 +116,11 @@ export class VolumeService {
     return this.view(this.record(name));
   }
 
-  /** Volumes passing the filters, by name. */
+  /** Volumes passing the filters, by name in byte order (as Go sorts strings; no ICU collator). */
   list(filters: VolumeFilters = {}): Volume[] {
     return [...this.volumes.values()]
       .filter((record) => matches(record, filters))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
       .map((record) => this.view(record));
   }
 
