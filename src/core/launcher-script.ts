@@ -7,7 +7,7 @@
  * Protocol, one line per message, each field base64 ("-" for none):
  *
  *   berthd → launcher  R <id> <cwd> <input> <env> <file> <arg>...
- *                      A <id> <socket dir> <token> <attach dir> <stdin 1|0>
+ *                      A <id> <socket dir> <token>
  *                      C <id> <socket dir> <token> <cwd> <env> <file> <arg>...
  *                      K <id> <signal number>
  *   launcher → berthd  D <id> <exit code> <signal number> <stdout> <stderr>
@@ -21,12 +21,14 @@
  *
  * A is an attach relay (conmon's attach socket is SOCK_SEQPACKET, which Node
  * cannot open; see runtime/attach): a forked launcher, no new program, that
- * connects to <attach dir>/attach, then to <socket dir>/relays.sock (the
- * daemon's), sends "<token>\n" and an empty frame, then each packet from
- * conmon as a frame (4-byte big-endian length, then the packet) and, with
- * stdin 1, what the daemon writes as packets to conmon; the daemon's end of
- * input shuts the attach socket down for writing. It ends as a program
- * does (D), with why on its stderr when it could not connect.
+ * connects to <socket dir>/relays.sock (the daemon's) and sends "<token>\n",
+ * then waits for the daemon's "<stdin 1|0> <attach dir>\n" (it is started
+ * while the container is being created), connects to <attach dir>/attach,
+ * sends an empty frame, then each packet from conmon as a frame (4-byte
+ * big-endian length, then the packet) and, with stdin 1, what the daemon
+ * writes as packets to conmon; the daemon's end of input shuts the attach
+ * socket down for writing. It ends as a program does (D), with why on its
+ * stderr when it could not connect.
  *
  * C runs a program as R does, with a connection to the daemon's relay
  * socket (sent "<token>\n" first) as its fds 3 and 4: conmon's sync and
@@ -109,14 +111,25 @@ sub start_relay {
 }
 
 sub relay {
-  my ($sockdir, $token, $dir, $with_stdin) = @_;
+  my ($sockdir, $token) = @_;
   $SIG{PIPE} = 'IGNORE';
-  chdir($dir) or die "cannot enter $dir: $!\n";
-  socket(my $sock, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
-  connect($sock, pack_sockaddr_un('attach')) or die "cannot connect to $dir/attach: $!\n";
   chdir($sockdir) or die "cannot enter $sockdir: $!\n";
   socket(my $up, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!\n";
   connect($up, pack_sockaddr_un('relays.sock')) or die "cannot reach the daemon's relay socket: $!\n";
+  defined(syswrite($up, "$token\n")) or die "cannot write to the daemon's relay socket: $!\n";
+  # The daemon says where to connect once the container exists: "<stdin 1|0> <dir>\n".
+  # Read a byte at a time: stdin for the container may follow the line at once.
+  my $line = '';
+  while ($line !~ /\n\z/) {
+    my $n = sysread($up, my $byte, 1);
+    POSIX::_exit(0) unless $n;
+    $line .= $byte;
+  }
+  chomp $line;
+  my ($with_stdin, $dir) = split(/ /, $line, 2);
+  chdir($dir) or die "cannot enter $dir: $!\n";
+  socket(my $sock, AF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!\n";
+  connect($sock, pack_sockaddr_un('attach')) or die "cannot connect to $dir/attach: $!\n";
   my $put = sub {
     my ($data) = @_;
     my $off = 0;
@@ -126,7 +139,7 @@ sub relay {
       $off += $w;
     }
   };
-  $put->("$token\n" . pack('N', 0));
+  $put->(pack('N', 0));
   my $reader = 0;
   if ($with_stdin) {
     $reader = fork() // die "fork: $!\n";

@@ -75,12 +75,13 @@ export class ProcessLauncher {
 
   /**
    * Starts an attach relay (see launcher-script.ts): a forked launcher that
-   * connects to `<attachDir>/attach`, then to `<socketDir>/relays.sock` with
-   * `token`. The outcome comes when it ends; `stop` ends it (SIGTERM).
+   * connects to `<socketDir>/relays.sock` with `token` and waits there to be
+   * told which attach socket to connect to. The outcome comes when it ends;
+   * `stop` ends it (SIGTERM).
    */
-  relay(socketDir: string, token: string, attachDir: string, stdin: boolean) {
+  relay(socketDir: string, token: string) {
     const controller = new AbortController();
-    const { outcome } = this.submit('A', [socketDir, token, attachDir, stdin ? '1' : '0'], controller.signal);
+    const { outcome } = this.submit('A', [socketDir, token], controller.signal);
     return { outcome, stop: () => controller.abort() };
   }
 

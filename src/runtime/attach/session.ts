@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable, Writable } from 'node:stream';
 import { BerthError, ErrorKind } from '../../core/errors.js';
-import { activeLauncher, type ProcessLauncher } from '../../core/launcher.js';
+import { activeLauncher, type LaunchOutcome, type ProcessLauncher } from '../../core/launcher.js';
 import { expectConnection, relaySocketDir } from '../relay-socket.js';
 import type { AttachSession, AttachStreams } from '../runtime.js';
 import { RELAY_SCRIPT } from './relay-script.js';
@@ -105,37 +105,54 @@ export function startAttachRelay(streams: AttachStreams = {}): AttachRelay {
   };
 }
 
-/** A relay run by the launcher: nothing starts before connect (a fork takes well under a millisecond). */
+/**
+ * A relay run by the launcher: forked at once (while the container is being
+ * created), it connects back to the relay socket and waits there for the
+ * attach socket to connect to, so connect() costs one line on a socket.
+ */
 function launchedRelay(
   launcher: ProcessLauncher,
   socketDir: string,
   wants: { stdin: boolean; stdout: boolean; stderr: boolean },
 ): AttachRelay {
+  let errors = '';
+  let relay: { outcome: Promise<LaunchOutcome>; stop(): void } | undefined;
+  let ended: Promise<void> = Promise.resolve();
+  // The relay's connection, or undefined when it ended (why is on its stderr) without one.
+  const arrived = (async () => {
+    const expected = await expectConnection();
+    relay = launcher.relay(socketDir, expected.token);
+    ended = relay.outcome.then(
+      (outcome) => {
+        errors = outcome.stderr.toString().trim();
+      },
+      (err: Error) => {
+        if (err.name !== 'AbortError') errors = err.message;
+      },
+    );
+    const socket = await Promise.race([expected.arrived, ended.then(() => undefined)]);
+    expected.cancel();
+    return socket;
+  })().catch((err: Error) => {
+    errors = err.message;
+    return undefined;
+  });
   let used = false;
   return {
     cancel: () => {
+      if (used) return;
       used = true;
+      relay?.stop();
+      void arrived.then((socket) => socket?.destroy());
     },
     connect: async (dir, stdin) => {
       if (used) throw new Error('attach relay already used');
       used = true;
       const withStdin = wants.stdin && stdin;
-      const expected = await expectConnection();
-      const relay = launcher.relay(socketDir, expected.token, dir, withStdin);
-      let errors = '';
-      const ended = relay.outcome.then(
-        (outcome) => {
-          errors = outcome.stderr.toString().trim();
-        },
-        (err: Error) => {
-          if (err.name !== 'AbortError') errors = err.message;
-        },
-      );
-      // The relay connects back, or ends (why is on its stderr) without doing so.
-      const socket = await Promise.race([expected.arrived, ended.then(() => undefined)]);
-      expected.cancel();
+      const socket = await arrived;
       if (!socket)
         throw new BerthError(ErrorKind.FailedPrecondition, `cannot attach: ${errors || 'relay exited'}`);
+      socket.write(`${withStdin ? '1' : '0'} ${dir}\n`);
       // The relay's end of output is its end: the socket was half-open only for stdin.
       socket.once('end', () => socket.destroy());
       const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -143,11 +160,11 @@ function launchedRelay(
         {
           output: socket,
           stdin: withStdin ? halfCloser(socket) : undefined,
-          // The relay is done once its connection is: ended() may come a moment later.
-          closed: socketClosed,
+          // Gone with its connection and its process (whose stderr says why it failed, if it did).
+          closed: Promise.all([socketClosed, ended]).then(() => {}),
           stop: () => {
             socket.destroy();
-            relay.stop();
+            relay?.stop();
           },
         },
         wants,
