@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
@@ -74,6 +75,25 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
       inspected = await run('inspect', 'rm-restart');
     }
     assert.match(inspected.stderr, /No such object: rm-restart/);
+  });
+
+  it('the relay socket that launched processes connect back to is root-only and wants a token', async () => {
+    assert.equal((await run('run', '--rm', 'busybox', 'echo', 'relayed')).stdout, 'relayed\n');
+    const path = join(fixture.daemon.execRoot, 'relays.sock');
+    const mode = await runCommand('stat', ['-c', '%a %U', path]);
+    assert.equal(mode.stdout.trim(), '600 root');
+    // A connection with a wrong token is closed without a word; the daemon goes on.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection(path, () => socket.write(`${'0'.repeat(32)}\n0 /\n`));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    assert.equal(answer, '');
+    assert.equal((await run('run', '--rm', 'busybox', 'echo', 'still')).stdout, 'still\n');
   });
 
   it('top lists the container processes with ps columns', async () => {
