@@ -100,11 +100,6 @@ export class ProcessLauncher {
       .outcome;
   }
 
-  /** The launcher's pid, while one runs. */
-  get pid(): number | undefined {
-    return this.ensure()?.pid;
-  }
-
   private submit(
     op: 'R' | 'A' | 'C',
     values: readonly (string | undefined)[],

@@ -3,7 +3,7 @@ import { moveProcessToCgroup } from '../../cgroups/move.js';
 import { serializeSpec } from '../../containers/spec/oci.js';
 import { alreadyExists, BerthError, ErrorKind, errnoCode, wrap } from '../../core/errors.js';
 import { fullDiskNote } from '../../core/full-disk.js';
-import { activeLauncher, type ProcessLauncher } from '../../core/launcher.js';
+import { activeLauncher } from '../../core/launcher.js';
 import { traced } from '../../core/spans.js';
 import { mountAll, unmountUnder } from '../../snapshots/mount.js';
 import { runtimeErrorText } from '../oci-cli.js';
@@ -127,9 +127,8 @@ async function runConmon(
   const launcher = activeLauncher();
   const socketDir = relaySocketDir();
   let launch: ConmonLaunch;
-  if (launcher && socketDir) {
-    // The launcher lives in the monitors' cgroup: conmon is born there, with no move per container.
-    if (ctx.monitorCgroup) await placeLauncher(ctx, launcher, ctx.monitorCgroup);
+  // With a monitor cgroup each conmon is moved there before it forks: one spawned here has a pid to move.
+  if (launcher && socketDir && !ctx.monitorCgroup) {
     launch = await launchConmon(launcher, socketDir, ctx.conmonPath, args, { cwd: dir });
   } else {
     launch = spawnConmon(ctx.conmonPath, args, { cwd: dir });
@@ -155,25 +154,6 @@ async function runConmon(
   await launch.exited;
   const monitorPid = Number.parseInt(await readFile(conmonPidFile, 'utf8'), 10);
   return { pid: message.data, monitorPid };
-}
-
-/** The launcher pid last moved to the monitors' cgroup, and that move. */
-let placed: { pid: number; moved: Promise<void> } | undefined;
-
-/** Moves the launcher to the monitors' cgroup, once per launcher process. */
-async function placeLauncher(ctx: ConmonContext, launcher: ProcessLauncher, cgroup: string): Promise<void> {
-  const pid = launcher.pid;
-  if (pid === undefined) return;
-  if (placed?.pid !== pid) {
-    const moved = ctx
-      .cgroupLayout()
-      .then((layout) => moveProcessToCgroup(layout, cgroup, pid))
-      .catch((err: unknown) =>
-        ctx.logger.warn('cannot move the process launcher out of the daemon cgroup', { error: err }),
-      );
-    placed = { pid, moved };
-  }
-  await placed.moved;
 }
 
 /**
