@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -137,5 +137,59 @@ describe('process launcher', () => {
       broken.stop();
     }
     assert.equal(broken.available, false, 'not tried again at once');
+  });
+
+  describe('kernel calls (root only)', { skip: process.getuid?.() !== 0 && 'needs root' }, () => {
+    const mountsOn = async (path: string) =>
+      (await readFile('/proc/self/mountinfo', 'utf8'))
+        .split('\n')
+        .filter((line) => line.split(' ')[4] === path);
+
+    it('mounts with flags and data, unmounts a stack of mounts, and says EINVAL where nothing is mounted', async () => {
+      const target = await mkdtemp(join(dir, 'mnt-'));
+      await launcher.kernelCall('mount', ['tmpfs', target, 'tmpfs', '1', 'size=1m,mode=700']);
+      await launcher.kernelCall('mount', ['tmpfs', target, 'tmpfs', '0', 'size=2m']);
+      const [lower, upper] = await mountsOn(target);
+      assert.match(lower ?? '', / ro[, ].* tmpfs tmpfs ro,size=1024k,mode=700/);
+      assert.match(upper ?? '', / rw[, ].* tmpfs tmpfs rw,size=2048k/);
+      await launcher.kernelCall('umount-all', [target]);
+      assert.deepEqual(await mountsOn(target), []);
+      await assert.rejects(launcher.kernelCall('umount', [target, '0']), (err: LaunchError) => {
+        assert.equal(err.code, 'EINVAL');
+        assert.match(err.message, /umount .*mnt-.*: Invalid argument/);
+        return true;
+      });
+      await assert.rejects(launcher.kernelCall('mount', ['none', target, 'no-such-fs', '0', '']), {
+        code: 'ENODEV',
+      });
+    });
+
+    it("makes a network namespace with loopback up on a file, which a detached unmount frees (ip netns' work)", async () => {
+      const file = join(dir, 'netns');
+      await writeFile(file, '');
+      await launcher.kernelCall('netns', [file]);
+      const own = await readlink('/proc/self/ns/net');
+      const inside = await launcher.run('nsenter', [
+        `--net=${file}`,
+        'sh',
+        '-c',
+        'readlink /proc/self/ns/net; ip -o link show',
+      ]);
+      assert.equal(inside.code, 0, inside.stderr.toString());
+      const [ns = '', ...links] = inside.stdout.toString().trim().split('\n');
+      assert.notEqual(ns, own, 'a namespace of its own');
+      assert.equal(links.length, 1, 'loopback only');
+      assert.match(links[0] ?? '', /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+      await launcher.kernelCall('umount', [file, '2']);
+      assert.deepEqual(await mountsOn(file), []);
+    });
+
+    it('says why a call failed in its child, and the launcher goes on', async () => {
+      await assert.rejects(launcher.kernelCall('netns', [join(dir, 'missing', 'netns')]), {
+        code: 'ENOENT',
+        message: /bind the namespace on .*missing\/netns: No such file or directory/,
+      });
+      assert.equal((await launcher.run('true', [])).code, 0);
+    });
   });
 });

@@ -23,6 +23,9 @@ export interface LaunchOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The kernel calls the launcher makes itself (see launcher-script.ts, S). */
+export type KernelCall = 'mount' | 'umount' | 'umount-all' | 'netns';
+
 /** A program that could not be started: `code` is the errno name, as Node's spawn errors have. */
 export class LaunchError extends Error {
   constructor(
@@ -100,8 +103,18 @@ export class ProcessLauncher {
       .outcome;
   }
 
+  /**
+   * Makes a kernel call in a forked launcher (see launcher-script.ts, S):
+   * resolves once done, rejects with a LaunchError carrying the errno's name.
+   */
+  async kernelCall(call: KernelCall, args: readonly string[], options: { cwd?: string } = {}): Promise<void> {
+    const outcome = await this.submit('S', [options.cwd, call, ...args], undefined).outcome;
+    if (outcome.code !== 0)
+      throw new LaunchError('EIO', `${call} ended with ${outcome.signal ?? `code ${outcome.code}`}`);
+  }
+
   private submit(
-    op: 'R' | 'A' | 'C',
+    op: 'R' | 'A' | 'C' | 'S',
     values: readonly (string | undefined)[],
     signal: AbortSignal | undefined,
   ): { outcome: Promise<LaunchOutcome> } {

@@ -6,6 +6,7 @@ import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
 import { conflict, errnoCode, invalidArgument, permissionDenied } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
+import { kernelNetns, kernelUnmount } from '../core/kernel-calls.js';
 import type { Logger } from '../core/logger.js';
 import { traced } from '../core/spans.js';
 import type { PublishInput } from '../events/event.js';
@@ -280,9 +281,7 @@ export class BridgeContainerNetworking {
         () => false,
       )
     ) {
-      await traced('exit.network.netns', () =>
-        runCommand('ip', ['netns', 'delete', netnsName(record.Id)]),
-      ).catch((err: unknown) =>
+      await traced('exit.network.netns', () => deleteNetns(record.Id)).catch((err: unknown) =>
         this.log.warn('could not delete a container network namespace', { id: record.Id, error: err }),
       );
     }
@@ -341,7 +340,7 @@ export class BridgeContainerNetworking {
           () => false,
         )
       )
-        await runCommand('ip', ['netns', 'delete', netnsName(record.Id)]).catch(() => {});
+        await deleteNetns(record.Id).catch(() => {});
     }
     const result = await this.manager.reconcile(live);
     if (result.removed > 0) this.log.info('network reconcile removed stale endpoints', result);
@@ -397,10 +396,11 @@ export class BridgeContainerNetworking {
 }
 
 /**
- * Makes the container's named namespace with its loopback up: one
- * `unshare --net=<file> ip link set lo up` (as `ip netns add` would bind
- * it, without a second program for lo); `ip netns add` and the CNI
- * loopback plugin if that fails. A namespace left by a crash is replaced.
+ * Makes the container's named namespace with its loopback up: by the process
+ * launcher without a program, or one `unshare --net=<file> ip link set lo up`
+ * (as `ip netns add` would bind it, without a second program for lo);
+ * `ip netns add` and the CNI loopback plugin if that fails. A namespace left
+ * by a crash is replaced.
  */
 async function createNetns(containerId: string): Promise<void> {
   const path = netnsPathOf(containerId);
@@ -412,7 +412,8 @@ async function createNetns(containerId: string): Promise<void> {
     await placeholder();
   });
   try {
-    await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+    if (!(await kernelNetns(path)))
+      await runCommand('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
   } catch {
     await rm(path, { force: true });
     await runCommand('ip', ['netns', 'add', netnsName(containerId)]);
@@ -422,8 +423,23 @@ async function createNetns(containerId: string): Promise<void> {
 
 /** A namespace a crash left behind. */
 async function removeStaleNetns(containerId: string): Promise<void> {
-  await runCommand('ip', ['netns', 'delete', netnsName(containerId)]).catch(() => {});
+  await deleteNetns(containerId).catch(() => {});
   await rm(netnsPathOf(containerId), { force: true });
+}
+
+/** As `ip netns delete`: the namespace's bind mount goes (detached), then its file. */
+async function deleteNetns(containerId: string): Promise<void> {
+  const path = netnsPathOf(containerId);
+  let unmounted: boolean;
+  try {
+    unmounted = await kernelUnmount(path, { detach: true });
+  } catch (err) {
+    // Not mounted (a crash between the file and its bind): only the file is left.
+    if (errnoCode(err) !== 'EINVAL') throw err;
+    unmounted = true;
+  }
+  if (unmounted) await rm(path, { force: true });
+  else await runCommand('ip', ['netns', 'delete', netnsName(containerId)]);
 }
 
 function settingsOf(record: ContainerRecord): Settings {

@@ -3,13 +3,15 @@ import { release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { invalidArgument, wrap } from '../core/errors.js';
 import { runCommand } from '../core/exec.js';
+import { kernelMount, kernelUnmountAll } from '../core/kernel-calls.js';
 import type { Mount } from './snapshotter.js';
 
 /** mount(2) copies its options into one page; longer ones fail. */
 const OPTIONS_LIMIT = 4096 - 1;
 
 /**
- * Mounts `mounts` on `target` in order, with mount(8). If one fails, those
+ * Mounts `mounts` on `target` in order, with mount(2) from the process
+ * launcher, or mount(8) without one. If one fails, those
  * already mounted are unmounted again. An overlay whose lowerdir list makes
  * the options longer than a page is mounted with paths relative to their
  * common directory, from a mount(8) started in that directory (what
@@ -32,6 +34,12 @@ export async function mountAll(mounts: readonly Mount[], target: string): Promis
 /** Unmounts everything mounted on `target` (stacked mounts included). */
 export async function unmount(target: string): Promise<void> {
   const path = await realpath(target);
+  // umount2 until the kernel says nothing is mounted there: no mount table to read.
+  try {
+    if (await kernelUnmountAll(path)) return;
+  } catch (err) {
+    throw wrap(err, `failed to unmount ${target}`);
+  }
   while (await isMountPoint(path)) {
     try {
       await runCommand('umount', [path]);
@@ -91,6 +99,7 @@ async function mountOne(mount: Mount, target: string): Promise<void> {
     return;
   }
   const { options, cwd } = fitOptions(mount.options);
+  if (await kernelMount(mount.source, target, mount.type, options.split(','), cwd)) return;
   await runCommand('mount', ['-t', mount.type, '-o', options, mount.source, target], { cwd });
 }
 
