@@ -50,6 +50,14 @@ execFileSync(process.execPath, [berth, '--help'], { stdio: 'ignore' });
 // PATH is the one that built it (main.blob.node), else the bundle above.
 // Best effort: a Node that cannot build it leaves no blob.
 const blob = `${outdir}main.blob`;
+// Node's flags for the snapshot, when built and when run (V8 refuses a
+// snapshot built with other flags); bin/berth reads them from main.blob.node.
+// --no-rehash-snapshot: V8 otherwise draws a new hash seed in each process
+// and rehashes every table of the deserialized heap with it, ~5 ms of every
+// start. The seed is then the one drawn when the snapshot was built, which
+// stays on this machine; flooding a short-lived client's tables with
+// colliding keys could only slow that one command down.
+const SNAPSHOT_FLAGS = ['--no-rehash-snapshot'];
 const entry = `${outdir}snapshot-entry.cjs`;
 let standInDir;
 let standIn;
@@ -60,13 +68,13 @@ try {
   await writeFile(entry, snapshotEntry(await readFile(`${outdir}main.cjs`, 'utf8'), socketPath));
   // The warm-up run must not see a deferred CA file: it would stay in the snapshot.
   const { BERTH_DEFERRED_NODE_EXTRA_CA_CERTS: _deferred, ...env } = process.env;
-  execFileSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+  execFileSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', blob, '--build-snapshot', entry], {
     stdio: 'ignore',
     env,
     // A warm-up that never ends (a stand-in that stopped answering) fails the snapshot, not the build.
     timeout: 120_000,
   });
-  await writeFile(`${blob}.node`, `${process.execPath}\n`);
+  await writeFile(`${blob}.node`, `${process.execPath}\n${SNAPSHOT_FLAGS.join(' ')}\n`);
 } catch (err) {
   await rm(blob, { force: true });
   console.warn(`bundle-cli: no start-up snapshot (${err.message.split('\n')[0]}); bin/berth runs the bundle`);
