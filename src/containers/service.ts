@@ -714,13 +714,13 @@ export class ContainerService {
     }
     if (autoRemove) {
       // --rm removes the anonymous volumes too, as dockerd does.
-      await traced('rm.destroy', () => this.destroy(record, true, runtimeDeleted, snapshotRemoved)).catch(
-        (err: unknown) => {
-          this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
-          // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
-          this.waiters.removed(record.Id, status.exitCode);
-        },
-      );
+      await traced('rm.destroy', () =>
+        this.destroy(record, true, { runtimeDeleted, rootfsFreed, snapshotRemoved }),
+      ).catch((err: unknown) => {
+        this.deps.log.warn('auto-remove failed', { id: record.Id, error: err });
+        // `docker run --rm` waits for the removal: it must not wait forever for one that failed.
+        this.waiters.removed(record.Id, status.exitCode);
+      });
     }
   }
 
@@ -907,19 +907,25 @@ export class ContainerService {
   private async destroy(
     record: ContainerRecord,
     removeAnonymousVolumes: boolean,
-    runtimeDeleted?: Promise<void>,
-    snapshotRemoved?: Promise<void>,
+    exited:
+      | {
+          /** The exit's runtime delete, unmount and snapshot removal, under way (an auto-removal). */
+          runtimeDeleted: Promise<void>;
+          rootfsFreed: Promise<void>;
+          snapshotRemoved: Promise<void> | undefined;
+        }
+      | undefined = undefined,
   ): Promise<void> {
+    const runtimeDeleted = exited?.runtimeDeleted;
     // Networking is independent of the rest; the rootfs is unmounted once the
-    // runtime has let go of the container (or, with runtimeDeleted, whose
-    // process is gone: it is already unmounted), then volumes and snapshot go side by side.
-    const unmounted = (
-      runtimeDeleted
-        ? Promise.resolve()
-        : traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true })).catch(
-            () => {},
-          )
-    ).then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    // runtime has let go of the container (or, after an exit, by the exit's
+    // teardown), then volumes and snapshot go side by side.
+    const unmounted =
+      exited?.rootfsFreed ??
+      traced('rm.runtime', () => this.runtimeOf(record).delete(record.Id, { force: true }))
+        .catch(() => {})
+        .then(() => traced('rm.unmount', () => unmount(this.rootfsPath(record.Id))).catch(() => {}));
+    const snapshotRemoved = exited?.snapshotRemoved;
     // The empty mount point goes too (it was left in the exec root for every container),
     // once nothing can hold it: after the runtime let go.
     const removeMountPoint = () =>

@@ -39,8 +39,9 @@
  * S makes kernel calls in a forked launcher, in <cwd>, with no program: what
  * mount(8), umount(8) and ip-netns(8) would do, without their start-up and
  * their reading of the mount table, several ms each on the way of every
- * container. It ends as a program does (D, exit code 0), or with E and the
- * errno's name; ENOSYS where the launcher knows no system call numbers.
+ * container. It ends as a program does (D): exit code 0, or 1 with "<errno
+ * name> <why>" on its stderr; ENOSYS where the launcher knows no system
+ * call numbers.
  *   mount <source> <target> <fstype> <flags> <data>   mount(2)
  *   umount <target> <flags>                            umount2(2)
  *   umount-all <target>   umount2(2) until nothing is mounted on <target>
@@ -179,60 +180,159 @@ sub relay {
 # The system calls S makes, by architecture (the generic table for arm64 and riscv64).
 my %nr = do {
   my $machine = (POSIX::uname())[4];
-  $machine eq 'x86_64' ? (mount => 165, umount2 => 166, unshare => 272)
-    : $machine =~ /^(aarch64|riscv64)\z/ ? (mount => 40, umount2 => 39, unshare => 97)
+  $machine eq 'x86_64' ? (mount => 165, umount2 => 166, unshare => 272, setns => 308)
+    : $machine =~ /^(aarch64|riscv64)\z/ ? (mount => 40, umount2 => 39, unshare => 97, setns => 268)
     : ();
 };
 
+# Kernel calls run in workers: launcher children that wait for calls, each made in turn,
+# so that no call pays for a fork (a fork of perl copies the pages its reference counts
+# touch, about a ms each time). A call finds an idle worker, or a new one while there are
+# fewer than four (a slow unmount holds one up), or else a child of its own.
+my (%workers, @idle_workers);
+my $max_workers = 4;
+
+sub send_kernel_call {
+  my ($id, $cwd, @fields) = @_;
+  my $w;
+  unless (defined dec($cwd)) {
+    $w = pop(@idle_workers);
+    $w //= new_worker() if keys(%workers) < $max_workers;
+  }
+  if ($w) { $w->{id} = $id; syswrite($w->{to}, join(' ', $id, @fields) . "\n"); return; }
+  start_kernel_call($id, map { dec($_) } $cwd, @fields);
+}
+
+sub new_worker {
+  pipe(my $calls_r, my $calls_w) or return undef;
+  pipe(my $answers_r, my $answers_w) or return undef;
+  my $pid = fork();
+  return undef unless defined $pid;
+  if ($pid == 0) {
+    # Nothing of the launcher's stays open here (a program's pipes would not see their end).
+    my %keep = (fileno($calls_r) => 1, fileno($answers_w) => 1);
+    opendir(my $fds, '/proc/self/fd');
+    my @open = grep { /^\d+$/ && $_ > 2 && !$keep{$_} } readdir($fds);
+    closedir($fds);
+    POSIX::close($_) for @open;
+    open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null');
+    $SIG{CHLD} = 'DEFAULT';
+    work($calls_r, $answers_w);
+    POSIX::_exit(0);
+  }
+  close($calls_r); close($answers_w);
+  my $w = { pid => $pid, to => $calls_w, from => $answers_r, buf => '', id => undef };
+  $workers{fileno($answers_r)} = $w;
+  $sel->add($answers_r);
+  return $w;
+}
+
+# A worker: "<id> <call> <arg>..." in, "<id> -" (done) or "<id> <base64 errno-name why>" out.
+sub work {
+  my ($calls, $answers) = @_;
+  # Each netns call moves the worker into the namespace it makes: back home after each one,
+  # or the namespace would outlive its container for as long as the worker stays there.
+  open(my $home, '<', '/proc/self/ns/net');
+  my $buf = '';
+  while (1) {
+    my $n = sysread($calls, my $chunk, 65536);
+    next if !defined($n) && $! == Errno::EINTR();
+    return unless $n;
+    $buf .= $chunk;
+    while ($buf =~ s/^([^\n]*)\n//) {
+      my ($id, @f) = split(/ /, $1);
+      my ($call, @args) = map { dec($_) // '' } @f;
+      my $failed = guarded_kernel_call($call, @args);
+      if ($call eq 'netns' && $home && syscall($nr{setns}, fileno($home), 0x40000000) != 0) {
+        # Stuck in a container's namespace: no more calls here.
+        $failed //= [Errno::EIO(), "cannot return to the host's network namespace: $!"];
+        syswrite($answers, "$id " . enc(($errname{$failed->[0]} // 'EIO') . " $failed->[1]") . "\n");
+        return;
+      }
+      my $answer = $failed ? enc(($errname{$failed->[0]} // 'EIO') . " $failed->[1]") : '-';
+      syswrite($answers, "$id $answer\n");
+    }
+  }
+}
+
+# A worker's answer to the daemon, as a program's end: exit 0, or 1 with why on stderr.
+sub answered {
+  my ($w, $fh) = @_;
+  my $n = sysread($fh, my $buf, 65536);
+  return if !defined($n) && ($! == Errno::EINTR() || $! == Errno::EAGAIN());
+  if (!$n) {
+    $sel->remove($fh); delete $workers{fileno($fh)}; close($fh); close($w->{to});
+    @idle_workers = grep { $_ != $w } @idle_workers;
+    reply('D', $w->{id}, 1, 0, '-', enc("EIO the launcher's worker ended")) if defined $w->{id};
+    return;
+  }
+  $w->{buf} .= $buf;
+  while ($w->{buf} =~ s/^([^\n]*)\n//) {
+    my ($id, $answer) = split(/ /, $1);
+    reply('D', $id, $answer eq '-' ? 0 : 1, 0, '-', $answer);
+    $w->{id} = undef;
+    push @idle_workers, $w;
+  }
+}
+
+# The child ends as a program would, and the launcher does not wait for it:
+# exit 0, or 1 with "<errno name> <why>" on its stderr.
 sub start_kernel_call {
   my ($id, $cwd, $call, @args) = @_;
   start_process($id, undef, sub {
-    if (defined $cwd && !chdir($cwd)) { return "chdir $cwd: $!"; }
-    my $why = eval { kernel_call($call // '', map { $_ // '' } @args) };
-    if ($@) { $! = Errno::EINVAL(); return "$call: $@"; }
-    return $why if defined $why;
-    POSIX::_exit(0);
-  }, 1);
+    my $failed = defined $cwd && !chdir($cwd) ? [$! + 0, "chdir $cwd: $!"]
+      : guarded_kernel_call($call // '', map { $_ // '' } @args);
+    POSIX::_exit(0) unless $failed;
+    syswrite(STDERR, ($errname{$failed->[0]} // 'EIO') . " $failed->[1]");
+    POSIX::_exit(1);
+  }, 0);
 }
 
-# undef when done; why not, with $! set, otherwise. Numbers go to syscall as numbers (0 + ...),
-# strings as pointers to them; a 0 is a NULL pointer.
+sub guarded_kernel_call {
+  my @call = @_;
+  my $failed = eval { kernel_call(@call) };
+  return [Errno::EINVAL(), "$call[0]: $@"] if $@;
+  return $failed;
+}
+
+# undef when done, else [errno, why]. Numbers go to syscall as numbers (0 + ...), strings as
+# pointers to them (copies: syscall may write to them); a 0 is a NULL pointer.
+sub failed { my ($why) = @_; return [$! + 0, "$why: $!"]; }
+
 sub kernel_call {
   my ($call, @a) = @_;
-  unless (%nr) { $! = Errno::ENOSYS(); return "no system call numbers for this machine"; }
+  return [Errno::ENOSYS(), 'no system call numbers for this machine'] unless %nr;
   if ($call eq 'mount') {
     my ($source, $target, $type, $flags, $data) = @a;
     return undef if syscall($nr{mount}, $source, $target, $type, 0 + $flags, length $data ? $data : 0) == 0;
-    return "mount $target: $!";
+    return failed("mount $target");
   }
   if ($call eq 'umount') {
     my ($target, $flags) = @a;
     return undef if syscall($nr{umount2}, $target, 0 + $flags) == 0;
-    return "umount $target: $!";
+    return failed("umount $target");
   }
   if ($call eq 'umount-all') {
     # Every mount stacked on <target>, until the kernel says none is left there (EINVAL).
     my ($target) = @a;
     while (syscall($nr{umount2}, $target, 0) == 0) {}
     return undef if $! == Errno::EINVAL();
-    return "umount $target: $!";
+    return failed("umount $target");
   }
   if ($call eq 'netns') {
     my ($file) = @a;
-    syscall($nr{unshare}, 0x40000000) == 0 or return "unshare: $!";
+    syscall($nr{unshare}, 0x40000000) == 0 or return failed('unshare');
     # ip link set lo up: SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP, on a struct ifreq of 40 bytes.
-    socket(my $s, 2, 2, 0) or return "socket: $!";
+    socket(my $s, 2, 2, 0) or return failed('socket');
     my $ifr = pack('a16 x24', 'lo');
-    ioctl($s, 0x8913, $ifr) or return "loopback flags: $!";
+    ioctl($s, 0x8913, $ifr) or return failed('loopback flags');
     $ifr = pack('a16 S x22', 'lo', unpack('x16 S', $ifr) | 1);
-    ioctl($s, 0x8914, $ifr) or return "loopback up: $!";
-    # syscall may write to its string arguments: copies, not literals.
+    ioctl($s, 0x8914, $ifr) or return failed('loopback up');
     my ($self_ns, $none) = ('/proc/self/ns/net', 'none');
     return undef if syscall($nr{mount}, $self_ns, $file, $none, 4096, 0) == 0;
-    return "bind the namespace on $file: $!";
+    return failed("bind the namespace on $file");
   }
-  $! = Errno::ENOSYS();
-  return "no such call: $call";
+  return [Errno::ENOSYS(), "no such call: $call"];
 }
 
 sub start_process {
@@ -342,7 +442,7 @@ while (1) {
           start_connected($id, $sockdir, $token, $cwd, $env, $file, map { $_ // '' } @args);
         } elsif ($op eq 'S') {
           my $id = shift @f;
-          start_kernel_call($id, map { dec($_) } @f);
+          send_kernel_call($id, @f);
         } elsif ($op eq 'K') {
           my $job = $jobs{$f[0]};
           kill($f[1], $job->{pid}) if $job && !defined $job->{status};
@@ -350,6 +450,7 @@ while (1) {
       }
       next;
     }
+    if (my $w = $workers{fileno($fh)}) { answered($w, $fh); next; }
     my $entry = $by_fh{fileno($fh)} or next;
     my ($job, $which) = @$entry;
     my $n = sysread($fh, my $buf, 65536);

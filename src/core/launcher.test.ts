@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -182,6 +182,13 @@ describe('process launcher', () => {
       assert.match(links[0] ?? '', /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
       await launcher.kernelCall('umount', [file, '2']);
       assert.deepEqual(await mountsOn(file), []);
+      // Nothing stays in it (the launcher's process that made it went back to the host's).
+      const holders: string[] = [];
+      for (const pid of await readdir('/proc')) {
+        if (!/^\d+$/.test(pid)) continue;
+        if ((await readlink(`/proc/${pid}/ns/net`).catch(() => '')) === ns) holders.push(pid);
+      }
+      assert.deepEqual(holders, []);
     });
 
     it('says why a call failed in its child, and the launcher goes on', async () => {

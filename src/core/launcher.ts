@@ -109,8 +109,10 @@ export class ProcessLauncher {
    */
   async kernelCall(call: KernelCall, args: readonly string[], options: { cwd?: string } = {}): Promise<void> {
     const outcome = await this.submit('S', [options.cwd, call, ...args], undefined).outcome;
-    if (outcome.code !== 0)
-      throw new LaunchError('EIO', `${call} ended with ${outcome.signal ?? `code ${outcome.code}`}`);
+    if (outcome.code === 0) return;
+    const said = /^(E[A-Z0-9]+) ([^]*)$/.exec(outcome.stderr.toString());
+    if (said) throw new LaunchError(said[1]!, said[2]!);
+    throw new LaunchError('EIO', `${call} ended with ${outcome.signal ?? `code ${outcome.code}`}`);
   }
 
   private submit(
