@@ -62,6 +62,11 @@ export function kernelNetns(file: string): Promise<boolean> {
   return call('netns', [file]);
 }
 
+/** The host's network interface `name` goes (as `ip link delete`); one already gone is fine. */
+export function kernelLinkDelete(name: string): Promise<boolean> {
+  return call('link-del', [name]);
+}
+
 async function call(kind: KernelCall, args: readonly string[], cwd?: string): Promise<boolean> {
   const launcher = activeLauncher();
   if (!launcher) return false;

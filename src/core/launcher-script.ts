@@ -46,6 +46,7 @@
  *   umount <target> <flags>                            umount2(2)
  *   umount-all <target>   umount2(2) until nothing is mounted on <target>
  *   netns <file>   a new network namespace, loopback up, bound on <file>
+ *   link-del <name>   the host's network interface <name> deleted (none is fine)
  */
 export const LAUNCHER_SCRIPT = String.raw`
 use strict;
@@ -188,9 +189,11 @@ my %nr = do {
 # Kernel calls run in workers: launcher children that wait for calls, each made in turn,
 # so that no call pays for a fork (a fork of perl copies the pages its reference counts
 # touch, about a ms each time). A call finds an idle worker, or a new one while there are
-# fewer than four (a slow unmount holds one up), or else a child of its own.
+# fewer than four (a slow unmount holds one up), or else a child of its own. Workers idle
+# for 10 s end.
 my (%workers, @idle_workers);
 my $max_workers = 4;
+my $worker_idle_seconds = $ENV{BERTH_LAUNCHER_WORKER_IDLE} // 10;
 
 sub send_kernel_call {
   my ($id, $cwd, @fields) = @_;
@@ -271,7 +274,20 @@ sub answered {
     my ($id, $answer) = split(/ /, $1);
     reply('D', $id, $answer eq '-' ? 0 : 1, 0, '-', $answer);
     $w->{id} = undef;
+    $w->{idle_since} = time;
     push @idle_workers, $w;
+  }
+}
+
+# Workers idle for 10 s (BERTH_LAUNCHER_WORKER_IDLE) end, each holding some MiB: the
+# launcher closes their input, never while a call may be on its way to them.
+sub retire_idle_workers {
+  my $now = time;
+  for my $w (grep { $now - $_->{idle_since} >= $worker_idle_seconds } @idle_workers) {
+    @idle_workers = grep { $_ != $w } @idle_workers;
+    delete $workers{fileno($w->{from})};
+    $sel->remove($w->{from});
+    close($w->{from}); close($w->{to});
   }
 }
 
@@ -331,6 +347,21 @@ sub kernel_call {
     my ($self_ns, $none) = ('/proc/self/ns/net', 'none');
     return undef if syscall($nr{mount}, $self_ns, $file, $none, 4096, 0) == 0;
     return failed("bind the namespace on $file");
+  }
+  if ($call eq 'link-del') {
+    # ip link delete <name>: RTM_DELLINK (17) by IFLA_IFNAME (3), acknowledged (NLM_F_REQUEST|NLM_F_ACK).
+    my ($name) = @a;
+    socket(my $nl, 16, 3, 0) or return failed('netlink socket');
+    my $attr = pack('S S Z*', 4 + length($name) + 1, 3, $name);
+    $attr .= "\0" x ((4 - length($attr) % 4) % 4);
+    my $body = pack('C C S l L L', 0, 0, 0, 0, 0, 0) . $attr;
+    defined(send($nl, pack('L S S L L', 16 + length($body), 17, 5, 1, 0) . $body, 0)) or return failed('netlink send');
+    defined(recv($nl, my $answer, 8192, 0)) or return failed('netlink receive');
+    my ($type, $error) = (unpack('x4 S', $answer), unpack('x16 l', $answer));
+    # NLMSG_ERROR (2) carries the result: 0, or -ENODEV (19) for a link already gone.
+    return undef if $type != 2 || $error == 0 || $error == -19;
+    $! = -$error;
+    return failed("delete link $name");
   }
   return [Errno::ENOSYS(), "no such call: $call"];
 }
@@ -418,6 +449,7 @@ while (1) {
   my @ready = IO::Select::select($sel, $wsel->count ? $wsel : undef, undef, 1);
   flush_out() if length $outbuf;
   reap();
+  retire_idle_workers() if @idle_workers;
   next unless @ready && $ready[0];
   for my $fh (@{ $ready[0] }) {
     if ($fh == $wake_r) { sysread($wake_r, my $junk, 512); next; }

@@ -191,6 +191,65 @@ describe('process launcher', () => {
       assert.deepEqual(holders, []);
     });
 
+    it('deletes a network interface (both ends of a veth), and one already gone is fine', async () => {
+      const name = `blt${process.pid % 100000}`;
+      const made = await launcher.run('ip', [
+        'link',
+        'add',
+        `${name}a`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${name}b`,
+      ]);
+      assert.equal(made.code, 0, made.stderr.toString());
+      try {
+        await launcher.kernelCall('link-del', [`${name}a`]);
+        assert.notEqual(
+          (await launcher.run('ip', ['link', 'show', `${name}b`])).code,
+          0,
+          'the peer went too',
+        );
+        await launcher.kernelCall('link-del', [`${name}a`]);
+      } finally {
+        await launcher.run('ip', ['link', 'delete', `${name}a`]);
+      }
+    });
+
+    it('keeps workers for calls only while they are used', async () => {
+      const original = process.env['BERTH_LAUNCHER_WORKER_IDLE'];
+      process.env['BERTH_LAUNCHER_WORKER_IDLE'] = '1';
+      const quick = new ProcessLauncher();
+      try {
+        const pid = (await quick.run('sh', ['-c', 'echo $PPID'])).stdout.toString().trim();
+        const children = async () => {
+          const found: string[] = [];
+          for (const entry of await readdir('/proc')) {
+            const status = /^\d+$/.test(entry)
+              ? await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '')
+              : '';
+            if (new RegExp(`\\nPPid:\\s+${pid}\\n`).test(status)) found.push(entry);
+          }
+          return found;
+        };
+        const missing = join(dir, 'not-mounted');
+        const calls = [1, 2, 3].map(() =>
+          quick.kernelCall('umount', [missing, '0']).catch((err: LaunchError) => err.code),
+        );
+        assert.deepEqual(await Promise.all(calls), ['ENOENT', 'ENOENT', 'ENOENT']);
+        const busy = (await children()).length;
+        assert.ok(busy >= 1 && busy <= 3, `${busy} workers for 3 calls at once`);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        assert.deepEqual(await children(), [], 'idle workers end');
+        await assert.rejects(quick.kernelCall('umount', [missing, '0']), { code: 'ENOENT' });
+      } finally {
+        quick.stop();
+        if (original === undefined) delete process.env['BERTH_LAUNCHER_WORKER_IDLE'];
+        else process.env['BERTH_LAUNCHER_WORKER_IDLE'] = original;
+      }
+    });
+
     it('says why a call failed in its child, and the launcher goes on', async () => {
       await assert.rejects(launcher.kernelCall('netns', [join(dir, 'missing', 'netns')]), {
         code: 'ENOENT',

@@ -24,7 +24,7 @@ export interface LaunchOptions {
 }
 
 /** The kernel calls the launcher makes itself (see launcher-script.ts, S). */
-export type KernelCall = 'mount' | 'umount' | 'umount-all' | 'netns';
+export type KernelCall = 'mount' | 'umount' | 'umount-all' | 'netns' | 'link-del';
 
 /** A program that could not be started: `code` is the errno name, as Node's spawn errors have. */
 export class LaunchError extends Error {

@@ -86,9 +86,21 @@ export class BridgeDriver implements NetworkDriver {
       await forgetUdpFlows(published);
     }
     const cached = await this.readCache(endpoint);
-    // A namespace that is gone took the veth with it, and static IPAM keeps no
-    // state: the DEL (two plugin runs) would have nothing left to undo.
+    // A namespace that is gone takes the veth with it, and static IPAM keeps no
+    // state: the DEL (two plugin runs) would have nothing left to undo. The kernel
+    // frees a namespace in the background, though: the host's end of the veth
+    // is deleted here, so that none is left once the container is gone.
     if (!(await exists(endpoint.netnsPath))) {
+      const hostEnds = (cached?.result?.interfaces ?? []).filter(
+        (link) => !link.sandbox && link.name !== network.bridgeName,
+      );
+      for (const link of hostEnds)
+        await deleteLink(link.name).catch((err: unknown) =>
+          this.options.logger.warn('could not delete the host end of a veth', {
+            link: link.name,
+            error: err,
+          }),
+        );
       await rm(this.cachePath(endpoint), { force: true });
       return;
     }

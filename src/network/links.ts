@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, writeFile } from 'node:fs/promises';
 import { invalidArgument } from '../core/errors.js';
+import { kernelLinkDelete } from '../core/kernel-calls.js';
 import { runChecked } from './process.js';
 
 /** Options of {@link ensureBridge}. */
@@ -61,6 +62,7 @@ export async function routeDefaultVia(netnsPath: string, gateway: string, ifName
 
 /** Deletes a link if it exists. */
 export async function deleteLink(name: string): Promise<void> {
+  if (await kernelLinkDelete(name)) return;
   if (await linkExists(name)) await runChecked('ip', ['link', 'delete', 'dev', name]);
 }
 
