@@ -687,7 +687,9 @@ export class ContainerService {
     // race with this); an auto-removed one does not wait.
     const rootfsFreed = autoRemove ? unmountRootfs() : runtimeDeleted.then(unmountRootfs);
     // An auto-removed container's snapshot record goes alongside the teardown (its files after the unmount).
-    const snapshotRemoved = autoRemove ? this.removeSnapshot(record, rootfsFreed) : undefined;
+    const snapshotRemoved = autoRemove
+      ? this.removeSnapshot(record, rootfsFreed, { durable: false })
+      : undefined;
     // The disconnects come before the volume unmounts, in dockerd's order of events.
     const detached = (async () => {
       await this.deps.networking
@@ -725,9 +727,15 @@ export class ContainerService {
   }
 
   /** Removes a container's snapshot: its record at once, its files once `released` (the unmount) is done. */
-  private removeSnapshot(record: ContainerRecord, released: Promise<void>): Promise<void> {
+  private removeSnapshot(
+    record: ContainerRecord,
+    released: Promise<void>,
+    options: { durable?: boolean } = {},
+  ): Promise<void> {
     return traced('rm.snapshot', () =>
-      this.freeingLogSpace(record, () => this.deps.snapshotter.remove(record.SnapshotKey, { released })),
+      this.freeingLogSpace(record, () =>
+        this.deps.snapshotter.remove(record.SnapshotKey, { released, ...options }),
+      ),
     ).catch((err: unknown) =>
       this.deps.log.warn('could not remove container snapshot', { id: record.Id, error: err }),
     );

@@ -67,6 +67,15 @@ export function kernelLinkDelete(name: string): Promise<boolean> {
   return call('link-del', [name]);
 }
 
+/**
+ * `rm -rf path` by a launcher worker, without the event loop: Node's
+ * recursive rm takes a thread-pool round trip per entry. Links are not
+ * followed; a path already gone is fine.
+ */
+export function kernelRemoveTree(path: string): Promise<boolean> {
+  return call('rm-tree', [path]);
+}
+
 async function call(kind: KernelCall, args: readonly string[], cwd?: string): Promise<boolean> {
   const launcher = activeLauncher();
   if (!launcher) return false;

@@ -47,6 +47,7 @@
  *   umount-all <target>   umount2(2) until nothing is mounted on <target>
  *   netns <file>   a new network namespace, loopback up, bound on <file>
  *   link-del <name>   the host's network interface <name> deleted (none is fine)
+ *   rm-tree <path>    rm -rf <path>, links not followed
  */
 export const LAUNCHER_SCRIPT = String.raw`
 use strict;
@@ -363,7 +364,26 @@ sub kernel_call {
     $! = -$error;
     return failed("delete link $name");
   }
+  if ($call eq 'rm-tree') {
+    my ($path) = @a;
+    return remove_tree($path);
+  }
   return [Errno::ENOSYS(), "no such call: $call"];
+}
+
+# rm -rf: lstat, never following a link; a path already gone is fine.
+sub remove_tree {
+  my ($path) = @_;
+  unless (lstat($path)) { return $! == Errno::ENOENT() ? undef : failed("lstat $path"); }
+  unless (-d _) { return unlink($path) || $! == Errno::ENOENT() ? undef : failed("unlink $path"); }
+  opendir(my $dir, $path) or return failed("opendir $path");
+  my @entries = grep { $_ ne '.' && $_ ne '..' } readdir($dir);
+  closedir($dir);
+  for my $entry (@entries) {
+    my $failed = remove_tree("$path/$entry");
+    return $failed if $failed;
+  }
+  return rmdir($path) || $! == Errno::ENOENT() ? undef : failed("rmdir $path");
 }
 
 sub start_process {
@@ -394,20 +414,13 @@ sub start_process {
     POSIX::_exit(127);
   }
   close($_) for ($out_w, $err_w, $in_r, $fail_w);
-  my $failed = '';
-  while (1) { my $n = sysread($fail_r, my $buf, 4096); last if !defined($n) && $! != Errno::EINTR(); last if defined($n) && $n == 0; $failed .= $buf if defined $n; }
-  close($fail_r);
-  if (length $failed >= 4) {
-    my $errno = unpack('N', substr($failed, 0, 4));
-    waitpid($pid, 0);
-    close($_) for ($out_r, $err_r, $in_w);
-    return reply('E', $id, $errname{$errno} // 'EIO', enc(substr($failed, 4)));
-  }
-  my $job = { id => $id, pid => $pid, out => '', err => '', open => 2, input => $input // '', in => $in_w };
+  # Whether the exec failed is read with the output, not waited for here: the next
+  # program is forked meanwhile (a child takes a while to reach its exec).
+  my $job = { id => $id, pid => $pid, out => '', err => '', fail => '', open => 3, input => $input // '', in => $in_w };
   # A relay reads no stdin.
   unless (defined $input) { close($in_w); $job->{in} = undef; }
   $jobs{$id} = $job; $by_pid{$pid} = $job;
-  for ([$out_r, 'out'], [$err_r, 'err']) { $by_fh{fileno($_->[0])} = [$job, $_->[1], $_->[0]]; $sel->add($_->[0]); }
+  for ([$out_r, 'out'], [$err_r, 'err'], [$fail_r, 'fail']) { $by_fh{fileno($_->[0])} = [$job, $_->[1], $_->[0]]; $sel->add($_->[0]); }
   if ($job->{in}) { my $fl = fcntl($in_w, POSIX::F_GETFL(), 0); fcntl($in_w, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()); }
   feed($job);
 }
@@ -426,6 +439,11 @@ sub feed {
 sub maybe_done {
   my ($job) = @_;
   return unless $job->{open} == 0 && defined $job->{status};
+  if (length $job->{fail} >= 4) {
+    delete $jobs{$job->{id}};
+    my $errno = unpack('N', substr($job->{fail}, 0, 4));
+    return reply('E', $job->{id}, $errname{$errno} // 'EIO', enc(substr($job->{fail}, 4)));
+  }
   my $st = $job->{status};
   my ($code, $sig) = POSIX::WIFEXITED($st) ? (POSIX::WEXITSTATUS($st), 0) : (-1, POSIX::WTERMSIG($st));
   delete $jobs{$job->{id}};

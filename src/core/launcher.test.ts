@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -215,6 +215,21 @@ describe('process launcher', () => {
       } finally {
         await launcher.run('ip', ['link', 'delete', `${name}a`]);
       }
+    });
+
+    it('removes a tree without following its links, and a tree already gone is fine', async () => {
+      const tree = join(dir, 'tree');
+      const outside = join(dir, 'outside');
+      await mkdir(join(tree, 'a', 'b', 'c'), { recursive: true });
+      await mkdir(outside);
+      await writeFile(join(outside, 'keep'), 'kept');
+      await writeFile(join(tree, 'a', 'b', 'c', 'file'), 'x', { mode: 0 });
+      await symlink(outside, join(tree, 'a', 'link-to-outside'));
+      await symlink(join(outside, 'keep'), join(tree, 'file-link'));
+      await launcher.kernelCall('rm-tree', [tree]);
+      await assert.rejects(readdir(tree), { code: 'ENOENT' });
+      assert.equal(await readFile(join(outside, 'keep'), 'utf8'), 'kept');
+      await launcher.kernelCall('rm-tree', [tree]);
     });
 
     it('keeps workers for calls only while they are used', async () => {

@@ -24,7 +24,7 @@ export interface LaunchOptions {
 }
 
 /** The kernel calls the launcher makes itself (see launcher-script.ts, S). */
-export type KernelCall = 'mount' | 'umount' | 'umount-all' | 'netns' | 'link-del';
+export type KernelCall = 'mount' | 'umount' | 'umount-all' | 'netns' | 'link-del' | 'rm-tree';
 
 /** A program that could not be started: `code` is the errno name, as Node's spawn errors have. */
 export class LaunchError extends Error {
@@ -110,7 +110,7 @@ export class ProcessLauncher {
   async kernelCall(call: KernelCall, args: readonly string[], options: { cwd?: string } = {}): Promise<void> {
     const outcome = await this.submit('S', [options.cwd, call, ...args], undefined).outcome;
     if (outcome.code === 0) return;
-    const said = /^(E[A-Z0-9]+) ([^]*)$/.exec(outcome.stderr.toString());
+    const said = /^(E[A-Z0-9]+) (.*)$/s.exec(outcome.stderr.toString());
     if (said) throw new LaunchError(said[1]!, said[2]!);
     throw new LaunchError('EIO', `${call} ended with ${outcome.signal ?? `code ${outcome.code}`}`);
   }

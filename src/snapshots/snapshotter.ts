@@ -80,6 +80,12 @@ export interface RemoveOptions {
    * unmounted): the record may go before, the files only after.
    */
   released?: Promise<void>;
+  /**
+   * false: the removal of the record need not survive a power loss (an
+   * auto-removed container's: start-up removes a container snapshot that no
+   * container owns). A crash of the process alone loses nothing either way.
+   */
+  durable?: boolean;
 }
 
 export interface Snapshotter {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fixturesMissing, imageFixturesDir } from '../../testing/paths.js';
@@ -98,5 +98,18 @@ describe('overlay snapshotter', { skip }, () => {
     const again = await createOverlaySnapshotter(root);
     assert.deepEqual(await readdir(join(root, 'snapshots')), ['1']);
     assert.equal((await again.stat('kept')).name, 'kept');
+  });
+
+  it('removes a record whose files are already gone (a non-durable removal a power loss undid)', async () => {
+    const root = join(scratch, 'undone');
+    const snapshotter = await createOverlaySnapshotter(root);
+    await snapshotter.prepare('container-x', undefined);
+    await snapshotter.remove('container-x', { durable: false });
+    assert.deepEqual(await readdir(join(root, 'snapshots')), []);
+    // What a power loss may leave: the record back, its directory not.
+    const mounts = await snapshotter.prepare('container-y', undefined);
+    await rm(dirname(layerDir(mounts)), { recursive: true });
+    await snapshotter.remove('container-y');
+    await assert.rejects(snapshotter.stat('container-y'), { message: /not found/ });
   });
 });

@@ -2,12 +2,15 @@ import { chown, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   alreadyExists,
+  errnoCode,
   failedPrecondition,
   fileWriteError,
   invalidArgument,
   notFound,
 } from '../../core/errors.js';
 import type { IdMap } from '../../core/id-map.js';
+import { kernelRemoveTree } from '../../core/kernel-calls.js';
+import { traced } from '../../core/spans.js';
 import { diskUsage } from '../disk-usage.js';
 import {
   type Mount,
@@ -125,20 +128,35 @@ class OverlaySnapshotter implements Snapshotter {
 
   async remove(key: string, options: RemoveOptions = {}): Promise<void> {
     this.checkOpen();
-    const id = await this.state.update((draft) => {
-      const record = draft.snapshots[key];
-      if (!record) throw notFound(`snapshot ${key} not found`);
-      const child = Object.entries(draft.snapshots).find(([, other]) => other.parent === key)?.[0];
-      if (child !== undefined)
-        throw failedPrecondition(`cannot remove snapshot ${key}: ${child} depends on it`);
-      delete draft.snapshots[key];
-      return record.id;
-    });
+    const id = await traced('snapshot.remove.record', () =>
+      this.state.update(
+        (draft) => {
+          const record = draft.snapshots[key];
+          if (!record) throw notFound(`snapshot ${key} not found`);
+          const child = Object.entries(draft.snapshots).find(([, other]) => other.parent === key)?.[0];
+          if (child !== undefined)
+            throw failedPrecondition(`cannot remove snapshot ${key}: ${child} depends on it`);
+          delete draft.snapshots[key];
+          return record.id;
+        },
+        options.durable === false ? { durable: false } : {},
+      ),
+    );
     // The record is gone; a directory left by a crash here is an orphan, removed on next open.
     await options.released;
-    const doomed = join(this.root, 'snapshots', `rm-${id}`);
-    await rename(join(this.root, 'snapshots', id), doomed);
-    await rm(doomed, { recursive: true, force: true });
+    await traced('snapshot.remove.files', async () => {
+      const doomed = join(this.root, 'snapshots', `rm-${id}`);
+      try {
+        await rename(join(this.root, 'snapshots', id), doomed);
+      } catch (err) {
+        // A record that came back after a power loss whose files had gone: nothing to remove.
+        if (errnoCode(err) === 'ENOENT') return;
+        throw err;
+      }
+      // Done when the space is free again: a full disk waits for it.
+      const removed = await kernelRemoveTree(doomed).catch(() => false);
+      if (!removed) await rm(doomed, { recursive: true, force: true });
+    });
   }
 
   async walk(fn: (info: SnapshotInfo) => void | Promise<void>, filter?: WalkFilter): Promise<void> {

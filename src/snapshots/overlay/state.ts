@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { errnoCode, invalidArgument } from '../../core/errors.js';
-import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { writeFileAtomic, writeFileReplacing } from '../../core/fs-atomic.js';
 import type { SnapshotKind, SnapshotUsage } from '../snapshotter.js';
 
 /** One snapshot as stored: its directory id and metadata. */
@@ -59,14 +59,19 @@ export class SnapshotStateFile {
 
   /**
    * Runs `change` alone (after earlier changes finish) on a copy of the state,
-   * then persists the copy. If `change` or the write fails, the state is as
+   * then persists the copy (fsynced unless `durable` is false). If `change` or the write fails, the state is as
    * before. `change` may do filesystem work of its own before returning.
    */
-  update<T>(change: (draft: SnapshotState) => Promise<T> | T): Promise<T> {
+  update<T>(
+    change: (draft: SnapshotState) => Promise<T> | T,
+    options: { durable?: boolean } = {},
+  ): Promise<T> {
     const run = this.queue.then(async () => {
       const draft = structuredClone(this.state);
       const result = await change(draft);
-      await writeFileAtomic(this.path, `${JSON.stringify(draft, null, 1)}\n`, 0o600);
+      // Not durable: replaced atomically without fsync (the next durable write syncs it too).
+      const write = options.durable === false ? writeFileReplacing : writeFileAtomic;
+      await write(this.path, `${JSON.stringify(draft, null, 1)}\n`, 0o600);
       this.state = draft;
       return result;
     });
