@@ -4,7 +4,6 @@
  * runtime detection. docs/runtime.md describes the protocol.
  */
 export { connectAttachSocket } from './attach/session.js';
-export { reopenLog } from './conmon/control.js';
 export { type ConmonRuntimeOptions, createConmonRuntime, findExecutable } from './conmon/factory.js';
 export { detectRuntimes, type RuntimeChoice, type RuntimeInfo } from './detect.js';
 export {

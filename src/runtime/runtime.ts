@@ -81,19 +81,6 @@ export function isRuntimeUpdater(runtime: Runtime): runtime is Runtime & Runtime
   return typeof (runtime as Partial<RuntimeUpdater>).update === 'function';
 }
 
-/**
- * An optional ability (check with {@link isRuntimeLogReopener}): telling the
- * monitor to reopen a container's log file after it was rotated away.
- */
-export interface RuntimeLogReopener {
-  reopenLog(id: string): Promise<void>;
-}
-
-/** True when `runtime` can reopen a container's log file. */
-export function isRuntimeLogReopener(runtime: Runtime): runtime is Runtime & RuntimeLogReopener {
-  return typeof (runtime as Partial<RuntimeLogReopener>).reopenLog === 'function';
-}
-
 /** What `create` needs. */
 export interface CreateOptions {
   /** Written as the bundle's config.json; `root.path` is replaced when `rootfs` is given. */

@@ -19,12 +19,11 @@ import type {
   ExitStatus,
   Runtime,
   RuntimeCleaner,
-  RuntimeLogReopener,
   RuntimeUpdater,
   TerminalSize,
 } from '../runtime.js';
 import type { ConmonContext } from './context.js';
-import { reopenLog, writeControl } from './control.js';
+import { writeControl } from './control.js';
 import { createContainer, removeBundle } from './create.js';
 import { execInContainer } from './exec.js';
 import { readExitFile, UNKNOWN_EXIT_CODE, waitForFile } from './exits.js';
@@ -39,7 +38,7 @@ const MONITOR_EXIT_TIMEOUT_MS = 10_000;
  * OCI runtime's state and conmon's exit files, so a fresh instance manages
  * what an earlier one (an earlier daemon) created.
  */
-export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, RuntimeLogReopener {
+export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater {
   constructor(private readonly ctx: ConmonContext) {}
 
   get name(): string {
@@ -145,11 +144,6 @@ export class ConmonRuntime implements Runtime, RuntimeCleaner, RuntimeUpdater, R
     const paths = this.ctx.layout.bundle(id);
     if (execId === undefined && !record.terminal) throw failedPrecondition(`container ${id} has no TTY`);
     await writeControl(execId === undefined ? paths.ctl : paths.exec(execId).ctl, size);
-  }
-
-  async reopenLog(id: string): Promise<void> {
-    await this.record(id);
-    await reopenLog(this.ctx.layout.bundle(id).ctl);
   }
 
   async closeStdin(id: string): Promise<void> {

@@ -5,7 +5,6 @@ import type { TerminalSize } from '../runtime.js';
 
 /** conmon's ctl message types (config.h). */
 const WIN_RESIZE_EVENT = 1;
-const REOPEN_LOGS_EVENT = 2;
 
 /**
  * Writes one message to conmon's `ctl` fifo: "<type> <height> <width>\n".
@@ -33,9 +32,4 @@ export function writeControl(ctlPath: string, size: TerminalSize): Promise<void>
   const height = Math.max(0, Math.trunc(size.height));
   const width = Math.max(0, Math.trunc(size.width));
   return writeCtl(ctlPath, `${WIN_RESIZE_EVENT} ${height} ${width}\n`);
-}
-
-/** Asks conmon to reopen the log file (after something rotated it away). */
-export function reopenLog(ctlPath: string): Promise<void> {
-  return writeCtl(ctlPath, `${REOPEN_LOGS_EVENT} 0 0\n`);
 }
