@@ -8,7 +8,7 @@
  * the daemon's data and exec roots, iptables rules of its own chains (named after
  * its data root), bridges holding an address of its own address pool, veths
  * plugged into those bridges, network namespaces and cgroups of the container IDs
- * the caller has seen, processes whose command line names its exec root.
+ * the caller has seen, processes whose command line names its exec or data root.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -112,7 +112,8 @@ export async function snapshotOwned(
     vethsOf(bridges),
     namespacesOf(ids),
     cgroupsOf(ids),
-    processesNaming(roots.execRoot, roots.daemonPid),
+    // conmon names the exec root, a log keeper its container's log in the data root.
+    processesNaming([roots.execRoot, roots.dataRoot], roots.daemonPid),
     tempFilesUnder(roots.dataRoot),
   ]);
   return { mounts, iptables, bridges, veths, netns, cgroups, processes, tempFiles };
@@ -219,16 +220,17 @@ async function cgroupsOf(ids: Set<string>): Promise<string[]> {
   return [...new Set(out)].sort();
 }
 
-async function processesNaming(execRoot: string, exceptPid?: number): Promise<string[]> {
+async function processesNaming(roots: readonly string[], exceptPid?: number): Promise<string[]> {
   const out: string[] = [];
+  const names = (arg: string) => roots.some((root) => arg.includes(root));
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid) || Number(pid) === exceptPid || Number(pid) === process.pid) continue;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes(execRoot)) continue;
+    if (!names(cmdline)) continue;
     const argv = cmdline.split('\0').filter(Boolean);
-    // berthd itself (a restarted one has a new pid) names its exec root with --exec-root.
+    // berthd itself (a restarted one has a new pid) names its roots with --data-root and --exec-root.
     if (argv.some((arg) => arg.endsWith('/berthd'))) continue;
-    out.push(`${argv[0]?.split('/').pop()} ${argv.find((a) => a.includes(execRoot)) ?? ''}`);
+    out.push(`${argv[0]?.split('/').pop()} ${argv.find(names) ?? ''}`);
   }
   return out.sort();
 }
