@@ -163,7 +163,11 @@ export class ContainerService {
     const image = await traced('create.image', () => this.deps.images.resolve(imageRef));
     const id = generateId();
     const snapshotKey = `container-${id}`;
-    await traced('create.snapshot', () => this.deps.snapshotter.prepare(snapshotKey, image.topLayer));
+    // An auto-removed container's layer: its record is saved without fsync, as the container's is.
+    const durable = !body.HostConfig?.AutoRemove;
+    await traced('create.snapshot', () =>
+      this.deps.snapshotter.prepare(snapshotKey, image.topLayer, durable ? {} : { durable }),
+    );
     this.deps.refs.addSnapshot(
       { kind: 'container', id },
       { snapshotter: this.deps.snapshotterName, key: snapshotKey },

@@ -62,6 +62,12 @@ export interface Mount {
 /** Options for creating a snapshot. */
 export interface SnapshotOptions {
   labels?: Record<string, string>;
+  /**
+   * false: the new record need not survive a power loss (an auto-removed
+   * container's: start-up removes such a container, and the directories no
+   * record names). A crash of the process alone loses nothing either way.
+   */
+  durable?: boolean;
 }
 
 /** Selects snapshots in {@link Snapshotter.walk}; every given field must match. */

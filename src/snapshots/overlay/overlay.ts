@@ -178,23 +178,26 @@ class OverlaySnapshotter implements Snapshotter {
     if (key === '') throw invalidArgument('snapshot key must not be empty');
     let createdDir: string | undefined;
     try {
-      const record = await this.state.update(async (draft) => {
-        if (draft.snapshots[key]) throw alreadyExists(`snapshot ${key} already exists`);
-        checkParent(draft, parent);
-        const id = String(draft.nextId++);
-        createdDir = await this.makeSnapshotDir(id, kind);
-        const now = new Date().toISOString();
-        const record: SnapshotRecord = {
-          id,
-          kind,
-          parent,
-          labels: { ...options.labels },
-          created: now,
-          updated: now,
-        };
-        draft.snapshots[key] = record;
-        return record;
-      });
+      const record = await this.state.update(
+        async (draft) => {
+          if (draft.snapshots[key]) throw alreadyExists(`snapshot ${key} already exists`);
+          checkParent(draft, parent);
+          const id = String(draft.nextId++);
+          createdDir = await this.makeSnapshotDir(id, kind);
+          const now = new Date().toISOString();
+          const record: SnapshotRecord = {
+            id,
+            kind,
+            parent,
+            labels: { ...options.labels },
+            created: now,
+            updated: now,
+          };
+          draft.snapshots[key] = record;
+          return record;
+        },
+        options.durable === false ? { durable: false } : {},
+      );
       return this.mountsFor(record);
     } catch (err) {
       if (createdDir && !this.state.current.snapshots[key])
