@@ -147,7 +147,8 @@ async function readV1(layout: CgroupLayout, paths: Map<string, string>): Promise
   };
 }
 
-async function readV2(layout: CgroupLayout, path: string): Promise<CgroupStats> {
+/** The counters of cgroup `path` on the unified hierarchy (cgroup v2). */
+export async function readV2(layout: CgroupLayout, path: string): Promise<CgroupStats> {
   const root = layout.hierarchies.find((h) => h.version === 2)?.mountPoint ?? '/sys/fs/cgroup';
   const file = (name: string) => join(root, path, name);
   const [current, peak, max, memStat, cpuStat, pidsCurrent, pidsMax, io] = await Promise.all(
