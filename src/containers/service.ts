@@ -166,7 +166,7 @@ export class ContainerService {
     // An auto-removed container's layer: its record is saved without fsync, as the container's is.
     const durable = !body.HostConfig?.AutoRemove;
     await traced('create.snapshot', () =>
-      this.deps.snapshotter.prepare(snapshotKey, image.topLayer, durable ? {} : { durable }),
+      this.deps.snapshotter.prepare(snapshotKey, image.topLayer, { durable }),
     );
     this.deps.refs.addSnapshot(
       { kind: 'container', id },

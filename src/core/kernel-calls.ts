@@ -1,8 +1,9 @@
 /**
- * mount(2), umount2(2) and new network namespaces made by the daemon's
- * process launcher (see launcher.ts), without mount(8), umount(8) or ip(8):
- * each of those costs a program start and a read of the mount table, several
- * ms on the way of every container start and exit. Each function says
+ * mount(2), umount2(2), new network namespaces, link deletion and rm -rf made
+ * by the daemon's process launcher (see launcher.ts), without mount(8),
+ * umount(8), ip(8) or rm(1): each of those costs a program start (and the
+ * first two a read of the mount table), several ms on the way of every
+ * container start and exit. Each function says
  * `false` when the launcher cannot make the call (not running, a machine
  * whose system call numbers it does not know): the caller runs the program.
  */

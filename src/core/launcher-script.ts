@@ -36,12 +36,12 @@
  *
  *   berthd → launcher  S <id> <cwd> <call> <arg>...
  *
- * S makes kernel calls in a forked launcher, in <cwd>, with no program: what
- * mount(8), umount(8) and ip-netns(8) would do, without their start-up and
- * their reading of the mount table, several ms each on the way of every
- * container. It ends as a program does (D): exit code 0, or 1 with "<errno
- * name> <why>" on its stderr; ENOSYS where the launcher knows no system
- * call numbers.
+ * S makes a kernel call with no program, in a launcher worker (with a <cwd>,
+ * in a forked launcher of its own): what mount(8), umount(8), ip(8) and
+ * rm(1) would do, without their start-up and their reading of the mount
+ * table, several ms each on the way of every container. It ends as a
+ * program does (D): exit code 0, or 1 with "<errno name> <why>" on its
+ * stderr; ENOSYS where the launcher knows no system call numbers.
  *   mount <source> <target> <fstype> <flags> <data>   mount(2)
  *   umount <target> <flags>                            umount2(2)
  *   umount-all <target>   umount2(2) until nothing is mounted on <target>
@@ -247,14 +247,11 @@ sub work {
       my ($id, @f) = split(/ /, $1);
       my ($call, @args) = map { dec($_) // '' } @f;
       my $failed = guarded_kernel_call($call, @args);
-      if ($call eq 'netns' && $home && syscall($nr{setns}, fileno($home), 0x40000000) != 0) {
-        # Stuck in a container's namespace: no more calls here.
-        $failed //= [Errno::EIO(), "cannot return to the host's network namespace: $!"];
-        syswrite($answers, "$id " . enc(($errname{$failed->[0]} // 'EIO') . " $failed->[1]") . "\n");
-        return;
-      }
-      my $answer = $failed ? enc(($errname{$failed->[0]} // 'EIO') . " $failed->[1]") : '-';
-      syswrite($answers, "$id $answer\n");
+      # Stuck in a container's namespace: this call is answered, and the worker ends.
+      my $stuck = $call eq 'netns' && $home && syscall($nr{setns}, fileno($home), 0x40000000) != 0;
+      $failed //= [Errno::EIO(), "cannot return to the host's network namespace: $!"] if $stuck;
+      syswrite($answers, "$id " . ($failed ? enc(failure_text($failed)) : '-') . "\n");
+      return if $stuck;
     }
   }
 }
@@ -300,7 +297,7 @@ sub start_kernel_call {
     my $failed = defined $cwd && !chdir($cwd) ? [$! + 0, "chdir $cwd: $!"]
       : guarded_kernel_call($call // '', map { $_ // '' } @args);
     POSIX::_exit(0) unless $failed;
-    syswrite(STDERR, ($errname{$failed->[0]} // 'EIO') . " $failed->[1]");
+    syswrite(STDERR, failure_text($failed));
     POSIX::_exit(1);
   }, 0);
 }
@@ -315,6 +312,9 @@ sub guarded_kernel_call {
 # undef when done, else [errno, why]. Numbers go to syscall as numbers (0 + ...), strings as
 # pointers to them (copies: syscall may write to them); a 0 is a NULL pointer.
 sub failed { my ($why) = @_; return [$! + 0, "$why: $!"]; }
+
+# What the daemon is told of a failed call: "<errno name> <why>".
+sub failure_text { my ($failed) = @_; return ($errname{$failed->[0]} // 'EIO') . " $failed->[1]"; }
 
 sub kernel_call {
   my ($call, @a) = @_;

@@ -104,7 +104,7 @@ export class ProcessLauncher {
   }
 
   /**
-   * Makes a kernel call in a forked launcher (see launcher-script.ts, S):
+   * Makes a kernel call in a launcher worker (see launcher-script.ts, S):
    * resolves once done, rejects with a LaunchError carrying the errno's name.
    */
   async kernelCall(call: KernelCall, args: readonly string[], options: { cwd?: string } = {}): Promise<void> {

@@ -14,8 +14,8 @@ const OPTIONS_LIMIT = 4096 - 1;
  * launcher, or mount(8) without one. If one fails, those
  * already mounted are unmounted again. An overlay whose lowerdir list makes
  * the options longer than a page is mounted with paths relative to their
- * common directory, from a mount(8) started in that directory (what
- * containerd does), so hundreds of layers fit.
+ * common directory, mounted from that directory (what containerd does), so
+ * hundreds of layers fit.
  */
 export async function mountAll(mounts: readonly Mount[], target: string): Promise<void> {
   const absoluteTarget = resolve(target);

@@ -129,18 +129,15 @@ class OverlaySnapshotter implements Snapshotter {
   async remove(key: string, options: RemoveOptions = {}): Promise<void> {
     this.checkOpen();
     const id = await traced('snapshot.remove.record', () =>
-      this.state.update(
-        (draft) => {
-          const record = draft.snapshots[key];
-          if (!record) throw notFound(`snapshot ${key} not found`);
-          const child = Object.entries(draft.snapshots).find(([, other]) => other.parent === key)?.[0];
-          if (child !== undefined)
-            throw failedPrecondition(`cannot remove snapshot ${key}: ${child} depends on it`);
-          delete draft.snapshots[key];
-          return record.id;
-        },
-        options.durable === false ? { durable: false } : {},
-      ),
+      this.state.update((draft) => {
+        const record = draft.snapshots[key];
+        if (!record) throw notFound(`snapshot ${key} not found`);
+        const child = Object.entries(draft.snapshots).find(([, other]) => other.parent === key)?.[0];
+        if (child !== undefined)
+          throw failedPrecondition(`cannot remove snapshot ${key}: ${child} depends on it`);
+        delete draft.snapshots[key];
+        return record.id;
+      }, options),
     );
     // The record is gone; a directory left by a crash here is an orphan, removed on next open.
     await options.released;
@@ -178,26 +175,23 @@ class OverlaySnapshotter implements Snapshotter {
     if (key === '') throw invalidArgument('snapshot key must not be empty');
     let createdDir: string | undefined;
     try {
-      const record = await this.state.update(
-        async (draft) => {
-          if (draft.snapshots[key]) throw alreadyExists(`snapshot ${key} already exists`);
-          checkParent(draft, parent);
-          const id = String(draft.nextId++);
-          createdDir = await this.makeSnapshotDir(id, kind);
-          const now = new Date().toISOString();
-          const record: SnapshotRecord = {
-            id,
-            kind,
-            parent,
-            labels: { ...options.labels },
-            created: now,
-            updated: now,
-          };
-          draft.snapshots[key] = record;
-          return record;
-        },
-        options.durable === false ? { durable: false } : {},
-      );
+      const record = await this.state.update(async (draft) => {
+        if (draft.snapshots[key]) throw alreadyExists(`snapshot ${key} already exists`);
+        checkParent(draft, parent);
+        const id = String(draft.nextId++);
+        createdDir = await this.makeSnapshotDir(id, kind);
+        const now = new Date().toISOString();
+        const record: SnapshotRecord = {
+          id,
+          kind,
+          parent,
+          labels: { ...options.labels },
+          created: now,
+          updated: now,
+        };
+        draft.snapshots[key] = record;
+        return record;
+      }, options);
       return this.mountsFor(record);
     } catch (err) {
       if (createdDir && !this.state.current.snapshots[key])
