@@ -72,6 +72,8 @@ export interface HostConfigBody {
   ExtraHosts?: string[] | null;
   Binds?: string[] | null;
   PortBindings?: Record<string, unknown> | null;
+  Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
+  DeviceCgroupRules?: string[] | null;
   [key: string]: unknown;
 }
 
@@ -157,6 +159,12 @@ export function toSpecRequest(
     sysctls: h.Sysctls ?? {},
     tmpfs: h.Tmpfs ?? {},
     groupAdd: h.GroupAdd ?? [],
+    devices: (h.Devices ?? []).map((d) => ({
+      pathOnHost: d.PathOnHost ?? '',
+      pathInContainer: d.PathInContainer ?? '',
+      cgroupPermissions: d.CgroupPermissions ?? '',
+    })),
+    deviceCgroupRules: h.DeviceCgroupRules ?? [],
   };
   if (body.Domainname) req.domainname = body.Domainname;
   const entrypoint = asList(body.Entrypoint);

@@ -3,8 +3,11 @@ import type { ContainerRecord } from './record.js';
 
 /** Where a starting container's network namespace comes from, and its name resolution files. */
 export interface NetworkSandbox {
-  /** `host`: the host's namespace; `private`: a new one from the runtime (loopback only); a path: join it. */
-  netns: 'host' | 'private' | { path: string };
+  /**
+   * `host`: the host's namespace; `private`: a new one from the runtime (loopback only);
+   * a path: join it, `own` when it was made for this container (not another container's).
+   */
+  netns: 'host' | 'private' | { path: string; own?: boolean };
   /**
    * A user namespace that owns `netns` and that the container joins
    * (`userns-remap`), held until `release` (called once the runtime created the container).

@@ -201,7 +201,12 @@ export class BridgeContainerNetworking {
       this.fillTopLevel(record, path);
       const files = await traced('start.network.files', () => this.writeFiles(record, 'bridge'));
       await netnsMade;
-      return { netns: { path }, ...(userns ? { userns } : {}), files, ...(plumbed ? { plumbed } : {}) };
+      return {
+        netns: { path, own: true },
+        ...(userns ? { userns } : {}),
+        files,
+        ...(plumbed ? { plumbed } : {}),
+      };
     } catch (err) {
       await netnsMade.catch(() => {});
       await plumbed?.catch(() => {});

@@ -298,6 +298,49 @@ describe('container hardening, proved from inside', {
     assert.match(stdout, /^shm=0$/m);
   });
 
+  it('--device maps a host device node under a new name; --device-cgroup-rule opens a class', async () => {
+    const mapped = await inside(
+      ['--device', '/dev/null:/dev/berth-null'],
+      'ls -l /dev/berth-null; echo x > /dev/berth-null; echo rc=$?',
+    );
+    assert.match(mapped.stdout, /^crw-rw-rw- .* 1, +3 .*\/dev\/berth-null$/m);
+    assert.match(mapped.stdout, /^rc=0$/m);
+    const bad = await cli('run', '--rm', '--device', '/dev/berth-none', 'busybox', 'true');
+    assert.equal(bad.code, 125);
+    assert.match(
+      bad.stderr,
+      /error gathering device information while adding custom device "\/dev\/berth-none"/,
+    );
+    // A loop device node made inside: the default allowlist refuses to open it, the rule allows it.
+    const open = 'mknod /tmp/loop b 7 0 && head -c 1 /tmp/loop 2>&1 >/dev/null; echo rc=$?';
+    const refused = await inside([], open);
+    assert.match(refused.stdout, /Operation not permitted/);
+    if (existsSync('/dev/loop-control')) {
+      const allowed = await inside(['--device-cgroup-rule', 'b 7:* rwm'], open);
+      assert.equal(allowed.stdout, 'rc=0\n', allowed.stderr);
+    }
+  });
+
+  it("a bridged container gets Docker's network sysctls and may set its own net.* ones", async () => {
+    const { stdout } = await inside(
+      ['--sysctl', 'net.ipv4.tcp_syncookies=0'],
+      'cd /proc/sys/net/ipv4; cat ip_unprivileged_port_start ping_group_range tcp_syncookies',
+    );
+    assert.equal(stdout, '0\n0\t2147483647\n0\n');
+    const host = await cli(
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--sysctl',
+      'net.ipv4.tcp_syncookies=0',
+      'busybox',
+      'true',
+    );
+    assert.equal(host.code, 125);
+    assert.match(host.stderr, /sysctl 'net.ipv4.tcp_syncookies' not allowed in host network namespace/);
+  });
+
   it("--privileged lifts exactly what Docker lifts: all of the host's capabilities, no seccomp, devices, rw /sys", async () => {
     // This host's root lacks CAP_SYS_RESOURCE; privileged gets the host's set, not a fixed one.
     const hostStatus = await readFile('/proc/self/status', 'utf8');

@@ -32,6 +32,25 @@ export function defaultDeviceRules(): OciDeviceRule[] {
   ];
 }
 
+/**
+ * A `--device-cgroup-rule` ("c 1:3 rwm", "a *:* m"): one more allowed device
+ * class in the cgroup, Docker's format and message.
+ */
+export function deviceCgroupRule(text: string): OciDeviceRule {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(text);
+  if (!m) throw invalidArgument(`invalid device cgroup format '${text}'`);
+  const number = (v: string) => (v === '*' ? undefined : Number(v));
+  const major = number(m[2]!);
+  const minor = number(m[3]!);
+  return {
+    allow: true,
+    type: m[1] as 'a' | 'b' | 'c',
+    ...(major === undefined ? {} : { major }),
+    ...(minor === undefined ? {} : { minor }),
+    access: m[4]!,
+  };
+}
+
 /** The rule that lets a privileged container use every device. */
 export const ALLOW_ALL_DEVICES: OciDeviceRule = { allow: true, access: 'rwm' };
 

@@ -206,4 +206,26 @@ describe('generateSpec: options', () => {
       kind: 'InvalidArgument',
     });
   });
+  it("network sysctls: Docker's defaults in a namespace of the container's own, none on the host's", async () => {
+    const tuned = { 'net.ipv4.tcp_syncookies': '0' };
+    const defaults = {
+      'net.ipv4.ping_group_range': '0 2147483647',
+      'net.ipv4.ip_unprivileged_port_start': '0',
+    };
+    // A bridge container's namespace, made for it by berthd and joined by path.
+    const bridged = await generateSpec(
+      input({ network: { path: '/run/netns/berth-x', own: true }, sysctls: tuned }),
+      host(),
+    );
+    assert.deepEqual(bridged.spec.linux.sysctl, { ...defaults, ...tuned });
+    const none = await generateSpec(input({ network: 'private' }), host());
+    assert.deepEqual(none.spec.linux.sysctl, defaults);
+    // `--network container:X`: that container's namespace keeps its settings; it may be tuned.
+    const joined = await generateSpec(input({ network: { path: '/proc/7/ns/net' }, sysctls: tuned }), host());
+    assert.deepEqual(joined.spec.linux.sysctl, tuned);
+    await assert.rejects(generateSpec(input({ network: 'host', sysctls: tuned }), host()), {
+      kind: 'InvalidArgument',
+      message: "sysctl 'net.ipv4.tcp_syncookies' not allowed in host network namespace",
+    });
+  });
 });

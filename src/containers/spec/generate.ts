@@ -1,7 +1,13 @@
 import { failedPrecondition, invalidArgument } from '../../core/errors.js';
 import { chooseCapabilities } from './capabilities.js';
 import { type ContainerCommand, processArgs, resolveCommand } from './command.js';
-import { ALLOW_ALL_DEVICES, defaultDeviceRules, hostDevices, mappedDevices } from './devices.js';
+import {
+  ALLOW_ALL_DEVICES,
+  defaultDeviceRules,
+  deviceCgroupRule,
+  hostDevices,
+  mappedDevices,
+} from './devices.js';
 import { mergeImageEnv, processEnv } from './env.js';
 import type { SpecHost } from './host.js';
 import { buildMounts } from './mounts.js';
@@ -124,5 +130,9 @@ async function deviceSettings(container: ContainerRequest): Promise<Pick<OciLinu
     return { devices, resources: { devices: [ALLOW_ALL_DEVICES] } };
   }
   const mapped = await mappedDevices(container.devices ?? []);
-  return { devices: mapped.devices, resources: { devices: [...defaultDeviceRules(), ...mapped.rules] } };
+  const ruled = (container.deviceCgroupRules ?? []).map(deviceCgroupRule);
+  return {
+    devices: mapped.devices,
+    resources: { devices: [...defaultDeviceRules(), ...mapped.rules, ...ruled] },
+  };
 }

@@ -5,8 +5,10 @@ import type { ContainerRequest, NamespaceMode } from './request.js';
 /** The namespaces a container gets, and the facts other parts of the spec depend on. */
 export interface NamespaceChoice {
   namespaces: OciNamespace[];
-  /** True when the container has a network namespace of its own. */
+  /** True when the container has a network namespace of its own (new, or made for it). */
   privateNetwork: boolean;
+  /** True when the container shares the host's network namespace. */
+  hostNetwork: boolean;
   /** True when the container shares the host's UTS namespace (then it gets no hostname). */
   hostUts: boolean;
   hostIpc: boolean;
@@ -40,7 +42,11 @@ export function chooseNamespaces(container: ContainerRequest, cgroupVersion: 1 |
   ];
   return {
     namespaces,
-    privateNetwork: container.network === undefined || container.network === 'private',
+    privateNetwork:
+      container.network === undefined ||
+      container.network === 'private' ||
+      (typeof container.network === 'object' && container.network.own === true),
+    hostNetwork: container.network === 'host',
     hostUts: container.uts === 'host',
     hostIpc: ipc === 'host',
   };
@@ -62,7 +68,8 @@ const IPC_SYSCTLS = new Set([
  * The container's sysctls: Docker's defaults for a private network
  * namespace (unprivileged ping for every group, no privileged ports), then
  * the request's, which must be namespaced ones (IPC or network) and not in
- * a namespace shared with the host.
+ * a namespace shared with the host. Docker's defaults go only to a namespace
+ * of the container's own, not to one joined from another container.
  */
 export function chooseSysctls(
   requested: Record<string, string>,
@@ -78,7 +85,8 @@ export function chooseSysctls(
   for (const [key, value] of Object.entries(requested)) {
     const ipc = IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.');
     if (ipc && choice.hostIpc) throw invalidArgument(`sysctl '${key}' not allowed with IpcMode host`);
-    if (key.startsWith('net.') && !choice.privateNetwork) {
+    // Another container's namespace may be tuned (runc refuses only the host's), as with Docker.
+    if (key.startsWith('net.') && choice.hostNetwork) {
       throw invalidArgument(`sysctl '${key}' not allowed in host network namespace`);
     }
     if (!ipc && !key.startsWith('net.')) throw invalidArgument(`sysctl '${key}' is not allowed`);

@@ -19,10 +19,11 @@ export interface ImageRunConfig {
 
 /**
  * How a namespace is obtained: a new one (`private`), the host's (`host`),
- * or another process's, by the path of its namespace file
- * (`/proc/<pid>/ns/<type>`, see {@link namespacePathOf}).
+ * or an existing one, by the path of its namespace file: another process's
+ * (`/proc/<pid>/ns/<type>`, see {@link namespacePathOf}), or, with `own`,
+ * one made for this container alone (its network namespace on a bridge).
  */
-export type NamespaceMode = 'private' | 'host' | { path: string };
+export type NamespaceMode = 'private' | 'host' | { path: string; own?: boolean };
 
 /** IPC adds Docker's `shareable` (private, but others may join) and `none` (no /dev/shm). */
 export type IpcMode = NamespaceMode | 'shareable' | 'none';
@@ -113,6 +114,8 @@ export interface ContainerRequest {
    */
   userns?: { uidMappings: OciIdMapping[]; gidMappings: OciIdMapping[]; path?: string };
   devices?: DeviceMapping[];
+  /** `--device-cgroup-rule`: "c|b|a major|*:minor|* rwm", added to the device allowlist. */
+  deviceCgroupRules?: string[];
   sysctls?: Record<string, string>;
   ulimits?: Ulimit[];
   resources?: ResourceLimits;
