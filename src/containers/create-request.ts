@@ -74,6 +74,13 @@ export interface HostConfigBody {
   PortBindings?: Record<string, unknown> | null;
   Devices?: { PathOnHost?: string; PathInContainer?: string; CgroupPermissions?: string }[] | null;
   DeviceCgroupRules?: string[] | null;
+  DeviceRequests?: { Driver?: string; Capabilities?: string[][] | null }[] | null;
+  CgroupParent?: string;
+  CgroupnsMode?: string;
+  MemorySwappiness?: number | null;
+  MaskedPaths?: string[] | null;
+  ReadonlyPaths?: string[] | null;
+  StorageOpt?: Record<string, string> | null;
   [key: string]: unknown;
 }
 
@@ -87,6 +94,50 @@ export function namespaceMode(mode: string | undefined, resolvePid: (ref: string
   if (mode === 'host') return 'host';
   if (mode.startsWith('container:')) return { path: `/proc/${resolvePid(mode.slice(10))}/ns/` };
   throw invalidArgument(`invalid mode: ${mode}`);
+}
+
+/**
+ * `--security-opt systempaths=unconfined` (dockerd's daemon-side option):
+ * no masked or read-only /proc and /sys paths; else HostConfig's own lists
+ * when given, else undefined (Docker's defaults).
+ */
+function systemPathsOf(
+  securityOpt: string[],
+  h: HostConfigBody,
+): { maskedPaths?: string[]; readonlyPaths?: string[] } {
+  for (const opt of securityOpt) {
+    const [key, value] = opt.split(/[=:]/, 2);
+    if (key !== 'systempaths') continue;
+    if (value !== 'unconfined') throw invalidArgument(`invalid --security-opt 2: "${opt}"`);
+    return { maskedPaths: [], readonlyPaths: [] };
+  }
+  return {
+    ...(Array.isArray(h.MaskedPaths) ? { maskedPaths: h.MaskedPaths } : {}),
+    ...(Array.isArray(h.ReadonlyPaths) ? { readonlyPaths: h.ReadonlyPaths } : {}),
+  };
+}
+
+/** `--cgroupns`: empty means the daemon's default. */
+function cgroupnsOf(mode: string | undefined): 'private' | 'host' | undefined {
+  if (!mode) return undefined;
+  if (mode === 'private' || mode === 'host') return mode;
+  throw invalidArgument(`invalid cgroup namespace mode: ${mode}`);
+}
+
+/**
+ * What the create body asks for that this host cannot give, refused with
+ * dockerd's messages: a rootfs size (overlay quotas need xfs with pquota)
+ * and device requests (GPUs: no device driver here).
+ */
+export function checkUnsupported(h: HostConfigBody): void {
+  if (h.StorageOpt && Object.keys(h.StorageOpt).length > 0)
+    throw invalidArgument("--storage-opt is supported only for overlay over xfs with 'pquota' mount option");
+  for (const request of h.DeviceRequests ?? []) {
+    const caps = (request.Capabilities ?? []).map((set) => `[${set.join(' ')}]`).join(' ');
+    throw invalidArgument(
+      `could not select device driver "${request.Driver ?? ''}" with capabilities: [${caps}]`,
+    );
+  }
 }
 
 function seccompOf(securityOpt: string[]): SeccompChoice {
@@ -107,6 +158,7 @@ export function resourcesOf(h: HostConfigBody): ResourceLimits {
   if (h.Memory) r.memory = h.Memory;
   if (h.MemorySwap) r.memorySwap = h.MemorySwap;
   if (h.MemoryReservation) r.memoryReservation = h.MemoryReservation;
+  if (typeof h.MemorySwappiness === 'number') r.memorySwappiness = h.MemorySwappiness;
   if (h.OomKillDisable) r.oomKillDisable = true;
   if (h.NanoCpus) r.nanoCpus = h.NanoCpus;
   if (h.CpuShares) r.cpuShares = h.CpuShares;
@@ -165,7 +217,11 @@ export function toSpecRequest(
       cgroupPermissions: d.CgroupPermissions ?? '',
     })),
     deviceCgroupRules: h.DeviceCgroupRules ?? [],
+    ...systemPathsOf(securityOpt, h),
   };
+  const cgroupns = cgroupnsOf(h.CgroupnsMode);
+  if (cgroupns) req.cgroupns = cgroupns;
+  if (h.CgroupParent) req.cgroupParent = h.CgroupParent;
   if (body.Domainname) req.domainname = body.Domainname;
   const entrypoint = asList(body.Entrypoint);
   if (entrypoint !== undefined) req.entrypoint = entrypoint;

@@ -13,4 +13,9 @@ export interface ResolvedImage {
 /** Finds an image by any name `docker run` accepts; NotFound ("No such image: x") when missing. */
 export interface ImageResolver {
   resolve(name: string): Promise<ResolvedImage>;
+  /**
+   * Docker's SizeRw of a container's writable snapshot (apparent file sizes,
+   * as overlay2 counts them); without it, the snapshot's disk usage.
+   */
+  writableSize?(snapshotKey: string): Promise<number>;
 }

@@ -39,8 +39,8 @@ export async function listContainers(
   const before = bound(f.before?.[0]);
   const since = bound(f.since?.[0]);
   const ancestors = await ancestorIds(service, f.ancestor ?? []);
-  // Filters that name states imply --all, as in dockerd.
-  const all = options.all || Boolean(f.status?.length || f.exited?.length);
+  // Filters that name states imply --all, as in dockerd; so does a limit (`ps -n 3`, `ps -l`).
+  const all = options.all || (options.limit ?? 0) > 0 || Boolean(f.status?.length || f.exited?.length);
   let list = service.store
     .list()
     .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (a.Id < b.Id ? 1 : -1));
@@ -95,7 +95,12 @@ async function ancestorIds(service: ContainerService, refs: string[]): Promise<S
 
 /** SizeRw (the container's writable layer) and SizeRootFs (that plus its image). */
 async function sizes(service: ContainerService, c: ContainerRecord) {
-  const rw = await service.deps.snapshotter.usage(c.SnapshotKey).catch(() => ({ size: 0 }));
-  const image = await service.deps.images.resolve(c.Image).catch(() => undefined);
-  return { SizeRw: rw.size, SizeRootFs: rw.size + (image?.size ?? 0) };
+  const { images, snapshotter } = service.deps;
+  // The runtime's mount points (/proc, /etc/hosts…) are empty: Docker's count leaves them out.
+  const rw = await (images.writableSize
+    ? images.writableSize(c.SnapshotKey)
+    : snapshotter.usage(c.SnapshotKey).then((u) => u.size)
+  ).catch(() => 0);
+  const image = await images.resolve(c.Image).catch(() => undefined);
+  return { SizeRw: rw, SizeRootFs: rw + (image?.size ?? 0) };
 }

@@ -27,7 +27,7 @@ import {
 } from '../runtime/runtime.js';
 import { mountAll, unmount, volatileMounts } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { type CreateBody, toSpecRequest } from './create-request.js';
+import { type CreateBody, checkUnsupported, toSpecRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
@@ -39,7 +39,7 @@ import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
 import { readFileInRoot } from './root-path.js';
-import { generateSpec, type SpecHost } from './spec/index.js';
+import { checkRequest, generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
 import { Waiters } from './waiters.js';
@@ -155,6 +155,12 @@ export class ContainerService {
       throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
     checkRestartPolicy(body.HostConfig?.RestartPolicy, Boolean(body.HostConfig?.AutoRemove));
     this.checkUsernsConflicts(body);
+    checkUnsupported(body.HostConfig ?? {});
+    // Namespaces joined from other containers are resolved at start: no pid is needed to check.
+    const warnings = checkRequest(
+      toSpecRequest('0'.repeat(64), body, () => 0),
+      this.deps.specHost,
+    );
     const logConfig = resolveLogConfig(
       body.HostConfig?.LogConfig as Partial<LogConfig> | undefined,
       this.deps.logConfig ?? { Type: 'json-file', Config: {} },
@@ -185,7 +191,7 @@ export class ContainerService {
         throw err;
       });
       this.event(record, 'create');
-      return { Id: id, Warnings: [] };
+      return { Id: id, Warnings: warnings };
     } catch (err) {
       await this.deps.snapshotter.remove(snapshotKey).catch(() => {});
       this.deps.refs.deleteOwner({ kind: 'container', id });

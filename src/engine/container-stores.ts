@@ -50,7 +50,13 @@ export async function openContainerService(options: {
       log.warn(`runtime ${rt.name} is not usable`, { error: err });
     }
   }
-  const specHost = await readSpecHost({ cgroupDriver: config.cgroupDriver });
+  const cgroupParent = config.extraOptions['cgroup-parent'];
+  const defaultCgroupns = config.extraOptions['default-cgroupns-mode'];
+  const specHost = await readSpecHost({
+    cgroupDriver: config.cgroupDriver,
+    ...(typeof cgroupParent === 'string' && cgroupParent ? { cgroupParent } : {}),
+    ...(defaultCgroupns === 'private' || defaultCgroupns === 'host' ? { defaultCgroupns } : {}),
+  });
   const service = new ContainerService({
     store,
     runtimes,
@@ -68,6 +74,7 @@ export async function openContainerService(options: {
           size: details.size,
         };
       },
+      writableSize: (snapshotKey) => images.service.writableLayerSize(snapshotKey),
     },
     events: options.events,
     log,

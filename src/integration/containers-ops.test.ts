@@ -273,6 +273,18 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
     assert.ok(!(await names('before=bad3')).includes('bad3'));
     assert.ok((await names('ancestor=busybox')).includes('ok0'));
     assert.deepEqual(await names('ancestor=busybox', 'status=exited', 'label=keep=yes'), ['bad3']);
+    // A limit implies --all, as in dockerd: `ps -l` and `ps -n 1` show the newest, stopped or not.
+    assert.equal((await run('ps', '-l', '--format', '{{.Names}}')).stdout, 'bad3\n');
+    assert.equal((await run('ps', '-n', '1', '--format', '{{.Names}}')).stdout, 'bad3\n');
+    // Sizes count what the container wrote, not the runtime's empty mount points (/proc, /etc/hosts…).
+    const size = async (name: string) =>
+      (await run('ps', '-a', '-s', '--filter', `name=^${name}$`, '--format', '{{.Size}}')).stdout;
+    assert.match(await size('ok0'), /^0B \(virtual [0-9.]+MB\)\n$/);
+    assert.equal(
+      (await run('run', '--name', 'wrote5k', 'busybox', 'sh', '-c', 'head -c 5000 /dev/zero >/5k')).code,
+      0,
+    );
+    assert.match(await size('wrote5k'), /^5kB \(virtual [0-9.]+MB\)\n$/);
     const bad = await run('ps', '--filter', 'status=sleepy');
     assert.match(bad.stderr, /invalid filter 'status=sleepy'/);
     const prune = await run('container', 'prune', '-f', '--filter', 'label!=keep');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -319,6 +319,64 @@ describe('container hardening, proved from inside', {
       const allowed = await inside(['--device-cgroup-rule', 'b 7:* rwm'], open);
       assert.equal(allowed.stdout, 'rc=0\n', allowed.stderr);
     }
+  });
+
+  it('--cgroup-parent, --cgroupns, --memory-swappiness and systempaths=unconfined take effect', async () => {
+    const parent = `berth-test-parent-${process.pid}`;
+    try {
+      const placed = await inside(['--cgroup-parent', `/${parent}`], 'grep :memory: /proc/self/cgroup');
+      assert.match(placed.stdout, new RegExp(`^\\d+:memory:/${parent}/[0-9a-f]{64}$`, 'm'));
+    } finally {
+      // Docker leaves the parent behind as well; the test's own goes.
+      for (const controller of await readdir('/sys/fs/cgroup').catch(() => [])) {
+        await rmdir(join('/sys/fs/cgroup', controller, parent)).catch(() => {});
+      }
+    }
+    const ns = await inside(['--cgroupns', 'private'], 'cat /proc/self/cgroup');
+    assert.ok(
+      ns.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.endsWith(':/')),
+      ns.stdout,
+    );
+    if (existsSync('/sys/fs/cgroup/memory/memory.swappiness')) {
+      const swappiness = await inside(
+        ['--memory-swappiness', '0'],
+        'cat /sys/fs/cgroup/memory/memory.swappiness',
+      );
+      assert.equal(swappiness.stdout, '0\n');
+    }
+    const readOnlySys = 'mount | grep -c "on /proc/sys type proc (ro" || true';
+    assert.equal((await inside([], readOnlySys)).stdout, '1\n');
+    assert.equal((await inside(['--security-opt', 'systempaths=unconfined'], readOnlySys)).stdout, '0\n');
+  });
+
+  it('create refuses what dockerd refuses, and leaves no container behind', async () => {
+    const refused = [
+      [['-m', '1m'], 'Minimum memory limit allowed is 6MB'],
+      [
+        ['--storage-opt', 'size=1G'],
+        "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+      ],
+      [['--gpus', 'all'], 'could not select device driver "" with capabilities: [[gpu]]'],
+      [
+        ['--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1'],
+        "sysctl 'net.ipv4.ip_forward' not allowed in host network namespace",
+      ],
+    ] as const;
+    for (const [flags, message] of refused) {
+      const r = await cli('run', '--rm', ...flags, 'busybox', 'true');
+      assert.equal(r.code, 125, r.stderr);
+      assert.ok(r.stderr.includes(message), r.stderr);
+    }
+    assert.equal((await cli('ps', '-aq')).stdout, '');
+    const warned = await cli('run', '--rm', '--oom-kill-disable', 'busybox', 'true');
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(
+      warned.stderr,
+      /WARNING: OOM killer is disabled for the container, but no memory limit is set/,
+    );
   });
 
   it("a bridged container gets Docker's network sysctls and may set its own net.* ones", async () => {

@@ -39,7 +39,7 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
   const { container, image } = input;
   const warnings: string[] = [];
   const command = resolveCommand(container, image);
-  const namespaces = chooseNamespaces(container, host.cgroupVersion);
+  const namespaces = chooseNamespaces(container, host.cgroupVersion, host.defaultCgroupns);
   const caps = chooseCapabilities({ ...container, bounding: host.boundingCapabilities });
   for (const cap of caps.unavailable)
     warnings.push(`${cap} is not in the daemon's bounding set and was left out`);
@@ -72,13 +72,13 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
       ? { uidMappings: container.userns.uidMappings, gidMappings: container.userns.gidMappings }
       : {}),
     ...(await deviceSettings(container)),
-    cgroupsPath: cgroupsPathFor(container.id, host.cgroupDriver, host.cgroupParent),
+    cgroupsPath: cgroupsPathFor(container.id, host.cgroupDriver, container.cgroupParent || host.cgroupParent),
     sysctl: chooseSysctls(container.sysctls ?? {}, namespaces, container.userns !== undefined),
     ...(container.privileged
       ? {}
       : {
-          maskedPaths: [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
-          readonlyPaths: [...DEFAULT_READONLY_PATHS],
+          maskedPaths: container.maskedPaths ?? [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths],
+          readonlyPaths: container.readonlyPaths ?? [...DEFAULT_READONLY_PATHS],
         }),
   };
   linux.resources = { ...linux.resources, ...resources.resources };
@@ -100,6 +100,21 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
     linux,
   };
   return { spec, command, warnings };
+}
+
+/**
+ * The checks of {@link generateSpec} that need no files (namespaces,
+ * sysctls, cgroup limits and path, device rules), for create: a request
+ * Docker refuses at create fails there, not at the first start. Returns the
+ * warnings of limits this host cannot enforce, for the create response.
+ */
+export function checkRequest(container: ContainerRequest, host: SpecHost): string[] {
+  const namespaces = chooseNamespaces(container, host.cgroupVersion, host.defaultCgroupns);
+  chooseSysctls(container.sysctls ?? {}, namespaces, container.userns !== undefined);
+  cgroupsPathFor(container.id, host.cgroupDriver, container.cgroupParent || host.cgroupParent);
+  for (const rule of container.deviceCgroupRules ?? []) deviceCgroupRule(rule);
+  if (container.oomScoreAdj !== undefined) oomScoreAdj(container.oomScoreAdj);
+  return chooseResources(container.resources ?? {}, host.cgroupFeatures).warnings;
 }
 
 /** Docker sets bounding, effective and permitted alike, and no inheritable set (CVE-2022-24769). */

@@ -22,6 +22,8 @@ export interface SpecHost {
   cgroupDriver: CgroupDriver;
   /** Parent of every container cgroup: "/berth" (cgroupfs) or "system.slice" (systemd) by default. */
   cgroupParent?: string;
+  /** daemon.json `default-cgroupns-mode`; unset: private on cgroup v2, host on v1. */
+  defaultCgroupns?: 'private' | 'host';
   cgroupFeatures: CgroupFeatures;
   /** The init binary for `--init` (a static tini or catatonit); undefined when none was found. */
   initPath?: string;
@@ -60,7 +62,12 @@ const statusField = (status: string, field: string): string =>
 
 /** Reads the running process's capabilities, limits and cgroup features. */
 export async function readSpecHost(
-  options: { cgroupDriver?: CgroupDriver; cgroupParent?: string; initPath?: string } = {},
+  options: {
+    cgroupDriver?: CgroupDriver;
+    cgroupParent?: string;
+    defaultCgroupns?: 'private' | 'host';
+    initPath?: string;
+  } = {},
 ): Promise<SpecHost> {
   const [status, limits, layout, thermal] = await Promise.all([
     readFile('/proc/self/status', 'utf8'),
@@ -76,6 +83,7 @@ export async function readSpecHost(
     cgroupVersion: layout.version,
     cgroupDriver: options.cgroupDriver ?? 'cgroupfs',
     ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
+    ...(options.defaultCgroupns ? { defaultCgroupns: options.defaultCgroupns } : {}),
     cgroupFeatures: await detectCgroupFeatures(layout),
     initPath: options.initPath ?? (await findInitBinary()),
     extraMaskedPaths: thermal,

@@ -7,7 +7,7 @@ export { CAPABILITY_NAMES, capabilitiesFromMask, DEFAULT_CAPABILITIES } from './
 export { CONTAINER_INIT_PATH, type ContainerCommand, resolveCommand } from './command.js';
 export { DEFAULT_PATH_ENV } from './env.js';
 export { type ExecRequest, execProcess } from './exec.js';
-export { type GeneratedSpec, generateSpec } from './generate.js';
+export { checkRequest, type GeneratedSpec, generateSpec } from './generate.js';
 export { type CgroupDriver, findInitBinary, readSpecHost, type SpecHost } from './host.js';
 export { DEFAULT_SHM_SIZE } from './mounts.js';
 export * from './oci.js';

@@ -26,9 +26,13 @@ function fromMode(type: OciNamespaceType, mode: NamespaceMode | undefined): OciN
  * cgroup v2 only (Docker's default-cgroupns-mode); user when the request
  * carries ID mappings. `shareable` and `none` IPC are private namespaces.
  */
-export function chooseNamespaces(container: ContainerRequest, cgroupVersion: 1 | 2): NamespaceChoice {
+export function chooseNamespaces(
+  container: ContainerRequest,
+  cgroupVersion: 1 | 2,
+  defaultCgroupns?: 'private' | 'host',
+): NamespaceChoice {
   const ipc = container.ipc === 'shareable' || container.ipc === 'none' ? 'private' : container.ipc;
-  const cgroupns = container.cgroupns ?? (cgroupVersion === 2 ? 'private' : 'host');
+  const cgroupns = container.cgroupns ?? defaultCgroupns ?? (cgroupVersion === 2 ? 'private' : 'host');
   const namespaces: OciNamespace[] = [
     { type: 'mount' },
     ...fromMode('network', container.network),

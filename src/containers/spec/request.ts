@@ -106,8 +106,16 @@ export interface ContainerRequest {
   pid?: NamespaceMode;
   ipc?: IpcMode;
   uts?: 'private' | 'host';
-  /** Default: private on cgroup v2, host on v1 (Docker's default-cgroupns-mode). */
+  /** Default: the daemon's `default-cgroupns-mode`, else private on cgroup v2 and host on v1, as Docker. */
   cgroupns?: 'private' | 'host';
+  /** `--cgroup-parent`: the cgroup (cgroupfs) or slice (systemd) the container's goes in; default the daemon's. */
+  cgroupParent?: string;
+  /**
+   * HostConfig.MaskedPaths and ReadonlyPaths when given: they replace Docker's
+   * defaults (`--security-opt systempaths=unconfined` empties both).
+   */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
   /**
    * A user namespace with these mappings (daemon `userns-remap`): a new one,
    * or the one at `path` (made with these mappings, owning the network namespace).

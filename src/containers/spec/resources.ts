@@ -18,7 +18,11 @@ const CFS_PERIOD = 100_000;
  * `berth-<id>.scope`.
  */
 export function cgroupsPathFor(id: string, driver: CgroupDriver, parent?: string): string {
-  if (driver === 'systemd') return `${parent || 'system.slice'}:berth:${id}`;
+  if (driver === 'systemd') {
+    if (parent && !parent.endsWith('.slice'))
+      throw invalidArgument('cgroup-parent for systemd cgroup should be a valid slice named as "xxx.slice"');
+    return `${parent || 'system.slice'}:berth:${id}`;
+  }
   return posix.join('/', parent || '/berth', id);
 }
 
