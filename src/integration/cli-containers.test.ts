@@ -218,4 +218,111 @@ describe('berth container commands next to the Docker CLI', {
     const [run] = await cli.both('run', '-it', '--rm', 'busybox', 'true');
     assert.equal(run.stderr, 'the input device is not a TTY\n');
   });
+
+  it('create with the resource, security, namespace, health and restart flags makes the container docker makes', async () => {
+    const profile = join(fixture.dir, 'seccomp.json');
+    await writeFile(profile, '{ "defaultAction": "SCMP_ACT_ALLOW",\n  "syscalls": [] }\n');
+    const flagSets = [
+      [
+        ...['-m', '32m', '--memory-swap', '64m', '--memory-reservation', '16m', '--memory-swappiness', '10'],
+        ...[
+          '--oom-kill-disable',
+          '--oom-score-adj',
+          '100',
+          '--cpus',
+          '0.5',
+          '-c',
+          '512',
+          '--cpuset-cpus',
+          '0',
+        ],
+        ...['--pids-limit', '30', '--blkio-weight', '300', '--shm-size', '16m'],
+        ...['--ulimit', 'nofile=100:200', '--ulimit', 'nproc=50', '--device', '/dev/null:/dev/n2:rw'],
+        ...['--device', '/dev/zero', '--device-cgroup-rule', 'c 1:3 r', '--cgroup-parent', '/berth-t'],
+        ...['--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', '--security-opt', 'no-new-privileges'],
+        ...['--security-opt', `seccomp=${profile}`, '--read-only', '--group-add', '50'],
+        ...['--sysctl', 'net.ipv4.tcp_syncookies=0', '--ipc', 'shareable', '--uts', 'host'],
+        ...['--cgroupns', 'private', '--restart', 'on-failure:3', '--domainname', 'example.org'],
+        ...['--health-cmd', 'true', '--health-interval', '2s', '--health-timeout', '1s'],
+        ...['--health-retries', '2', '--health-start-period', '1m30s'],
+      ],
+      ['--no-healthcheck', '--restart', 'unless-stopped', '--pid', 'host', '--userns', 'host'],
+    ];
+    const fields = '{{json .HostConfig}}|{{json .Config.Healthcheck}}|{{json .Config.Domainname}}';
+    for (const [i, flags] of flagSets.entries()) {
+      const [ours, theirs] = await Promise.all([
+        cli.berth('create', '--name', `flags-${i}-berth`, ...flags, 'busybox', 'true'),
+        cli.docker('create', '--name', `flags-${i}-docker`, ...flags, 'busybox', 'true'),
+      ]);
+      assert.equal(ours.code, 0, ours.stderr);
+      assert.equal(theirs.code, 0, theirs.stderr);
+      assert.equal(ours.stderr, asBerth(theirs.stderr));
+      const [a, b] = await Promise.all([
+        fixture.inspect(fields, `flags-${i}-berth`),
+        fixture.inspect(fields, `flags-${i}-docker`),
+      ]);
+      const picked = (text: string) => {
+        const [host, health, domain] = text.split('|');
+        const h = JSON.parse(host!) as Record<string, unknown>;
+        // The fields the flags set; the two CLIs may differ on untouched defaults.
+        const keys = [
+          'Memory',
+          'MemorySwap',
+          'MemoryReservation',
+          'MemorySwappiness',
+          'OomKillDisable',
+          'OomScoreAdj',
+          'NanoCpus',
+          'CpuShares',
+          'CpusetCpus',
+          'CpuPeriod',
+          'PidsLimit',
+          'BlkioWeight',
+          'ShmSize',
+          'Ulimits',
+          'Devices',
+          'DeviceCgroupRules',
+          'CgroupParent',
+          'CapAdd',
+          'CapDrop',
+          'SecurityOpt',
+          'ReadonlyRootfs',
+          'GroupAdd',
+          'Sysctls',
+          'PidMode',
+          'IpcMode',
+          'UTSMode',
+          'UsernsMode',
+          'CgroupnsMode',
+          'RestartPolicy',
+        ];
+        return { host: Object.fromEntries(keys.map((k) => [k, h[k]])), health, domain };
+      };
+      assert.deepEqual(picked(a), picked(b));
+      for (const name of [`flags-${i}-berth`, `flags-${i}-docker`]) await cli.docker('rm', name);
+    }
+  });
+
+  it('run refuses bad resource, security and health flags with the words and code docker uses', async () => {
+    const cases = [
+      ['run', '--ulimit', 'bad=1', 'busybox'],
+      ['run', '--ulimit', 'nofile=5:2', 'busybox'],
+      ['run', '--device', 'relative', 'busybox'],
+      ['run', '--sysctl', 'kernel.hostname=x', 'busybox'],
+      ['run', '--security-opt', 'bogus', 'busybox'],
+      ['run', '--security-opt', `seccomp=/berth-missing-${process.pid}.json`, 'busybox'],
+      ['run', '--no-healthcheck', '--health-cmd', 'true', 'busybox'],
+      ['run', '--health-interval', '5x', 'busybox'],
+      ['run', '--rm', '--restart', 'always', 'busybox'],
+      ['create', '--cgroupns', 'bogus', 'busybox'],
+      ['run', '--gpus', 'bogus=1', 'busybox'],
+      ['run', '-m', '12q', 'busybox'],
+    ];
+    const before = (await cli.docker('ps', '-aq')).stdout;
+    for (const args of cases) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual([ours.stderr, ours.code], [asBerth(theirs.stderr), theirs.code], args.join(' '));
+    }
+    assert.equal((await cli.docker('ps', '-aq')).stdout, before, 'no container was made');
+  });
 });

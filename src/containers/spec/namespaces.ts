@@ -57,7 +57,7 @@ export function chooseNamespaces(
 }
 
 /** Sysctls namespaced by IPC (Docker's validation list). */
-const IPC_SYSCTLS = new Set([
+export const IPC_SYSCTLS: ReadonlySet<string> = new Set([
   'kernel.msgmax',
   'kernel.msgmnb',
   'kernel.msgmni',

@@ -29,7 +29,7 @@ const PROC_LIMIT_NAMES: Record<string, string> = {
 };
 
 /** The `--ulimit` names Docker accepts. */
-const ULIMIT_NAMES = new Set(
+export const ULIMIT_NAMES: ReadonlySet<string> = new Set(
   Object.values(PROC_LIMIT_NAMES).map((name) => name.slice('RLIMIT_'.length).toLowerCase()),
 );
 

@@ -8,8 +8,9 @@ import { StatusError } from '../../errors.js';
 import { pullImage } from '../registry/pull-push.js';
 import { expandEnv, parseKeyValueFile } from './env-file.js';
 import { declareNetworkFlags, type NetworkFlagOptions, networkFlagsBody } from './run-network-flags.js';
+import { declareRuntimeFlags, type RuntimeFlagOptions, runtimeFlagsBody } from './run-runtime-flags.js';
 
-export interface CreateOptions extends NetworkFlagOptions {
+export interface CreateOptions extends NetworkFlagOptions, RuntimeFlagOptions {
   /** --pull always|missing|never. */
   pull?: string;
   name?: string;
@@ -58,6 +59,7 @@ export function declareCreateOptions(cmd: Command): void {
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container')
     .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing');
   declareNetworkFlags(cmd);
+  declareRuntimeFlags(cmd);
 }
 
 /** Which streams to attach: -a as given, else stdout and stderr (and stdin with -i); none when detached. */
@@ -98,6 +100,7 @@ export async function createBody(
   command: string[],
   o: CreateOptions,
   detach: boolean,
+  cliCommand: 'run' | 'create' = 'run',
 ): Promise<Record<string, unknown>> {
   const streams = attachedStreams(o, detach);
   const envFromFiles: string[] = [];
@@ -111,8 +114,16 @@ export async function createBody(
   const logOpts = keyValues(o.logOpt ?? []);
   const stopTimeout = o.stopTimeout === undefined ? undefined : Number(o.stopTimeout);
   const net = networkFlagsBody(o);
+  const runtime = await runtimeFlagsBody(o, cliCommand);
+  const restart = runtime.hostConfig['RestartPolicy'] as { Name: string } | undefined;
+  if (o.rm && restart && restart.Name !== '' && restart.Name !== 'no')
+    throw new StatusError(
+      `berth: conflicting options: cannot specify both --restart and --rm\n\nRun 'berth ${cliCommand} --help' for more information`,
+      125,
+    );
   return {
     ...net.config,
+    ...runtime.config,
     ...(net.networkingConfig ? { NetworkingConfig: net.networkingConfig } : {}),
     Image: image,
     Cmd: command.length ? command : null,
@@ -132,6 +143,7 @@ export async function createBody(
     ...(stopTimeout !== undefined ? { StopTimeout: stopTimeout } : {}),
     HostConfig: {
       ...net.hostConfig,
+      ...runtime.hostConfig,
       AutoRemove: Boolean(o.rm),
       NetworkMode: o.network ?? 'default',
       ...(o.init ? { Init: true } : {}),

@@ -153,7 +153,7 @@ export const createSpec: CommandSpec<CreateOptions> = {
     cmd.passThroughOptions();
   },
   run: async (ctx, args, o) => {
-    const body = await createBody(args[0]!, args.slice(1), o, false);
+    const body = await createBody(args[0]!, args.slice(1), o, false, 'create');
     const created = await createContainer(ctx, args[0]!, body, o.name, 1, o.pull);
     ctx.out(`${created.Id}\n`);
     return 0;

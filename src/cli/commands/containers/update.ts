@@ -1,10 +1,9 @@
 /** `berth update` (cli/command/container/update.go). */
-import { InvalidArgumentError } from 'commander';
-import { parseRamSize } from '../../../core/units.js';
 import { escapePath } from '../../client.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { StatusError } from '../../errors.js';
 import { forEachContainer } from './each.js';
+import { bytes, int, nanoCpus } from './flag-values.js';
 import { parseRestartPolicy } from './restart-flag.js';
 
 interface UpdateOptions {
@@ -24,31 +23,6 @@ interface UpdateOptions {
   restart?: string;
   pidsLimit?: number;
 }
-
-/* Flag values are checked as pflag and docker's opts types do; flagError words a failure. */
-
-const int = (value: string): number => {
-  if (!/^-?\d+$/.test(value))
-    throw new InvalidArgumentError(`strconv.ParseInt: parsing "${value}": invalid syntax`);
-  return Number(value);
-};
-
-const bytes = (value: string): number => {
-  if (value === '-1') return -1;
-  try {
-    return parseRamSize(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-
-/** --cpus as billionths of a CPU (docker's NanoCPUs). */
-const nanoCpus = (value: string): number => {
-  const cpus = Number(value);
-  if (value.trim() === '' || !Number.isFinite(cpus))
-    throw new InvalidArgumentError(`failed to parse ${value} as a rational number`);
-  return Math.round(cpus * 1e9);
-};
 
 function updateBody(o: UpdateOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {
