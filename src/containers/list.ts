@@ -94,7 +94,7 @@ async function ancestorIds(service: ContainerService, refs: string[]): Promise<S
 }
 
 /** SizeRw (the container's writable layer) and SizeRootFs (that plus its image). */
-async function sizes(service: ContainerService, c: ContainerRecord) {
+export async function sizes(service: ContainerService, c: ContainerRecord) {
   const { images, snapshotter } = service.deps;
   // The runtime's mount points (/proc, /etc/hosts…) are empty: Docker's count leaves them out.
   const rw = await (images.writableSize

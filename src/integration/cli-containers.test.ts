@@ -325,4 +325,25 @@ describe('berth container commands next to the Docker CLI', {
     }
     assert.equal((await cli.docker('ps', '-aq')).stdout, before, 'no container was made');
   });
+
+  it('ps -s, a .Size template and container inspect -s print what docker prints', async () => {
+    const name = `sized-${process.pid}`;
+    const made = await cli.docker('run', '--name', name, 'busybox', 'sh', '-c', 'head -c 3000 /dev/zero >/f');
+    assert.equal(made.code, 0, made.stderr);
+    for (const args of [
+      ['ps', '-a', '-s', '--filter', `name=${name}`],
+      ['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Names}} {{.Size}}'],
+      ['container', 'ls', '-a', '-s', '-q', '--filter', `name=${name}`],
+      ['container', 'inspect', '-s', '-f', '{{.Name}} {{.SizeRw}} {{.SizeRootFs}}', name],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual(
+        [ours.stdout, ours.stderr, ours.code],
+        [theirs.stdout, asBerth(theirs.stderr), theirs.code],
+      );
+    }
+    const [ours] = await cli.both('ps', '-a', '--filter', `name=${name}`, '--format', '{{.Size}}');
+    assert.match(ours.stdout, /^3kB \(virtual [0-9.]+MB\)\n$/);
+    await cli.docker('rm', name);
+  });
 });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { listContainers } from '../../containers/list.js';
+import { listContainers, sizes } from '../../containers/list.js';
 import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { inspectView } from '../../containers/views.js';
@@ -48,9 +48,12 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return sendJson(reply, 200, list);
   });
 
-  app.get('/containers/:id/json', (req, reply) => {
+  app.get('/containers/:id/json', async (req, reply) => {
     const record = containers.store.get(req.params.id!);
-    return sendJson(reply, 200, inspectView(record, { execIds: containers.execs.idsOf(record.Id) ?? [] }));
+    const view = inspectView(record, { execIds: containers.execs.idsOf(record.Id) ?? [] });
+    // `inspect --size`: SizeRw and SizeRootFs, as in `ps -s`.
+    const sized = queryBool(req.query.size) ? { ...view, ...(await sizes(containers, record)) } : view;
+    return sendJson(reply, 200, sized);
   });
 
   app.post('/containers/:id/start', async (req, reply) => {

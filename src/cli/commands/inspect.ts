@@ -124,3 +124,16 @@ export const inspectSpec: CommandSpec<InspectOptions> = {
   },
   run: (ctx, args, opts) => runInspect(ctx, args, opts),
 };
+
+/** `container inspect`: the generic inspect, containers only. */
+export const containerInspectSpec: CommandSpec<Omit<InspectOptions, 'type'>> = {
+  name: 'inspect',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Display detailed information on one or more containers',
+  args: { min: 1 },
+  options: (cmd, flags) => {
+    cmd.option('-f, --format <string>', 'Format output using a custom template');
+    flags.bool(cmd, '-s, --size', 'Display total file sizes');
+  },
+  run: (ctx, args, opts) => runInspect(ctx, args, { ...opts, type: 'container' }),
+};

@@ -1,5 +1,6 @@
 /** `berth ps` / `container ls` (cli/command/container/list.go with docker's default table). */
 
+import { formatHumanSize } from '../../../core/units.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { collect } from '../../command-spec.js';
 import { filtersToJson } from '../../filters.js';
@@ -14,6 +15,7 @@ interface PsOptions {
   format?: string;
   last?: string;
   latest?: boolean;
+  size?: boolean;
 }
 
 interface Summary {
@@ -26,6 +28,8 @@ interface Summary {
   Ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
   Labels: Record<string, string>;
   State: string;
+  SizeRw?: number;
+  SizeRootFs?: number;
 }
 
 const HEADERS = {
@@ -39,6 +43,7 @@ const HEADERS = {
   CreatedAt: 'CREATED AT',
   State: 'STATE',
   Labels: 'LABELS',
+  Size: 'SIZE',
 };
 const DEFAULT_TABLE =
   'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -68,7 +73,14 @@ function row(c: Summary, noTrunc: boolean): Record<string, unknown> {
     Labels: Object.entries(c.Labels)
       .map(([k, v]) => `${k}=${v}`)
       .join(','),
+    Size: sizeText(c),
   };
+}
+
+/** docker's Size column: the writable layer, and with the image "(virtual …)". */
+function sizeText(c: Summary): string {
+  const rw = formatHumanSize(c.SizeRw ?? 0, 3);
+  return c.SizeRootFs ? `${rw} (virtual ${formatHumanSize(c.SizeRootFs, 3)})` : rw;
 }
 
 export const psSpec = (name: string): CommandSpec<PsOptions> => ({
@@ -84,18 +96,27 @@ export const psSpec = (name: string): CommandSpec<PsOptions> => ({
     cmd.option('-f, --filter <filter>', 'Filter output based on conditions provided', collect);
     cmd.option('--format <string>', 'Format output using a custom template');
     cmd.option('-n, --last <int>', 'Show n last created containers (includes all states)');
+    flags.bool(cmd, '-s, --size', 'Display total file sizes');
   },
   run: async (ctx, _args, o) => {
     const limit = o.latest ? 1 : o.last !== undefined ? Number(o.last) : undefined;
+    // As docker: a template that shows .Size asks for sizes.
+    const size = o.size === true || (!o.quiet && o.format !== undefined && o.format.includes('.Size'));
     const list = await ctx.client().json<Summary[]>('GET', '/containers/json', {
-      query: { all: Boolean(o.all) || limit !== undefined, filters: filtersToJson(o.filter), limit },
+      query: {
+        all: Boolean(o.all) || limit !== undefined,
+        filters: filtersToJson(o.filter),
+        limit,
+        ...(size ? { size: true } : {}),
+      },
     });
     if (o.quiet) {
       ctx.out(list.map((c) => `${o.noTrunc ? c.Id : truncateId(c.Id)}\n`).join(''));
       return 0;
     }
     const rows = list.map((c) => row(c, Boolean(o.noTrunc)));
-    ctx.out(formatItems(rows, o.format, { defaultTable: DEFAULT_TABLE, headers: HEADERS }));
+    const defaultTable = size ? `${DEFAULT_TABLE}\t{{.Size}}` : DEFAULT_TABLE;
+    ctx.out(formatItems(rows, o.format, { defaultTable, headers: HEADERS }));
     return 0;
   },
 });

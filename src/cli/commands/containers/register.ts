@@ -1,6 +1,7 @@
 /** The container commands: top-level (run, ps, exec, logs, …) and under `container`. */
 import type { Command } from 'commander';
 import type { CommandSpec, Registrar } from '../../command-spec.js';
+import { containerInspectSpec } from '../inspect.js';
 import { attachSpec, startSpec } from './attach.js';
 import { cpSpec } from './cp.js';
 import { execSpec } from './exec.js';
@@ -44,6 +45,7 @@ export function registerContainerCommands(program: Command, registrar: Registrar
   both(execSpec);
   both(rmSpec('rm'));
   registrar.add(container, psSpec('ls'));
+  registrar.add(container, containerInspectSpec);
   registrar.add(container, containerPruneSpec);
   registrar.add(program, psSpec('ps'));
   for (const spec of OPERATIONS) {
