@@ -346,4 +346,44 @@ describe('berth container commands next to the Docker CLI', {
     assert.match(ours.stdout, /^3kB \(virtual [0-9.]+MB\)\n$/);
     await cli.docker('rm', name);
   });
+
+  it('ps --no-trunc, json, .Label, the other fields and template errors print what docker prints', async () => {
+    const name = `listed-${process.pid}`;
+    const made = await cli.docker(
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-l',
+      'b=2',
+      '-l',
+      'a=1',
+      '-p',
+      '127.0.0.1::80',
+      'busybox',
+      'sh',
+      '-c',
+      'echo a long command line; sleep 300',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const only = ['--filter', `name=${name}`];
+    for (const args of [
+      ['ps', ...only, '--no-trunc'],
+      ['ps', ...only, '--format', 'json'],
+      ['ps', ...only, '--format', '{{json .}}'],
+      ['ps', ...only, '--format', '{{.Label "a"}} {{.Label "none"}} {{.Labels}} {{.CreatedAt}}'],
+      ['ps', ...only, '--format', 'table {{.Networks}}\t{{.Mounts}}\t{{.LocalVolumes}}\t{{.State}}'],
+      ['ps', ...only, '--format', '{{.ID'],
+      ['ps', ...only, '--format', '{{.Label}}'],
+      ['ps', ...only, '--format', '{{.Nope}}'],
+    ]) {
+      const [ours, theirs] = await cli.both(...args);
+      assert.deepEqual(
+        [ours.stdout, ours.stderr, ours.code],
+        [theirs.stdout, asBerth(theirs.stderr), theirs.code],
+        args.join(' '),
+      );
+    }
+    await cli.docker('rm', '-f', name);
+  });
 });

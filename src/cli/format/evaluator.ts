@@ -16,8 +16,14 @@ import type {
   VariableNode,
 } from './ast.js';
 import { describeNode, locate } from './ast.js';
-import { CallError, type FunctionMap, type ParamKind, type TemplateFunction } from './functions.js';
-import { isMap, isTrue, typeName } from './values.js';
+import {
+  CallError,
+  type FunctionMap,
+  type ParamKind,
+  type TemplateFunction,
+  TemplateMethod,
+} from './functions.js';
+import { GO_TYPE, isMap, isTrue, typeName } from './values.js';
 
 /** Marks "no value piped in from a previous command", which differs from a nil value. */
 const NO_FINAL: unique symbol = Symbol('no final value');
@@ -96,7 +102,7 @@ export abstract class Evaluator {
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, first);
       case 'variable':
-        return this.evalVariable(first, cmd.args, final);
+        return this.evalVariable(dot, first, cmd.args, final);
     }
     this.current = first;
     this.notAFunction(cmd.args, final);
@@ -113,17 +119,22 @@ export abstract class Evaluator {
 
   private evalFieldNode(dot: unknown, field: FieldNode, args: readonly ArgNode[], final: Final): unknown {
     this.current = field;
-    return this.evalFieldChain(dot, field.idents, args, final);
+    return this.evalFieldChain(dot, dot, field.idents, args, final);
   }
 
   private evalChain(dot: unknown, chain: ChainNode, args: readonly ArgNode[], final: Final): unknown {
     this.current = chain;
     if (chain.node.kind === 'nil') this.fail(`indirection through explicit nil in ${describeNode(chain)}`);
     const receiver = this.evalArg(dot, 'any', chain.node);
-    return this.evalFieldChain(receiver, chain.fields, args, final);
+    return this.evalFieldChain(dot, receiver, chain.fields, args, final);
   }
 
-  private evalVariable(variable: VariableNode, args: readonly ArgNode[], final: Final): unknown {
+  private evalVariable(
+    dot: unknown,
+    variable: VariableNode,
+    args: readonly ArgNode[],
+    final: Final,
+  ): unknown {
     this.current = variable;
     const [name = '$', ...fields] = variable.idents;
     const value = this.varValue(name);
@@ -131,11 +142,15 @@ export abstract class Evaluator {
       this.notAFunction(args, final);
       return value;
     }
-    return this.evalFieldChain(value, fields, args, final);
+    return this.evalFieldChain(dot, value, fields, args, final);
   }
 
-  /** Walks `.A.B.C` from the receiver; only the last field sees the arguments. */
+  /**
+   * Walks `.A.B.C` from the receiver; only the last field sees the arguments.
+   * `dot` is where the arguments of a method are evaluated.
+   */
   private evalFieldChain(
+    dot: unknown,
     receiver: unknown,
     fields: readonly string[],
     args: readonly ArgNode[],
@@ -144,16 +159,28 @@ export abstract class Evaluator {
     let value = receiver;
     fields.forEach((field, i) => {
       const last = i === fields.length - 1;
-      value = this.evalField(field, last ? args : [], last ? final : NO_FINAL, value);
+      value = this.evalField(dot, field, last ? args : [], last ? final : NO_FINAL, value);
     });
     return value;
   }
 
-  private evalField(name: string, args: readonly ArgNode[], final: Final, receiver: unknown): unknown {
+  private evalField(
+    dot: unknown,
+    name: string,
+    args: readonly ArgNode[],
+    final: Final,
+    receiver: unknown,
+  ): unknown {
     // A missing map key yields Go's invalid value, and fields of it stay invalid.
     if (receiver === undefined) return undefined;
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
     if (!isMap(receiver)) this.fail(`can't evaluate field ${name} in type ${typeName(receiver)}`);
+    const member = Object.hasOwn(receiver, name) ? receiver[name] : undefined;
+    if (member instanceof TemplateMethod && this.current) {
+      return this.evalCall(dot, member.fn, this.current, name, args.slice(1), final);
+    }
+    const goType = (receiver as { [GO_TYPE]?: string })[GO_TYPE];
+    if (goType && !Object.hasOwn(receiver, name)) this.fail(`can't evaluate field ${name} in type ${goType}`);
     if (args.length > 1 || final !== NO_FINAL) this.fail(`${name} is not a method but has arguments`);
     if (Object.hasOwn(receiver, name)) return receiver[name];
     if (this.options.missingKeyError) this.fail(`map has no entry for key "${name}"`);
@@ -226,7 +253,7 @@ export abstract class Evaluator {
       case 'field':
         return this.checkedValue(this.evalFieldNode(dot, node, [node], NO_FINAL), kind);
       case 'variable':
-        return this.checkedValue(this.evalVariable(node, [], NO_FINAL), kind);
+        return this.checkedValue(this.evalVariable(dot, node, [], NO_FINAL), kind);
       case 'pipe':
         return this.checkedValue(this.evalPipeline(dot, node), kind);
       case 'identifier':

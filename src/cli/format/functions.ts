@@ -15,6 +15,15 @@ export interface TemplateFunction {
 
 export type FunctionMap = Readonly<Record<string, TemplateFunction>>;
 
+/**
+ * A method of a value a template sees (docker's formatter contexts have
+ * some, like a container row's `.Label "key"`): a field holding one is
+ * called with the arguments written after it, as Go calls a method.
+ */
+export class TemplateMethod {
+  constructor(readonly fn: TemplateFunction) {}
+}
+
 /** A function's own failure; the executor reports it as "error calling NAME: message". */
 export class CallError extends Error {
   override readonly name = 'CallError';

@@ -14,7 +14,20 @@ const TABLE_PREFIX = 'table';
 const JSON_FORMAT = 'json';
 const JSON_TEMPLATE = '{{json .}}';
 
+/** How template failures are worded: docker's formatter says "template parsing error" for both. */
+export interface TemplateErrorWords {
+  readonly parse: string;
+  readonly execute: string;
+}
+
+const FORMATTER_WORDS: TemplateErrorWords = {
+  parse: 'template parsing error',
+  execute: 'template parsing error',
+};
+
 export interface FormatItemsOptions {
+  /** `ps` words them its own way ("failed to parse template", "failed to execute template"). */
+  readonly errorWords?: TemplateErrorWords;
   /** Used when no format, or just `table`, is given, e.g. "table {{.ID}}\t{{.Name}}". */
   readonly defaultTable: string;
   /** Column titles by field name, e.g. { ID: 'CONTAINER ID' }. */
@@ -31,21 +44,21 @@ function templateText(format: string): string {
   return body.replace(/^ +| +$/g, '').replace(/\\t|\\n/g, (typed) => (typed === '\\t' ? '\t' : '\n'));
 }
 
-/** docker words every template failure, parsing or executing, as a parsing error. */
-function withFormatContext<T>(render: () => T): T {
+/** docker's formatter words every template failure, parsing or executing, as a parsing error. */
+function withFormatContext<T>(render: () => T, words: string): T {
   try {
     return render();
   } catch (err) {
-    throw err instanceof BerthError ? wrap(err, 'template parsing error') : err;
+    throw err instanceof BerthError ? wrap(err, words) : err;
   }
 }
 
-function compile(format: string): Template {
-  return withFormatContext(() => parseTemplate(templateText(format)));
+function compile(format: string, words: TemplateErrorWords): Template {
+  return withFormatContext(() => parseTemplate(templateText(format)), words.parse);
 }
 
-function renderRows(template: Template, items: readonly unknown[]): string {
-  return items.map((item) => withFormatContext(() => template.execute(item)) + '\n').join('');
+function renderRows(template: Template, items: readonly unknown[], words: TemplateErrorWords): string {
+  return items.map((item) => withFormatContext(() => template.execute(item), words.execute) + '\n').join('');
 }
 
 /**
@@ -57,16 +70,21 @@ export function renderTable(
   items: readonly unknown[],
   format: string,
   headers: Readonly<Record<string, string>>,
+  words: TemplateErrorWords = FORMATTER_WORDS,
 ): string {
-  const template = compile(format);
-  const body = renderRows(template, items);
+  const template = compile(format, words);
+  const body = renderRows(template, items, words);
   const header = template.executePartial(headers, HEADER_FUNCTIONS).output;
   return tabwrite(header + '\n' + body);
 }
 
 /** Renders each item with a template, one result per line. */
-export function renderLines(items: readonly unknown[], format: string): string {
-  return renderRows(compile(format), items);
+export function renderLines(
+  items: readonly unknown[],
+  format: string,
+  words: TemplateErrorWords = FORMATTER_WORDS,
+): string {
+  return renderRows(compile(format, words), items, words);
 }
 
 /**
@@ -80,7 +98,8 @@ export function formatItems(
   options: FormatItemsOptions,
 ): string {
   const chosen = !format || format === TABLE_PREFIX ? options.defaultTable : format;
-  if (chosen === JSON_FORMAT) return renderLines(items, JSON_TEMPLATE);
-  if (isTableFormat(chosen)) return renderTable(items, chosen, options.headers);
-  return renderLines(items, chosen);
+  const words = options.errorWords ?? FORMATTER_WORDS;
+  if (chosen === JSON_FORMAT) return renderLines(items, JSON_TEMPLATE, words);
+  if (isTableFormat(chosen)) return renderTable(items, chosen, options.headers, words);
+  return renderLines(items, chosen, words);
 }

@@ -32,6 +32,12 @@ export function sortedKeys(map: GoMap): string[] {
 }
 
 /** The Go type name used in error messages and by %T. */
+/**
+ * Names the Go struct type a map stands for (docker's formatter contexts):
+ * a field it lacks fails as Go's "can't evaluate field X in type T".
+ */
+export const GO_TYPE: unique symbol = Symbol('goType');
+
 export function typeName(value: unknown): string {
   if (isNil(value)) return '<nil>';
   if (Array.isArray(value)) return '[]interface {}';

@@ -4,13 +4,17 @@ import { formatHumanSize } from '../../../core/units.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { collect } from '../../command-spec.js';
 import { filtersToJson } from '../../filters.js';
+import { defineFunction, TemplateMethod } from '../../format/functions.js';
 import { formatItems } from '../../format/index.js';
-import { ellipsis, timeAgo, truncateId } from '../../human.js';
+import { type FormatterRow, formatterRow } from '../../format/row.js';
+import { GO_TYPE } from '../../format/values.js';
+import { ellipsis, goTimeString, timeAgo, truncateId } from '../../human.js';
 
 interface PsOptions {
   all?: boolean;
   quiet?: boolean;
-  noTrunc?: boolean;
+  /** false with --no-trunc (commander's negated flag). */
+  trunc?: boolean;
   filter?: string[];
   format?: string;
   last?: string;
@@ -30,6 +34,8 @@ interface Summary {
   State: string;
   SizeRw?: number;
   SizeRootFs?: number;
+  Mounts?: { Name?: string; Source?: string; Driver?: string }[];
+  NetworkSettings?: { Networks?: Record<string, unknown> } | null;
 }
 
 const HEADERS = {
@@ -44,6 +50,10 @@ const HEADERS = {
   State: 'STATE',
   Labels: 'LABELS',
   Size: 'SIZE',
+  Mounts: 'MOUNTS',
+  LocalVolumes: 'LOCAL VOLUMES',
+  Networks: 'NETWORKS',
+  Platform: 'PLATFORM',
 };
 const DEFAULT_TABLE =
   'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
@@ -58,23 +68,41 @@ function ports(list: Summary['Ports']): string {
     .join(', ');
 }
 
-function row(c: Summary, noTrunc: boolean): Record<string, unknown> {
+/** docker's ContainerContext: the fields a template sees, `.Label "key"`, and its JSON. */
+function row(c: Summary, noTrunc: boolean): FormatterRow {
   const command = noTrunc ? c.Command : ellipsis(c.Command, 20);
-  return {
+  const labels = c.Labels ?? {};
+  const fields = formatterRow({
     ID: noTrunc ? c.Id : truncateId(c.Id),
     Image: c.Image,
     Command: `"${command}"`,
     RunningFor: timeAgo(c.Created),
-    CreatedAt: new Date(c.Created * 1000).toISOString(),
+    CreatedAt: goTimeString(c.Created),
     Status: c.Status,
     State: c.State,
     Ports: ports(c.Ports),
     Names: c.Names.map((n) => n.replace(/^\//, '')).join(','),
-    Labels: Object.entries(c.Labels)
+    Labels: Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
+      .sort()
       .join(','),
     Size: sizeText(c),
-  };
+    Mounts: (c.Mounts ?? [])
+      .map((m) => (noTrunc ? m.Name || m.Source || '' : ellipsis(m.Name || m.Source || '', 15)))
+      .join(','),
+    LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
+    Networks: Object.keys(c.NetworkSettings?.Networks ?? {})
+      .sort()
+      .join(','),
+  });
+  // Docker's Platform is a pointer: null when the daemon does not say.
+  (fields as Record<string, unknown>)['Platform'] = null;
+  Object.defineProperty(fields, GO_TYPE, { value: '*formatter.ContainerContext', enumerable: false });
+  Object.defineProperty(fields, 'Label', {
+    value: new TemplateMethod(defineFunction(['string'], (key) => labels[key as string] ?? '')),
+    enumerable: false,
+  });
+  return fields;
 }
 
 /** docker's Size column: the writable layer, and with the image "(virtual …)". */
@@ -100,8 +128,11 @@ export const psSpec = (name: string): CommandSpec<PsOptions> => ({
   },
   run: async (ctx, _args, o) => {
     const limit = o.latest ? 1 : o.last !== undefined ? Number(o.last) : undefined;
-    // As docker: a template that shows .Size asks for sizes.
-    const size = o.size === true || (!o.quiet && o.format !== undefined && o.format.includes('.Size'));
+    // As docker: a template that shows .Size, or all of a row, asks for sizes.
+    const size =
+      o.size === true ||
+      (!o.quiet && o.format !== undefined && /\.Size\b|\{\{\s*json\s+\.\s*\}\}/.test(o.format));
+    const noTrunc = o.trunc === false;
     const list = await ctx.client().json<Summary[]>('GET', '/containers/json', {
       query: {
         all: Boolean(o.all) || limit !== undefined,
@@ -110,13 +141,22 @@ export const psSpec = (name: string): CommandSpec<PsOptions> => ({
         ...(size ? { size: true } : {}),
       },
     });
+    if (o.quiet && o.format)
+      ctx.err('WARNING: Ignoring custom format, because both --format and --quiet are set.\n');
     if (o.quiet) {
-      ctx.out(list.map((c) => `${o.noTrunc ? c.Id : truncateId(c.Id)}\n`).join(''));
+      ctx.out(list.map((c) => `${noTrunc ? c.Id : truncateId(c.Id)}\n`).join(''));
       return 0;
     }
-    const rows = list.map((c) => row(c, Boolean(o.noTrunc)));
+    const rows = list.map((c) => row(c, noTrunc));
     const defaultTable = size ? `${DEFAULT_TABLE}\t{{.Size}}` : DEFAULT_TABLE;
-    ctx.out(formatItems(rows, o.format, { defaultTable, headers: HEADERS }));
+    ctx.out(
+      formatItems(rows, o.format, {
+        defaultTable,
+        headers: HEADERS,
+        // docker's ps checks the template itself first (for .Size), with its own words.
+        errorWords: { parse: 'failed to parse template', execute: 'failed to execute template' },
+      }),
+    );
     return 0;
   },
 });
