@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
@@ -304,6 +305,9 @@ describe('berth container commands next to the Docker CLI', {
   });
 
   it('run refuses bad resource, security and health flags with the words and code docker uses', async () => {
+    // --cidfile refuses a file that exists: another container may own it.
+    const taken = join(fixture.dir, 'taken.cid');
+    await writeFile(taken, '');
     const cases = [
       ['run', '--ulimit', 'bad=1', 'busybox'],
       ['run', '--ulimit', 'nofile=5:2', 'busybox'],
@@ -317,6 +321,8 @@ describe('berth container commands next to the Docker CLI', {
       ['create', '--cgroupns', 'bogus', 'busybox'],
       ['run', '--gpus', 'bogus=1', 'busybox'],
       ['run', '-m', '12q', 'busybox'],
+      ['run', '--cidfile', taken, 'busybox'],
+      ['create', '--cidfile', taken, 'busybox'],
     ];
     const before = (await cli.docker('ps', '-aq')).stdout;
     for (const args of cases) {
@@ -385,5 +391,24 @@ describe('berth container commands next to the Docker CLI', {
       );
     }
     await cli.docker('rm', '-f', name);
+  });
+
+  it('--cidfile gets the container ID, and no file is left when create fails', async () => {
+    const file = join(fixture.dir, 'run.cid');
+    const ran = await cli.berth('run', '-d', '--cidfile', file, 'busybox', 'sleep', '30');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(await readFile(file, 'utf8'), ran.stdout.trim());
+    await cli.berth('rm', '-f', ran.stdout.trim());
+    const failed = join(fixture.dir, 'failed.cid');
+    const missing = await cli.berth(
+      'run',
+      '--pull',
+      'never',
+      '--cidfile',
+      failed,
+      `berth-missing-${process.pid}`,
+    );
+    assert.equal(missing.code, 125);
+    assert.equal(existsSync(failed), false);
   });
 });

@@ -1,4 +1,5 @@
 /** The flags `berth create` and `berth run` share, and the create body they make (cli/command/container/opts.go). */
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { familiarString, parseNormalizedNamed, tagNameOnly } from '../../../images/reference.js';
 import { ApiError } from '../../client.js';
@@ -13,6 +14,10 @@ import { declareRuntimeFlags, type RuntimeFlagOptions, runtimeFlagsBody } from '
 export interface CreateOptions extends NetworkFlagOptions, RuntimeFlagOptions {
   /** --pull always|missing|never. */
   pull?: string;
+  /** -q: no pull progress. */
+  quiet?: boolean;
+  platform?: string;
+  cidfile?: string;
   name?: string;
   env?: string[];
   envFile?: string[];
@@ -57,7 +62,10 @@ export function declareCreateOptions(cmd: Command): void {
     .option('--privileged', 'Give extended privileges to this container')
     .option('--stop-signal <string>', 'Signal to stop the container')
     .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container')
-    .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing');
+    .option('--pull <string>', 'Pull image before running ("always", "missing", "never")', 'missing')
+    .option('-q, --quiet', 'Suppress the pull output')
+    .option('--platform <string>', 'Set platform if server is multi-platform capable')
+    .option('--cidfile <string>', 'Write the container ID to the file');
   declareNetworkFlags(cmd);
   declareRuntimeFlags(cmd);
 }
@@ -160,8 +168,9 @@ export async function createContainer(
   body: Record<string, unknown>,
   name: string | undefined,
   failureCode: number,
-  pull = 'missing',
+  options: Pick<CreateOptions, 'pull' | 'quiet' | 'platform' | 'cidfile'> = {},
 ): Promise<{ Id: string; Warnings?: string[] }> {
+  const { pull = 'missing', quiet = false, platform, cidfile } = options;
   if (!['always', 'missing', 'never'].includes(pull)) {
     throw new StatusError(
       `berth: invalid pull option: '${pull}': must be one of "always", "missing" or "never"`,
@@ -169,11 +178,14 @@ export async function createContainer(
     );
   }
   const create = () =>
-    ctx
-      .client()
-      .json<{ Id: string; Warnings?: string[] }>('POST', '/containers/create', { query: { name }, body });
+    ctx.client().json<{ Id: string; Warnings?: string[] }>('POST', '/containers/create', {
+      query: { name, ...(platform ? { platform } : {}) },
+      body,
+    });
+  const pullIt = () => pullToStderr(ctx, image, { quiet, platform });
+  const idFile = cidfile ? await openCidFile(cidfile, failureCode) : undefined;
   try {
-    if (pull === 'always') await pullToStderr(ctx, image);
+    if (pull === 'always') await pullIt();
     let created: { Id: string; Warnings?: string[] };
     try {
       created = await create();
@@ -181,12 +193,14 @@ export async function createContainer(
       if (!(err instanceof ApiError && err.status === 404 && /No such image/.test(err.message))) throw err;
       ctx.err(`Unable to find image '${familiarString(tagNameOnly(parseNormalizedNamed(image)))}' locally\n`);
       if (pull !== 'missing') throw err;
-      await pullToStderr(ctx, image);
+      await pullIt();
       created = await create();
     }
     for (const w of created.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+    await idFile?.write(created.Id);
     return created;
   } catch (err) {
+    await idFile?.discard();
     if (err instanceof StatusError) throw err;
     // docker run words its own failures as "docker: …" with a pointer to its help; docker create does not.
     const text =
@@ -202,10 +216,49 @@ export async function createContainer(
   }
 }
 
+/**
+ * docker's --cidfile: the file must not exist (another container may own
+ * it); it is made before create, gets the ID after, and goes if create fails.
+ */
+async function openCidFile(
+  path: string,
+  failureCode: number,
+): Promise<{ write(id: string): Promise<void>; discard(): Promise<void> }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'wx', 0o644);
+  } catch (err) {
+    const text =
+      (err as NodeJS.ErrnoException).code === 'EEXIST'
+        ? `container ID file found, make sure the other container isn't running or delete ${path}`
+        : `failed to create the container ID file: ${(err as Error).message}`;
+    throw new StatusError(
+      failureCode === 125 ? `berth: ${text}\n\nRun 'berth run --help' for more information` : text,
+      failureCode,
+    );
+  }
+  return {
+    write: async (id) => {
+      await handle.writeFile(id);
+      await handle.close();
+    },
+    discard: async () => {
+      await handle.close().catch(() => {});
+      await rm(path, { force: true });
+    },
+  };
+}
+
 /** The pull of run/create: progress on stderr, as docker's (stdout is the container's). */
-async function pullToStderr(ctx: CliContext, image: string): Promise<void> {
+async function pullToStderr(
+  ctx: CliContext,
+  image: string,
+  options: { quiet: boolean; platform: string | undefined },
+): Promise<void> {
   const stderr = process.stderr;
   await pullImage(ctx, image, {
+    quiet: options.quiet,
+    ...(options.platform ? { platform: options.platform } : {}),
     out: {
       stream: stderr,
       isTerminal: stderr.isTTY === true,

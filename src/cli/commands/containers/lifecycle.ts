@@ -154,7 +154,7 @@ export const createSpec: CommandSpec<CreateOptions> = {
   },
   run: async (ctx, args, o) => {
     const body = await createBody(args[0]!, args.slice(1), o, false, 'create');
-    const created = await createContainer(ctx, args[0]!, body, o.name, 1, o.pull);
+    const created = await createContainer(ctx, args[0]!, body, o.name, 1, o);
     ctx.out(`${created.Id}\n`);
     return 0;
   },

@@ -35,7 +35,7 @@ async function runContainer(
     );
   checkTty(attachedStreams(o, detach).stdin, Boolean(o.tty));
   const body = await createBody(image, command, o, detach);
-  const created = await createContainer(ctx, image, body, o.name, 125, o.pull);
+  const created = await createContainer(ctx, image, body, o.name, 125, o);
   const id = created.Id;
   const start = async () => {
     try {
