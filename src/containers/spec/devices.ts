@@ -32,12 +32,15 @@ export function defaultDeviceRules(): OciDeviceRule[] {
   ];
 }
 
+/** The format of a `--device-cgroup-rule`: type, major:minor (either `*`), access. */
+export const DEVICE_CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
 /**
  * A `--device-cgroup-rule` ("c 1:3 rwm", "a *:* m"): one more allowed device
  * class in the cgroup, Docker's format and message.
  */
 export function deviceCgroupRule(text: string): OciDeviceRule {
-  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(text);
+  const m = DEVICE_CGROUP_RULE.exec(text);
   if (!m) throw invalidArgument(`invalid device cgroup format '${text}'`);
   const number = (v: string) => (v === '*' ? undefined : Number(v));
   const major = number(m[2]!);

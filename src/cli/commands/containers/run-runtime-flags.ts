@@ -5,31 +5,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
+import { DEVICE_CGROUP_RULE } from '../../../containers/spec/devices.js';
 import { IPC_SYSCTLS } from '../../../containers/spec/namespaces.js';
 import { ULIMIT_NAMES } from '../../../containers/spec/rlimits.js';
 import { collect } from '../../command-spec.js';
 import { StatusError } from '../../errors.js';
-import { bytes, durationNs, int, nanoCpus } from './flag-values.js';
+import { bytes, durationNs, int } from './flag-values.js';
+import { declareResourceFlags, type ResourceFlagOptions, resourceFields } from './resource-flags.js';
 import { parseRestartPolicy } from './restart-flag.js';
 
-export interface RuntimeFlagOptions {
-  memory?: number;
-  memorySwap?: number;
-  memoryReservation?: number;
+export interface RuntimeFlagOptions extends ResourceFlagOptions {
   memorySwappiness?: number;
-  kernelMemory?: number;
   oomKillDisable?: boolean;
   oomScoreAdj?: number;
-  cpus?: number;
-  cpuShares?: number;
-  cpuPeriod?: number;
-  cpuQuota?: number;
-  cpuRtPeriod?: number;
-  cpuRtRuntime?: number;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  pidsLimit?: number;
-  blkioWeight?: number;
   shmSize?: number;
   ulimit?: Ulimit[];
   device?: string[];
@@ -79,32 +67,11 @@ const each =
   (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
 
 export function declareRuntimeFlags(cmd: Command): void {
+  declareResourceFlags(cmd);
   cmd
-    .option('-m, --memory <bytes>', 'Memory limit', bytes)
-    .option(
-      '--memory-swap <bytes>',
-      "Swap limit equal to memory plus swap: '-1' to enable unlimited swap",
-      bytes,
-    )
-    .option('--memory-reservation <bytes>', 'Memory soft limit', bytes)
     .option('--memory-swappiness <int>', 'Tune container memory swappiness (0 to 100)', int)
-    .option('--kernel-memory <bytes>', 'Kernel memory limit', bytes)
     .option('--oom-kill-disable', 'Disable OOM Killer')
     .option('--oom-score-adj <int>', "Tune host's OOM preferences (-1000 to 1000)", int)
-    .option('--cpus <decimal>', 'Number of CPUs', nanoCpus)
-    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', int)
-    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period', int)
-    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota', int)
-    .option('--cpu-rt-period <int>', 'Limit CPU real-time period in microseconds', int)
-    .option('--cpu-rt-runtime <int>', 'Limit CPU real-time runtime in microseconds', int)
-    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
-    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
-    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', int)
-    .option(
-      '--blkio-weight <uint16>',
-      'Block IO (relative weight), between 10 and 1000, or 0 to disable',
-      int,
-    )
     .option('--shm-size <bytes>', 'Size of /dev/shm', bytes)
     .option('--ulimit <ulimit>', 'Ulimit options', each(parseUlimit))
     .option('--device <list>', 'Add a host device to the container', collect)
@@ -212,7 +179,7 @@ function parseDevice(value: string): DeviceMapping {
 
 /** --device-cgroup-rule: "c|b|a major|*:minor|* rwm". */
 function deviceCgroupRule(rule: string): string {
-  if (!/^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.test(rule))
+  if (!DEVICE_CGROUP_RULE.test(rule))
     throw new InvalidArgumentError(`invalid device cgroup format '${rule}'`);
   return rule;
 }
@@ -350,24 +317,12 @@ export async function runtimeFlagsBody(
   return {
     config: defined({ Healthcheck: health, Domainname: o.domainname }),
     hostConfig: defined({
-      Memory: o.memory,
-      MemorySwap: o.memorySwap,
-      MemoryReservation: o.memoryReservation,
+      ...resourceFields(o),
       // The docker CLI's values for flags not given, which a HostConfig then shows.
       MemorySwappiness: o.memorySwappiness ?? -1,
-      KernelMemory: o.kernelMemory,
       OomKillDisable: o.oomKillDisable ?? false,
       OomScoreAdj: o.oomScoreAdj,
-      NanoCpus: o.cpus,
-      CpuShares: o.cpuShares,
-      CpuPeriod: o.cpuPeriod,
-      CpuQuota: o.cpuQuota,
-      CpuRealtimePeriod: o.cpuRtPeriod,
-      CpuRealtimeRuntime: o.cpuRtRuntime,
-      CpusetCpus: o.cpusetCpus,
-      CpusetMems: o.cpusetMems,
       PidsLimit: o.pidsLimit ?? 0,
-      BlkioWeight: o.blkioWeight,
       ShmSize: o.shmSize,
       Ulimits: o.ulimit ?? [],
       // docker checks devices with the other flags taken together, not as flag values.
