@@ -205,7 +205,8 @@ export function toSpecRequest(
     pid: withNs(h.PidMode, 'pid'),
     ipc: h.IpcMode === 'shareable' ? 'shareable' : h.IpcMode === 'none' ? 'none' : withNs(h.IpcMode, 'ipc'),
     uts: h.UTSMode === 'host' ? 'host' : 'private',
-    init: h.Init ?? false,
+    // null: the daemon's `init` decides.
+    ...(typeof h.Init === 'boolean' ? { init: h.Init } : {}),
     resources: resourcesOf(h),
     ulimits,
     sysctls: h.Sysctls ?? {},

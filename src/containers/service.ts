@@ -39,7 +39,7 @@ import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
 import { readFileInRoot } from './root-path.js';
-import { checkRequest, generateSpec, type SpecHost } from './spec/index.js';
+import { checkRequest, DEFAULT_SHM_SIZE, generateSpec, type SpecHost } from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
 import { Waiters } from './waiters.js';
@@ -314,13 +314,16 @@ export class ContainerService {
         ? { StopTimeout: body.StopTimeout }
         : {}),
     };
-    const hostConfig = {
-      NetworkMode: 'default',
-      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-      AutoRemove: false,
-      ...(body.HostConfig ?? {}),
-      Runtime: runtime,
-    };
+    const hostConfig = adaptHostConfig(
+      {
+        NetworkMode: 'default',
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+        AutoRemove: false,
+        ...(body.HostConfig ?? {}),
+        Runtime: runtime,
+      },
+      this.deps.specHost,
+    );
     const words = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     return {
       Id: id,
@@ -1260,4 +1263,23 @@ function startFailureExitCode(message: string, command: string): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * dockerd's adaptContainerSettings: the defaults a created container's
+ * HostConfig shows in inspect — /dev/shm size and IPC mode (daemon.json's
+ * or Docker's), the cgroup namespace mode, memory+swap twice the memory,
+ * OomKillDisable false.
+ */
+function adaptHostConfig<T extends Record<string, unknown>>(h: T, host: SpecHost): T {
+  const adapted: Record<string, unknown> = { ...h };
+  if (!adapted['ShmSize']) adapted['ShmSize'] = host.defaults?.shmSize ?? DEFAULT_SHM_SIZE;
+  if (!adapted['IpcMode']) adapted['IpcMode'] = host.defaults?.ipcMode ?? 'private';
+  if (!adapted['CgroupnsMode'])
+    adapted['CgroupnsMode'] = host.defaultCgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host');
+  const memory = Number(adapted['Memory'] ?? 0);
+  if (memory > 0 && !adapted['MemorySwap']) adapted['MemorySwap'] = memory * 2;
+  if (adapted['OomKillDisable'] === undefined || adapted['OomKillDisable'] === null)
+    adapted['OomKillDisable'] = false;
+  return adapted as T;
 }

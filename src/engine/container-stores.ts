@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerNetworking } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { ContainerService } from '../containers/service.js';
-import { readSpecHost } from '../containers/spec/index.js';
+import { type ContainerDefaults, readSpecHost, type SeccompChoice } from '../containers/spec/index.js';
 import { ContainerStore } from '../containers/store.js';
 import type { ContainerVolumes } from '../containers/volumes.js';
 import type { IdMap } from '../core/id-map.js';
@@ -56,6 +57,8 @@ export async function openContainerService(options: {
     cgroupDriver: config.cgroupDriver,
     ...(typeof cgroupParent === 'string' && cgroupParent ? { cgroupParent } : {}),
     ...(defaultCgroupns === 'private' || defaultCgroupns === 'host' ? { defaultCgroupns } : {}),
+    ...(config.initPath ? { initPath: config.initPath } : {}),
+    defaults: await containerDefaults(config),
   });
   const service = new ContainerService({
     store,
@@ -94,4 +97,31 @@ export async function openContainerService(options: {
   });
   await service.restore();
   return service;
+}
+
+/** daemon.json's defaults for containers; a seccomp-profile file is read and checked now. */
+async function containerDefaults(config: DaemonConfig): Promise<ContainerDefaults> {
+  const ipcMode = config.extraOptions['default-ipc-mode'];
+  const profile = config.seccompProfile;
+  let seccomp: SeccompChoice | undefined;
+  if (profile === 'unconfined') seccomp = 'unconfined';
+  else if (profile && profile !== 'builtin') {
+    const json = await readFile(profile, 'utf8').catch((err: unknown) => {
+      throw new Error(`seccomp-profile: cannot read ${profile}: ${(err as Error).message}`);
+    });
+    try {
+      JSON.parse(json);
+    } catch (err) {
+      throw new Error(`seccomp-profile: ${profile} is not JSON: ${(err as Error).message}`);
+    }
+    seccomp = { json };
+  }
+  return {
+    shmSize: config.defaultShmSize,
+    ...(ipcMode === 'private' || ipcMode === 'shareable' ? { ipcMode } : {}),
+    ulimits: Object.values(config.defaultUlimits),
+    noNewPrivileges: config.noNewPrivileges,
+    ...(seccomp ? { seccomp } : {}),
+    init: config.init,
+  };
 }

@@ -228,4 +228,38 @@ describe('generateSpec: options', () => {
       message: "sysctl 'net.ipv4.tcp_syncookies' not allowed in host network namespace",
     });
   });
+  it("daemon.json's defaults: ulimits under the container's, no-new-privileges, seccomp profile, init", async () => {
+    const defaults = {
+      ulimits: [
+        { name: 'nofile', soft: 100, hard: 200 },
+        { name: 'nproc', soft: 50, hard: 60 },
+      ],
+      noNewPrivileges: true,
+      seccomp: 'unconfined' as const,
+      init: true,
+    };
+    const { spec } = await generateSpec(
+      input({ ulimits: [{ name: 'nofile', soft: 10, hard: 20 }], cmd: ['sh'] }),
+      host({ defaults }),
+    );
+    assert.deepEqual(spec.process.rlimits, [
+      { type: 'RLIMIT_NOFILE', soft: 10, hard: 20 },
+      { type: 'RLIMIT_NPROC', soft: 50, hard: 60 },
+    ]);
+    assert.equal(spec.process.noNewPrivileges, true);
+    assert.equal(spec.linux.seccomp, undefined);
+    assert.deepEqual(spec.process.args, ['/sbin/docker-init', '--', 'sh']);
+    assert.equal(mountAt(spec, '/sbin/docker-init')?.source, '/usr/local/bin/docker-init');
+    // The container's own choices win.
+    const own = await generateSpec(
+      input({ init: false, seccomp: 'default', cmd: ['sh'] }),
+      host({ defaults }),
+    );
+    assert.deepEqual(own.spec.process.args, ['sh']);
+    assert.equal(mountAt(own.spec, '/sbin/docker-init'), undefined);
+    assert.equal(own.spec.linux.seccomp, undefined, "'default' means none given: the daemon's profile");
+    const json = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' });
+    const named = await generateSpec(input({ seccomp: { json } }), host({ defaults }));
+    assert.equal(named.spec.linux.seccomp?.defaultAction, 'SCMP_ACT_ALLOW');
+  });
 });

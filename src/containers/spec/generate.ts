@@ -43,10 +43,16 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
   const caps = chooseCapabilities({ ...container, bounding: host.boundingCapabilities });
   for (const cap of caps.unavailable)
     warnings.push(`${cap} is not in the daemon's bounding set and was left out`);
-  const rlimits = chooseRlimits(container.ulimits ?? [], host.rlimits, host.canRaiseRlimits);
+  const defaults = host.defaults ?? {};
+  const ulimits = container.ulimits ?? [];
+  const rlimits = chooseRlimits(
+    [...ulimits, ...(defaults.ulimits ?? []).filter((d) => !ulimits.some((u) => u.name === d.name))],
+    host.rlimits,
+    host.canRaiseRlimits,
+  );
   const resources = chooseResources(container.resources ?? {}, host.cgroupFeatures);
   warnings.push(...rlimits.warnings, ...resources.warnings);
-  const init = container.init === true && (container.pid ?? 'private') === 'private';
+  const init = (container.init ?? defaults.init) === true && (container.pid ?? 'private') === 'private';
   if (init && !host.initPath)
     throw failedPrecondition('--init needs docker-init, tini-static or catatonit on PATH');
 
@@ -63,7 +69,7 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
     cwd: workingDir(container.workingDir || image.workingDir),
     capabilities: capabilitySets(caps.capabilities),
     ...(rlimits.rlimits.length > 0 ? { rlimits: rlimits.rlimits } : {}),
-    noNewPrivileges: container.noNewPrivileges === true,
+    noNewPrivileges: container.noNewPrivileges === true || defaults.noNewPrivileges === true,
     ...(container.oomScoreAdj !== undefined ? { oomScoreAdj: oomScoreAdj(container.oomScoreAdj) } : {}),
   };
   const linux: OciLinux = {
@@ -82,7 +88,9 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
         }),
   };
   linux.resources = { ...linux.resources, ...resources.resources };
-  const seccomp = resolveSeccomp(container.seccomp ?? 'default', container.privileged === true, {
+  const seccompChoice =
+    (container.seccomp ?? 'default') === 'default' ? (defaults.seccomp ?? 'default') : container.seccomp!;
+  const seccomp = resolveSeccomp(seccompChoice, container.privileged === true, {
     capabilities: caps.capabilities,
     arch: host.arch,
     kernel: host.kernel,

@@ -5,10 +5,30 @@ import { type CgroupFeatures, detectCgroupFeatures, detectCgroupLayout } from '.
 import { goArch } from '../../core/platform.js';
 import { capabilitiesFromMask } from './capabilities.js';
 import { hostThermalThrottlePaths } from './paths.js';
+import type { SeccompChoice, Ulimit } from './request.js';
 import { type LimitPair, parseProcLimits } from './rlimits.js';
 
 /** The cgroup manager runc is told to use, as dockerd's `native.cgroupdriver`. */
 export type CgroupDriver = 'cgroupfs' | 'systemd';
+
+/**
+ * daemon.json's defaults for containers, applied as dockerd applies them:
+ * shm size and IPC mode into HostConfig at create, the rest at each start.
+ */
+export interface ContainerDefaults {
+  /** `default-shm-size`, bytes. */
+  shmSize?: number;
+  /** `default-ipc-mode`. */
+  ipcMode?: 'private' | 'shareable';
+  /** `default-ulimits`: under the container's own, by name. */
+  ulimits?: Ulimit[];
+  /** `no-new-privileges`. */
+  noNewPrivileges?: boolean;
+  /** `seccomp-profile`: for containers that name none. */
+  seccomp?: SeccompChoice;
+  /** `init`: for containers whose HostConfig.Init is null. */
+  init?: boolean;
+}
 
 /** What spec generation needs to know about the daemon and its host. */
 export interface SpecHost {
@@ -24,6 +44,8 @@ export interface SpecHost {
   cgroupParent?: string;
   /** daemon.json `default-cgroupns-mode`; unset: private on cgroup v2, host on v1. */
   defaultCgroupns?: 'private' | 'host';
+  /** daemon.json's other container defaults. */
+  defaults?: ContainerDefaults;
   cgroupFeatures: CgroupFeatures;
   /** The init binary for `--init` (a static tini or catatonit); undefined when none was found. */
   initPath?: string;
@@ -67,6 +89,7 @@ export async function readSpecHost(
     cgroupParent?: string;
     defaultCgroupns?: 'private' | 'host';
     initPath?: string;
+    defaults?: ContainerDefaults;
   } = {},
 ): Promise<SpecHost> {
   const [status, limits, layout, thermal] = await Promise.all([
@@ -84,6 +107,7 @@ export async function readSpecHost(
     cgroupDriver: options.cgroupDriver ?? 'cgroupfs',
     ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
     ...(options.defaultCgroupns ? { defaultCgroupns: options.defaultCgroupns } : {}),
+    ...(options.defaults ? { defaults: options.defaults } : {}),
     cgroupFeatures: await detectCgroupFeatures(layout),
     initPath: options.initPath ?? (await findInitBinary()),
     extraMaskedPaths: thermal,

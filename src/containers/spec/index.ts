@@ -8,7 +8,13 @@ export { CONTAINER_INIT_PATH, type ContainerCommand, resolveCommand } from './co
 export { DEFAULT_PATH_ENV } from './env.js';
 export { type ExecRequest, execProcess } from './exec.js';
 export { checkRequest, type GeneratedSpec, generateSpec } from './generate.js';
-export { type CgroupDriver, findInitBinary, readSpecHost, type SpecHost } from './host.js';
+export {
+  type CgroupDriver,
+  type ContainerDefaults,
+  findInitBinary,
+  readSpecHost,
+  type SpecHost,
+} from './host.js';
 export { DEFAULT_SHM_SIZE } from './mounts.js';
 export * from './oci.js';
 export { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './paths.js';

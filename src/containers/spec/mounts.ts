@@ -111,7 +111,7 @@ const depth = (path: string): number => path.split('/').filter(Boolean).length;
  * All mounts of a container, in dockerd's order: the defaults that no other
  * mount replaces (everything under /dev goes when /dev itself is mounted;
  * /dev/shm goes with `--ipc none` and is sized by `--shm-size`), the init
- * binary, then the container's files, tmpfs mounts and the caller's mounts,
+ * binary (given only when the container runs it), then the container's files, tmpfs mounts and the caller's mounts,
  * parents before children. `--read-only` makes the defaults and the
  * container's files read-only too, except the kernel filesystems under /dev
  * and /proc; `--privileged` makes /sys and the cgroup mount writable.
@@ -145,10 +145,9 @@ export function buildMounts(
         ? { ...mount, options: [...(mount.options ?? []), `size=${shmSize}`] }
         : mount,
     );
-  const init: OciMount[] =
-    container.init && initPath
-      ? [{ destination: CONTAINER_INIT_PATH, type: 'bind', source: initPath, options: ['bind', 'ro'] }]
-      : [];
+  const init: OciMount[] = initPath
+    ? [{ destination: CONTAINER_INIT_PATH, type: 'bind', source: initPath, options: ['bind', 'ro'] }]
+    : [];
   const sorted = [...own].sort((a, b) => depth(a.destination) - depth(b.destination));
   return [...defaults, ...init, ...sorted].map((mount) => adjust(mount, container, readonly, userPaths));
 }
