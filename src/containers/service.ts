@@ -401,6 +401,8 @@ export class ContainerService {
       const body = { ...record.Config, HostConfig: record.HostConfig } as CreateBody;
       const sandbox = await traced('start.network-wait', () => sandboxed);
       const files = sandbox.files;
+      const ipcMode = (record.HostConfig as { IpcMode?: string }).IpcMode ?? '';
+      if (ipcMode.startsWith('container:')) this.checkIpcDonor(ipcMode.slice('container:'.length));
       const request = toSpecRequest(record.Id, body, (other) => this.pidOf(other));
       if (userns) {
         request.userns = {
@@ -583,6 +585,19 @@ export class ContainerService {
       hostNetwork: h.NetworkMode === 'host',
     });
     return { netns: 'private', files };
+  }
+
+  /**
+   * dockerd's getIpcContainer: only a container made `shareable` (or on the
+   * host's IPC namespace) lends its IPC namespace; `private` is the default.
+   */
+  private checkIpcDonor(ref: string): void {
+    const donor = this.store.get(ref);
+    const mode = (donor.HostConfig as { IpcMode?: string }).IpcMode;
+    if (donor.State.Running && mode !== 'shareable' && mode !== 'host')
+      throw conflict(
+        `can't join IPC of container ${donor.Id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`,
+      );
   }
 
   private pidOf(ref: string): number {

@@ -379,6 +379,32 @@ describe('container hardening, proved from inside', {
     );
   });
 
+  it('--ipc container:X needs a shareable donor, as with dockerd', async () => {
+    const names = [`ipc-private-${process.pid}`, `ipc-shared-${process.pid}`];
+    try {
+      assert.equal((await cli('run', '-d', '--name', names[0]!, 'busybox', 'sleep', '60')).code, 0);
+      assert.equal(
+        (await cli('run', '-d', '--name', names[1]!, '--ipc', 'shareable', 'busybox', 'sleep', '60')).code,
+        0,
+      );
+      const refused = await cli('run', '--rm', '--ipc', `container:${names[0]}`, 'busybox', 'true');
+      assert.equal(refused.code, 125);
+      assert.match(
+        refused.stderr,
+        /non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/,
+      );
+      assert.equal(
+        (await cli('inspect', '-f', '{{.HostConfig.IpcMode}}', names[0]!)).stdout,
+        'private\n',
+        "dockerd's default-ipc-mode",
+      );
+      const joined = await inside(['--ipc', `container:${names[1]}`], 'echo joined');
+      assert.equal(joined.stdout, 'joined\n');
+    } finally {
+      await cli('rm', '-f', ...names);
+    }
+  });
+
   it("a bridged container gets Docker's network sysctls and may set its own net.* ones", async () => {
     const { stdout } = await inside(
       ['--sysctl', 'net.ipv4.tcp_syncookies=0'],

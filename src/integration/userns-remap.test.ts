@@ -73,7 +73,17 @@ describe('userns-remap', {
   });
 
   it('is an unprivileged host user seen from the host, also for docker exec', async () => {
-    const started = await run('run', '-d', '--name', 'sleeper', 'busybox', 'sleep', '300');
+    const started = await run(
+      'run',
+      '-d',
+      '--name',
+      'sleeper',
+      '--ipc',
+      'shareable',
+      'busybox',
+      'sleep',
+      '300',
+    );
     assert.equal(started.code, 0, started.stderr);
     const pid = (await run('inspect', '-f', '{{.State.Pid}}', 'sleeper')).stdout.trim();
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
