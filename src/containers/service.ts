@@ -39,7 +39,14 @@ import { runProbe } from './probe.js';
 import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
 import { readFileInRoot } from './root-path.js';
-import { checkRequest, DEFAULT_SHM_SIZE, generateSpec, type SpecHost } from './spec/index.js';
+import {
+  checkRequest,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_READONLY_PATHS,
+  DEFAULT_SHM_SIZE,
+  generateSpec,
+  type SpecHost,
+} from './spec/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
 import { Waiters } from './waiters.js';
@@ -1284,7 +1291,8 @@ function sleep(ms: number): Promise<void> {
  * dockerd's adaptContainerSettings: the defaults a created container's
  * HostConfig shows in inspect — /dev/shm size and IPC mode (daemon.json's
  * or Docker's), the cgroup namespace mode, memory+swap twice the memory,
- * OomKillDisable false.
+ * OomKillDisable false, the masked and read-only paths of an unprivileged
+ * container (its spec then takes them from here).
  */
 function adaptHostConfig<T extends Record<string, unknown>>(h: T, host: SpecHost): T {
   const adapted: Record<string, unknown> = { ...h };
@@ -1296,5 +1304,16 @@ function adaptHostConfig<T extends Record<string, unknown>>(h: T, host: SpecHost
   if (memory > 0 && !adapted['MemorySwap']) adapted['MemorySwap'] = memory * 2;
   if (adapted['OomKillDisable'] === undefined || adapted['OomKillDisable'] === null)
     adapted['OomKillDisable'] = false;
+  // "Unset" is null, however the client spelled it.
+  if (adapted['MemorySwappiness'] === -1) adapted['MemorySwappiness'] = null;
+  if (typeof adapted['PidsLimit'] === 'number' && adapted['PidsLimit'] <= 0) adapted['PidsLimit'] = null;
+  const securityOpt = (adapted['SecurityOpt'] as string[] | null | undefined) ?? [];
+  if (securityOpt.some((o) => /^systempaths[=:]unconfined$/.test(o))) {
+    adapted['MaskedPaths'] = [];
+    adapted['ReadonlyPaths'] = [];
+  } else if (!adapted['Privileged']) {
+    adapted['MaskedPaths'] ??= [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths];
+    adapted['ReadonlyPaths'] ??= [...DEFAULT_READONLY_PATHS];
+  }
   return adapted as T;
 }

@@ -91,6 +91,35 @@ describe('containers with the real Docker CLI', {
     await run('rm', '-f', 'pslisted');
   });
 
+  it("create fills HostConfig's defaults as dockerd does, so inspect shows them", async () => {
+    const shown = async (...flags: string[]) => {
+      const name = `defaults-${flags.length}`;
+      const made = await run('create', '--name', name, ...flags, 'busybox', 'true');
+      assert.equal(made.code, 0, made.stderr);
+      const json = (await run('inspect', '-f', '{{json .HostConfig}}', name)).stdout;
+      await run('rm', name);
+      return JSON.parse(json) as Record<string, unknown>;
+    };
+    const plain = await shown();
+    const v2 = (await readFile('/proc/self/cgroup', 'utf8')).trim().split('\n').length === 1;
+    assert.deepEqual(
+      [plain['ShmSize'], plain['IpcMode'], plain['CgroupnsMode'], plain['OomKillDisable']],
+      [64 * 1024 * 1024, 'private', v2 ? 'private' : 'host', false],
+    );
+    assert.equal(plain['MemorySwappiness'], null, 'the CLI sends -1 for none');
+    assert.equal(plain['PidsLimit'], null);
+    assert.ok((plain['MaskedPaths'] as string[]).includes('/proc/kcore'));
+    assert.ok((plain['ReadonlyPaths'] as string[]).includes('/proc/sys'));
+    const limited = await shown('-m', '32m', '--security-opt', 'systempaths=unconfined');
+    assert.equal(limited['MemorySwap'], 64 * 1024 * 1024, 'memory+swap twice the memory');
+    assert.deepEqual([limited['MaskedPaths'], limited['ReadonlyPaths']], [[], []]);
+    const privileged = await shown('--privileged', '--ipc', 'shareable', '--shm-size', '8m');
+    assert.deepEqual(
+      [privileged['MaskedPaths'], privileged['ReadonlyPaths'], privileged['IpcMode'], privileged['ShmSize']],
+      [null, null, 'shareable', 8 * 1024 * 1024],
+    );
+  });
+
   it('rm of a running container needs --force; rmi of a used image is a 409', async () => {
     await run('run', '-d', '--name', 'busy', 'busybox', 'sleep', '300');
     const rmRunning = await run('rm', 'busy');
