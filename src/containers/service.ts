@@ -289,8 +289,9 @@ export class ContainerService {
     const cmd =
       body.Cmd === undefined || body.Cmd === null ? (body.Entrypoint ? null : (ic.Cmd ?? null)) : body.Cmd;
     const labels = { ...(ic.Labels ?? {}), ...(body.Labels ?? {}) };
+    // moby's merge: the request's variables, then the image's it does not set.
     const envKeys = new Set((body.Env ?? []).map((e) => e.split('=')[0]));
-    const env = [...(ic.Env ?? []).filter((e) => !envKeys.has(e.split('=')[0])), ...(body.Env ?? [])];
+    const env = [...(body.Env ?? []), ...(ic.Env ?? []).filter((e) => !envKeys.has(e.split('=')[0]))];
     const config = {
       Hostname: body.Hostname || id.slice(0, 12),
       Domainname: body.Domainname ?? '',
@@ -311,7 +312,11 @@ export class ContainerService {
         ic.Healthcheck as HealthConfig | undefined,
       ),
       Image: body.Image,
-      Volumes: body.Volumes ?? ic.Volumes ?? null,
+      // moby's merge: the image's volumes, with the request's added when it names any.
+      Volumes:
+        body.Volumes && Object.keys(body.Volumes).length > 0
+          ? { ...(ic.Volumes ?? {}), ...body.Volumes }
+          : (ic.Volumes ?? null),
       WorkingDir: body.WorkingDir || ic.WorkingDir || '',
       Entrypoint: typeof entrypoint === 'string' ? [entrypoint] : entrypoint,
       OnBuild: null,
