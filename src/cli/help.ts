@@ -39,11 +39,18 @@ export function formatHelp(cmd: Command, helper: Help): string {
   }
   const options = helper.visibleOptions(cmd).filter((o) => o.long !== '--help');
   if (options.length > 0) {
-    const rows = options.map((o): [string, string] => [optionTerm(o), o.description]);
+    // pflag lists a command's flags sorted by name, as docker's help shows them.
+    const sorted = cmd.parent ? [...options].sort((a, b) => (flagName(a) < flagName(b) ? -1 : 1)) : options;
+    const rows = sorted.map((o): [string, string] => [optionTerm(o), o.description]);
     lines.push(cmd.parent ? 'Options:' : 'Global Options:', ...columns(rows, '  '), '');
   }
   if (subcommands.length > 0) {
     lines.push(`Run '${commandPath(cmd)} COMMAND --help' for more information on a command.`);
   }
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** A flag's name as pflag sorts it: the long name without dashes. */
+function flagName(option: { long?: string | undefined; short?: string | undefined }): string {
+  return (option.long ?? option.short ?? '').replace(/^-+/, '');
 }
