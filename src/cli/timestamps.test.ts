@@ -4,9 +4,11 @@ import { parseGoDuration, rfc3339NanoFixed, toApiTimestamp } from './timestamps.
 
 describe('docker timestamps', () => {
   const now = Date.UTC(2026, 10, 29, 12, 0, 0);
-  it('turns durations into seconds before now', () => {
-    assert.equal(toApiTimestamp('10m', now), `${now / 1000 - 600}.000000000`);
-    assert.equal(toApiTimestamp('1h30m', now), `${now / 1000 - 5400}.000000000`);
+  it('turns durations into whole seconds before now, as docker does; "0" is a timestamp', () => {
+    assert.equal(toApiTimestamp('10m', now), `${now / 1000 - 600}`);
+    assert.equal(toApiTimestamp('1h30m', now), `${now / 1000 - 5400}`);
+    assert.equal(toApiTimestamp('1.5s', now + 700), `${now / 1000 - 1}`);
+    assert.equal(toApiTimestamp('0', now), '0.000000000');
   });
   it('keeps unix timestamps and parses RFC 3339 dates', () => {
     assert.equal(toApiTimestamp('1700000000'), '1700000000.000000000');

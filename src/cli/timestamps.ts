@@ -4,8 +4,9 @@
  * is absolute. Returns "seconds.nanoseconds" as the Engine API takes it.
  */
 export function toApiTimestamp(value: string, now = Date.now()): string {
-  const duration = parseGoDuration(value);
-  if (duration !== undefined) return formatSeconds(now - duration);
+  // docker's GetTimestamp: a duration ("0" is not one) is now minus it, in whole seconds.
+  const duration = value === '0' ? undefined : parseGoDuration(value);
+  if (duration !== undefined) return String(Math.floor((now - duration) / 1000));
   if (/^\d+(\.\d{1,9})?$/.test(value)) {
     const [sec, frac = ''] = value.split('.');
     return `${sec}.${frac.padEnd(9, '0')}`;

@@ -411,4 +411,37 @@ describe('berth container commands next to the Docker CLI', {
     assert.equal(missing.code, 125);
     assert.equal(existsSync(failed), false);
   });
+
+  it('events --format: Go field names, exact timeNano, sorted attributes, and docker’s template errors', async () => {
+    const name = `evented-${process.pid}`;
+    assert.equal((await cli.docker('run', '--rm', '--name', name, '-l', 'z=1', 'busybox', 'true')).code, 0);
+    // The same window for both CLIs, in whole seconds, past the container's last event.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const now = Math.floor(Date.now() / 1000);
+    const window = [
+      'events',
+      '--since',
+      String(now - 60),
+      '--until',
+      String(now),
+      '--filter',
+      `container=${name}`,
+    ];
+    for (const format of [
+      '{{json .}}',
+      'json',
+      '{{.Status}} {{.ID}} {{.From}} {{.Type}} {{.Action}} {{.Scope}} {{.Time}} {{.TimeNano}} {{.Actor.Attributes}}',
+      '{{.Nope}}',
+      '{{.Nope',
+    ]) {
+      const [ours, theirs] = await cli.both(...window, '--format', format);
+      assert.deepEqual(
+        [ours.stdout, ours.stderr, ours.code],
+        [theirs.stdout, asBerth(theirs.stderr), theirs.code],
+        format,
+      );
+    }
+    const [ours] = await cli.both(...window, '--format', '{{.TimeNano}}');
+    assert.match(ours.stdout, /^\d{19}\n/, 'all nineteen digits');
+  });
 });
