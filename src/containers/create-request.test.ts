@@ -35,13 +35,13 @@ describe('create body → spec request', () => {
   it("the daemon's cgroup-parent and default-cgroupns-mode apply when the request names none", async () => {
     const { spec } = await generateSpec(
       { ...input(), container: requestOf({}) },
-      host({ cgroupParent: '/from-daemon', defaultCgroupns: 'private' }),
+      host({ cgroupParent: '/from-daemon', defaults: { cgroupns: 'private' } }),
     );
     assert.equal(spec.linux.cgroupsPath, `/from-daemon/${ID}`);
     assert.ok(spec.linux.namespaces.some((ns) => ns.type === 'cgroup'));
     const host1 = await generateSpec(
       { ...input(), container: requestOf({ CgroupnsMode: 'host' }) },
-      host({ defaultCgroupns: 'private' }),
+      host({ defaults: { cgroupns: 'private' } }),
     );
     assert.ok(!host1.spec.linux.namespaces.some((ns) => ns.type === 'cgroup'));
   });

@@ -101,8 +101,8 @@ export function namespaceMode(mode: string | undefined, resolvePid: (ref: string
  * no masked or read-only /proc and /sys paths; else HostConfig's own lists
  * when given, else undefined (Docker's defaults).
  */
-function systemPathsOf(
-  securityOpt: string[],
+export function systemPathsOf(
+  securityOpt: readonly string[],
   h: HostConfigBody,
 ): { maskedPaths?: string[]; readonlyPaths?: string[] } {
   for (const opt of securityOpt) {

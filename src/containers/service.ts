@@ -27,7 +27,7 @@ import {
 } from '../runtime/runtime.js';
 import { mountAll, unmount, volatileMounts } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { type CreateBody, checkUnsupported, toSpecRequest } from './create-request.js';
+import { type CreateBody, checkUnsupported, systemPathsOf, toSpecRequest } from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
@@ -40,6 +40,7 @@ import { type ContainerRecord, initialState } from './record.js';
 import { checkRestartPolicy, policyRestarts, RestartScheduler, startsWithDaemon } from './restart-policy.js';
 import { readFileInRoot } from './root-path.js';
 import {
+  cgroupnsDefault,
   checkRequest,
   DEFAULT_MASKED_PATHS,
   DEFAULT_READONLY_PATHS,
@@ -1303,8 +1304,7 @@ function adaptHostConfig<T extends Record<string, unknown>>(h: T, host: SpecHost
   const adapted: Record<string, unknown> = { ...h };
   if (!adapted['ShmSize']) adapted['ShmSize'] = host.defaults?.shmSize ?? DEFAULT_SHM_SIZE;
   if (!adapted['IpcMode']) adapted['IpcMode'] = host.defaults?.ipcMode ?? 'private';
-  if (!adapted['CgroupnsMode'])
-    adapted['CgroupnsMode'] = host.defaultCgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host');
+  if (!adapted['CgroupnsMode']) adapted['CgroupnsMode'] = cgroupnsDefault(host);
   const memory = Number(adapted['Memory'] ?? 0);
   if (memory > 0 && !adapted['MemorySwap']) adapted['MemorySwap'] = memory * 2;
   if (adapted['OomKillDisable'] === undefined || adapted['OomKillDisable'] === null)
@@ -1312,11 +1312,11 @@ function adaptHostConfig<T extends Record<string, unknown>>(h: T, host: SpecHost
   // "Unset" is null, however the client spelled it.
   if (adapted['MemorySwappiness'] === -1) adapted['MemorySwappiness'] = null;
   if (typeof adapted['PidsLimit'] === 'number' && adapted['PidsLimit'] <= 0) adapted['PidsLimit'] = null;
-  const securityOpt = (adapted['SecurityOpt'] as string[] | null | undefined) ?? [];
-  if (securityOpt.some((o) => /^systempaths[=:]unconfined$/.test(o))) {
-    adapted['MaskedPaths'] = [];
-    adapted['ReadonlyPaths'] = [];
-  } else if (!adapted['Privileged']) {
+  // systempaths=unconfined empties both lists, as dockerd records it; given lists stay.
+  const paths = systemPathsOf((adapted['SecurityOpt'] as string[] | null | undefined) ?? [], adapted);
+  if (paths.maskedPaths) adapted['MaskedPaths'] = paths.maskedPaths;
+  if (paths.readonlyPaths) adapted['ReadonlyPaths'] = paths.readonlyPaths;
+  if (!adapted['Privileged']) {
     adapted['MaskedPaths'] ??= [...DEFAULT_MASKED_PATHS, ...host.extraMaskedPaths];
     adapted['ReadonlyPaths'] ??= [...DEFAULT_READONLY_PATHS];
   }

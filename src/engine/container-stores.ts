@@ -52,11 +52,9 @@ export async function openContainerService(options: {
     }
   }
   const cgroupParent = config.extraOptions['cgroup-parent'];
-  const defaultCgroupns = config.extraOptions['default-cgroupns-mode'];
   const specHost = await readSpecHost({
     cgroupDriver: config.cgroupDriver,
     ...(typeof cgroupParent === 'string' && cgroupParent ? { cgroupParent } : {}),
-    ...(defaultCgroupns === 'private' || defaultCgroupns === 'host' ? { defaultCgroupns } : {}),
     ...(config.initPath ? { initPath: config.initPath } : {}),
     defaults: await containerDefaults(config),
   });
@@ -102,6 +100,7 @@ export async function openContainerService(options: {
 /** daemon.json's defaults for containers; a seccomp-profile file is read and checked now. */
 async function containerDefaults(config: DaemonConfig): Promise<ContainerDefaults> {
   const ipcMode = config.extraOptions['default-ipc-mode'];
+  const cgroupns = config.extraOptions['default-cgroupns-mode'];
   const profile = config.seccompProfile;
   let seccomp: SeccompChoice | undefined;
   if (profile === 'unconfined') seccomp = 'unconfined';
@@ -119,6 +118,7 @@ async function containerDefaults(config: DaemonConfig): Promise<ContainerDefault
   return {
     shmSize: config.defaultShmSize,
     ...(ipcMode === 'private' || ipcMode === 'shareable' ? { ipcMode } : {}),
+    ...(cgroupns === 'private' || cgroupns === 'host' ? { cgroupns } : {}),
     ulimits: Object.values(config.defaultUlimits),
     noNewPrivileges: config.noNewPrivileges,
     ...(seccomp ? { seccomp } : {}),

@@ -4,6 +4,7 @@ import type { CliContext } from '../context.js';
 import { StatusError } from '../errors.js';
 import { filtersToJson } from '../filters.js';
 import { GO_MARSHAL_JSON } from '../format/docker-functions.js';
+import { goHtmlEscape } from '../format/row.js';
 import { parseTemplate } from '../format/template.js';
 import { GO_TYPE } from '../format/values.js';
 import { rfc3339NanoFixed, toApiTimestamp } from '../timestamps.js';
@@ -19,10 +20,6 @@ interface WireEvent {
   time?: number;
   timeNano?: number;
 }
-
-const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
-const escapeHtml = (json: string) =>
-  json.replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * The event as docker's events.Message: Go field names for templates
@@ -56,7 +53,7 @@ function messageOf(event: WireEvent, timeNano: bigint): Record<string, unknown> 
     ...(event.scope ? { scope: event.scope } : {}),
     ...(event.time ? { time: event.time } : {}),
   };
-  const json = escapeHtml(JSON.stringify(tagged));
+  const json = goHtmlEscape(JSON.stringify(tagged));
   const withNano = timeNano > 0n ? `${json.slice(0, -1)},"timeNano":${timeNano}}` : json;
   Object.defineProperty(message, GO_MARSHAL_JSON, { value: () => withNano, enumerable: false });
   Object.defineProperty(message, GO_TYPE, { value: '*events.Message', enumerable: false });

@@ -13,6 +13,11 @@ const HTML_UNSAFE: Readonly<Record<string, string>> = {
   '\u2029': '\\u2029',
 };
 
+/** encoding/json's HTML escaping of JSON text: <, >, & and the JavaScript line terminators. */
+export function goHtmlEscape(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => HTML_UNSAFE[c] ?? c);
+}
+
 /** encoding/json's Marshal of a map: keys sorted, <, > and & escaped. */
 export function goMarshalSorted(fields: Readonly<Record<string, unknown>>): string {
   const sorted = Object.fromEntries(
@@ -20,7 +25,7 @@ export function goMarshalSorted(fields: Readonly<Record<string, unknown>>): stri
       .sort()
       .map((key) => [key, fields[key]]),
   );
-  return JSON.stringify(sorted).replace(/[<>&\u2028\u2029]/g, (c) => HTML_UNSAFE[c] ?? c);
+  return goHtmlEscape(JSON.stringify(sorted));
 }
 
 /** A row's fields by name (all text, as docker's formatter methods return strings). */

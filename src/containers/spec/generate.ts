@@ -9,7 +9,7 @@ import {
   mappedDevices,
 } from './devices.js';
 import { mergeImageEnv, processEnv } from './env.js';
-import type { SpecHost } from './host.js';
+import { cgroupnsDefault, type SpecHost } from './host.js';
 import { buildMounts } from './mounts.js';
 import { chooseNamespaces, chooseSysctls } from './namespaces.js';
 import { OCI_VERSION, type OciCapabilities, type OciLinux, type OciProcess, type OciSpec } from './oci.js';
@@ -39,7 +39,7 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
   const { container, image } = input;
   const warnings: string[] = [];
   const command = resolveCommand(container, image);
-  const namespaces = chooseNamespaces(container, host.cgroupVersion, host.defaultCgroupns);
+  const namespaces = chooseNamespaces(container, cgroupnsDefault(host));
   const caps = chooseCapabilities({ ...container, bounding: host.boundingCapabilities });
   for (const cap of caps.unavailable)
     warnings.push(`${cap} is not in the daemon's bounding set and was left out`);
@@ -117,7 +117,7 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
  * warnings of limits this host cannot enforce, for the create response.
  */
 export function checkRequest(container: ContainerRequest, host: SpecHost): string[] {
-  const namespaces = chooseNamespaces(container, host.cgroupVersion, host.defaultCgroupns);
+  const namespaces = chooseNamespaces(container, cgroupnsDefault(host));
   chooseSysctls(container.sysctls ?? {}, namespaces, container.userns !== undefined);
   cgroupsPathFor(container.id, host.cgroupDriver, container.cgroupParent || host.cgroupParent);
   for (const rule of container.deviceCgroupRules ?? []) deviceCgroupRule(rule);

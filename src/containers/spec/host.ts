@@ -20,6 +20,8 @@ export interface ContainerDefaults {
   shmSize?: number;
   /** `default-ipc-mode`. */
   ipcMode?: 'private' | 'shareable';
+  /** `default-cgroupns-mode`; unset: private on cgroup v2, host on v1 (see {@link cgroupnsDefault}). */
+  cgroupns?: 'private' | 'host';
   /** `default-ulimits`: under the container's own, by name. */
   ulimits?: Ulimit[];
   /** `no-new-privileges`. */
@@ -28,6 +30,11 @@ export interface ContainerDefaults {
   seccomp?: SeccompChoice;
   /** `init`: for containers whose HostConfig.Init is null. */
   init?: boolean;
+}
+
+/** The cgroup namespace of a container that names none: the daemon's, else Docker's (private on v2 only). */
+export function cgroupnsDefault(host: Pick<SpecHost, 'defaults' | 'cgroupVersion'>): 'private' | 'host' {
+  return host.defaults?.cgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host');
 }
 
 /** What spec generation needs to know about the daemon and its host. */
@@ -42,8 +49,6 @@ export interface SpecHost {
   cgroupDriver: CgroupDriver;
   /** Parent of every container cgroup: "/berth" (cgroupfs) or "system.slice" (systemd) by default. */
   cgroupParent?: string;
-  /** daemon.json `default-cgroupns-mode`; unset: private on cgroup v2, host on v1. */
-  defaultCgroupns?: 'private' | 'host';
   /** daemon.json's other container defaults. */
   defaults?: ContainerDefaults;
   cgroupFeatures: CgroupFeatures;
@@ -87,7 +92,6 @@ export async function readSpecHost(
   options: {
     cgroupDriver?: CgroupDriver;
     cgroupParent?: string;
-    defaultCgroupns?: 'private' | 'host';
     initPath?: string;
     defaults?: ContainerDefaults;
   } = {},
@@ -106,7 +110,6 @@ export async function readSpecHost(
     cgroupVersion: layout.version,
     cgroupDriver: options.cgroupDriver ?? 'cgroupfs',
     ...(options.cgroupParent ? { cgroupParent: options.cgroupParent } : {}),
-    ...(options.defaultCgroupns ? { defaultCgroupns: options.defaultCgroupns } : {}),
     ...(options.defaults ? { defaults: options.defaults } : {}),
     cgroupFeatures: await detectCgroupFeatures(layout),
     initPath: options.initPath ?? (await findInitBinary()),

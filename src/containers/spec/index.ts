@@ -11,6 +11,7 @@ export { checkRequest, type GeneratedSpec, generateSpec } from './generate.js';
 export {
   type CgroupDriver,
   type ContainerDefaults,
+  cgroupnsDefault,
   findInitBinary,
   readSpecHost,
   type SpecHost,

@@ -28,11 +28,10 @@ function fromMode(type: OciNamespaceType, mode: NamespaceMode | undefined): OciN
  */
 export function chooseNamespaces(
   container: ContainerRequest,
-  cgroupVersion: 1 | 2,
-  defaultCgroupns?: 'private' | 'host',
+  defaultCgroupns: 'private' | 'host',
 ): NamespaceChoice {
   const ipc = container.ipc === 'shareable' || container.ipc === 'none' ? 'private' : container.ipc;
-  const cgroupns = container.cgroupns ?? defaultCgroupns ?? (cgroupVersion === 2 ? 'private' : 'host');
+  const cgroupns = container.cgroupns ?? defaultCgroupns;
   const namespaces: OciNamespace[] = [
     { type: 'mount' },
     ...fromMode('network', container.network),
