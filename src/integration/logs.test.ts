@@ -206,6 +206,25 @@ describe('docker logs against berthd', {
     for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 10 * 1024, f);
   });
 
+  /** The log files and their sizes once the keeper has written all there is (two looks alike). */
+  async function settledLogFiles(logDir: string): Promise<Map<string, number>> {
+    const look = async () => {
+      const sizes = new Map<string, number>();
+      for (const f of (await readdir(logDir)).filter((f) => /^container\.log(\.\d+)?$/.test(f))) {
+        sizes.set(f, (await stat(join(logDir, f))).size);
+      }
+      return sizes;
+    };
+    let last = await look();
+    for (let i = 0; i < 50; i++) {
+      await sleep(100);
+      const now = await look();
+      if (JSON.stringify([...now]) === JSON.stringify([...last])) return now;
+      last = now;
+    }
+    return last;
+  }
+
   /** `docker logs -f` read by a slow client: the follower falls behind the writer by many rotations. */
   async function followSlowly(container: string): Promise<number[]> {
     const child = spawn(docker!, ['-H', daemon.host, 'logs', '-f', container], {
@@ -272,13 +291,21 @@ describe('docker logs against berthd', {
     const writer = 'i=0; while true; do echo line-$i; i=$((i+1)); done';
     assert.equal((await run('run', '-d', '--name', c, ...opts, 'busybox', 'sh', '-c', writer)).code, 0);
     const path = (await run('inspect', '-f', '{{.LogPath}}', c)).stdout.trim();
+    const pid = Number((await run('inspect', '-f', '{{.State.Pid}}', c)).stdout.trim());
     const lastBefore = Number((await run('logs', '--tail', '1', c)).stdout.trim().replace('line-', ''));
     daemon.process.kill('SIGKILL');
     await waitExit(daemon.process);
     await sleep(1500);
-    const files = (await readdir(dirname(path))).filter((f) => /^container\.log(\.\d+)?$/.test(f));
-    assert.deepEqual(files.sort(), ['container.log', 'container.log.1', 'container.log.2']);
-    for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 20_000, f);
+    // The writer is paused before the files are looked at: a listing taken during a rotation
+    // (between removing the oldest file and renaming the next one onto it) is one file short.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const files = await settledLogFiles(dirname(path));
+      assert.deepEqual([...files.keys()].sort(), ['container.log', 'container.log.1', 'container.log.2']);
+      for (const [f, size] of files) assert.ok(size <= 20_000, `${f}: ${size} bytes`);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
     daemon = await startDaemon({ dir });
     assert.equal((await run('stop', '-t', '1', c)).code, 0);
     // What is kept is the newest output, in order: written and rotated while berthd was down.
