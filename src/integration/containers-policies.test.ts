@@ -126,6 +126,11 @@ describe('restart policies and health checks with the real Docker CLI', {
       0,
     );
     assert.equal((await run('kill', 'killed')).code, 0);
+    assert.ok(
+      await eventually(async () => (await inspect('{{.State.Status}}', 'killed')) === 'exited'),
+      await inspect('{{.State.Status}}', 'killed'),
+    );
+    // Long enough for a restart that should not happen to show.
     await sleep(1500);
     assert.equal(await inspect('{{.State.Status}} {{.RestartCount}}', 'killed'), 'exited 0');
   });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { groupId } from '../engine/listeners.js';
 import { startDaemon, type TestDaemon, waitExit } from '../testing/daemon.js';
 import { bin, dockerCli } from '../testing/paths.js';
@@ -133,11 +132,11 @@ describe('berthd with the real Docker CLI', {
   });
 
   it('SIGHUP reloads the configuration and emits a daemon reload event', async () => {
-    // An absolute end: docker reads a duration in --until as that long *ago*.
-    const until = String(Math.floor(Date.now() / 1000) + 3);
-    const args = ['-H', daemon.host, 'events', '--filter', 'type=daemon', '--until', until];
-    const events = runCommand(docker!, args);
-    await sleep(500);
+    // Absolute times: docker reads a duration in --until as that long *ago*. With --since the
+    // event is replayed even if the CLI subscribes after the reload.
+    const now = Math.floor(Date.now() / 1000);
+    const range = ['--since', String(now - 1), '--until', String(now + 10)];
+    const events = runCommand(docker!, ['-H', daemon.host, 'events', '--filter', 'type=daemon', ...range]);
     daemon.process.kill('SIGHUP');
     const r = await events;
     assert.equal(r.code, 0, r.stderr);

@@ -209,8 +209,10 @@ describe('a full disk under berthd', { skip: fixturesMissing || (docker ? false 
     assert.equal((await cli('ps', '-aq')).stdout.trim(), '', 'every --rm container is gone');
     // A --rm container's record directory (its log with it) goes in the background once it
     // left the API: space it frees after the fill would leave the disk less full than meant.
-    for (let i = 0; i < 100 && (await readdir(join(daemon!.dataRoot, 'containers'))).length > 0; i++)
+    const records = () => readdir(join(daemon!.dataRoot, 'containers'));
+    for (const end = Date.now() + 30_000; (await records()).length > 0 && Date.now() < end; )
       await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await records(), [], 'the --rm record directories are removed');
     // Full again (the removal freed the attached container's log) for a detached one.
     filler = await fs.fill(MB);
     const script = `yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c ${2 * MB}; i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.2; done`;

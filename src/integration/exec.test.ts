@@ -111,9 +111,10 @@ describe('docker exec against berthd', {
 
   it('exec -d runs in the background; inspect and events show the exec in Docker’s shape', async () => {
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    assert.equal((await run('exec', '-d', name, 'sleep', '2')).code, 0);
+    // Long enough to be still running when ps looks (rm -f ends it with the container).
+    assert.equal((await run('exec', '-d', name, 'sleep', '30')).code, 0);
     const ps = await run('exec', name, 'ps');
-    assert.match(ps.stdout, /sleep 2$/m);
+    assert.match(ps.stdout, /sleep 30$/m);
     const curl = (...args: string[]) =>
       runCommand('curl', ['-s', '--unix-socket', daemon.socket, ...args]).then((r) => JSON.parse(r.stdout));
     const created = await curl(
@@ -144,7 +145,8 @@ describe('docker exec against berthd', {
       '{{.Action}} {{.Actor.Attributes.exitCode}}',
     );
     assert.match(events.stdout, /^exec_create: true /m);
-    assert.match(events.stdout, /^exec_start: sleep 2 /m);
+    assert.match(events.stdout, /^exec_start: sleep 30 /m);
+    // The ps exec's: recorded before its stream ended.
     assert.match(events.stdout, /^exec_die 0$/m);
   });
 
@@ -170,7 +172,16 @@ describe('docker exec against berthd', {
   it('exec -it gets a terminal that follows resizes', async () => {
     const r = await runOnPty(
       [docker!, '-H', daemon.host, 'exec', '-it', name, 'sh'],
-      ['tty; stty size\r', '<resize>', 'stty size\r', 'exit 3\r'],
+      [
+        '<wait:# >',
+        'tty; stty size\r',
+        '<wait:30 100\r\n>',
+        '<resize>',
+        // The resize reaches the terminal through the daemon: the shell looks until it has.
+        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
+        '<wait:40 120\r\n>',
+        'exit 3\r',
+      ],
     );
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
@@ -180,7 +191,16 @@ describe('docker exec against berthd', {
   it('run -it gives a shell on a TTY that follows resizes', async () => {
     const r = await runOnPty(
       [docker!, '-H', daemon.host, 'run', '-it', '--rm', 'busybox', 'sh'],
-      ['tty; stty size\r', '<resize>', 'stty size\r', 'exit 4\r'],
+      [
+        '<wait:# >',
+        'tty; stty size\r',
+        '<wait:30 100\r\n>',
+        '<resize>',
+        // The resize reaches the terminal through the daemon: the shell looks until it has.
+        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
+        '<wait:40 120\r\n>',
+        'exit 4\r',
+      ],
     );
     assert.equal(r.code, 4, r.output);
     assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
@@ -192,14 +212,14 @@ describe('docker exec against berthd', {
     try {
       const detached = await runOnPty(
         [docker!, '-H', daemon.host, 'run', '-it', '--name', tty, 'busybox', 'sh'],
-        ['echo first\r', '\x10\x11'],
+        ['<wait:# >', 'echo first\r', '<wait:first\r\n>', '\x10\x11'],
       );
       assert.equal(detached.code, 0, detached.output);
       const running = await run('inspect', '-f', '{{.State.Running}}', tty);
       assert.equal(running.stdout, 'true\n');
       const again = await runOnPty(
         [docker!, '-H', daemon.host, 'attach', '--detach-keys', 'ctrl-x', tty],
-        ['echo second\r', '\x18'],
+        ['echo second\r', '<wait:second\r\n>', '\x18'],
       );
       // docker attach (the CLI itself) reports a detach as an error and exits 1.
       assert.equal(again.code, 1, again.output);

@@ -68,7 +68,7 @@ describe('kill -9 of berthd in the middle of a large load', { skip }, () => {
 /** Waits until the daemon has committed `count` large blobs: the load is well under way. */
 async function untilBlobsWritten(dataRoot: string, count: number): Promise<void> {
   const dir = join(dataRoot, 'content/blobs/sha256');
-  for (let i = 0; i < 600; i++) {
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
     const names = await readdir(dir).catch(() => []);
     const sizes = await Promise.all(
       names.map((name) =>

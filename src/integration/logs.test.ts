@@ -133,9 +133,10 @@ describe('docker logs against berthd', {
 
   it('max-file keeps rotated files that docker logs reads in order, also while following', async () => {
     const c = name('rotate');
-    // About 66 KB in bursts of 50 lines: the rotation keeps up, as with a chatty service.
+    // About 66 KB in bursts of 50 lines: the rotation keeps up, as with a chatty service. The three
+    // files hold over a second of output, so a follower a moment behind misses no file.
     const script =
-      'i=0; while [ $i -lt 1500 ]; do echo line-$i; i=$((i+1)); [ $((i%50)) = 0 ] && sleep 0.05; done; sleep 0.5';
+      'i=0; while [ $i -lt 1500 ]; do echo line-$i; i=$((i+1)); [ $((i%50)) = 0 ] && sleep 0.1; done; sleep 0.5';
     const started = await run(
       'run',
       '-d',
@@ -206,23 +207,31 @@ describe('docker logs against berthd', {
     for (const f of files) assert.ok((await stat(join(dirname(path), f))).size <= 10 * 1024, f);
   });
 
-  /** The log files and their sizes once the keeper has written all there is (two looks alike). */
+  /**
+   * The log files and their sizes once the keeper has written all there is:
+   * three looks alike, 200 ms apart (a file renamed between listing and stat
+   * is a look that does not count).
+   */
   async function settledLogFiles(logDir: string): Promise<Map<string, number>> {
     const look = async () => {
       const sizes = new Map<string, number>();
       for (const f of (await readdir(logDir)).filter((f) => /^container\.log(\.\d+)?$/.test(f))) {
-        sizes.set(f, (await stat(join(logDir, f))).size);
+        const st = await stat(join(logDir, f)).catch(() => undefined);
+        if (!st) return undefined;
+        sizes.set(f, st.size);
       }
       return sizes;
     };
+    const text = (sizes: Map<string, number> | undefined) => JSON.stringify(sizes && [...sizes].sort());
     let last = await look();
-    for (let i = 0; i < 50; i++) {
-      await sleep(100);
+    let alike = 0;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline && alike < 2; ) {
+      await sleep(200);
       const now = await look();
-      if (JSON.stringify([...now]) === JSON.stringify([...last])) return now;
+      alike = now && text(now) === text(last) ? alike + 1 : 0;
       last = now;
     }
-    return last;
+    return last ?? new Map();
   }
 
   /** `docker logs -f` read by a slow client: the follower falls behind the writer by many rotations. */

@@ -136,7 +136,15 @@ describe('berth-registry webhooks', { skip: fixturesMissing || (skopeoBinary ? f
     assert.equal((push1.body['event_data'] as Json)['resource'], 'team/app:1');
     assert.equal(push1.body['operator'], 'admin');
 
-    const log = (await admin('GET', `/api/v2.0/projects/team/webhook/policies/${id}/deliveries`)).body;
+    // The receiver records a delivery before replying: the registry marks it delivered after.
+    const deliveries = async () =>
+      (await admin('GET', `/api/v2.0/projects/team/webhook/policies/${id}/deliveries`)).body;
+    let log = await deliveries();
+    const pending = () => log.some((d) => d['status'] !== 'delivered');
+    for (const end = Date.now() + 15_000; pending() && Date.now() < end; ) {
+      await sleep(100);
+      log = await deliveries();
+    }
     const first = log[log.length - 1]!;
     assert.equal(first['status'], 'delivered');
     assert.equal(first['attempts'], 2, 'the refused first attempt was retried');

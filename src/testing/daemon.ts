@@ -123,10 +123,10 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     await waitExit(child);
     return daemon;
   }
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) {
+  for (const end = Date.now() + 30_000; Date.now() < end; ) {
+    if (child.exitCode !== null || child.signalCode !== null) {
       await daemon.stop();
-      throw new Error(`berthd exited with ${child.exitCode}:\n${output}`);
+      throw new Error(`berthd exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
     }
     if (
       await stat(socket).then(
@@ -138,5 +138,5 @@ export async function startDaemon(options: StartOptions = {}): Promise<TestDaemo
     await sleep(25);
   }
   await daemon.stop();
-  throw new Error(`berthd did not start listening within 5 s:\n${output}`);
+  throw new Error(`berthd did not start listening within 30 s:\n${output}`);
 }

@@ -4,7 +4,9 @@ import { runCommand } from './run.js';
  * Drives a program on a real pseudo-terminal (python3's pty module): types
  * each input in turn, pausing between them so the program can answer, and
  * returns everything it printed and its exit code. An input "<resize>"
- * resizes the terminal to 40x120 and sends SIGWINCH instead of typing.
+ * resizes the terminal to 40x120 and sends SIGWINCH instead of typing;
+ * "<wait:TEXT>" waits (up to 30 s) until TEXT is printed after the last
+ * input, so the next one is not typed before the program is ready for it.
  */
 const DRIVER = `
 import os, pty, sys, time, select, fcntl, termios, struct, json
@@ -26,8 +28,14 @@ def drain(t):
             out += d
     return True
 alive = drain(pause)
+mark = 0
 for item in inputs:
     if not alive: break
+    if item.startswith('<wait:') and item.endswith('>'):
+        text = item[6:-1].encode('latin1'); end = time.time() + 30
+        while alive and time.time() < end and text not in out[mark:]: alive = drain(0.05)
+        continue
+    mark = len(out)
     if item == '<resize>':
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0)); os.kill(pid, 28)
     else: os.write(fd, item.encode('latin1'))

@@ -17,7 +17,10 @@ describe('conmon + runc: TTY, resize and exec', { skip }, () => {
   });
 
   it('gives a TTY that follows resizes, before and after start', async () => {
-    const script = 'stty size; read line; stty size; echo "got $line"';
+    // The resize (control FIFO) may land after the line (attach socket): wait for it, bounded.
+    const waitResize =
+      'end=$(($(date +%s) + 30)); while [ "$(stty size)" != "40 120" ] && [ $(date +%s) -lt $end ]; do sleep 0.1; done';
+    const script = `stty size; read line; ${waitResize}; stty size; echo "got $line"`;
     const { id, logPath } = await bed.create(['sh', '-c', script], { tty: true }, { stdin: true });
     await bed.runtime.resize(id, { height: 30, width: 100 });
     const session = await bed.runtime.attach(id);
@@ -26,7 +29,7 @@ describe('conmon + runc: TTY, resize and exec', { skip }, () => {
       screen += chunk.toString();
     });
     await bed.runtime.start(id);
-    await eventually(() => screen.includes('30 100'));
+    await eventually(() => screen.includes('30 100'), 30_000);
     await bed.runtime.resize(id, { height: 40, width: 120 });
     session.stdin?.write('abc\n');
     assert.equal((await bed.runtime.wait(id)).exitCode, 0);
