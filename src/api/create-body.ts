@@ -18,6 +18,7 @@ type Shape =
 const strings: Shape = { array: 'string' };
 const stringMap: Shape = { map: 'string' };
 const anyObject: Shape = { object: {} };
+const throttleDevices: Shape = { array: { object: { Path: 'string', Rate: 'int' } } };
 
 const HEALTHCHECK: Shape = {
   object: {
@@ -73,6 +74,11 @@ const HOST_CONFIG: Shape = {
     NanoCpus: 'int',
     CgroupParent: 'string',
     BlkioWeight: 'int',
+    BlkioWeightDevice: { array: { object: { Path: 'string', Weight: 'int' } } },
+    BlkioDeviceReadBps: throttleDevices,
+    BlkioDeviceWriteBps: throttleDevices,
+    BlkioDeviceReadIOps: throttleDevices,
+    BlkioDeviceWriteIOps: throttleDevices,
     CpuPeriod: 'int',
     CpuQuota: 'int',
     CpuRealtimePeriod: 'int',

@@ -103,6 +103,9 @@ export interface CgroupFeatures {
   cpuset: boolean;
   pids: boolean;
   blkioWeight: boolean;
+  blkioWeightDevice: boolean;
+  /** Read and write limits per device, in bytes and operations per second. */
+  blkioThrottle: boolean;
 }
 
 const exists = (path: string | undefined) =>
@@ -129,19 +132,47 @@ export async function detectCgroupFeatures(layout: CgroupLayout): Promise<Cgroup
       cpuset: has('cpuset'),
       pids: has('pids'),
       blkioWeight: has('io'),
+      blkioWeightDevice: has('io'),
+      blkioThrottle: has('io'),
     };
   }
-  const [memory, swap, oomKillDisable, cpuShares, cpuCfs, cpuset, pids, weight, bfqWeight] =
-    await Promise.all([
-      exists(file('memory', 'memory.limit_in_bytes')),
-      exists(file('memory', 'memory.memsw.limit_in_bytes')),
-      exists(file('memory', 'memory.oom_control')),
-      exists(file('cpu', 'cpu.shares')),
-      exists(file('cpu', 'cpu.cfs_quota_us')),
-      exists(file('cpuset', 'cpuset.cpus')),
-      exists(file('pids', 'cgroup.procs')),
-      exists(file('blkio', 'blkio.weight')),
-      exists(file('blkio', 'blkio.bfq.weight')),
-    ]);
-  return { memory, swap, oomKillDisable, cpuShares, cpuCfs, cpuset, pids, blkioWeight: weight || bfqWeight };
+  const [
+    memory,
+    swap,
+    oomKillDisable,
+    cpuShares,
+    cpuCfs,
+    cpuset,
+    pids,
+    weight,
+    bfqWeight,
+    weightDevice,
+    bfqWeightDevice,
+    throttle,
+  ] = await Promise.all([
+    exists(file('memory', 'memory.limit_in_bytes')),
+    exists(file('memory', 'memory.memsw.limit_in_bytes')),
+    exists(file('memory', 'memory.oom_control')),
+    exists(file('cpu', 'cpu.shares')),
+    exists(file('cpu', 'cpu.cfs_quota_us')),
+    exists(file('cpuset', 'cpuset.cpus')),
+    exists(file('pids', 'cgroup.procs')),
+    exists(file('blkio', 'blkio.weight')),
+    exists(file('blkio', 'blkio.bfq.weight')),
+    exists(file('blkio', 'blkio.weight_device')),
+    exists(file('blkio', 'blkio.bfq.weight_device')),
+    exists(file('blkio', 'blkio.throttle.read_bps_device')),
+  ]);
+  return {
+    memory,
+    swap,
+    oomKillDisable,
+    cpuShares,
+    cpuCfs,
+    cpuset,
+    pids,
+    blkioWeight: weight || bfqWeight,
+    blkioWeightDevice: weightDevice || bfqWeightDevice,
+    blkioThrottle: throttle,
+  };
 }

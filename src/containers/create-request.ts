@@ -33,9 +33,16 @@ export interface CreateBody {
   NetworkingConfig?: unknown;
 }
 
+/** A device rate limit as the API carries it (`--device-read-bps` and the like). */
+interface ThrottleDeviceBody {
+  Path: string;
+  Rate: number;
+}
+
 export interface HostConfigBody {
   AutoRemove?: boolean;
   NetworkMode?: string;
+  Links?: string[] | null;
   Privileged?: boolean;
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;
@@ -58,6 +65,11 @@ export interface HostConfigBody {
   CpusetMems?: string;
   PidsLimit?: number | null;
   BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: ThrottleDeviceBody[] | null;
+  BlkioDeviceWriteBps?: ThrottleDeviceBody[] | null;
+  BlkioDeviceReadIOps?: ThrottleDeviceBody[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDeviceBody[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Sysctls?: Record<string, string> | null;
   Tmpfs?: Record<string, string> | null;
@@ -168,6 +180,17 @@ export function resourcesOf(h: HostConfigBody): ResourceLimits {
   if (h.CpusetMems) r.cpusetMems = h.CpusetMems;
   if (h.PidsLimit && h.PidsLimit > 0) r.pidsLimit = h.PidsLimit;
   if (h.BlkioWeight) r.blkioWeight = h.BlkioWeight;
+  if (h.BlkioWeightDevice?.length)
+    r.blkioWeightDevice = h.BlkioWeightDevice.map((d) => ({ path: d.Path, weight: d.Weight }));
+  const rates = (list: ThrottleDeviceBody[] | null | undefined) =>
+    list?.length ? list.map((d) => ({ path: d.Path, rate: d.Rate })) : undefined;
+  const throttles = {
+    blkioDeviceReadBps: rates(h.BlkioDeviceReadBps),
+    blkioDeviceWriteBps: rates(h.BlkioDeviceWriteBps),
+    blkioDeviceReadIOps: rates(h.BlkioDeviceReadIOps),
+    blkioDeviceWriteIOps: rates(h.BlkioDeviceWriteIOps),
+  };
+  for (const [key, list] of Object.entries(throttles)) if (list) r[key as keyof typeof throttles] = list;
   return r;
 }
 

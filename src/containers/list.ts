@@ -1,4 +1,5 @@
 import { invalidArgument } from '../core/errors.js';
+import { linkNamesByChild } from './links.js';
 import { matchesNetworkFilters } from './network-filters.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerService } from './service.js';
@@ -63,8 +64,12 @@ export async function listContainers(
     return matchesNetworkFilters(c, f);
   });
   if (options.limit !== undefined && options.limit > 0) list = list.slice(0, options.limit);
+  const linkNames = linkNamesByChild(service.store);
   return Promise.all(
-    list.map(async (c) => ({ ...summaryView(c), ...(options.size ? await sizes(service, c) : {}) })),
+    list.map(async (c) => ({
+      ...summaryView(c, linkNames.get(c.Id)),
+      ...(options.size ? await sizes(service, c) : {}),
+    })),
   );
 }
 

@@ -1,3 +1,4 @@
+import type { LegacyLink } from './links.js';
 /**
  * A container as berthd keeps it: close to the Engine API's inspect shape so
  * that `inspect` is a projection, not a translation. Config and HostConfig
@@ -88,4 +89,6 @@ export interface ContainerRecord {
   /** Set while a commit has the container paused: a restart after a crash mid-commit thaws it. */
   PausedForCommit?: boolean;
   Labels: Record<string, string>;
+  /** Legacy links to other containers (`--link`, default bridge only). */
+  Links?: LegacyLink[];
 }

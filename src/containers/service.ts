@@ -2,6 +2,7 @@ import { chown, mkdir, rmdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import {
+  BerthError,
   conflict,
   ErrorKind,
   errnoCode,
@@ -32,6 +33,7 @@ import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
+import { checkChildrenRunning, linkEnv, onDefaultBridge, resolveLinks } from './links.js';
 import { type LogConfig, logRotationOf, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
@@ -188,6 +190,9 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      const links = body.HostConfig?.Links ?? [];
+      if (links.length > 0 && onDefaultBridge(body.HostConfig ?? {}))
+        record.Links = resolveLinks(links, this.store);
       (record.HostConfig as { LogConfig?: LogConfig }).LogConfig = logConfig;
       if (logConfig.Type === 'none') record.LogPath = '';
       await traced('create.network', async () =>
@@ -391,6 +396,7 @@ export class ContainerService {
     if (record.State.Status === 'removing')
       throw conflict('container is marked for removal and cannot be started');
     const runtime = this.runtimeOf(record);
+    checkChildrenRunning(record, this.store);
     const rootfs = this.rootfsPath(record.Id);
     await mkdir(rootfs, { recursive: true });
     // The network is made while the rootfs is mounted: neither needs the other.
@@ -445,6 +451,7 @@ export class ContainerService {
       request.entrypoint = ic.Entrypoint ?? [];
       request.cmd = ic.Cmd ?? [];
       request.env = ic.Env ?? [];
+      request.linkedEnv = linkEnv(record, this.store);
       const specStarted = performance.now();
       const generated = await generateSpec(
         {
@@ -918,6 +925,27 @@ export class ContainerService {
   }
 
   /** Docker's rm; `volumes` (rm -v) removes the container's anonymous volumes too. */
+  /** `rm --link /parent/alias`: the parent forgets the link (dockerd's rmLink); both containers stay. */
+  async removeLink(ref: string): Promise<void> {
+    this.store.get(ref);
+    const name = ref.startsWith('/') ? ref : `/${ref}`;
+    const slash = name.lastIndexOf('/');
+    // dockerd fails these as system errors (500).
+    if (slash === 0)
+      throw new BerthError(
+        ErrorKind.Internal,
+        'Conflict, cannot remove the default link name of the container',
+      );
+    const parent = this.store.find(name.slice(0, slash));
+    if (!parent)
+      throw new BerthError(
+        ErrorKind.Internal,
+        `Cannot get parent ${name.slice(0, slash)} for link name ${name}`,
+      );
+    parent.Links = (parent.Links ?? []).filter((link) => link.Alias !== name.slice(slash + 1));
+    await this.store.save(parent);
+  }
+
   async remove(ref: string, options: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     await this.exitSettled(this.store.get(ref).Id);
     return this.removeSettled(ref, options);

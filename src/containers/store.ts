@@ -72,8 +72,16 @@ export class ContainerStore {
   find(ref: string): ContainerRecord | undefined {
     const exact = this.byId.get(ref);
     if (exact) return exact;
-    const byName = this.byName.get(ref.replace(/^\//, ''));
+    const name = ref.replace(/^\//, '');
+    const byName = this.byName.get(name);
     if (byName) return this.byId.get(byName);
+    // "parent/alias": the child of a legacy link, a second name dockerd gives it.
+    const slash = name.lastIndexOf('/');
+    if (slash > 0) {
+      const parent = this.byId.get(this.byName.get(name.slice(0, slash)) ?? '');
+      const link = parent?.Links?.find((l) => l.Alias === name.slice(slash + 1));
+      return link && this.byId.get(link.Child);
+    }
     if (!/^[0-9a-f]+$/.test(ref)) return undefined;
     const matches = [...this.byId.keys()].filter((id) => id.startsWith(ref));
     if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);

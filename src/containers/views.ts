@@ -1,4 +1,5 @@
 import { humanDuration } from '../core/units.js';
+import type { Mount } from '../snapshots/snapshotter.js';
 import type { ContainerRecord, ContainerState } from './record.js';
 
 /** docker ps's Status column: "Up 5 minutes (healthy)", "Exited (0) 3 seconds ago", "Created". */
@@ -34,14 +35,18 @@ export function commandLine(record: ContainerRecord): string {
 }
 
 /** GET /containers/json item. */
-export function summaryView(record: ContainerRecord): Record<string, unknown> {
+export function summaryView(
+  record: ContainerRecord,
+  linkNames: readonly string[] = [],
+): Record<string, unknown> {
   const settings = record.NetworkSettings as {
     Networks?: Record<string, unknown>;
     Ports?: Record<string, unknown>;
   };
   return {
     Id: record.Id,
-    Names: [`/${record.Name}`],
+    // dockerd lists every name a container has, its links' "/parent/alias" too, sorted.
+    Names: [`/${record.Name}`, ...linkNames].sort(),
     Image: record.ImageRef,
     ImageID: record.Image,
     Command: commandLine(record),
@@ -77,10 +82,33 @@ function portList(ports: Record<string, unknown>): Record<string, unknown>[] {
   return out;
 }
 
+/**
+ * overlay2's GraphDriver.Data of a container: its image's layer directories
+ * (LowerDir, the topmost first), its writable layer (UpperDir, WorkDir) and
+ * where its root filesystem is mounted while it runs (MergedDir).
+ */
+export function graphDriverData(
+  mounts: readonly Mount[],
+  mergedDir: string,
+): Record<string, string> | undefined {
+  const first = mounts[0];
+  if (!first) return undefined;
+  const option = (key: string) => first.options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+  const data: Record<string, string> = {};
+  const lower = option('lowerdir');
+  if (lower) data['LowerDir'] = lower;
+  data['MergedDir'] = mergedDir;
+  // A snapshot with no image layers below it is a bind mount of its own directory.
+  data['UpperDir'] = option('upperdir') ?? first.source;
+  const work = option('workdir');
+  if (work) data['WorkDir'] = work;
+  return data;
+}
+
 /** GET /containers/{id}/json. */
 export function inspectView(
   record: ContainerRecord,
-  extra: { graphDriverData?: Record<string, string>; execIds?: string[] } = {},
+  extra: { graphDriverData?: Record<string, string>; execIds?: string[]; links?: string[] | null } = {},
 ): Record<string, unknown> {
   return {
     Id: record.Id,
@@ -101,7 +129,8 @@ export function inspectView(
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: extra.execIds?.length ? extra.execIds : null,
-    HostConfig: record.HostConfig,
+    // Links as dockerd shows them: "/child:/parent/alias", from the containers as they are now.
+    HostConfig: { ...record.HostConfig, Links: extra.links ?? null },
     GraphDriver: { Name: record.Driver, Data: extra.graphDriverData ?? null },
     Mounts: record.Mounts,
     Config: record.Config,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { linkHostEntries, parseLink } from '../containers/links.js';
 import type { AttachOptions, NetworkSandbox } from '../containers/networking.js';
 import type { ContainerRecord } from '../containers/record.js';
 import type { ContainerStore } from '../containers/store.js';
@@ -36,6 +37,16 @@ interface Settings {
   Networks: Record<string, EndpointSettings>;
   Ports: Record<string, unknown>;
   [key: string]: unknown;
+}
+
+/** A user network's links ("name:alias") as the aliases the container alone resolves, alias → name. */
+function linkAliases(links: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    links.map((link) => {
+      const { name, alias } = parseLink(link);
+      return [alias, name];
+    }),
+  );
 }
 
 /** `default` is the default bridge, as in dockerd. */
@@ -230,6 +241,7 @@ export class BridgeContainerNetworking {
       netnsPath,
       containerName: record.Name,
       aliases: settings.Aliases ?? [],
+      ...(settings.Links?.length ? { links: linkAliases(settings.Links) } : {}),
       ...(settings.IPAMConfig?.IPv4Address ? { ip: settings.IPAMConfig.IPv4Address } : {}),
       ...(settings.MacAddress ? { macAddress: settings.MacAddress } : {}),
       portMappings,
@@ -359,6 +371,7 @@ export class BridgeContainerNetworking {
       hostname: String(record.Config.Hostname ?? record.Id.slice(0, 12)),
       ...(record.Config.Domainname ? { domainname: String(record.Config.Domainname) } : {}),
       extraHosts: h.ExtraHosts ?? [],
+      linkHosts: mode === 'bridge' ? linkHostEntries(record, this.containers()) : [],
       dns: h.Dns?.length ? h.Dns : this.defaults.dns,
       dnsSearch: h.DnsSearch?.length ? h.DnsSearch : this.defaults.dnsSearch,
       dnsOptions: h.DnsOptions?.length ? h.DnsOptions : this.defaults.dnsOptions,

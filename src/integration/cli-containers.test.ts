@@ -12,6 +12,14 @@ const docker = dockerCli();
 
 /** Container ids differ between the two runs; everything else must not. */
 const sameShape = (text: string) => asBerth(text).replace(/[0-9a-f]{64}/g, '<id>');
+/**
+ * ps output with its relative times ("Up 3 seconds", "2 seconds ago") blanked and
+ * column padding evened: the two CLIs ask a moment apart, maybe across a second.
+ */
+const withoutTimes = (text: string) =>
+  text
+    .replace(/Less than a second|About an? (minute|hour)|\d+ (seconds?|minutes?|hours?)/g, '<t>')
+    .replace(/ {2,}/g, '  ');
 
 describe('berth container commands next to the Docker CLI', {
   skip: fixturesMissing || (docker ? false : 'no docker CLI on this machine'),
@@ -48,7 +56,11 @@ describe('berth container commands next to the Docker CLI', {
       '-c',
       'trap "exit 7" TERM; echo started; while true; do sleep 0.1; done',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // The trap is set once "started" is in the log: a TERM before it would kill with 143 on one side only.
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      if ((await run('logs', name)).stdout.includes('started')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await step('stop', '-t', '5', name);
     await step('wait', name);
     await step('start', name);
@@ -140,17 +152,29 @@ describe('berth container commands next to the Docker CLI', {
     const berth = [process.execPath, bin('berth'), '-H', fixture.daemon.host];
     const detached = await runOnPty(
       [...berth, 'run', '-it', '--name', name, 'busybox', 'sh'],
-      ['stty size\r', '\x10\x11'],
+      ['<wait:# >', 'stty size\r', '<wait:30 100>', '\x10\x11'],
     );
     assert.equal(detached.code, 0, detached.output);
     assert.match(detached.output, /30 100\r\n/);
     const exec = await runOnPty(
       [...berth, 'exec', '-it', name, 'sh'],
-      ['tty\r', '<resize>', 'stty size\r', 'exit 9\r'],
+      [
+        '<wait:# >',
+        'tty\r',
+        '<wait:/dev/pts>',
+        '<resize>',
+        // The resize reaches the terminal through the daemon: the shell looks until it has.
+        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
+        '<wait:40 120\r\n>',
+        'exit 9\r',
+      ],
     );
     assert.equal(exec.code, 9, exec.output);
     assert.match(exec.output, /\/dev\/pts\/\d+\r\n[\s\S]*40 120\r\n/);
-    const attached = await runOnPty([...berth, 'attach', name], ['echo back\r', 'exit 4\r']);
+    const attached = await runOnPty(
+      [...berth, 'attach', name],
+      ['echo back\r', '<wait:back\r\n>', 'exit 4\r'],
+    );
     assert.equal(attached.code, 4, attached.output);
     assert.match(attached.output, /back\r\n/);
     const again = await runOnPty([...berth, 'start', '-ai', name], ['exit 6\r']);
@@ -171,10 +195,9 @@ describe('berth container commands next to the Docker CLI', {
         'busybox',
         'sh',
         '-c',
-        'trap "echo got; exit 3" INT; while true; do sleep 0.1; done',
+        'trap "echo got; exit 3" INT; echo ready; while true; do sleep 0.1; done',
       ],
-      ['\x03'],
-      { pauseSeconds: 3 },
+      ['<wait:ready>', '\x03'],
     );
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /got/);
@@ -246,6 +269,9 @@ describe('berth container commands next to the Docker CLI', {
         ...['--cgroupns', 'private', '--restart', 'on-failure:3', '--domainname', 'example.org'],
         ...['--health-cmd', 'true', '--health-interval', '2s', '--health-timeout', '1s'],
         ...['--health-retries', '2', '--health-start-period', '1m30s'],
+        ...['--blkio-weight-device', '/dev/zero:300', '--device-read-bps', '/dev/null:1.5mb'],
+        ...['--device-write-bps', '/dev/null:2k', '--device-read-iops', '/dev/zero:100'],
+        ...['--device-write-iops', '/dev/null:5', '--device-write-iops', '/dev/zero:6'],
       ],
       ['--no-healthcheck', '--restart', 'unless-stopped', '--pid', 'host', '--userns', 'host'],
     ];
@@ -279,6 +305,11 @@ describe('berth container commands next to the Docker CLI', {
           'CpuPeriod',
           'PidsLimit',
           'BlkioWeight',
+          'BlkioWeightDevice',
+          'BlkioDeviceReadBps',
+          'BlkioDeviceWriteBps',
+          'BlkioDeviceReadIOps',
+          'BlkioDeviceWriteIOps',
           'ShmSize',
           'Ulimits',
           'Devices',
@@ -321,6 +352,11 @@ describe('berth container commands next to the Docker CLI', {
       ['create', '--cgroupns', 'bogus', 'busybox'],
       ['run', '--gpus', 'bogus=1', 'busybox'],
       ['run', '-m', '12q', 'busybox'],
+      ['run', '--device-read-bps', 'sda:1mb', 'busybox'],
+      ['run', '--device-write-bps', '/dev/sda:-1', 'busybox'],
+      ['run', '--device-read-iops', '/dev/sda:1k', 'busybox'],
+      ['run', '--blkio-weight-device', '/dev/sda:5', 'busybox'],
+      ['create', '--blkio-weight-device', '/dev/sda', 'busybox'],
       ['run', '--cidfile', taken, 'busybox'],
       ['create', '--cidfile', taken, 'busybox'],
     ];
@@ -344,8 +380,8 @@ describe('berth container commands next to the Docker CLI', {
     ]) {
       const [ours, theirs] = await cli.both(...args);
       assert.deepEqual(
-        [ours.stdout, ours.stderr, ours.code],
-        [theirs.stdout, asBerth(theirs.stderr), theirs.code],
+        [withoutTimes(ours.stdout), ours.stderr, ours.code],
+        [withoutTimes(theirs.stdout), asBerth(theirs.stderr), theirs.code],
       );
     }
     const [ours] = await cli.both('ps', '-a', '--filter', `name=${name}`, '--format', '{{.Size}}');
@@ -385,8 +421,8 @@ describe('berth container commands next to the Docker CLI', {
     ]) {
       const [ours, theirs] = await cli.both(...args);
       assert.deepEqual(
-        [ours.stdout, ours.stderr, ours.code],
-        [theirs.stdout, asBerth(theirs.stderr), theirs.code],
+        [withoutTimes(ours.stdout), ours.stderr, ours.code],
+        [withoutTimes(theirs.stdout), asBerth(theirs.stderr), theirs.code],
         args.join(' '),
       );
     }

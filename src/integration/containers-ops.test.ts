@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -101,17 +102,22 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
       (await run('run', '-d', '--name', 'tops', 'busybox', 'sh', '-c', 'sleep 600 & exec sleep 601')).code,
       0,
     );
-    const top = await run('top', 'tops');
-    assert.equal(top.code, 0, top.stderr);
-    const lines = top.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
-    assert.deepEqual(
-      lines
+    // The shell forks and execs a moment after the start: ask until both sleeps are there.
+    const commands = (out: string) =>
+      out
+        .trim()
+        .split('\n')
         .slice(1)
         .map((l) => l.split(/\s+/).slice(7).join(' '))
-        .sort(),
-      ['sleep 600', 'sleep 601'],
-    );
+        .sort();
+    let top = await run('top', 'tops');
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; top = await run('top', 'tops')) {
+      if (commands(top.stdout).join() === 'sleep 600,sleep 601') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(top.code, 0, top.stderr);
+    assert.match(top.stdout.split('\n')[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
+    assert.deepEqual(commands(top.stdout), ['sleep 600', 'sleep 601']);
     const aux = await run('top', 'tops', 'aux');
     assert.match(aux.stdout.split('\n')[0]!, /^USER\s+PID\s+%CPU/);
     const stopped = await run('top', 'no-such');
@@ -195,6 +201,29 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
     assert.equal(await inspect('{{.State.Status}}', 'committed'), 'paused');
     await run('rm', '-f', 'committed');
     await run('rmi', `committed-img-${process.pid}:paused`, `committed-img-${process.pid}:live`);
+  });
+
+  it("inspect's GraphDriver shows overlay2's directories: a file written inside is in UpperDir and MergedDir", async () => {
+    assert.equal((await run('run', '-d', '--name', 'layered', 'busybox', 'sleep', '300')).code, 0);
+    try {
+      assert.equal((await run('exec', 'layered', 'sh', '-c', 'echo inside > /marker')).code, 0);
+      assert.equal(await inspect('{{.GraphDriver.Name}}', 'layered'), 'overlay2');
+      const data = JSON.parse(await inspect('{{json .GraphDriver.Data}}', 'layered')) as Record<
+        string,
+        string
+      >;
+      assert.deepEqual(Object.keys(data), ['LowerDir', 'MergedDir', 'UpperDir', 'WorkDir']);
+      assert.equal(await readFile(join(data['UpperDir']!, 'marker'), 'utf8'), 'inside\n');
+      assert.equal(await readFile(join(data['MergedDir']!, 'marker'), 'utf8'), 'inside\n');
+      // The image's layers are below: busybox's one layer holds its binary.
+      const lowers = data['LowerDir']!.split(':');
+      assert.ok(
+        lowers.some((dir) => existsSync(join(dir, 'bin', 'busybox'))),
+        data['LowerDir'],
+      );
+    } finally {
+      await run('rm', '-f', 'layered');
+    }
   });
 
   it('rename moves the name, refuses a taken one, and is an event', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
@@ -73,6 +73,19 @@ function statusField(status: string, field: string): string {
   const line = status.split('\n').find((l) => l.startsWith(`${field}:`));
   assert.ok(line, `no ${field} in:\n${status}`);
   return line.slice(field.length + 1).trim();
+}
+
+/** The block device (its /dev path and "major:minor") a directory's filesystem is on, if any. */
+async function blockDeviceOf(dir: string): Promise<{ path: string; numbers: string } | undefined> {
+  const dev = BigInt((await stat(dir, { bigint: true })).dev);
+  // Linux's dev_t encoding (glibc gnu_dev_major / gnu_dev_minor).
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  const numbers = `${major}:${minor}`;
+  const target = await readlink(`/sys/dev/block/${numbers}`).catch(() => undefined);
+  const path = target && `/dev/${basename(target)}`;
+  if (!path || !(await stat(path).catch(() => undefined))?.isBlockDevice()) return undefined;
+  return { path, numbers };
 }
 
 describe('container hardening, proved from inside', {
@@ -319,6 +332,27 @@ describe('container hardening, proved from inside', {
       const allowed = await inside(['--device-cgroup-rule', 'b 7:* rwm'], open);
       assert.equal(allowed.stdout, 'rc=0\n', allowed.stderr);
     }
+  });
+
+  it('--device-write-bps and the other block I/O limits reach the kernel: a direct write keeps to its rate', async (t) => {
+    // The container's writable layer is on the disk under the data root.
+    const disk = await blockDeviceOf(daemon.dataRoot);
+    if (!disk) return t.skip('the data root is on no block device');
+    const flags = ['--device-write-bps', `${disk.path}:1mb`, '--device-read-bps', `${disk.path}:2mb`];
+    flags.push('--device-write-iops', `${disk.path}:100`);
+    const throttle = '/sys/fs/cgroup/blkio/blkio.throttle';
+    if (existsSync(`${throttle}.write_bps_device`)) {
+      const files = `${throttle}.write_bps_device ${throttle}.read_bps_device ${throttle}.write_iops_device`;
+      const limits = await inside(flags, `cat ${files}`);
+      assert.equal(limits.stdout, `${disk.numbers} 1048576\n${disk.numbers} 2097152\n${disk.numbers} 100\n`);
+    }
+    // 3 MiB written past the page cache at 1 MiB/s takes two seconds at least; unthrottled, a blink.
+    const write = 'time sh -c "dd if=/dev/zero of=/written bs=1M count=3 oflag=direct 2>/dev/null"';
+    const timed = await inside(flags, write);
+    const real = /real\s+(\d+)m\s*([\d.]+)s/.exec(timed.stderr);
+    assert.ok(real, timed.stderr);
+    const seconds = Number(real[1]) * 60 + Number(real[2]);
+    assert.ok(seconds >= 1.5, `3 MiB written in ${seconds} s under a 1 MiB/s limit`);
   });
 
   it('--cgroup-parent, --cgroupns, --memory-swappiness and systempaths=unconfined take effect', async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chainPrefixOf } from '../engine/network-stores.js';
 import { hostAddress, networkTestsUnavailable } from '../network/testing.js';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
-import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
+import { bin, dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -27,6 +27,16 @@ function freePort(): Promise<number> {
 async function httpGet(port: number): Promise<string> {
   const r = await runCommand('curl', ['-s', '--max-time', '5', `http://127.0.0.1:${port}/`]);
   return r.stdout;
+}
+
+/** The page served on `port` once the server is up (httpd starts a moment after `run -d` returns). */
+async function firstPage(port: number): Promise<string> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const page = await httpGet(port);
+    if (page) return page;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return '';
 }
 
 const HTTPD = 'mkdir -p /www && echo "$PAGE" > /www/index.html && exec httpd -f -p 80 -h /www';
@@ -116,8 +126,7 @@ describe('networks and volumes with the real Docker CLI', {
       await ok('run', '-d', '-e', 'PAGE=published', '-p', `${port}:80`, 'busybox', 'sh', '-c', HTTPD)
     ).trim();
     try {
-      let page = '';
-      for (let i = 0; i < 50 && !page; i++) page = await httpGet(port);
+      const page = await firstPage(port);
       assert.equal(page, 'published\n');
       assert.equal(await ok('port', id), `80/tcp -> 0.0.0.0:${port}\n`);
       // Hairpin: another container reaches the published port through the host's address.
@@ -173,7 +182,7 @@ describe('networks and volumes with the real Docker CLI', {
         'busybox',
         'sh',
         '-c',
-        "for i in 1 2 3 4 5; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc db 80 && break; sleep 0.2; done",
+        "for i in $(seq 100); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc db 80 && break; sleep 0.2; done",
       );
       assert.match(fetched, /from-db/);
       const dbIp = (
@@ -192,6 +201,100 @@ describe('networks and volumes with the real Docker CLI', {
       await run('rm', '-f', 'db');
     }
     await ok('network', 'rm', 'app');
+  });
+
+  it('--link on the default bridge: hosts line, variables, a second name, inspect, rm --link; on a user network a private alias', async () => {
+    await ok(
+      'run',
+      '-d',
+      '--name',
+      'lk-db',
+      '-e',
+      'PASSWORD=secret',
+      '--expose',
+      '5432',
+      'busybox',
+      'sleep',
+      '300',
+    );
+    try {
+      const dbIp = (await ok('inspect', 'lk-db', '--format', '{{.NetworkSettings.IPAddress}}')).trim();
+      const dbHost = (await ok('inspect', 'lk-db', '--format', '{{.Config.Hostname}}')).trim();
+      await ok(
+        'create',
+        '--name',
+        'lk-web',
+        '--link',
+        'lk-db:db',
+        'busybox',
+        'sh',
+        '-c',
+        'cat /etc/hosts; env; ping -c3 -W2 db >/dev/null && echo reached',
+      );
+      assert.equal(
+        (await ok('inspect', 'lk-web', '--format', '{{json .HostConfig.Links}}')).trim(),
+        '["/lk-db:/lk-web/db"]',
+      );
+      await ok('start', 'lk-web');
+      assert.equal((await ok('wait', 'lk-web')).trim(), '0');
+      const out = await ok('logs', 'lk-web');
+      assert.match(out, new RegExp(`^${dbIp.replaceAll('.', '\\.')}\tdb ${dbHost} lk-db$`, 'm'));
+      for (const line of [
+        `DB_PORT=tcp://${dbIp}:5432`,
+        `DB_PORT_5432_TCP_ADDR=${dbIp}`,
+        'DB_PORT_5432_TCP_PROTO=tcp',
+        'DB_NAME=/lk-web/db',
+        'DB_ENV_PASSWORD=secret',
+      ])
+        assert.ok(out.split('\n').includes(line), `${line} in:\n${out}`);
+      // The child has a second name, /lk-web/db: ps --no-trunc lists it, and it finds the container.
+      const names = await ok('ps', '--no-trunc', '--filter', 'name=lk-db', '--format', '{{.Names}}');
+      assert.equal(names.trim(), 'lk-db,lk-web/db');
+      assert.equal((await ok('ps', '--filter', 'name=lk-db', '--format', '{{.Names}}')).trim(), 'lk-db');
+      for (const flags of [['--no-trunc'], []]) {
+        const args = ['ps', ...flags, '--filter', 'name=lk-db', '--format', '{{.Names}}'];
+        const berth = await runCommand(process.execPath, [bin('berth'), '-H', daemon.host, ...args]);
+        assert.equal(berth.stdout, await ok(...args), `berth ${args.join(' ')}`);
+      }
+      // A parent whose child is down does not start; a link to nothing is refused at create.
+      await ok('stop', '-t', '0', 'lk-db');
+      const down = await run('start', 'lk-web');
+      assert.notEqual(down.code, 0);
+      assert.match(down.stderr, /Cannot link to a non running container: \/lk-db AS \/lk-web\/db/);
+      const missing = await run('run', '--link', 'lk-none:x', 'busybox');
+      assert.equal(missing.code, 125);
+      assert.match(missing.stderr, /could not get container for lk-none/);
+      // rm --link drops the link; both containers stay.
+      const refused = await run('rm', '--link', 'lk-web');
+      assert.match(refused.stderr, /Conflict, cannot remove the default link name of the container/);
+      await ok('rm', '--link', '/lk-web/db');
+      assert.equal((await ok('inspect', 'lk-web', '--format', '{{json .HostConfig.Links}}')).trim(), 'null');
+      assert.equal((await ok('ps', '-a', '-q', '--filter', 'name=lk-db')).trim().length, 12);
+      await ok('start', 'lk-db');
+      // On a user network a link is an alias only the linking container resolves.
+      await ok('network', 'create', 'lk-net');
+      await ok('network', 'connect', 'lk-net', 'lk-db');
+      const netIp = (
+        await ok('inspect', 'lk-db', '--format', '{{(index .NetworkSettings.Networks "lk-net").IPAddress}}')
+      ).trim();
+      const viaAlias = await ok(
+        'run',
+        '--rm',
+        '--network',
+        'lk-net',
+        '--link',
+        'lk-db:store',
+        'busybox',
+        'nslookup',
+        'store',
+      );
+      assert.match(viaAlias, new RegExp(`Address: ${netIp.replaceAll('.', '\\.')}`));
+      const other = await run('run', '--rm', '--network', 'lk-net', 'busybox', 'nslookup', 'store');
+      assert.notEqual(other.code, 0);
+    } finally {
+      await run('rm', '-f', 'lk-web', 'lk-db');
+      await run('network', 'rm', 'lk-net');
+    }
   });
 
   it('20 run-and-remove cycles leave links, namespaces, rules and leases as they were', async () => {
@@ -382,8 +485,7 @@ describe('networks and volumes with the real Docker CLI', {
       await ok('run', '-d', '-e', 'PAGE=again', '-p', `${port}:80`, 'busybox', 'sh', '-c', HTTPD)
     ).trim();
     try {
-      let page = '';
-      for (let i = 0; i < 50 && !page; i++) page = await httpGet(port);
+      const page = await firstPage(port);
       assert.equal(page, 'again\n');
       daemon.process.kill('SIGKILL');
       await new Promise((resolve) => daemon.process.once('exit', resolve));

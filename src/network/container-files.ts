@@ -23,6 +23,8 @@ export interface ContainerFilesSpec {
   networkNameserver?: string;
   /** `--add-host name:ip` entries; the IP "host-gateway" stands for `hostGatewayIp`. */
   extraHosts?: string[];
+  /** Legacy links' lines, after the `--add-host` ones (dockerd's order). */
+  linkHosts?: { ip: string; names: string }[];
   hostGatewayIp?: string;
   /** `--dns`, `--dns-search`, `--dns-option`. */
   dns?: string[];
@@ -44,7 +46,10 @@ const LOCALHOST_LINES = [
 
 /** The container's /etc/hosts, laid out as Docker's. */
 export function renderHosts(spec: ContainerFilesSpec): string {
-  const extra = (spec.extraHosts ?? []).map((entry) => extraHostLine(entry, spec.hostGatewayIp));
+  const extra = [
+    ...(spec.extraHosts ?? []).map((entry) => extraHostLine(entry, spec.hostGatewayIp)),
+    ...(spec.linkHosts ?? []).map((link) => `${link.ip}\t${link.names}`),
+  ];
   if (spec.mode === 'host') return `${[(spec.hostHosts ?? '').trimEnd(), ...extra].join('\n')}\n`;
   const lines = [...LOCALHOST_LINES, ...extra];
   if (spec.ipAddress) {

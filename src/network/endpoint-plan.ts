@@ -31,6 +31,7 @@ export async function planEndpoint(
     containerId: request.containerId,
     containerName: request.containerName,
     aliases: [...(request.aliases ?? [])],
+    ...(request.links ? { links: { ...request.links } } : {}),
     dnsNames: [],
     ifName: request.ifName ?? nextIfName(resources.siblings.map((sibling) => sibling.ifName)),
     netnsPath: request.netnsPath,

@@ -12,6 +12,8 @@ export interface SandboxFilesRequest {
   domainname?: string;
   /** `--add-host` entries, "name:ip". */
   extraHosts?: string[];
+  /** Lines of legacy links: the linked container's address and its names. */
+  linkHosts?: { ip: string; names: string }[];
   dns?: string[];
   dnsSearch?: string[];
   dnsOptions?: string[];

@@ -87,6 +87,8 @@ export interface AttachRequest {
   containerName?: string;
   /** Network aliases (`--network-alias`, compose service names); resolvable too. */
   aliases?: string[];
+  /** Links on a user network: names (alias → container name) that only this container resolves. */
+  links?: Record<string, string>;
   /** Static address (`--ip`). */
   ip?: string;
   /** Static MAC address (`--mac-address`). */
@@ -105,6 +107,8 @@ export interface Endpoint {
   containerId: string;
   containerName?: string;
   aliases: string[];
+  /** Names only this endpoint's container resolves: its links, alias → container name. */
+  links?: Record<string, string>;
   /** Names this endpoint answers to in the network's DNS. */
   dnsNames: string[];
   ifName: string;

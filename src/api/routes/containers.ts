@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
+import { inspectLinks } from '../../containers/links.js';
 import { listContainers, sizes } from '../../containers/list.js';
 import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
-import { inspectView } from '../../containers/views.js';
+import { graphDriverData, inspectView } from '../../containers/views.js';
 import { invalidArgument } from '../../core/errors.js';
 import { traced } from '../../core/spans.js';
 import { checkCreateBody } from '../create-body.js';
@@ -50,7 +51,13 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
 
   app.get('/containers/:id/json', async (req, reply) => {
     const record = containers.store.get(req.params.id!);
-    const view = inspectView(record, { execIds: containers.execs.idsOf(record.Id) ?? [] });
+    const mounts = await containers.deps.snapshotter.mounts(record.SnapshotKey).catch(() => []);
+    const layers = graphDriverData(mounts, containers.rootfsPath(record.Id));
+    const view = inspectView(record, {
+      execIds: containers.execs.idsOf(record.Id) ?? [],
+      links: inspectLinks(record, containers.store),
+      ...(layers ? { graphDriverData: layers } : {}),
+    });
     // `inspect --size`: SizeRw and SizeRootFs, as in `ps -s`.
     const sized = queryBool(req.query.size) ? { ...view, ...(await sizes(containers, record)) } : view;
     return sendJson(reply, 200, sized);
@@ -78,13 +85,15 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     await containers.kill(req.params.id!, queryString(req.query.signal) || 'SIGKILL');
     return reply.code(204).send();
   });
-  app.delete('/containers/:id', async (req, reply) => {
-    await containers.remove(req.params.id!, {
-      force: queryBool(req.query.force),
-      volumes: queryBool(req.query.v),
-    });
+  // A legacy link's name has a slash ("parent/alias"): `rm --link` sends it as it is.
+  const remove: Parameters<HttpApp['delete']>[1] = async (req, reply) => {
+    const ref = req.params.id ?? req.params['*']!;
+    if (queryBool(req.query.link)) await containers.removeLink(ref);
+    else await containers.remove(ref, { force: queryBool(req.query.force), volumes: queryBool(req.query.v) });
     return reply.code(204).send();
-  });
+  };
+  app.delete('/containers/:id', remove);
+  app.delete('/containers/*', remove);
 
   // The CLI registers its wait before start: the headers go out at once, the body when it ends.
   app.post('/containers/:id/wait', async (req, reply) => {

@@ -1,9 +1,10 @@
 import type { BigIntStats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { errnoCode, invalidArgument } from '../../core/errors.js';
-import type { OciDevice, OciDeviceRule } from './oci.js';
+import { BerthError, ErrorKind, errnoCode, invalidArgument } from '../../core/errors.js';
+import type { OciBlockIO, OciDevice, OciDeviceRule } from './oci.js';
 import type { DeviceMapping } from './request.js';
+import type { BlockDeviceLimits } from './resources.js';
 
 const rule = (major: number, minor: number, allow = true): OciDeviceRule => ({
   allow,
@@ -123,6 +124,27 @@ export async function mappedDevices(
     }
   }
   return { devices, rules };
+}
+
+/**
+ * The spec's per-device block I/O lists: each device path as its numbers,
+ * read when the container starts, as dockerd does (a missing device fails
+ * the start with stat's error).
+ */
+export async function blockDeviceNumbers(limits: BlockDeviceLimits): Promise<Omit<OciBlockIO, 'weight'>> {
+  const numbered: Record<string, unknown[]> = {};
+  for (const [key, entries] of Object.entries(limits)) {
+    numbered[key] = await Promise.all(
+      entries.map(async ({ path, value }) => {
+        const st = await stat(path, { bigint: true }).catch((err: unknown) => {
+          const reason = errnoCode(err) === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
+          throw new BerthError(ErrorKind.Internal, `stat ${path}: ${reason}`);
+        });
+        return { ...splitDeviceNumber(st.rdev), [key === 'weightDevice' ? 'weight' : 'rate']: value };
+      }),
+    );
+  }
+  return numbered as Omit<OciBlockIO, 'weight'>;
 }
 
 /** /dev entries a privileged container does not get as nodes: the runtime mounts its own there. */

@@ -22,12 +22,18 @@ export function mergeImageEnv(
 
 /**
  * The process environment (dockerd's `CreateDaemonEnvironment`): PATH,
- * HOSTNAME and, with a TTY, TERM=xterm come first; configured entries
+ * HOSTNAME and, with a TTY, TERM=xterm come first, then the variables of
+ * legacy links; configured entries
  * replace those with the same key or are appended in order; an entry
  * without `=` removes that key.
  */
-export function processEnv(configured: readonly string[], hostname: string, tty: boolean): string[] {
-  const env = [`PATH=${DEFAULT_PATH_ENV}`, `HOSTNAME=${hostname}`, ...(tty ? ['TERM=xterm'] : [])];
+export function processEnv(
+  configured: readonly string[],
+  hostname: string,
+  tty: boolean,
+  linked: readonly string[] = [],
+): string[] {
+  const env = [`PATH=${DEFAULT_PATH_ENV}`, `HOSTNAME=${hostname}`, ...(tty ? ['TERM=xterm'] : []), ...linked];
   return replaceOrAppendEnv(env, configured);
 }
 

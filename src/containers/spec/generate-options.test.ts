@@ -149,6 +149,65 @@ describe('generateSpec: options', () => {
       kind: 'InvalidArgument',
     });
   });
+  it('per-device block I/O limits name the device by its numbers; a kind the host lacks is dropped with a warning', async () => {
+    // /dev/null is 1:3 on every Linux; /dev/zero 1:5.
+    const rates = (rate: number) => [{ path: '/dev/null', rate }];
+    const { spec, warnings } = await generateSpec(
+      input({
+        resources: {
+          blkioWeightDevice: [{ path: '/dev/zero', weight: 300 }],
+          blkioDeviceReadBps: rates(1 << 20),
+          blkioDeviceWriteBps: rates(2 << 20),
+          blkioDeviceReadIOps: rates(100),
+          blkioDeviceWriteIOps: [...rates(200), { path: '/dev/zero', rate: 50 }],
+        },
+      }),
+      host(),
+    );
+    assert.deepEqual(spec.linux.resources.blockIO, {
+      throttleReadBpsDevice: [{ major: 1, minor: 3, rate: 1 << 20 }],
+      throttleWriteBpsDevice: [{ major: 1, minor: 3, rate: 2 << 20 }],
+      throttleReadIOPSDevice: [{ major: 1, minor: 3, rate: 100 }],
+      throttleWriteIOPSDevice: [
+        { major: 1, minor: 3, rate: 200 },
+        { major: 1, minor: 5, rate: 50 },
+      ],
+    });
+    assert.deepEqual(warnings, [
+      'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+    ]);
+    const features = {
+      ...host().cgroupFeatures,
+      blkioWeight: true,
+      blkioWeightDevice: true,
+      blkioThrottle: false,
+    };
+    const weighted = await generateSpec(
+      input({
+        resources: {
+          blkioWeight: 500,
+          blkioWeightDevice: [{ path: '/dev/zero', weight: 300 }],
+          blkioDeviceReadBps: rates(1),
+        },
+      }),
+      host({ cgroupFeatures: features }),
+    );
+    assert.deepEqual(weighted.spec.linux.resources.blockIO, {
+      weight: 500,
+      weightDevice: [{ major: 1, minor: 5, weight: 300 }],
+    });
+    assert.deepEqual(weighted.warnings, [
+      'Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded.',
+    ]);
+    // dockerd reads the device when the container starts: a missing one fails the start with stat's words.
+    await assert.rejects(
+      generateSpec(
+        input({ resources: { blkioDeviceReadIOps: [{ path: '/dev/berth-none', rate: 1 }] } }),
+        host(),
+      ),
+      { message: 'stat /dev/berth-none: no such file or directory' },
+    );
+  });
   it('systemd driver cgroupsPath', async () => {
     const { spec } = await generateSpec(input(), host({ cgroupDriver: 'systemd' }));
     assert.equal(spec.linux.cgroupsPath, `system.slice:berth:${ID}`);

@@ -3,6 +3,7 @@ import { chooseCapabilities } from './capabilities.js';
 import { type ContainerCommand, processArgs, resolveCommand } from './command.js';
 import {
   ALLOW_ALL_DEVICES,
+  blockDeviceNumbers,
   defaultDeviceRules,
   deviceCgroupRule,
   hostDevices,
@@ -65,7 +66,12 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
       input.group,
     ),
     args: processArgs(command, init),
-    env: processEnv(mergeImageEnv(container.env, image.env), container.hostname, container.tty === true),
+    env: processEnv(
+      mergeImageEnv(container.env, image.env),
+      container.hostname,
+      container.tty === true,
+      container.linkedEnv,
+    ),
     cwd: workingDir(container.workingDir || image.workingDir),
     capabilities: capabilitySets(caps.capabilities),
     ...(rlimits.rlimits.length > 0 ? { rlimits: rlimits.rlimits } : {}),
@@ -88,6 +94,11 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
         }),
   };
   linux.resources = { ...linux.resources, ...resources.resources };
+  if (Object.keys(resources.blockDevices).length > 0)
+    linux.resources.blockIO = {
+      ...linux.resources.blockIO,
+      ...(await blockDeviceNumbers(resources.blockDevices)),
+    };
   const seccompChoice =
     (container.seccomp ?? 'default') === 'default' ? (defaults.seccomp ?? 'default') : container.seccomp!;
   const seccomp = resolveSeccomp(seccompChoice, container.privileged === true, {

@@ -127,7 +127,23 @@ export interface OciResources {
   memory?: OciMemory;
   cpu?: OciCpu;
   pids?: { limit: number };
-  blockIO?: { weight?: number };
+  blockIO?: OciBlockIO;
+}
+
+/** A block device by its numbers (config-linux.md#block-io). */
+interface OciBlockDevice {
+  major: number;
+  minor: number;
+}
+
+/** Block I/O weight and throttles; each device list names devices by major and minor. */
+export interface OciBlockIO {
+  weight?: number;
+  weightDevice?: (OciBlockDevice & { weight: number })[];
+  throttleReadBpsDevice?: (OciBlockDevice & { rate: number })[];
+  throttleWriteBpsDevice?: (OciBlockDevice & { rate: number })[];
+  throttleReadIOPSDevice?: (OciBlockDevice & { rate: number })[];
+  throttleWriteIOPSDevice?: (OciBlockDevice & { rate: number })[];
 }
 
 /** A syscall argument condition of a seccomp rule. */

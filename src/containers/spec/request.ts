@@ -70,6 +70,18 @@ export interface ResourceLimits {
   /** 0 or negative: unlimited. */
   pidsLimit?: number;
   blkioWeight?: number;
+  /** `--blkio-weight-device`: the weight of each device (by path) for this container. */
+  blkioWeightDevice?: { path: string; weight: number }[];
+  /** `--device-read-bps` and the like: rates (bytes or operations per second) by device path. */
+  blkioDeviceReadBps?: DeviceRate[];
+  blkioDeviceWriteBps?: DeviceRate[];
+  blkioDeviceReadIOps?: DeviceRate[];
+  blkioDeviceWriteIOps?: DeviceRate[];
+}
+
+export interface DeviceRate {
+  path: string;
+  rate: number;
 }
 
 /**
@@ -91,6 +103,8 @@ export interface ContainerRequest {
   workingDir?: string;
   user?: string;
   groupAdd?: string[];
+  /** Variables of legacy links: after PATH, HOSTNAME and TERM, before `env`, which overrides them. */
+  linkedEnv?: string[];
   tty?: boolean;
   /** Runs the init binary as PID 1 in front of the command (`--init`). */
   init?: boolean;

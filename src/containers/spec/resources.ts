@@ -3,8 +3,8 @@ import { posix } from 'node:path';
 import type { CgroupFeatures } from '../../cgroups/layout.js';
 import { invalidArgument } from '../../core/errors.js';
 import type { CgroupDriver } from './host.js';
-import type { OciCpu, OciMemory, OciResources } from './oci.js';
-import type { ResourceLimits } from './request.js';
+import type { OciBlockIO, OciCpu, OciMemory, OciResources } from './oci.js';
+import type { DeviceRate, ResourceLimits } from './request.js';
 
 /** Docker refuses memory limits below this. */
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -29,8 +29,15 @@ export function cgroupsPathFor(id: string, driver: CgroupDriver, parent?: string
 /** The cgroup limits, minus device rules, and the warnings of limits this host cannot enforce. */
 export interface ResourceChoice {
   resources: Omit<OciResources, 'devices'>;
+  /** The per-device block I/O limits kept, by device path: the spec names devices by number. */
+  blockDevices: BlockDeviceLimits;
   warnings: string[];
 }
+
+/** The blockIO device lists of the spec, with devices still named by path. */
+export type BlockDeviceLimits = {
+  [K in Exclude<keyof OciBlockIO, 'weight'>]?: { path: string; value: number }[];
+};
 
 /**
  * Docker's `WithResources` with the validation and host checks of
@@ -61,7 +68,55 @@ export function chooseResources(limits: ResourceLimits, features: CgroupFeatures
         'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
       );
   }
-  return { resources, warnings };
+  return { resources, blockDevices: blockDeviceLimits(limits, features, warnings), warnings };
+}
+
+/** The per-device weights and throttles, or Docker's warning for each kind the host cannot enforce. */
+function blockDeviceLimits(
+  limits: ResourceLimits,
+  features: CgroupFeatures,
+  warnings: string[],
+): BlockDeviceLimits {
+  const kept: BlockDeviceLimits = {};
+  const weights = limits.blkioWeightDevice ?? [];
+  if (weights.length > 0) {
+    if (features.blkioWeightDevice)
+      kept.weightDevice = weights.map((d) => ({ path: d.path, value: d.weight }));
+    else
+      warnings.push(
+        'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+      );
+  }
+  const notSupported = (what: string, limit: string) =>
+    `Your kernel does not support ${what} or the cgroup is not mounted. Block I/O ${limit} limit discarded.`;
+  const throttles: [keyof BlockDeviceLimits, DeviceRate[] | undefined, string][] = [
+    [
+      'throttleReadBpsDevice',
+      limits.blkioDeviceReadBps,
+      notSupported('BPS Block I/O read limit', 'BPS read'),
+    ],
+    [
+      'throttleWriteBpsDevice',
+      limits.blkioDeviceWriteBps,
+      notSupported('BPS Block I/O write limit', 'BPS write'),
+    ],
+    [
+      'throttleReadIOPSDevice',
+      limits.blkioDeviceReadIOps,
+      notSupported('IOPS Block read limit', 'IOPS read'),
+    ],
+    [
+      'throttleWriteIOPSDevice',
+      limits.blkioDeviceWriteIOps,
+      notSupported('IOPS Block write limit', 'IOPS write'),
+    ],
+  ];
+  for (const [key, rates = [], warning] of throttles) {
+    if (rates.length === 0) continue;
+    if (features.blkioThrottle) kept[key] = rates.map((d) => ({ path: d.path, value: d.rate }));
+    else warnings.push(warning);
+  }
+  return kept;
 }
 
 function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, warnings: string[]): OciMemory {

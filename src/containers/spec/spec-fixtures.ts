@@ -25,6 +25,8 @@ export const host = (overrides: Partial<SpecHost> = {}): SpecHost => ({
     cpuset: true,
     pids: true,
     blkioWeight: false,
+    blkioWeightDevice: false,
+    blkioThrottle: true,
   },
   initPath: '/usr/local/bin/docker-init',
   extraMaskedPaths: [],

@@ -38,7 +38,10 @@ export class NameTable {
    * client's own network first, then its container's other networks.
    */
   lookup(networkId: string, client: Endpoint | undefined, name: string): string[] {
-    const wanted = normalise(name);
+    const asked = normalise(name);
+    // A link's alias stands for the linked container's name, for the linking container alone.
+    const link = Object.entries(client?.links ?? {}).find(([alias]) => normalise(alias) === asked);
+    const wanted = link ? normalise(link[1]) : asked;
     for (const network of this.searchOrder(networkId, client)) {
       const endpoints = [...(this.byNetwork.get(network)?.values() ?? [])];
       const suffix = `.${normalise(endpoints[0]?.networkName ?? '')}`;

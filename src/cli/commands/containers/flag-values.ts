@@ -48,3 +48,8 @@ function goDurationError(value: string): string {
     return `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`;
   return `time: invalid duration ${quoted}`;
 }
+
+/** A repeatable flag whose every value is checked by `parse` (an InvalidArgumentError is docker's flag error). */
+export const each =
+  <T>(parse: (value: string) => T) =>
+  (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];

@@ -126,7 +126,9 @@ export function rmSpec(name: 'rm' | 'remove'): CommandSpec<RemoveOptions> {
     run: (ctx, args, o) =>
       forEach(ctx, args, async (c) => {
         try {
-          const res = await ctx.client().request('DELETE', `/containers/${escapePath(c)}`, {
+          // docker trims the slashes: a link's name is given as "/parent/alias".
+          const ref = c.replace(/^\/+|\/+$/g, '');
+          const res = await ctx.client().request('DELETE', `/containers/${escapePath(ref)}`, {
             query: { force: o.force || undefined, v: o.volumes || undefined, link: o.link || undefined },
           });
           res.resume();

@@ -68,6 +68,13 @@ function ports(list: Summary['Ports']): string {
     .join(', ');
 }
 
+/** docker's Names column: every name with --no-trunc, else the container's own (no link's "parent/alias"). */
+function names(all: readonly string[], noTrunc: boolean): string {
+  const stripped = all.map((n) => n.replace(/^\//, ''));
+  const own = stripped.find((n) => !n.includes('/'));
+  return noTrunc || own === undefined ? stripped.join(',') : own;
+}
+
 /** docker's ContainerContext: the fields a template sees, `.Label "key"`, and its JSON. */
 function row(c: Summary, noTrunc: boolean): FormatterRow {
   const command = noTrunc ? c.Command : ellipsis(c.Command, 20);
@@ -81,7 +88,7 @@ function row(c: Summary, noTrunc: boolean): FormatterRow {
     Status: c.Status,
     State: c.State,
     Ports: ports(c.Ports),
-    Names: c.Names.map((n) => n.replace(/^\//, '')).join(','),
+    Names: names(c.Names, noTrunc),
     Labels: Object.entries(labels)
       .map(([k, v]) => `${k}=${v}`)
       .sort()

@@ -4,11 +4,13 @@
  * and the parts of the create body they fill, as docker's cli/command/container/opts.go.
  * The parsers are the pure ones of the network and volume modules.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { parseLink } from '../../../containers/links.js';
 import { parsePortSpec } from '../../../network/ports.js';
 import { parseMountSpec } from '../../../volumes/mount-spec.js';
 import type { MountSpec } from '../../../volumes/types.js';
 import { collect } from '../../command-spec.js';
+import { each } from './flag-values.js';
 
 export interface NetworkFlagOptions {
   network?: string;
@@ -22,6 +24,7 @@ export interface NetworkFlagOptions {
   dnsSearch?: string[];
   dnsOption?: string[];
   addHost?: string[];
+  link?: string[];
   volume?: string[];
   mount?: string[];
   tmpfs?: string[];
@@ -40,10 +43,21 @@ export function declareNetworkFlags(cmd: Command): void {
     .option('--dns-search <list>', 'Set custom DNS search domains', collect)
     .option('--dns-option <list>', 'Set DNS options', collect)
     .option('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)', collect)
+    .option('--link <list>', 'Add link to another container', each(linkSpec))
     .option('-v, --volume <list>', 'Bind mount a volume', collect)
     .option('--mount <mount>', 'Attach a filesystem mount to the container', collect)
     .option('--tmpfs <list>', 'Mount a tmpfs directory', collect)
     .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect);
+}
+
+/** docker's ValidateLink: "name[:alias]". */
+function linkSpec(value: string): string {
+  try {
+    parseLink(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
 }
 
 /** A parsed --mount as the API's Mount object. */
@@ -110,7 +124,11 @@ export function networkFlagsBody(o: NetworkFlagOptions): {
     }),
   );
   const network = o.network ?? 'default';
+  const userNetwork =
+    !['default', 'bridge', 'host', 'none'].includes(network) && !network.startsWith('container:');
   const endpoint = {
+    // On a user-defined network a link is a DNS alias this container alone resolves.
+    ...(o.link?.length && userNetwork ? { Links: o.link } : {}),
     ...(o.networkAlias?.length ? { Aliases: o.networkAlias } : {}),
     ...(o.ip ? { IPAMConfig: { IPv4Address: o.ip } } : {}),
     ...(o.macAddress ? { MacAddress: o.macAddress } : {}),
@@ -127,6 +145,7 @@ export function networkFlagsBody(o: NetworkFlagOptions): {
       DnsSearch: o.dnsSearch ?? [],
       DnsOptions: o.dnsOption ?? [],
       ExtraHosts: o.addHost ?? null,
+      Links: o.link ?? null,
       Binds: binds.length ? binds : null,
       Mounts: (o.mount ?? []).map((m) => apiMount(parseMountSpec(m))),
       ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}),

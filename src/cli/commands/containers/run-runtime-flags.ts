@@ -8,9 +8,10 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { DEVICE_CGROUP_RULE } from '../../../containers/spec/devices.js';
 import { IPC_SYSCTLS } from '../../../containers/spec/namespaces.js';
 import { ULIMIT_NAMES } from '../../../containers/spec/rlimits.js';
+import { parseRamSize } from '../../../core/units.js';
 import { collect } from '../../command-spec.js';
 import { StatusError } from '../../errors.js';
-import { bytes, durationNs, int } from './flag-values.js';
+import { bytes, durationNs, each, int } from './flag-values.js';
 import { declareResourceFlags, type ResourceFlagOptions, resourceFields } from './resource-flags.js';
 import { parseRestartPolicy } from './restart-flag.js';
 
@@ -22,6 +23,11 @@ export interface RuntimeFlagOptions extends ResourceFlagOptions {
   ulimit?: Ulimit[];
   device?: string[];
   deviceCgroupRule?: string[];
+  blkioWeightDevice?: WeightDevice[];
+  deviceReadBps?: ThrottleDevice[];
+  deviceWriteBps?: ThrottleDevice[];
+  deviceReadIops?: ThrottleDevice[];
+  deviceWriteIops?: ThrottleDevice[];
   gpus?: Record<string, unknown>;
   storageOpt?: string[];
   cgroupParent?: string;
@@ -55,16 +61,21 @@ interface Ulimit {
   Hard: number;
 }
 
+interface WeightDevice {
+  Path: string;
+  Weight: number;
+}
+
+interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
 interface DeviceMapping {
   PathOnHost: string;
   PathInContainer: string;
   CgroupPermissions: string;
 }
-
-/** A repeatable flag whose every value is checked by `parse` (an InvalidArgumentError is docker's flag error). */
-const each =
-  <T>(parse: (value: string) => T) =>
-  (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
 
 export function declareRuntimeFlags(cmd: Command): void {
   declareResourceFlags(cmd);
@@ -79,6 +90,27 @@ export function declareRuntimeFlags(cmd: Command): void {
       '--device-cgroup-rule <list>',
       'Add a rule to the cgroup allowed devices list',
       each(deviceCgroupRule),
+    )
+    .option('--blkio-weight-device <list>', 'Block IO weight (relative device weight)', each(weightDevice))
+    .option(
+      '--device-read-bps <list>',
+      'Limit read rate (bytes per second) from a device',
+      each(throttleDevice('bytes')),
+    )
+    .option(
+      '--device-read-iops <list>',
+      'Limit read rate (IO per second) from a device',
+      each(throttleDevice('iops')),
+    )
+    .option(
+      '--device-write-bps <list>',
+      'Limit write rate (bytes per second) to a device',
+      each(throttleDevice('bytes')),
+    )
+    .option(
+      '--device-write-iops <list>',
+      'Limit write rate (IO per second) to a device',
+      each(throttleDevice('iops')),
     )
     .option(
       '--gpus <gpu-request>',
@@ -183,6 +215,45 @@ function deviceCgroupRule(rule: string): string {
     throw new InvalidArgumentError(`invalid device cgroup format '${rule}'`);
   return rule;
 }
+
+/** "<device-path>:<value>" as docker's opts split it: a path under /dev/ and the rest. */
+function devicePathAnd(value: string): [string, string] {
+  const i = value.indexOf(':');
+  if (i <= 0) throw new InvalidArgumentError(`bad format: ${value}`);
+  const path = value.slice(0, i);
+  if (!path.startsWith('/dev/')) throw new InvalidArgumentError(`bad format for device path: ${value}`);
+  return [path, value.slice(i + 1)];
+}
+
+/** docker's ValidateWeightDevice: "/dev/x:weight", weight 10 to 1000, or 0. */
+function weightDevice(value: string): WeightDevice {
+  const [path, text] = devicePathAnd(value);
+  const weight = Number(text);
+  if (!/^\d+$/.test(text) || weight > 0xffff || (weight > 0 && (weight < 10 || weight > 1000)))
+    throw new InvalidArgumentError(`invalid weight for device: ${value}`);
+  return { Path: path, Weight: weight };
+}
+
+/** docker's ValidateThrottleBpsDevice ("/dev/x:10mb") and ValidateThrottleIOpsDevice ("/dev/x:100"). */
+const throttleDevice =
+  (unit: 'bytes' | 'iops') =>
+  (value: string): ThrottleDevice => {
+    const [path, text] = devicePathAnd(value);
+    if (unit === 'iops') {
+      if (!/^\d+$/.test(text) || BigInt(text) >= 2n ** 64n)
+        throw new InvalidArgumentError(
+          `invalid rate for device: ${value}. The correct format is <device-path>:<number>. Number must be a positive integer`,
+        );
+      return { Path: path, Rate: Number(text) };
+    }
+    try {
+      return { Path: path, Rate: parseRamSize(text) };
+    } catch {
+      throw new InvalidArgumentError(
+        `invalid rate for device: ${value}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`,
+      );
+    }
+  };
 
 /** docker's ValidateSysctl: "key=value" with a namespaced key (IPC or network). */
 function sysctl(value: string): string {
@@ -334,6 +405,12 @@ export async function runtimeFlagsBody(
         }
       }),
       DeviceCgroupRules: o.deviceCgroupRule,
+      // The docker CLI sends these lists empty when not given.
+      BlkioWeightDevice: o.blkioWeightDevice ?? [],
+      BlkioDeviceReadBps: o.deviceReadBps ?? [],
+      BlkioDeviceWriteBps: o.deviceWriteBps ?? [],
+      BlkioDeviceReadIOps: o.deviceReadIops ?? [],
+      BlkioDeviceWriteIOps: o.deviceWriteIops ?? [],
       DeviceRequests: o.gpus && [o.gpus],
       StorageOpt: o.storageOpt && keyValueMap(o.storageOpt, () => usage('invalid storage option')),
       CgroupParent: o.cgroupParent,
