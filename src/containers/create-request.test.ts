@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkUnsupported, type HostConfigBody, toSpecRequest } from './create-request.js';
+import { checkUnsupported, clearDropped, type HostConfigBody, toSpecRequest } from './create-request.js';
 import { checkRequest, generateSpec } from './spec/generate.js';
 import { host, ID, input } from './spec/spec-fixtures.js';
 
@@ -80,9 +80,21 @@ describe('create body → spec request', () => {
     assert.throws(() => requestOf({ CgroupnsMode: 'shared' }), {
       message: 'invalid cgroup namespace mode: shared',
     });
-    assert.deepEqual(check({ OomKillDisable: true }), [
-      'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
-    ]);
+    assert.deepEqual(check({ OomKillDisable: true }), {
+      warnings: [
+        'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
+      ],
+      dropped: [],
+    });
+    // The spec fixtures' host has no blkio weight: dockerd keeps the request with the weights cleared.
+    const body: HostConfigBody = {
+      BlkioWeight: 300,
+      BlkioWeightDevice: [{ Path: '/dev/zero', Weight: 300 }],
+    };
+    const dropped = check(body).dropped;
+    assert.deepEqual(dropped, ['blkioWeight', 'blkioWeightDevice']);
+    clearDropped(body, dropped);
+    assert.deepEqual(body, { BlkioWeight: 0, BlkioWeightDevice: [] });
     assert.throws(() => checkUnsupported({ StorageOpt: { size: '1G' } }), {
       message: "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
     });

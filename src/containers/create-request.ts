@@ -164,6 +164,36 @@ function seccompOf(securityOpt: string[]): SeccompChoice {
   return 'default';
 }
 
+/** The HostConfig field of each limit, and the value dockerd leaves there when the host cannot enforce it. */
+const CLEARED: { [K in keyof ResourceLimits]-?: [keyof HostConfigBody, unknown] } = {
+  memory: ['Memory', 0],
+  memorySwap: ['MemorySwap', -1],
+  memoryReservation: ['MemoryReservation', 0],
+  memorySwappiness: ['MemorySwappiness', null],
+  oomKillDisable: ['OomKillDisable', false],
+  nanoCpus: ['NanoCpus', 0],
+  cpuShares: ['CpuShares', 0],
+  cpuQuota: ['CpuQuota', 0],
+  cpuPeriod: ['CpuPeriod', 0],
+  cpusetCpus: ['CpusetCpus', ''],
+  cpusetMems: ['CpusetMems', ''],
+  pidsLimit: ['PidsLimit', null],
+  blkioWeight: ['BlkioWeight', 0],
+  blkioWeightDevice: ['BlkioWeightDevice', []],
+  blkioDeviceReadBps: ['BlkioDeviceReadBps', []],
+  blkioDeviceWriteBps: ['BlkioDeviceWriteBps', []],
+  blkioDeviceReadIOps: ['BlkioDeviceReadIOps', []],
+  blkioDeviceWriteIOps: ['BlkioDeviceWriteIOps', []],
+};
+
+/** dockerd's create: a limit the host cannot enforce is kept cleared, so inspect shows it is not applied. */
+export function clearDropped(h: HostConfigBody, dropped: readonly (keyof ResourceLimits)[]): void {
+  for (const limit of dropped) {
+    const [field, value] = CLEARED[limit];
+    (h as Record<string, unknown>)[field] = value;
+  }
+}
+
 /** The cgroup limits a HostConfig asks for. */
 export function resourcesOf(h: HostConfigBody): ResourceLimits {
   const r: ResourceLimits = {};

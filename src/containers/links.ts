@@ -32,6 +32,20 @@ export function parseLink(value: string): { name: string; alias: string } {
   return { name, alias };
 }
 
+/** dockerd's refusals of links with a network mode that has no network of its own. */
+export function checkLinksAllowed(hostConfig: { NetworkMode?: string; Links?: string[] | null }): void {
+  if (!hostConfig.Links?.length) return;
+  const mode = hostConfig.NetworkMode ?? '';
+  if (mode === 'host')
+    throw invalidArgument(
+      "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
+    );
+  if (mode.startsWith('container:'))
+    throw invalidArgument(
+      "conflicting options: container type network can't be used with links. This would result in undefined behavior",
+    );
+}
+
 /** Whether a container is on the default bridge (links are legacy there, DNS aliases elsewhere). */
 export function onDefaultBridge(hostConfig: { NetworkMode?: string }): boolean {
   const mode = hostConfig.NetworkMode;
@@ -44,6 +58,7 @@ export function onDefaultBridge(hostConfig: { NetworkMode?: string }): boolean {
  */
 export function resolveLinks(links: readonly string[], containers: ContainerLookup): LegacyLink[] {
   const resolved: LegacyLink[] = [];
+  if (links.length === 0) return resolved;
   for (const link of links) {
     const { name, alias } = parseLink(link);
     let child = findOrInvalid(containers, name);

@@ -28,12 +28,18 @@ import {
 } from '../runtime/runtime.js';
 import { mountAll, unmount, volatileMounts } from '../snapshots/mount.js';
 import type { Snapshotter } from '../snapshots/snapshotter.js';
-import { type CreateBody, checkUnsupported, systemPathsOf, toSpecRequest } from './create-request.js';
+import {
+  type CreateBody,
+  checkUnsupported,
+  clearDropped,
+  systemPathsOf,
+  toSpecRequest,
+} from './create-request.js';
 import { ExecService } from './exec-service.js';
 import { writeContainerFiles } from './files.js';
 import { type HealthConfig, HealthMonitor, mergeHealthcheck } from './health.js';
 import type { ImageResolver } from './image-resolver.js';
-import { checkChildrenRunning, linkEnv, onDefaultBridge, resolveLinks } from './links.js';
+import { checkChildrenRunning, checkLinksAllowed, linkEnv, onDefaultBridge, resolveLinks } from './links.js';
 import { type LogConfig, logRotationOf, monitorLogOptions, resolveLogConfig } from './log-config.js';
 import { generateId, generateName, normalizeName } from './names.js';
 import type { ContainerNetworking, NetworkSandbox } from './networking.js';
@@ -166,8 +172,9 @@ export class ContainerService {
     checkRestartPolicy(body.HostConfig?.RestartPolicy, Boolean(body.HostConfig?.AutoRemove));
     this.checkUsernsConflicts(body);
     checkUnsupported(body.HostConfig ?? {});
+    checkLinksAllowed(body.HostConfig ?? {});
     // Namespaces joined from other containers are resolved at start: no pid is needed to check.
-    const warnings = checkRequest(
+    const { warnings, dropped } = checkRequest(
       toSpecRequest('0'.repeat(64), body, () => 0),
       this.deps.specHost,
     );
@@ -190,6 +197,7 @@ export class ContainerService {
     );
     try {
       const record = this.newRecord(id, finalName, body, image.id, image.config, runtimeName, snapshotKey);
+      clearDropped(record.HostConfig, dropped);
       const links = body.HostConfig?.Links ?? [];
       if (links.length > 0 && onDefaultBridge(body.HostConfig ?? {}))
         record.Links = resolveLinks(links, this.store);

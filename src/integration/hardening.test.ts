@@ -346,6 +346,25 @@ describe('container hardening, proved from inside', {
       const limits = await inside(flags, `cat ${files}`);
       assert.equal(limits.stdout, `${disk.numbers} 1048576\n${disk.numbers} 2097152\n${disk.numbers} 100\n`);
     }
+    if (!existsSync('/sys/fs/cgroup/blkio/blkio.weight_device') && existsSync('/sys/fs/cgroup/blkio')) {
+      // A limit this host cannot enforce: dockerd's warning, and the request kept with it cleared.
+      const name = `weighted-${process.pid}`;
+      const made = await cli(
+        'create',
+        '--name',
+        name,
+        '--blkio-weight-device',
+        `${disk.path}:300`,
+        'busybox',
+      );
+      assert.match(
+        made.stderr,
+        /^WARNING: Your kernel does not support Block I\/O weight_device .* Weight-device discarded\.$/m,
+      );
+      const kept = await cli('inspect', '-f', '{{json .HostConfig.BlkioWeightDevice}}', name);
+      assert.equal(kept.stdout, '[]\n');
+      await cli('rm', name);
+    }
     // 3 MiB written past the page cache at 1 MiB/s takes two seconds at least; unthrottled, a blink.
     const write = 'time sh -c "dd if=/dev/zero of=/written bs=1M count=3 oflag=direct 2>/dev/null"';
     const timed = await inside(flags, write);

@@ -256,6 +256,9 @@ describe('networks and volumes with the real Docker CLI', {
         const berth = await runCommand(process.execPath, [bin('berth'), '-H', daemon.host, ...args]);
         assert.equal(berth.stdout, await ok(...args), `berth ${args.join(' ')}`);
       }
+      assert.equal((await ok('inspect', '-f', '{{.Name}}', 'lk-web/db')).trim(), '/lk-db');
+      const hostMode = await run('run', '--rm', '--network', 'host', '--link', 'lk-db:x', 'busybox', 'true');
+      assert.match(hostMode.stderr, /conflicting options: host type networking can't be used with links/);
       // A parent whose child is down does not start; a link to nothing is refused at create.
       await ok('stop', '-t', '0', 'lk-db');
       const down = await run('start', 'lk-web');

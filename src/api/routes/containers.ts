@@ -4,7 +4,7 @@ import { listContainers, sizes } from '../../containers/list.js';
 import { containerLogs, type LogChunk } from '../../containers/logs.js';
 import type { ContainerService } from '../../containers/service.js';
 import { graphDriverData, inspectView } from '../../containers/views.js';
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument, notFound } from '../../core/errors.js';
 import { traced } from '../../core/spans.js';
 import { checkCreateBody } from '../create-body.js';
 import { detachKeysOf, pumpSession } from '../hijack.js';
@@ -49,8 +49,11 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     return sendJson(reply, 200, list);
   });
 
-  app.get('/containers/:id/json', async (req, reply) => {
-    const record = containers.store.get(req.params.id!);
+  const inspect: Parameters<HttpApp['get']>[1] = async (req, reply) => {
+    // A legacy link's name ("parent/alias") spans two segments: the wildcard route brings it whole.
+    const wild = req.params['*'];
+    if (wild !== undefined && !wild.endsWith('/json')) throw notFound('page not found');
+    const record = containers.store.get(req.params.id ?? wild!.slice(0, -'/json'.length));
     const mounts = await containers.deps.snapshotter.mounts(record.SnapshotKey).catch(() => []);
     const layers = graphDriverData(mounts, containers.rootfsPath(record.Id));
     const view = inspectView(record, {
@@ -61,7 +64,9 @@ export function registerContainerRoutes(app: HttpApp, containers: ContainerServi
     // `inspect --size`: SizeRw and SizeRootFs, as in `ps -s`.
     const sized = queryBool(req.query.size) ? { ...view, ...(await sizes(containers, record)) } : view;
     return sendJson(reply, 200, sized);
-  });
+  };
+  app.get('/containers/:id/json', inspect);
+  app.get('/containers/*', inspect);
 
   app.post('/containers/:id/start', async (req, reply) => {
     await containers.start(req.params.id!);

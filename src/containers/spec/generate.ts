@@ -16,7 +16,7 @@ import { chooseNamespaces, chooseSysctls } from './namespaces.js';
 import { OCI_VERSION, type OciCapabilities, type OciLinux, type OciProcess, type OciSpec } from './oci.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from './paths.js';
 import type { ContainerRequest, SpecInput } from './request.js';
-import { cgroupsPathFor, chooseResources } from './resources.js';
+import { cgroupsPathFor, chooseResources, type Discards } from './resources.js';
 import { chooseRlimits } from './rlimits.js';
 import { resolveSeccomp } from './seccomp.js';
 import { resolveUser } from './user.js';
@@ -125,15 +125,17 @@ export async function generateSpec(input: SpecInput, host: SpecHost): Promise<Ge
  * The checks of {@link generateSpec} that need no files (namespaces,
  * sysctls, cgroup limits and path, device rules), for create: a request
  * Docker refuses at create fails there, not at the first start. Returns the
- * warnings of limits this host cannot enforce, for the create response.
+ * warnings of limits this host cannot enforce, for the create response,
+ * and which limits they drop.
  */
-export function checkRequest(container: ContainerRequest, host: SpecHost): string[] {
+export function checkRequest(container: ContainerRequest, host: SpecHost): Discards {
   const namespaces = chooseNamespaces(container, cgroupnsDefault(host));
   chooseSysctls(container.sysctls ?? {}, namespaces, container.userns !== undefined);
   cgroupsPathFor(container.id, host.cgroupDriver, container.cgroupParent || host.cgroupParent);
   for (const rule of container.deviceCgroupRules ?? []) deviceCgroupRule(rule);
   if (container.oomScoreAdj !== undefined) oomScoreAdj(container.oomScoreAdj);
-  return chooseResources(container.resources ?? {}, host.cgroupFeatures).warnings;
+  const { warnings, dropped } = chooseResources(container.resources ?? {}, host.cgroupFeatures);
+  return { warnings, dropped };
 }
 
 /** Docker sets bounding, effective and permitted alike, and no inheritable set (CVE-2022-24769). */

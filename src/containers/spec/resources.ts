@@ -27,12 +27,23 @@ export function cgroupsPathFor(id: string, driver: CgroupDriver, parent?: string
 }
 
 /** The cgroup limits, minus device rules, and the warnings of limits this host cannot enforce. */
-export interface ResourceChoice {
+export interface ResourceChoice extends Discards {
   resources: Omit<OciResources, 'devices'>;
   /** The per-device block I/O limits kept, by device path: the spec names devices by number. */
   blockDevices: BlockDeviceLimits;
-  warnings: string[];
 }
+
+/** Docker's warnings, and the limits of the request dropped because the host cannot enforce them. */
+export interface Discards {
+  warnings: string[];
+  /** dockerd clears these in the HostConfig it keeps. */
+  dropped: (keyof ResourceLimits)[];
+}
+
+const discard = (d: Discards, warning: string, ...fields: (keyof ResourceLimits)[]) => {
+  d.warnings.push(warning);
+  d.dropped.push(...fields);
+};
 
 /** The blockIO device lists of the spec, with devices still named by path. */
 export type BlockDeviceLimits = {
@@ -46,17 +57,19 @@ export type BlockDeviceLimits = {
  * Docker's warning.
  */
 export function chooseResources(limits: ResourceLimits, features: CgroupFeatures): ResourceChoice {
-  const warnings: string[] = [];
-  const memory = memoryLimits(limits, features, warnings);
-  const cpu = cpuLimits(limits, features, warnings);
+  const d: Discards = { warnings: [], dropped: [] };
+  const memory = memoryLimits(limits, features, d);
+  const cpu = cpuLimits(limits, features, d);
   const resources: Omit<OciResources, 'devices'> = {};
   if (Object.keys(memory).length > 0) resources.memory = memory;
   if (Object.keys(cpu).length > 0) resources.cpu = cpu;
   if (limits.pidsLimit !== undefined) {
     if (features.pids) resources.pids = { limit: limits.pidsLimit > 0 ? limits.pidsLimit : -1 };
     else
-      warnings.push(
+      discard(
+        d,
         'Your kernel does not support pids limit capabilities or the cgroup is not mounted. PIDs limit discarded.',
+        'pidsLimit',
       );
   }
   if (limits.blkioWeight) {
@@ -64,62 +77,47 @@ export function chooseResources(limits: ResourceLimits, features: CgroupFeatures
       throw invalidArgument('Range of blkio weight is from 10 to 1000');
     if (features.blkioWeight) resources.blockIO = { weight: limits.blkioWeight };
     else
-      warnings.push(
+      discard(
+        d,
         'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+        'blkioWeight',
       );
   }
-  return { resources, blockDevices: blockDeviceLimits(limits, features, warnings), warnings };
+  return { resources, blockDevices: blockDeviceLimits(limits, features, d), ...d };
 }
 
 /** The per-device weights and throttles, or Docker's warning for each kind the host cannot enforce. */
-function blockDeviceLimits(
-  limits: ResourceLimits,
-  features: CgroupFeatures,
-  warnings: string[],
-): BlockDeviceLimits {
+function blockDeviceLimits(limits: ResourceLimits, features: CgroupFeatures, d: Discards): BlockDeviceLimits {
   const kept: BlockDeviceLimits = {};
   const weights = limits.blkioWeightDevice ?? [];
   if (weights.length > 0) {
     if (features.blkioWeightDevice)
       kept.weightDevice = weights.map((d) => ({ path: d.path, value: d.weight }));
     else
-      warnings.push(
+      discard(
+        d,
         'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+        'blkioWeightDevice',
       );
   }
   const notSupported = (what: string, limit: string) =>
     `Your kernel does not support ${what} or the cgroup is not mounted. Block I/O ${limit} limit discarded.`;
-  const throttles: [keyof BlockDeviceLimits, DeviceRate[] | undefined, string][] = [
-    [
-      'throttleReadBpsDevice',
-      limits.blkioDeviceReadBps,
-      notSupported('BPS Block I/O read limit', 'BPS read'),
-    ],
-    [
-      'throttleWriteBpsDevice',
-      limits.blkioDeviceWriteBps,
-      notSupported('BPS Block I/O write limit', 'BPS write'),
-    ],
-    [
-      'throttleReadIOPSDevice',
-      limits.blkioDeviceReadIOps,
-      notSupported('IOPS Block read limit', 'IOPS read'),
-    ],
-    [
-      'throttleWriteIOPSDevice',
-      limits.blkioDeviceWriteIOps,
-      notSupported('IOPS Block write limit', 'IOPS write'),
-    ],
+  const throttles: [keyof BlockDeviceLimits, keyof ResourceLimits, string][] = [
+    ['throttleReadBpsDevice', 'blkioDeviceReadBps', notSupported('BPS Block I/O read limit', 'BPS read')],
+    ['throttleWriteBpsDevice', 'blkioDeviceWriteBps', notSupported('BPS Block I/O write limit', 'BPS write')],
+    ['throttleReadIOPSDevice', 'blkioDeviceReadIOps', notSupported('IOPS Block read limit', 'IOPS read')],
+    ['throttleWriteIOPSDevice', 'blkioDeviceWriteIOps', notSupported('IOPS Block write limit', 'IOPS write')],
   ];
-  for (const [key, rates = [], warning] of throttles) {
+  for (const [key, field, warning] of throttles) {
+    const rates = (limits[field] as DeviceRate[] | undefined) ?? [];
     if (rates.length === 0) continue;
-    if (features.blkioThrottle) kept[key] = rates.map((d) => ({ path: d.path, value: d.rate }));
-    else warnings.push(warning);
+    if (features.blkioThrottle) kept[key] = rates.map((r) => ({ path: r.path, value: r.rate }));
+    else discard(d, warning, field);
   }
   return kept;
 }
 
-function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, warnings: string[]): OciMemory {
+function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, d: Discards): OciMemory {
   const { memory = 0, memoryReservation = 0 } = limits;
   // dockerd gives a memory limit twice as much memory+swap unless told otherwise.
   let swap = limits.memorySwap || (memory > 0 ? memory * 2 : 0);
@@ -131,8 +129,10 @@ function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, warnings
     throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
   }
   if (memory > 0 && swap > 0 && !features.swap) {
-    warnings.push(
+    discard(
+      d,
       'Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.',
+      'memorySwap',
     );
     swap = 0;
   }
@@ -148,11 +148,11 @@ function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, warnings
   }
   if (limits.oomKillDisable) {
     if (!features.oomKillDisable) {
-      warnings.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.');
+      discard(d, 'Your kernel does not support OomKillDisable. OomKillDisable discarded.', 'oomKillDisable');
     } else {
       result.disableOOMKiller = true;
       if (memory === 0) {
-        warnings.push(
+        d.warnings.push(
           'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
         );
       }
@@ -161,7 +161,7 @@ function memoryLimits(limits: ResourceLimits, features: CgroupFeatures, warnings
   return result;
 }
 
-function cpuLimits(limits: ResourceLimits, features: CgroupFeatures, warnings: string[]): OciCpu {
+function cpuLimits(limits: ResourceLimits, features: CgroupFeatures, d: Discards): OciCpu {
   const { nanoCpus = 0, cpuShares = 0, cpuQuota = 0, cpuPeriod = 0 } = limits;
   if (cpuShares < 0) throw invalidArgument('shares: invalid argument');
   if (nanoCpus > 0 && cpuPeriod > 0)
@@ -190,13 +190,20 @@ function cpuLimits(limits: ResourceLimits, features: CgroupFeatures, warnings: s
   if (cpuShares > 0) {
     if (features.cpuShares) result.shares = cpuShares;
     else
-      warnings.push(
+      discard(
+        d,
         'Your kernel does not support CPU shares or the cgroup is not mounted. Shares discarded.',
+        'cpuShares',
       );
   }
   if (limits.cpusetCpus || limits.cpusetMems) {
     if (!features.cpuset)
-      warnings.push('Your kernel does not support cpuset or the cgroup is not mounted. Cpuset discarded.');
+      discard(
+        d,
+        'Your kernel does not support cpuset or the cgroup is not mounted. Cpuset discarded.',
+        'cpusetCpus',
+        'cpusetMems',
+      );
     else
       Object.assign(
         result,
@@ -209,7 +216,12 @@ function cpuLimits(limits: ResourceLimits, features: CgroupFeatures, warnings: s
     result.quota = Math.floor((nanoCpus * CFS_PERIOD) / 1e9);
   }
   if ((cpuPeriod !== 0 || cpuQuota !== 0) && !features.cpuCfs) {
-    warnings.push('Your kernel does not support CPU CFS scheduler. CPU period/quota discarded.');
+    discard(
+      d,
+      'Your kernel does not support CPU CFS scheduler. CPU period/quota discarded.',
+      'cpuPeriod',
+      'cpuQuota',
+    );
     return result;
   }
   if (cpuPeriod !== 0) result.period = cpuPeriod;
