@@ -211,6 +211,7 @@ export class BridgeContainerNetworking {
       }
       this.fillTopLevel(record, path);
       const files = await traced('start.network.files', () => this.writeFiles(record, 'bridge'));
+      if (settings.Networks['bridge']) await this.updateLinkingParents(record);
       await netnsMade;
       return {
         netns: { path, own: true },
@@ -363,9 +364,13 @@ export class BridgeContainerNetworking {
     if (result.removed > 0) this.log.info('network reconcile removed stale endpoints', result);
   }
 
-  private async writeFiles(record: ContainerRecord, mode: 'bridge' | 'host' | 'none') {
+  private async writeFiles(
+    record: ContainerRecord,
+    mode: 'bridge' | 'host' | 'none',
+    options: { hostsInPlace?: boolean } = {},
+  ) {
     const h = record.HostConfig as HostNetConfig;
-    const files = await this.manager.writeContainerFiles(this.containers().dir(record.Id), {
+    const request = {
       containerId: record.Id,
       mode,
       hostname: String(record.Config.Hostname ?? record.Id.slice(0, 12)),
@@ -375,8 +380,22 @@ export class BridgeContainerNetworking {
       dns: h.Dns?.length ? h.Dns : this.defaults.dns,
       dnsSearch: h.DnsSearch?.length ? h.DnsSearch : this.defaults.dnsSearch,
       dnsOptions: h.DnsOptions?.length ? h.DnsOptions : this.defaults.dnsOptions,
-    });
+    };
+    const files = await this.manager.writeContainerFiles(this.containers().dir(record.Id), request, options);
     return { hostname: files.hostnamePath, hosts: files.hostsPath, resolvConf: files.resolvConfPath };
+  }
+
+  /** dockerd's updateParentsHosts: running containers linking to this one see its new address. */
+  private async updateLinkingParents(child: ContainerRecord): Promise<void> {
+    for (const parent of this.containers().list()) {
+      if (!parent.State.Running || !parent.Links?.some((link) => link.Child === child.Id)) continue;
+      await this.writeFiles(parent, 'bridge', { hostsInPlace: true }).catch((err: unknown) =>
+        this.log.warn('could not update the hosts file of a linking container', {
+          id: parent.Id,
+          error: err,
+        }),
+      );
+    }
   }
 
   /** Docker's top-level NetworkSettings: ports, sandbox, and the default bridge's address fields. */

@@ -257,6 +257,13 @@ describe('networks and volumes with the real Docker CLI', {
         assert.equal(berth.stdout, await ok(...args), `berth ${args.join(' ')}`);
       }
       assert.equal((await ok('inspect', '-f', '{{.Name}}', 'lk-web/db')).trim(), '/lk-db');
+      // A running parent's /etc/hosts follows the child to the address it gets when it starts again.
+      await ok('run', '-d', '--name', 'lk-app', '--link', 'lk-db:db', 'busybox', 'sleep', '300');
+      await ok('restart', '-t', '0', 'lk-db');
+      const movedIp = (await ok('inspect', 'lk-db', '--format', '{{.NetworkSettings.IPAddress}}')).trim();
+      const hosts = await ok('exec', 'lk-app', 'cat', '/etc/hosts');
+      assert.match(hosts, new RegExp(`^${movedIp.replaceAll('.', '\\.')}\tdb `, 'm'));
+      await ok('rm', '-f', 'lk-app');
       const hostMode = await run('run', '--rm', '--network', 'host', '--link', 'lk-db:x', 'busybox', 'true');
       assert.match(hostMode.stderr, /conflicting options: host type networking can't be used with links/);
       // A parent whose child is down does not start; a link to nothing is refused at create.
@@ -295,7 +302,7 @@ describe('networks and volumes with the real Docker CLI', {
       const other = await run('run', '--rm', '--network', 'lk-net', 'busybox', 'nslookup', 'store');
       assert.notEqual(other.code, 0);
     } finally {
-      await run('rm', '-f', 'lk-web', 'lk-db');
+      await run('rm', '-f', 'lk-web', 'lk-db', 'lk-app');
       await run('network', 'rm', 'lk-net');
     }
   });

@@ -177,12 +177,17 @@ export class NetworkManager {
   }
 
   /** Writes a container's /etc/hosts, /etc/resolv.conf and /etc/hostname into `dir`. */
-  async writeContainerFiles(dir: string, request: SandboxFilesRequest): Promise<ContainerFiles> {
-    return writeSandboxFiles(dir, request, this.registry, {
+  async writeContainerFiles(
+    dir: string,
+    request: SandboxFilesRequest,
+    options: { hostsInPlace?: boolean } = {},
+  ): Promise<ContainerFiles> {
+    const hostFiles = {
       resolvConf: this.options.hostResolvConf ?? '/etc/resolv.conf',
       hosts: this.options.hostHosts ?? '/etc/hosts',
       hostGatewayIp: this.registry.allNetworks().find(isDefaultBridge)?.ipv4?.gateway,
-    });
+    };
+    return writeSandboxFiles(dir, request, this.registry, hostFiles, options);
   }
 
   /**

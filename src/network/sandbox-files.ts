@@ -29,15 +29,21 @@ export async function writeSandboxFiles(
   request: SandboxFilesRequest,
   registry: NetworkRegistry,
   hostFiles: { resolvConf: string; hosts: string; hostGatewayIp?: string },
+  options: { hostsInPlace?: boolean } = {},
 ): Promise<ContainerFiles> {
   const endpoints = request.mode === 'bridge' ? registry.endpointsOfContainer(request.containerId) : [];
   const resolving = endpoints.find((endpoint) => endpoint.dnsNames.length > 0);
-  return writeContainerFiles(dir, {
-    ...request,
-    ipAddress: endpoints[0]?.ipAddress || undefined,
-    networkNameserver: resolving?.gateway,
-    hostGatewayIp: hostFiles.hostGatewayIp,
-    hostResolvConf: await readHostResolvConf(hostFiles.resolvConf),
-    hostHosts: request.mode === 'host' ? await readFile(hostFiles.hosts, 'utf8').catch(() => '') : undefined,
-  });
+  return writeContainerFiles(
+    dir,
+    {
+      ...request,
+      ipAddress: endpoints[0]?.ipAddress || undefined,
+      networkNameserver: resolving?.gateway,
+      hostGatewayIp: hostFiles.hostGatewayIp,
+      hostResolvConf: await readHostResolvConf(hostFiles.resolvConf),
+      hostHosts:
+        request.mode === 'host' ? await readFile(hostFiles.hosts, 'utf8').catch(() => '') : undefined,
+    },
+    options,
+  );
 }
