@@ -281,7 +281,9 @@ sub answered {
 # launcher closes their input, never while a call may be on its way to them.
 sub retire_idle_workers {
   my $now = time;
-  for my $w (grep { $now - $_->{idle_since} >= $worker_idle_seconds } @idle_workers) {
+  # A copy of the list, not grep's aliases into @idle_workers: the loop frees what they point at.
+  my @retiring = grep { $now - $_->{idle_since} >= $worker_idle_seconds } @idle_workers;
+  for my $w (@retiring) {
     @idle_workers = grep { $_ != $w } @idle_workers;
     delete $workers{fileno($w->{from})};
     $sel->remove($w->{from});

@@ -235,7 +235,8 @@ describe('process launcher', () => {
     it('keeps workers for calls only while they are used', async () => {
       const original = process.env['BERTH_LAUNCHER_WORKER_IDLE'];
       process.env['BERTH_LAUNCHER_WORKER_IDLE'] = '1';
-      const quick = new ProcessLauncher();
+      let said = '';
+      const quick = new ProcessLauncher({ onStderr: (text) => (said += text) });
       try {
         const pid = (await quick.run('sh', ['-c', 'echo $PPID'])).stdout.toString().trim();
         const children = async () => {
@@ -258,6 +259,8 @@ describe('process launcher', () => {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         assert.deepEqual(await children(), [], 'idle workers end');
         await assert.rejects(quick.kernelCall('umount', [missing, '0']), { code: 'ENOENT' });
+        // Retiring workers once freed values it was still iterating over.
+        assert.equal(said, '', 'the launcher printed nothing');
       } finally {
         quick.stop();
         if (original === undefined) delete process.env['BERTH_LAUNCHER_WORKER_IDLE'];

@@ -66,6 +66,9 @@ export class ProcessLauncher {
   /** Set once the launcher failed to start: no new attempts for a while. */
   private brokenUntil = 0;
 
+  /** `onStderr` gets what the launcher itself prints (perl's warnings); by default it goes to the daemon's stderr. */
+  constructor(private readonly options: { onStderr?: (text: string) => void } = {}) {}
+
   /** Whether programs go through the launcher now. */
   get available(): boolean {
     return this.ensure() !== undefined;
@@ -165,7 +168,7 @@ export class ProcessLauncher {
       // Its own session, as conmon's was: a terminal's Ctrl-C reaches the daemon, which shuts down
       // in order using the launcher, not the launcher too. It ends when the daemon's pipe does.
       child = spawn('perl', ['-e', LAUNCHER_SCRIPT], {
-        stdio: ['pipe', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', this.options.onStderr ? 'pipe' : 'inherit'],
         detached: true,
       }) as never;
     } catch {
@@ -177,6 +180,8 @@ export class ProcessLauncher {
     this.ready = false;
     child.stdin.on('error', () => {});
     child.stdout.setEncoding('latin1').on('data', (text: string) => this.receive(text));
+    const onStderr = this.options.onStderr;
+    if (onStderr) child.stderr.setEncoding('utf8').on('data', onStderr);
     const gone = (err?: Error) => {
       if (this.child === child) this.child = undefined;
       // One that never became ready (no perl?) is not tried again for a while.
