@@ -980,6 +980,9 @@ export class ContainerService {
         .kill(record.Id, 'SIGKILL')
         .catch(() => {});
       await this.waiters.wait(record.Id, 'not-running', () => record.State.Running);
+      // An exit noticed while the kill was on its way is not running but still tearing down
+      // (network, runtime state, record): the removal goes after it, not through it.
+      await this.exitSettled(record.Id);
     }
     if (record.State.Status === 'removing') return;
     // Saved before anything is torn down: a crash from here on leaves a record that

@@ -226,6 +226,18 @@ describe('pause, top, stats, rename, update, prune and ps filters with the real 
     }
   });
 
+  it('rm -f as the container ends on its own: the removal waits for the exit, nothing is torn down twice', async () => {
+    const before = fixture.daemon.output().length;
+    for (let i = 0; i < 20; i++) {
+      const name = `racing-${i}`;
+      assert.equal((await run('run', '-d', '--name', name, 'busybox', 'usleep', '150000')).code, 0);
+      const removed = await run('rm', '-f', name);
+      assert.equal(removed.code, 0, removed.stderr);
+    }
+    const said = fixture.daemon.output().slice(before);
+    assert.doesNotMatch(said, /could not (record a container exit|release container networking|disconnect)/);
+  });
+
   it('rename moves the name, refuses a taken one, and is an event', async () => {
     assert.equal((await run('create', '--name', 'old-name', 'busybox', 'true')).code, 0);
     assert.equal((await run('create', '--name', 'taken', 'busybox', 'true')).code, 0);
