@@ -136,43 +136,24 @@ export async function detectCgroupFeatures(layout: CgroupLayout): Promise<Cgroup
       blkioThrottle: has('io'),
     };
   }
-  const [
-    memory,
-    swap,
-    oomKillDisable,
-    cpuShares,
-    cpuCfs,
-    cpuset,
-    pids,
-    weight,
-    bfqWeight,
-    weightDevice,
-    bfqWeightDevice,
-    throttle,
-  ] = await Promise.all([
-    exists(file('memory', 'memory.limit_in_bytes')),
-    exists(file('memory', 'memory.memsw.limit_in_bytes')),
-    exists(file('memory', 'memory.oom_control')),
-    exists(file('cpu', 'cpu.shares')),
-    exists(file('cpu', 'cpu.cfs_quota_us')),
-    exists(file('cpuset', 'cpuset.cpus')),
-    exists(file('pids', 'cgroup.procs')),
-    exists(file('blkio', 'blkio.weight')),
-    exists(file('blkio', 'blkio.bfq.weight')),
-    exists(file('blkio', 'blkio.weight_device')),
-    exists(file('blkio', 'blkio.bfq.weight_device')),
-    exists(file('blkio', 'blkio.throttle.read_bps_device')),
-  ]);
-  return {
-    memory,
-    swap,
-    oomKillDisable,
-    cpuShares,
-    cpuCfs,
-    cpuset,
-    pids,
-    blkioWeight: weight || bfqWeight,
-    blkioWeightDevice: weightDevice || bfqWeightDevice,
-    blkioThrottle: throttle,
+  // Each feature and the files that show it (any of them): CFQ's weights, or BFQ's without CFQ.
+  const probes: Record<keyof CgroupFeatures, [controller: string, ...files: string[]]> = {
+    memory: ['memory', 'memory.limit_in_bytes'],
+    swap: ['memory', 'memory.memsw.limit_in_bytes'],
+    oomKillDisable: ['memory', 'memory.oom_control'],
+    cpuShares: ['cpu', 'cpu.shares'],
+    cpuCfs: ['cpu', 'cpu.cfs_quota_us'],
+    cpuset: ['cpuset', 'cpuset.cpus'],
+    pids: ['pids', 'cgroup.procs'],
+    blkioWeight: ['blkio', 'blkio.weight', 'blkio.bfq.weight'],
+    blkioWeightDevice: ['blkio', 'blkio.weight_device', 'blkio.bfq.weight_device'],
+    blkioThrottle: ['blkio', 'blkio.throttle.read_bps_device'],
   };
+  const found = await Promise.all(
+    Object.entries(probes).map(async ([feature, [controller, ...files]]) => {
+      const present = await Promise.all(files.map((name) => exists(file(controller, name))));
+      return [feature, present.some(Boolean)] as const;
+    }),
+  );
+  return Object.fromEntries(found) as unknown as CgroupFeatures;
 }

@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { withBusyboxDaemon } from '../testing/busybox-daemon.js';
 import { asBerth, type CliPair, cliPair } from '../testing/cli-pair.js';
 import { bin, dockerCli, fixturesMissing } from '../testing/paths.js';
-import { runOnPty } from '../testing/pty.js';
+import { RESIZE_THEN_SIZE, runOnPty } from '../testing/pty.js';
 
 const docker = dockerCli();
 
@@ -158,16 +158,7 @@ describe('berth container commands next to the Docker CLI', {
     assert.match(detached.output, /30 100\r\n/);
     const exec = await runOnPty(
       [...berth, 'exec', '-it', name, 'sh'],
-      [
-        '<wait:# >',
-        'tty\r',
-        '<wait:/dev/pts>',
-        '<resize>',
-        // The resize reaches the terminal through the daemon: the shell looks until it has.
-        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
-        '<wait:40 120\r\n>',
-        'exit 9\r',
-      ],
+      ['<wait:# >', 'tty\r', '<wait:/dev/pts>', ...RESIZE_THEN_SIZE, 'exit 9\r'],
     );
     assert.equal(exec.code, 9, exec.output);
     assert.match(exec.output, /\/dev\/pts\/\d+\r\n[\s\S]*40 120\r\n/);

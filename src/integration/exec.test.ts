@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDaemon, type TestDaemon } from '../testing/daemon.js';
 import { dockerCli, fixturesDir, fixturesMissing } from '../testing/paths.js';
-import { runOnPty } from '../testing/pty.js';
+import { RESIZE_THEN_SIZE, runOnPty } from '../testing/pty.js';
 import { runCommand } from '../testing/run.js';
 
 const docker = dockerCli();
@@ -172,16 +172,7 @@ describe('docker exec against berthd', {
   it('exec -it gets a terminal that follows resizes', async () => {
     const r = await runOnPty(
       [docker!, '-H', daemon.host, 'exec', '-it', name, 'sh'],
-      [
-        '<wait:# >',
-        'tty; stty size\r',
-        '<wait:30 100\r\n>',
-        '<resize>',
-        // The resize reaches the terminal through the daemon: the shell looks until it has.
-        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
-        '<wait:40 120\r\n>',
-        'exit 3\r',
-      ],
+      ['<wait:# >', 'tty; stty size\r', '<wait:30 100\r\n>', ...RESIZE_THEN_SIZE, 'exit 3\r'],
     );
     assert.equal(r.code, 3, r.output);
     assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);
@@ -191,16 +182,7 @@ describe('docker exec against berthd', {
   it('run -it gives a shell on a TTY that follows resizes', async () => {
     const r = await runOnPty(
       [docker!, '-H', daemon.host, 'run', '-it', '--rm', 'busybox', 'sh'],
-      [
-        '<wait:# >',
-        'tty; stty size\r',
-        '<wait:30 100\r\n>',
-        '<resize>',
-        // The resize reaches the terminal through the daemon: the shell looks until it has.
-        'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
-        '<wait:40 120\r\n>',
-        'exit 4\r',
-      ],
+      ['<wait:# >', 'tty; stty size\r', '<wait:30 100\r\n>', ...RESIZE_THEN_SIZE, 'exit 4\r'],
     );
     assert.equal(r.code, 4, r.output);
     assert.match(r.output, /\/dev\/pts\/\d+\r\n30 100\r\n/);

@@ -69,3 +69,14 @@ export async function runOnPty(
   if (r.code !== 0) throw new Error(`pty driver failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as PtyResult;
 }
+
+/**
+ * Inputs for a shell on the pty: the terminal is resized to 40x120, and the
+ * shell waits until the resize (which goes through the daemon) has reached
+ * it before it prints the size.
+ */
+export const RESIZE_THEN_SIZE = [
+  '<resize>',
+  'for i in $(seq 100); do [ "$(stty size)" = "40 120" ] && break; sleep 0.1; done; stty size\r',
+  '<wait:40 120\r\n>',
+];
