@@ -32,14 +32,15 @@ export function parseLink(value: string): { name: string; alias: string } {
   return { name, alias };
 }
 
+/** dockerd's words for links to, or from, a container on the host's network. */
+const HOST_NETWORK_AND_LINKS =
+  "conflicting options: host type networking can't be used with links. This would result in undefined behavior";
+
 /** dockerd's refusals of links with a network mode that has no network of its own. */
 export function checkLinksAllowed(hostConfig: { NetworkMode?: string; Links?: string[] | null }): void {
   if (!hostConfig.Links?.length) return;
   const mode = hostConfig.NetworkMode ?? '';
-  if (mode === 'host')
-    throw invalidArgument(
-      "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
-    );
+  if (mode === 'host') throw invalidArgument(HOST_NETWORK_AND_LINKS);
   if (mode.startsWith('container:'))
     throw invalidArgument(
       "conflicting options: container type network can't be used with links. This would result in undefined behavior",
@@ -58,16 +59,12 @@ export function onDefaultBridge(hostConfig: { NetworkMode?: string }): boolean {
  */
 export function resolveLinks(links: readonly string[], containers: ContainerLookup): LegacyLink[] {
   const resolved: LegacyLink[] = [];
-  if (links.length === 0) return resolved;
   for (const link of links) {
     const { name, alias } = parseLink(link);
     let child = findOrInvalid(containers, name);
     for (let mode = networkMode(child); mode.startsWith('container:'); mode = networkMode(child))
       child = findOrInvalid(containers, mode.slice('container:'.length));
-    if (networkMode(child) === 'host')
-      throw invalidArgument(
-        "conflicting options: host type networking can't be used with links. This would result in undefined behavior",
-      );
+    if (networkMode(child) === 'host') throw invalidArgument(HOST_NETWORK_AND_LINKS);
     resolved.push({ Child: child.Id, Alias: alias });
   }
   return resolved;
